@@ -1,0 +1,208 @@
+import { FreshmlError, describeValue } from "./errors.js";
+
+/** Feature rows as plain arrays: one inner array per row, all the same length. */
+export type Rows = ReadonlyArray<ReadonlyArray<number>>;
+
+/**
+ * Features given either as rows (`number[][]`) or as a row-major `Float64Array`
+ * with its column count. Row-major means row `i`, column `j` is at `X[i * cols + j]`.
+ */
+export type FeatureInput = Rows | { readonly X: Float64Array; readonly cols: number };
+
+/**
+ * A batch of labelled rows, the unit every learner learns from.
+ *
+ * `X` is `number[][]` or a row-major `Float64Array` (then `cols` is required);
+ * `y` holds one target per row (a class label for classifiers).
+ *
+ * @example
+ * ```ts
+ * import type { Batch } from "freshml";
+ * const a: Batch = { X: [[1, 2], [3, 4]], y: [5, 6] };
+ * const b: Batch = { X: new Float64Array([1, 2, 3, 4]), cols: 2, y: new Float64Array([5, 6]) };
+ * ```
+ */
+export interface Batch {
+  readonly X: Rows | Float64Array;
+  /** Column count; required when `X` is a `Float64Array`, checked when given with rows. */
+  readonly cols?: number;
+  readonly y: ArrayLike<number>;
+}
+
+/** Features checked and laid out row-major. `X` may alias the caller's array: never write to it. */
+export interface DenseFeatures {
+  readonly X: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** A checked batch: dense, finite features and finite targets of matching length. */
+export interface DenseBatch extends DenseFeatures {
+  readonly y: ArrayLike<number>;
+}
+
+function nonFinite(row: number, column: number | undefined, value: number, where: string): FreshmlError {
+  const at = column === undefined ? `row ${row}` : `row ${row}, column ${column}`;
+  return new FreshmlError("non_finite", `${where} at ${at} is ${value}; every value must be a finite number`, {
+    row,
+    ...(column === undefined ? {} : { column }),
+    observed: String(value),
+    expected: "finite number",
+  });
+}
+
+function checkCols(cols: number, expectedCols: number | undefined): void {
+  if (expectedCols !== undefined && cols !== expectedCols) {
+    throw new FreshmlError(
+      "column_mismatch",
+      `expected ${expectedCols} feature columns, got ${cols}`,
+      { observed: cols, expected: expectedCols },
+    );
+  }
+}
+
+/**
+ * Checks features and returns them row-major. A `Float64Array` is used in place
+ * (no copy); rows are copied. Throws a {@link FreshmlError} naming the row and
+ * column at fault for an empty input, ragged rows, a wrong column count,
+ * non-numeric or non-finite values.
+ *
+ * @example
+ * ```ts
+ * import { readFeatures } from "freshml";
+ * const { X, rows, cols } = readFeatures([[1, 2], [3, 4]]);
+ * // X = Float64Array [1, 2, 3, 4], rows = 2, cols = 2
+ * ```
+ */
+export function readFeatures(input: FeatureInput | Float64Array, expectedCols?: number, colsHint?: number): DenseFeatures {
+  if (input instanceof Float64Array) return readFlat(input, colsHint, expectedCols);
+  if (Array.isArray(input)) return readRows(input as Rows, expectedCols);
+  if (input !== null && typeof input === "object" && (input as { X?: unknown }).X instanceof Float64Array) {
+    const flat = input as { X: Float64Array; cols: number };
+    return readFlat(flat.X, flat.cols, expectedCols);
+  }
+  throw new FreshmlError(
+    "non_numeric",
+    `features must be number[][] or { X: Float64Array, cols }, got ${describeValue(input)}`,
+    { observed: describeValue(input) },
+  );
+}
+
+function readFlat(X: Float64Array, cols: number | undefined, expectedCols: number | undefined): DenseFeatures {
+  if (cols === undefined || !Number.isInteger(cols) || cols <= 0) {
+    throw new FreshmlError("column_mismatch", `a Float64Array batch needs a positive integer 'cols', got ${describeValue(cols)}`, {
+      observed: describeValue(cols),
+      expected: "positive integer",
+    });
+  }
+  if (X.length === 0) throw new FreshmlError("empty_batch", "the batch has no rows");
+  if (X.length % cols !== 0) {
+    throw new FreshmlError(
+      "ragged_rows",
+      `a Float64Array of length ${X.length} does not hold whole rows of ${cols} columns`,
+      { observed: X.length, expected: `a multiple of ${cols}` },
+    );
+  }
+  checkCols(cols, expectedCols);
+  for (let k = 0; k < X.length; k++) {
+    const v = X[k]!;
+    // v - v is NaN for NaN and ±Infinity: one branch for both.
+    if (v - v !== 0) throw nonFinite(Math.floor(k / cols), k % cols, v, "feature");
+  }
+  return { X, rows: X.length / cols, cols };
+}
+
+function readRows(rowsIn: Rows, expectedCols: number | undefined): DenseFeatures {
+  const rows = rowsIn.length;
+  if (rows === 0) throw new FreshmlError("empty_batch", "the batch has no rows");
+  const first = rowsIn[0];
+  if (!Array.isArray(first)) {
+    throw new FreshmlError("non_numeric", `row 0 must be an array of numbers, got ${describeValue(first)}`, {
+      row: 0,
+      observed: describeValue(first),
+    });
+  }
+  const cols = first.length;
+  if (cols === 0) throw new FreshmlError("column_mismatch", "row 0 has no columns", { row: 0, observed: 0 });
+  checkCols(cols, expectedCols);
+  const X = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const row = rowsIn[i];
+    if (!Array.isArray(row)) {
+      throw new FreshmlError("non_numeric", `row ${i} must be an array of numbers, got ${describeValue(row)}`, {
+        row: i,
+        observed: describeValue(row),
+      });
+    }
+    if (row.length !== cols) {
+      throw new FreshmlError("ragged_rows", `row ${i} has ${row.length} columns, row 0 has ${cols}`, {
+        row: i,
+        observed: row.length,
+        expected: cols,
+      });
+    }
+    const base = i * cols;
+    for (let j = 0; j < cols; j++) {
+      const v: unknown = row[j];
+      if (typeof v !== "number") {
+        throw new FreshmlError("non_numeric", `feature at row ${i}, column ${j} is ${describeValue(v)}, not a number`, {
+          row: i,
+          column: j,
+          observed: describeValue(v),
+          expected: "number",
+        });
+      }
+      if (v - v !== 0) throw nonFinite(i, j, v, "feature");
+      X[base + j] = v;
+    }
+  }
+  return { X, rows, cols };
+}
+
+/**
+ * Checks a labelled batch: the features as {@link readFeatures} does, then one
+ * finite numeric target per row. Nothing is copied that need not be.
+ *
+ * @example
+ * ```ts
+ * import { readBatch } from "freshml";
+ * const b = readBatch({ X: [[1], [2]], y: [3, 4] });
+ * // b.rows = 2, b.cols = 1, b.y = [3, 4]
+ * ```
+ */
+export function readBatch(batch: Batch, expectedCols?: number): DenseBatch {
+  if (batch === null || typeof batch !== "object") {
+    throw new FreshmlError("non_numeric", `a batch must be an object { X, y }, got ${describeValue(batch)}`, {
+      observed: describeValue(batch),
+    });
+  }
+  const features = readFeatures(batch.X as FeatureInput | Float64Array, expectedCols, batch.cols);
+  if (Array.isArray(batch.X) && batch.cols !== undefined && batch.cols !== features.cols) {
+    throw new FreshmlError("column_mismatch", `cols is ${batch.cols} but the rows have ${features.cols} columns`, {
+      observed: features.cols,
+      expected: batch.cols,
+    });
+  }
+  const y = batch.y;
+  if (y === undefined || y === null || typeof y !== "object" || typeof (y as ArrayLike<number>).length !== "number") {
+    throw new FreshmlError("target_missing", "the batch has no target array 'y'", { observed: describeValue(y) });
+  }
+  if (y.length !== features.rows) {
+    throw new FreshmlError("target_length_mismatch", `the batch has ${features.rows} rows but ${y.length} targets`, {
+      observed: y.length,
+      expected: features.rows,
+    });
+  }
+  for (let i = 0; i < y.length; i++) {
+    const v: unknown = y[i];
+    if (typeof v !== "number") {
+      throw new FreshmlError("non_numeric", `target at row ${i} is ${describeValue(v)}, not a number`, {
+        row: i,
+        observed: describeValue(v),
+        expected: "number",
+      });
+    }
+    if (v - v !== 0) throw nonFinite(i, undefined, v, "target");
+  }
+  return { X: features.X, rows: features.rows, cols: features.cols, y };
+}

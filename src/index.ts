@@ -1,0 +1,38 @@
+/**
+ * freshml — keep machine-learning models fresh. The core entry point runs
+ * anywhere JavaScript runs (no Node built-ins); Node-only parts live in
+ * `freshml/node` and conformance suites in `freshml/testing`.
+ *
+ * @packageDocumentation
+ */
+export { FreshmlError, isFreshmlError, type FreshmlErrorCode, type FreshmlErrorDetails } from "./core/errors.js";
+export { readBatch, readFeatures, type Batch, type DenseBatch, type DenseFeatures, type FeatureInput, type Rows } from "./core/batch.js";
+export { SeededRandom } from "./core/random.js";
+export { OnlineStandardScaler, type StandardScalerJSON } from "./schema/standard-scaler.js";
+
+export { isClassifier, type Classifier, type Task, type Trainer, type TrainerJSON } from "./learners/trainer.js";
+export { builtinTrainers, restoreTrainer, type TrainerRegistry } from "./learners/registry.js";
+export { LinearRegression, type LinearCoefficients, type LinearRegressionParams } from "./learners/linear-regression.js";
+export { RecursiveLeastSquares, type RecursiveLeastSquaresParams } from "./learners/recursive-least-squares.js";
+export { SGDRegressor, type SGDRegressorParams } from "./learners/sgd-regressor.js";
+export { SGDClassifier, type SGDClassifierParams } from "./learners/sgd-classifier.js";
+export type { LearningRate, SGDParams } from "./learners/sgd-common.js";
+export { GaussianNB, type GaussianNBParams } from "./learners/gaussian-nb.js";
+export { MeanRegressor } from "./learners/mean-regressor.js";
+export { LastValueRegressor } from "./learners/last-value-regressor.js";
+export { MajorityClassifier } from "./learners/majority-classifier.js";
+export { LastClassClassifier } from "./learners/last-class-classifier.js";
+export { FullRefitLinearRegression, type FullRefitParams } from "./learners/full-refit-linear.js";
+export { FullRefitPolynomialRegression, type FullRefitPolynomialParams } from "./learners/full-refit-polynomial.js";
+
+export { type Metric, type MetricInput, type MetricJSON } from "./metrics/metric.js";
+export { MAE } from "./metrics/mae.js";
+export { RMSE } from "./metrics/rmse.js";
+export { R2 } from "./metrics/r2.js";
+export { Accuracy } from "./metrics/accuracy.js";
+export { LogLoss } from "./metrics/log-loss.js";
+export { MacroF1 } from "./metrics/macro-f1.js";
+export { RocAuc } from "./metrics/roc-auc.js";
+
+/** The library version, recorded in saved models' lineage. */
+export const VERSION = "0.1.0";

@@ -1,0 +1,63 @@
+import { FreshmlError, checkParam, describeValue } from "../core/errors.js";
+
+/** Checks a declared class list: at least two distinct finite numbers. */
+export function checkClasses(classes: unknown): readonly number[] {
+  checkParam(
+    Array.isArray(classes) && classes.length >= 2 && classes.every((c) => typeof c === "number" && Number.isFinite(c)),
+    "classes",
+    "an array of at least two finite numbers",
+    classes,
+  );
+  const list = classes as number[];
+  checkParam(new Set(list).size === list.length, "classes", "distinct labels", classes);
+  return Object.freeze(list.slice());
+}
+
+/**
+ * Maps labels to class indices. Built once per learner; `indexAll` checks a
+ * whole batch before anything learns from it.
+ */
+export class ClassIndex {
+  private readonly map = new Map<number, number>();
+  private idx = new Int32Array(0);
+
+  constructor(readonly classes: readonly number[]) {
+    classes.forEach((c, i) => this.map.set(c, i));
+  }
+
+  /** Class indices of every label, or an `unknown_class` error naming the first bad row. */
+  indexAll(y: ArrayLike<number>): Int32Array {
+    if (this.idx.length < y.length) this.idx = new Int32Array(y.length);
+    const out = this.idx;
+    for (let i = 0; i < y.length; i++) {
+      const k = this.map.get(y[i]!);
+      if (k === undefined) {
+        throw new FreshmlError(
+          "unknown_class",
+          `label ${describeValue(y[i])} at row ${i} is not one of the declared classes [${this.classes.join(", ")}]`,
+          { row: i, observed: y[i], expected: this.classes },
+        );
+      }
+      out[i] = k;
+    }
+    return out;
+  }
+}
+
+/** Labels of the largest score per row of a row-major `rows × k` matrix. */
+export function argmaxLabels(scores: Float64Array, rows: number, k: number, classes: readonly number[]): Float64Array {
+  const out = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let best = 0;
+    let bestV = scores[i * k]!;
+    for (let c = 1; c < k; c++) {
+      const v = scores[i * k + c]!;
+      if (v > bestV) {
+        bestV = v;
+        best = c;
+      }
+    }
+    out[i] = classes[best]!;
+  }
+  return out;
+}

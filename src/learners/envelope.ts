@@ -1,0 +1,97 @@
+import { z } from "zod";
+import { FreshmlError } from "../core/errors.js";
+import type { TrainerJSON } from "./trainer.js";
+
+/** zod schema of the envelope every trainer's JSON travels in. */
+export const trainerEnvelopeSchema = z.object({
+  format: z.literal("freshml.trainer"),
+  formatVersion: z.literal(1),
+  kind: z.string().min(1).max(200),
+  params: z.record(z.string(), z.unknown()),
+  state: z.unknown(),
+});
+
+/** Builds a trainer envelope (Float64Arrays in `state` must already be plain arrays). */
+export function makeEnvelope<P extends object, S>(kind: string, params: P, state: S | null): TrainerJSON<P & Record<string, unknown>, S> {
+  return { format: "freshml.trainer", formatVersion: 1, kind, params: { ...params } as P & Record<string, unknown>, state };
+}
+
+/** A finite number array (zod 4's number already rejects NaN and ±Infinity). */
+export const finiteArray = z.array(z.number());
+
+/**
+ * Opens a trainer envelope of the expected kind and checks its parameters and
+ * state against their schemas. Anything malformed is `invalid_state`.
+ */
+export function openEnvelope<P, S>(
+  json: unknown,
+  kind: string,
+  paramsSchema: z.ZodType<P>,
+  stateSchema: z.ZodType<S>,
+): { params: P; state: S | null } {
+  const env = trainerEnvelopeSchema.safeParse(json);
+  if (!env.success) {
+    throw new FreshmlError("invalid_state", `not a freshml trainer envelope: ${z.prettifyError(env.error)}`, {
+      issues: env.error.issues,
+    });
+  }
+  if (env.data.kind !== kind) {
+    throw new FreshmlError("invalid_state", `expected a ${kind} envelope, got ${env.data.kind}`, {
+      observed: env.data.kind,
+      expected: kind,
+    });
+  }
+  const params = paramsSchema.safeParse(env.data.params);
+  if (!params.success) {
+    throw new FreshmlError("invalid_state", `invalid ${kind} params: ${z.prettifyError(params.error)}`, {
+      issues: params.error.issues,
+    });
+  }
+  if (env.data.state === null || env.data.state === undefined) return { params: params.data, state: null };
+  const state = stateSchema.safeParse(env.data.state);
+  if (!state.success) {
+    throw new FreshmlError("invalid_state", `invalid ${kind} state: ${z.prettifyError(state.error)}`, {
+      issues: state.error.issues,
+    });
+  }
+  return { params: params.data, state: state.data };
+}
+
+/** Throws `invalid_state` unless an array restored from JSON has the expected length. */
+export function checkLength(name: string, a: ArrayLike<number>, expected: number): void {
+  if (a.length !== expected) {
+    throw new FreshmlError("invalid_state", `state field ${name} has length ${a.length}, expected ${expected}`, {
+      field: name,
+      observed: a.length,
+      expected,
+    });
+  }
+}
+
+/** Throws `not_fitted` with a consistent message. */
+export function notFitted(kind: string): FreshmlError {
+  return new FreshmlError("not_fitted", `${kind} has not learned any batch yet; call update() first`);
+}
+
+/** Throws `incompatible_merge` unless `other` is the same kind with equal parameters and feature count. */
+export function checkMergeable(self: { kind: string; params: object; nFeatures: number | undefined }, other: {
+  kind: string;
+  params: object;
+  nFeatures: number | undefined;
+}): void {
+  if (other.kind !== self.kind) {
+    throw new FreshmlError("incompatible_merge", `cannot merge a ${other.kind} into a ${self.kind}`);
+  }
+  if (JSON.stringify(other.params) !== JSON.stringify(self.params)) {
+    throw new FreshmlError("incompatible_merge", `cannot merge ${self.kind} models with different parameters`, {
+      observed: other.params,
+      expected: self.params,
+    });
+  }
+  if (self.nFeatures !== undefined && other.nFeatures !== undefined && self.nFeatures !== other.nFeatures) {
+    throw new FreshmlError("incompatible_merge", `cannot merge models of ${other.nFeatures} and ${self.nFeatures} features`, {
+      observed: other.nFeatures,
+      expected: self.nFeatures,
+    });
+  }
+}

@@ -1,0 +1,362 @@
+import { CholeskyDecomposition, Matrix } from "ml-matrix";
+import { z } from "zod";
+import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
+import { FreshmlError, checkParam } from "../core/errors.js";
+import { columnMoments, mergeMoments, removeMoments } from "../core/moments.js";
+import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { allFinite, dot, mirrorUpper, syrkUpper } from "./kernels.js";
+import type { Trainer, TrainerJSON } from "./trainer.js";
+
+/** Parameters of {@link LinearRegression}. */
+export interface LinearRegressionParams {
+  /** Ridge penalty on the weights (not the intercept), as scikit-learn's `Ridge(alpha)`. Default 0: ordinary least squares. */
+  l2: number;
+  /** Fit an intercept. Default true. */
+  fitIntercept: boolean;
+}
+
+const paramsSchema = z.object({ l2: z.number().min(0), fitIntercept: z.boolean() });
+const stateSchema = z.object({
+  d: z.number().int().positive(),
+  n: z.number().int().nonnegative(),
+  meanX: finiteArray,
+  meanY: z.number(),
+  sxx: finiteArray,
+  sxy: finiteArray,
+  syy: z.number(),
+});
+
+/** Sufficient statistics, centred: means, Σ(x-x̄)(x-x̄)ᵀ, Σ(x-x̄)(y-ȳ), Σ(y-ȳ)². */
+interface Stats {
+  d: number;
+  n: number;
+  meanX: Float64Array;
+  meanY: number;
+  sxx: Float64Array; // d × d, full symmetric
+  sxy: Float64Array;
+  syy: number;
+}
+
+/** Fitted coefficients of a linear model. */
+export interface LinearCoefficients {
+  readonly weights: Float64Array;
+  readonly intercept: number;
+}
+
+function emptyStats(d: number): Stats {
+  return { d, n: 0, meanX: new Float64Array(d), meanY: 0, sxx: new Float64Array(d * d), sxy: new Float64Array(d), syy: 0 };
+}
+
+/**
+ * Exact least squares (or ridge) learned incrementally from sufficient
+ * statistics. Whatever way the rows are split into batches, the solution equals
+ * the closed-form fit on all rows (to rounding), and memory is O(d²) however
+ * many rows stream through.
+ *
+ * The statistics are centred (Chan's pairwise update), so large offsets in the
+ * data do not cancel catastrophically; the intercept is never penalised. A
+ * singular system without a ridge penalty is a `singular_system` error that
+ * names a constant or collinear column, not NaN.
+ *
+ * Cost: update O(b·d²), solve O(d³) once per change, predict O(b·d).
+ * Capabilities: `merge` (adds statistics) and `forget` (exact downdate).
+ *
+ * @example
+ * ```ts
+ * import { LinearRegression } from "freshml";
+ * const model = new LinearRegression({ l2: 0 });
+ * model.update({ X: [[0], [1]], y: [1, 3] });
+ * model.update({ X: [[2], [3]], y: [5, 7] });
+ * model.predict([[4]]); // Float64Array [9]
+ * model.coefficients(); // { weights: [2], intercept: 1 }
+ * ```
+ */
+export class LinearRegression implements Trainer {
+  readonly kind = "LinearRegression";
+  readonly task = "regression" as const;
+  readonly params: Readonly<LinearRegressionParams>;
+  private stats: Stats | null = null;
+  private solved: LinearCoefficients | null = null;
+  // Scratch for a batch's centred rows and statistics, reused across batches.
+  private scratchZ = new Float64Array(0);
+
+  constructor(params: Partial<LinearRegressionParams> = {}) {
+    const { l2 = 0, fitIntercept = true } = params;
+    checkParam(typeof l2 === "number" && Number.isFinite(l2) && l2 >= 0, "l2", "a finite number ≥ 0", l2);
+    checkParam(typeof fitIntercept === "boolean", "fitIntercept", "a boolean", fitIntercept);
+    this.params = Object.freeze({ l2, fitIntercept });
+  }
+
+  get nFeatures(): number | undefined {
+    return this.stats?.d;
+  }
+
+  get nSeen(): number {
+    return this.stats?.n ?? 0;
+  }
+
+  /** Learns a batch: O(b·d²). */
+  update(batch: Batch): void {
+    const b = readBatch(batch, this.stats?.d);
+    const part = this.batchStats(b.X, b.y, b.rows, b.cols);
+    const next = this.stats ? copyStats(this.stats) : emptyStats(b.cols);
+    combine(next, part);
+    if (!statsFinite(next)) {
+      throw new FreshmlError("non_finite", "the batch overflows the statistics (values too large to square)", {
+        expected: "values whose squares are finite",
+      });
+    }
+    this.stats = next;
+    this.solved = null;
+  }
+
+  /** Exactly removes a batch learned earlier (sliding windows). */
+  forget(batch: Batch): void {
+    if (!this.stats) throw notFitted(this.kind);
+    const b = readBatch(batch, this.stats.d);
+    if (b.rows > this.stats.n) {
+      throw new FreshmlError("forget_mismatch", `cannot forget ${b.rows} rows from a model that has seen ${this.stats.n}`, {
+        observed: b.rows,
+        expected: `≤ ${this.stats.n}`,
+      });
+    }
+    const part = this.batchStats(b.X, b.y, b.rows, b.cols);
+    const next = copyStats(this.stats);
+    remove(next, part);
+    this.stats = next;
+    this.solved = null;
+  }
+
+  /** Adds the statistics of another LinearRegression with the same parameters. */
+  merge(other: Trainer): void {
+    checkMergeable(this, other);
+    const o = (other as LinearRegression).stats;
+    if (!o) return;
+    const next = this.stats ? copyStats(this.stats) : emptyStats(o.d);
+    combine(next, o);
+    this.stats = next;
+    this.solved = null;
+  }
+
+  /** The fitted weights and intercept (solving the normal equations if needed). */
+  coefficients(): LinearCoefficients {
+    const c = this.solve();
+    return { weights: c.weights.slice(), intercept: c.intercept };
+  }
+
+  predict(X: FeatureInput): Float64Array {
+    if (!this.stats) throw notFitted(this.kind);
+    const f = readFeatures(X, this.stats.d);
+    const { weights, intercept } = this.solve();
+    const out = new Float64Array(f.rows);
+    for (let i = 0; i < f.rows; i++) out[i] = intercept + dot(f.X, i * f.cols, weights, 0, f.cols);
+    return out;
+  }
+
+  toJSON(): TrainerJSON<LinearRegressionParams & Record<string, unknown>, z.infer<typeof stateSchema>> {
+    const s = this.stats;
+    return makeEnvelope(
+      this.kind,
+      this.params,
+      s && {
+        d: s.d,
+        n: s.n,
+        meanX: Array.from(s.meanX),
+        meanY: s.meanY,
+        sxx: Array.from(s.sxx),
+        sxy: Array.from(s.sxy),
+        syy: s.syy,
+      },
+    );
+  }
+
+  /** Restores a LinearRegression from {@link LinearRegression.toJSON} output. */
+  static fromJSON(json: unknown): LinearRegression {
+    const { params, state } = openEnvelope(json, "LinearRegression", paramsSchema, stateSchema);
+    const model = new LinearRegression(params);
+    if (state) {
+      checkLength("meanX", state.meanX, state.d);
+      checkLength("sxx", state.sxx, state.d * state.d);
+      checkLength("sxy", state.sxy, state.d);
+      model.stats = {
+        d: state.d,
+        n: state.n,
+        meanX: Float64Array.from(state.meanX),
+        meanY: state.meanY,
+        sxx: Float64Array.from(state.sxx),
+        sxy: Float64Array.from(state.sxy),
+        syy: state.syy,
+      };
+    }
+    return model;
+  }
+
+  clone(): LinearRegression {
+    return new LinearRegression(this.params);
+  }
+
+  copy(): LinearRegression {
+    const c = this.clone();
+    c.stats = this.stats && copyStats(this.stats);
+    c.solved = this.solved;
+    return c;
+  }
+
+  /** Centred statistics of one batch: two passes, then a blocked Zᵀ Z. */
+  private batchStats(X: Float64Array, y: ArrayLike<number>, rows: number, d: number): Stats {
+    const s = emptyStats(d);
+    s.n = rows;
+    const m2 = new Float64Array(d);
+    columnMoments(X, d, s.meanX, m2);
+    let my = 0;
+    for (let i = 0; i < rows; i++) my += y[i]!;
+    my /= rows;
+    s.meanY = my;
+    if (this.scratchZ.length < rows * d) this.scratchZ = new Float64Array(rows * d);
+    const Z = this.scratchZ;
+    const mean = s.meanX;
+    let syy = 0;
+    for (let i = 0; i < rows; i++) {
+      const o = i * d;
+      const dy = y[i]! - my;
+      syy += dy * dy;
+      for (let j = 0; j < d; j++) {
+        const z = X[o + j]! - mean[j]!;
+        Z[o + j] = z;
+        s.sxy[j]! += z * dy;
+      }
+    }
+    s.syy = syy;
+    syrkUpper(Z, rows, d, s.sxx);
+    mirrorUpper(s.sxx, d);
+    return s;
+  }
+
+  private solve(): LinearCoefficients {
+    if (this.solved) return this.solved;
+    const s = this.stats;
+    if (!s || s.n === 0) throw notFitted(this.kind);
+    const d = s.d;
+    const { l2, fitIntercept } = this.params;
+    // Without an intercept the normal equations use raw moments: XᵀX = S + n·x̄x̄ᵀ.
+    const A = new Matrix(d, d);
+    const rhs = new Matrix(d, 1);
+    let maxDiag = 0;
+    for (let j = 0; j < d; j++) {
+      for (let k = 0; k < d; k++) {
+        let v = s.sxx[j * d + k]!;
+        if (!fitIntercept) v += s.n * s.meanX[j]! * s.meanX[k]!;
+        if (j === k) v += l2;
+        A.set(j, k, v);
+      }
+      maxDiag = Math.max(maxDiag, A.get(j, j));
+      rhs.set(j, 0, fitIntercept ? s.sxy[j]! : s.sxy[j]! + s.n * s.meanX[j]! * s.meanY);
+    }
+    const chol = new CholeskyDecomposition(A);
+    // A pivot this small relative to the largest diagonal means the system is
+    // singular to working precision: the "solution" would be noise.
+    const tol = maxDiag * d * 1e-13;
+    let bad = -1;
+    if (maxDiag <= 0 || !chol.isPositiveDefinite()) bad = 0;
+    else {
+      const L = chol.lowerTriangularMatrix;
+      for (let j = 0; j < d; j++) {
+        const p = L.get(j, j);
+        if (!(p * p > tol)) {
+          bad = j;
+          break;
+        }
+      }
+    }
+    if (bad >= 0) {
+      let constant = -1;
+      for (let j = 0; j < d; j++) if (s.sxx[j * d + j]! <= tol) constant = j;
+      const why =
+        constant >= 0
+          ? `feature column ${constant} is constant over the ${s.n} rows seen`
+          : s.n <= d
+            ? `${s.n} rows cannot determine ${d} weights`
+            : `feature column ${bad} is a linear combination of earlier columns`;
+      throw new FreshmlError("singular_system", `least squares is singular: ${why}; set l2 > 0 (ridge) to regularise`, {
+        column: constant >= 0 ? constant : bad,
+        rows: s.n,
+      });
+    }
+    const w = chol.solve(rhs);
+    const weights = new Float64Array(d);
+    for (let j = 0; j < d; j++) weights[j] = w.get(j, 0);
+    const intercept = fitIntercept ? s.meanY - dot(weights, 0, s.meanX, 0, d) : 0;
+    if (!allFinite(weights) || !Number.isFinite(intercept)) {
+      throw new FreshmlError("singular_system", "least squares gave non-finite weights; set l2 > 0 (ridge) to regularise");
+    }
+    this.solved = { weights, intercept };
+    return this.solved;
+  }
+}
+
+function copyStats(s: Stats): Stats {
+  return { d: s.d, n: s.n, meanX: s.meanX.slice(), meanY: s.meanY, sxx: s.sxx.slice(), sxy: s.sxy.slice(), syy: s.syy };
+}
+
+function statsFinite(s: Stats): boolean {
+  if (!Number.isFinite(s.syy) || !Number.isFinite(s.meanY)) return false;
+  // |S_jk| ≤ max(S_jj, S_kk), so finite diagonals bound every entry.
+  for (let j = 0; j < s.d; j++) if (!Number.isFinite(s.sxx[j * s.d + j]!)) return false;
+  return allFinite(s.meanX) && allFinite(s.sxy);
+}
+
+/** a ← a ∪ b (Chan et al. for the cross-product matrices). */
+function combine(a: Stats, b: Stats): void {
+  if (b.n === 0) return;
+  if (a.n === 0) {
+    a.n = b.n;
+    a.meanX.set(b.meanX);
+    a.meanY = b.meanY;
+    a.sxx.set(b.sxx);
+    a.sxy.set(b.sxy);
+    a.syy = b.syy;
+    return;
+  }
+  const n = a.n + b.n;
+  const c = (a.n * b.n) / n;
+  const d = a.d;
+  const dx = new Float64Array(d);
+  for (let j = 0; j < d; j++) dx[j] = b.meanX[j]! - a.meanX[j]!;
+  const dy = b.meanY - a.meanY;
+  for (let j = 0; j < d; j++) {
+    const cj = c * dx[j]!;
+    for (let k = 0; k < d; k++) a.sxx[j * d + k]! += b.sxx[j * d + k]! + cj * dx[k]!;
+    a.sxy[j]! += b.sxy[j]! + cj * dy;
+  }
+  a.syy += b.syy + c * dy * dy;
+  mergeMoments(a.n, a.meanX, undefined, b.n, b.meanX, undefined);
+  a.meanY += (dy * b.n) / n;
+  a.n = n;
+}
+
+/** a ← a \ b, the exact inverse of {@link combine}. */
+function remove(a: Stats, b: Stats): void {
+  const nA = a.n - b.n;
+  if (nA <= 0) {
+    const e = emptyStats(a.d);
+    Object.assign(a, e);
+    return;
+  }
+  const d = a.d;
+  const restMean = a.meanX.slice();
+  removeMoments(a.n, restMean, undefined, b.n, b.meanX, undefined);
+  const restMeanY = (a.n * a.meanY - b.n * b.meanY) / nA;
+  const c = (nA * b.n) / a.n;
+  for (let j = 0; j < d; j++) {
+    const dxj = b.meanX[j]! - restMean[j]!;
+    for (let k = 0; k < d; k++) {
+      a.sxx[j * d + k]! -= b.sxx[j * d + k]! + c * dxj * (b.meanX[k]! - restMean[k]!);
+    }
+    a.sxy[j]! -= b.sxy[j]! + c * dxj * (b.meanY - restMeanY);
+  }
+  a.syy -= b.syy + c * (b.meanY - restMeanY) ** 2;
+  if (a.syy < 0) a.syy = 0;
+  a.meanX.set(restMean);
+  a.meanY = restMeanY;
+  a.n = nA;
+}

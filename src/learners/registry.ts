@@ -1,0 +1,61 @@
+import { FreshmlError } from "../core/errors.js";
+import { trainerEnvelopeSchema } from "./envelope.js";
+import { FullRefitLinearRegression } from "./full-refit-linear.js";
+import { FullRefitPolynomialRegression } from "./full-refit-polynomial.js";
+import { GaussianNB } from "./gaussian-nb.js";
+import { LastClassClassifier } from "./last-class-classifier.js";
+import { LastValueRegressor } from "./last-value-regressor.js";
+import { LinearRegression } from "./linear-regression.js";
+import { MajorityClassifier } from "./majority-classifier.js";
+import { MeanRegressor } from "./mean-regressor.js";
+import { RecursiveLeastSquares } from "./recursive-least-squares.js";
+import { SGDClassifier } from "./sgd-classifier.js";
+import { SGDRegressor } from "./sgd-regressor.js";
+import type { Trainer } from "./trainer.js";
+
+/** Maps a trainer `kind` to the function that restores it from its JSON. */
+export type TrainerRegistry = Readonly<Record<string, (json: unknown) => Trainer>>;
+
+/**
+ * The built-in trainers, keyed by kind. Extend it with your own:
+ * `{ ...builtinTrainers, MyTrainer: MyTrainer.fromJSON }`.
+ */
+export const builtinTrainers: TrainerRegistry = Object.freeze({
+  LinearRegression: LinearRegression.fromJSON,
+  RecursiveLeastSquares: RecursiveLeastSquares.fromJSON,
+  SGDRegressor: SGDRegressor.fromJSON,
+  SGDClassifier: SGDClassifier.fromJSON,
+  GaussianNB: GaussianNB.fromJSON,
+  MeanRegressor: MeanRegressor.fromJSON,
+  LastValueRegressor: LastValueRegressor.fromJSON,
+  MajorityClassifier: MajorityClassifier.fromJSON,
+  LastClassClassifier: LastClassClassifier.fromJSON,
+  FullRefitLinearRegression: FullRefitLinearRegression.fromJSON,
+  FullRefitPolynomialRegression: FullRefitPolynomialRegression.fromJSON,
+});
+
+/**
+ * Restores any trainer from its `toJSON()` envelope by looking its kind up in
+ * a registry. An unknown kind or a malformed envelope is `invalid_state`.
+ *
+ * @example
+ * ```ts
+ * import { LinearRegression, restoreTrainer } from "freshml";
+ * const m = new LinearRegression();
+ * m.update({ X: [[0], [1], [2]], y: [0, 1, 2] });
+ * const back = restoreTrainer(JSON.parse(JSON.stringify(m)));
+ * back.predict([[3]]); // Float64Array [3]
+ * ```
+ */
+export function restoreTrainer(json: unknown, registry: TrainerRegistry = builtinTrainers): Trainer {
+  const env = trainerEnvelopeSchema.safeParse(json);
+  if (!env.success) throw new FreshmlError("invalid_state", "not a freshml trainer envelope", { issues: env.error.issues });
+  const restore = Object.prototype.hasOwnProperty.call(registry, env.data.kind) ? registry[env.data.kind] : undefined;
+  if (!restore) {
+    throw new FreshmlError("invalid_state", `no trainer registered for kind ${JSON.stringify(env.data.kind)}`, {
+      observed: env.data.kind,
+      expected: Object.keys(registry),
+    });
+  }
+  return restore(json);
+}

@@ -1,0 +1,194 @@
+import { z } from "zod";
+import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
+import { FreshmlError } from "../core/errors.js";
+import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
+import { makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { dot } from "./kernels.js";
+import {
+  SGDState,
+  optimalT0,
+  preparePass,
+  predictView,
+  sgdParams,
+  sgdParamsShape,
+  sgdStateSchema,
+  stepRow,
+  stepSize,
+  type SGDParams,
+  type SGDStateJSON,
+} from "./sgd-common.js";
+import type { Classifier, TrainerJSON } from "./trainer.js";
+
+/** Parameters of {@link SGDClassifier}. */
+export interface SGDClassifierParams extends SGDParams {
+  /** The labels, declared up front; a label outside them is an `unknown_class` error. */
+  classes: readonly number[];
+}
+
+const paramsSchema = z.object({ ...sgdParamsShape, classes: z.array(z.number()).min(2) });
+
+/**
+ * Logistic regression by stochastic gradient descent: binary logistic for two
+ * classes, multinomial (softmax) for more. One pass per batch: O(b·d·k) time,
+ * O(d·k) memory. Defaults follow scikit-learn's `SGDClassifier(loss="log_loss")`
+ * (alpha 1e-4, the `optimal` schedule); unlike scikit-learn, more than two
+ * classes use one softmax model rather than one-vs-rest.
+ *
+ * @example
+ * ```ts
+ * import { SGDClassifier } from "freshml";
+ * const clf = new SGDClassifier({ classes: [0, 1], seed: 7 });
+ * for (let epoch = 0; epoch < 20; epoch++) clf.update({ X: [[-2], [-1], [1], [2]], y: [0, 0, 1, 1] });
+ * clf.predict([[-3], [3]]); // Float64Array [0, 1]
+ * ```
+ */
+export class SGDClassifier implements Classifier {
+  readonly kind = "SGDClassifier";
+  readonly task = "classification" as const;
+  readonly params: Readonly<SGDClassifierParams>;
+  readonly classes: readonly number[];
+  private state: SGDState | null = null;
+  private readonly index: ClassIndex;
+  private readonly k: number; // weight rows: 1 for binary, classes for softmax
+  private readonly t0: number;
+  private scratch = { order: new Uint32Array(0), X: new Float64Array(0) };
+  private logits = new Float64Array(0);
+
+  constructor(params: Partial<SGDClassifierParams> & { classes: readonly number[] }) {
+    const { classes, ...rest } = params ?? ({} as SGDClassifierParams);
+    this.classes = checkClasses(classes);
+    this.params = Object.freeze({ ...sgdParams(rest, "optimal"), classes: this.classes });
+    this.index = new ClassIndex(this.classes);
+    this.k = this.classes.length === 2 ? 1 : this.classes.length;
+    this.logits = new Float64Array(this.k);
+    this.t0 = this.params.alpha > 0 ? optimalT0(this.params.alpha) : 1;
+  }
+
+  get nFeatures(): number | undefined {
+    return this.state?.d;
+  }
+
+  get nSeen(): number {
+    return this.state?.n ?? 0;
+  }
+
+  update(batch: Batch): void {
+    const b = readBatch(batch, this.state?.d);
+    const yi = this.index.indexAll(b.y);
+    const p = this.params;
+    const st = this.state ? this.state.copy() : SGDState.fresh(b.cols, this.k, p);
+    const { order, X } = preparePass(st, p, b.X, b.rows, this.scratch);
+    const d = st.d;
+    const k = this.k;
+    let t = st.t;
+    if (k === 1) {
+      for (let r = 0; r < b.rows; r++) {
+        const i = order[r]!;
+        const o = i * d;
+        const z = st.b[0]! + dot(st.w, 0, X, o, d);
+        const g = sigmoid(z) - (yi[i] === 1 ? 1 : 0);
+        stepRow(st, p, 0, X, o, g, stepSize(p, t, this.t0));
+        t++;
+      }
+    } else {
+      const z = this.logits;
+      for (let r = 0; r < b.rows; r++) {
+        const i = order[r]!;
+        const o = i * d;
+        softmaxInto(st, X, o, z);
+        const eta = stepSize(p, t, this.t0);
+        const target = yi[i]!;
+        for (let c = 0; c < k; c++) stepRow(st, p, c, X, o, z[c]! - (c === target ? 1 : 0), eta);
+        t++;
+      }
+    }
+    st.t = t;
+    st.n += b.rows;
+    if (!st.finite()) {
+      throw new FreshmlError("diverged", "SGD weights became non-finite on this batch (step size too large?); the model is unchanged", {
+        learningRate: p.learningRate,
+        eta0: p.eta0,
+      });
+    }
+    this.state = st;
+  }
+
+  /** Row-major `rows × classes.length` probabilities. */
+  predictProba(X: FeatureInput): Float64Array {
+    const st = this.state;
+    if (!st) throw notFitted(this.kind);
+    const f = readFeatures(X, st.d);
+    const Z = predictView(st, f.X);
+    const K = this.classes.length;
+    const out = new Float64Array(f.rows * K);
+    if (this.k === 1) {
+      for (let i = 0; i < f.rows; i++) {
+        const p1 = sigmoid(st.b[0]! + dot(st.w, 0, Z, i * f.cols, f.cols));
+        out[2 * i] = 1 - p1;
+        out[2 * i + 1] = p1;
+      }
+    } else {
+      const z = new Float64Array(K);
+      for (let i = 0; i < f.rows; i++) {
+        softmaxInto(st, Z, i * f.cols, z);
+        out.set(z, i * K);
+      }
+    }
+    return out;
+  }
+
+  /** The most probable label per row. */
+  predict(X: FeatureInput): Float64Array {
+    const proba = this.predictProba(X);
+    const K = this.classes.length;
+    return argmaxLabels(proba, proba.length / K, K, this.classes);
+  }
+
+  toJSON(): TrainerJSON<SGDClassifierParams & Record<string, unknown>, SGDStateJSON> {
+    return makeEnvelope(this.kind, { ...this.params, classes: this.classes.slice() }, this.state && this.state.toJSON());
+  }
+
+  /** Restores from {@link SGDClassifier.toJSON} output. */
+  static fromJSON(json: unknown): SGDClassifier {
+    const { params, state } = openEnvelope(json, "SGDClassifier", paramsSchema, sgdStateSchema);
+    const m = new SGDClassifier(params);
+    if (state) m.state = SGDState.fromJSON(state, m.k, m.params);
+    return m;
+  }
+
+  clone(): SGDClassifier {
+    return new SGDClassifier(this.params);
+  }
+
+  copy(): SGDClassifier {
+    const c = this.clone();
+    c.state = this.state && this.state.copy();
+    return c;
+  }
+}
+
+function sigmoid(z: number): number {
+  // Two branches keep exp() from overflowing for large |z|.
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+/** Softmax of the k logits of row offset `o` into `z`. */
+function softmaxInto(st: SGDState, X: Float64Array, o: number, z: Float64Array): void {
+  const k = st.k;
+  const d = st.d;
+  let max = -Infinity;
+  for (let c = 0; c < k; c++) {
+    const v = st.b[c]! + dot(st.w, c * d, X, o, d);
+    z[c] = v;
+    if (v > max) max = v;
+  }
+  let sum = 0;
+  for (let c = 0; c < k; c++) {
+    const e = Math.exp(z[c]! - max);
+    z[c] = e;
+    sum += e;
+  }
+  for (let c = 0; c < k; c++) z[c]! /= sum;
+}

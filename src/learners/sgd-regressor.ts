@@ -1,0 +1,136 @@
+import { z } from "zod";
+import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
+import { FreshmlError, checkParam } from "../core/errors.js";
+import { makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { dot } from "./kernels.js";
+import {
+  SGDState,
+  optimalT0,
+  preparePass,
+  predictView,
+  sgdParams,
+  sgdParamsShape,
+  sgdStateSchema,
+  stepRow,
+  stepSize,
+  type SGDParams,
+  type SGDStateJSON,
+} from "./sgd-common.js";
+import type { Trainer, TrainerJSON } from "./trainer.js";
+
+/** Parameters of {@link SGDRegressor}. */
+export interface SGDRegressorParams extends SGDParams {
+  /** `squared` error or `huber` (squared within `epsilon`, linear beyond: robust to outliers). Default `squared`. */
+  loss: "squared" | "huber";
+  /** Huber threshold. Default 0.1, as scikit-learn. */
+  epsilon: number;
+}
+
+const paramsSchema = z.object({ ...sgdParamsShape, loss: z.enum(["squared", "huber"]), epsilon: z.number().positive() });
+
+/**
+ * Linear regression by stochastic gradient descent: one pass over each batch,
+ * O(b·d) per batch and O(d) memory. Defaults follow scikit-learn's
+ * `SGDRegressor` (alpha 1e-4, invscaling with eta0 0.01 and powerT 0.25).
+ *
+ * @example
+ * ```ts
+ * import { SGDRegressor } from "freshml";
+ * const sgd = new SGDRegressor({ learningRate: "constant", eta0: 0.05, seed: 1 });
+ * for (let epoch = 0; epoch < 200; epoch++) sgd.update({ X: [[0], [1], [2]], y: [1, 3, 5] });
+ * sgd.predict([[3]]); // ≈ Float64Array [7]
+ * ```
+ */
+export class SGDRegressor implements Trainer {
+  readonly kind = "SGDRegressor";
+  readonly task = "regression" as const;
+  readonly params: Readonly<SGDRegressorParams>;
+  private state: SGDState | null = null;
+  private readonly t0: number;
+  private scratch = { order: new Uint32Array(0), X: new Float64Array(0) };
+
+  constructor(params: Partial<SGDRegressorParams> = {}) {
+    const { loss = "squared", epsilon = 0.1, ...rest } = params;
+    checkParam(loss === "squared" || loss === "huber", "loss", "squared or huber", loss);
+    checkParam(typeof epsilon === "number" && Number.isFinite(epsilon) && epsilon > 0, "epsilon", "a finite number > 0", epsilon);
+    this.params = Object.freeze({ ...sgdParams(rest, "invscaling"), loss, epsilon });
+    this.t0 = this.params.alpha > 0 ? optimalT0(this.params.alpha) : 1;
+  }
+
+  get nFeatures(): number | undefined {
+    return this.state?.d;
+  }
+
+  get nSeen(): number {
+    return this.state?.n ?? 0;
+  }
+
+  update(batch: Batch): void {
+    const b = readBatch(batch, this.state?.d);
+    const p = this.params;
+    // Learn on a copy and swap it in only if every weight stays finite.
+    const st = this.state ? this.state.copy() : SGDState.fresh(b.cols, 1, p);
+    const { order, X } = preparePass(st, p, b.X, b.rows, this.scratch);
+    const d = st.d;
+    const y = b.y;
+    const huber = p.loss === "huber";
+    const eps = p.epsilon;
+    let t = st.t;
+    for (let r = 0; r < b.rows; r++) {
+      const i = order[r]!;
+      const o = i * d;
+      const resid = st.b[0]! + dot(st.w, 0, X, o, d) - y[i]!;
+      const g = huber ? (resid > eps ? eps : resid < -eps ? -eps : resid) : resid;
+      stepRow(st, p, 0, X, o, g, stepSize(p, t, this.t0));
+      t++;
+    }
+    st.t = t;
+    st.n += b.rows;
+    if (!st.finite()) {
+      throw new FreshmlError("diverged", "SGD weights became non-finite on this batch (step size too large?); the model is unchanged", {
+        learningRate: p.learningRate,
+        eta0: p.eta0,
+      });
+    }
+    this.state = st;
+  }
+
+  predict(X: FeatureInput): Float64Array {
+    const st = this.state;
+    if (!st) throw notFitted(this.kind);
+    const f = readFeatures(X, st.d);
+    const Z = predictView(st, f.X);
+    const out = new Float64Array(f.rows);
+    const b0 = st.b[0]!;
+    for (let i = 0; i < f.rows; i++) out[i] = b0 + dot(st.w, 0, Z, i * f.cols, f.cols);
+    return out;
+  }
+
+  /** Current weights and intercept (in standardised units when `standardize`). */
+  coefficients(): { weights: Float64Array; intercept: number } {
+    if (!this.state) throw notFitted(this.kind);
+    return { weights: this.state.w.slice(), intercept: this.state.b[0]! };
+  }
+
+  toJSON(): TrainerJSON<SGDRegressorParams & Record<string, unknown>, SGDStateJSON> {
+    return makeEnvelope(this.kind, this.params, this.state && this.state.toJSON());
+  }
+
+  /** Restores from {@link SGDRegressor.toJSON} output. */
+  static fromJSON(json: unknown): SGDRegressor {
+    const { params, state } = openEnvelope(json, "SGDRegressor", paramsSchema, sgdStateSchema);
+    const m = new SGDRegressor(params);
+    if (state) m.state = SGDState.fromJSON(state, 1, m.params);
+    return m;
+  }
+
+  clone(): SGDRegressor {
+    return new SGDRegressor(this.params);
+  }
+
+  copy(): SGDRegressor {
+    const c = this.clone();
+    c.state = this.state && this.state.copy();
+    return c;
+  }
+}

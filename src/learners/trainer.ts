@@ -1,0 +1,105 @@
+import type { Batch, FeatureInput } from "../core/batch.js";
+
+/** What a trainer predicts: a number, or one of a declared set of class labels. */
+export type Task = "regression" | "classification";
+
+/**
+ * The versioned JSON form of a trainer: parameters and learned state kept apart,
+ * so the same parameters rebuild an unfitted copy and the state restores a fitted
+ * one. `state` is `null` before the first update.
+ */
+export interface TrainerJSON<P = Record<string, unknown>, S = unknown> {
+  readonly format: "freshml.trainer";
+  readonly formatVersion: 1;
+  readonly kind: string;
+  readonly params: P;
+  readonly state: S | null;
+}
+
+/**
+ * The learner contract. Built-in learners implement it, and so does any custom
+ * trainer: freshml needs nothing else to validate, update, evaluate and save it.
+ *
+ * Rules every implementation keeps (the conformance suite in `freshml/testing`
+ * checks them):
+ * - `update` never mutates its input, and when it throws the state is exactly as
+ *   it was (bad input is found before anything changes);
+ * - `toJSON` then restore gives bit-identical predictions;
+ * - the same parameters (seed included) and data give the same state;
+ * - `clone()` has the parameters and none of the learned state; `copy()` has both.
+ *
+ * Optional capabilities: `merge` (combine the state learned on another shard, so
+ * `a.merge(b)` equals learning a's data then b's) and `forget` (exactly un-learn a
+ * batch learned earlier, for sliding windows).
+ *
+ * @example A trainer of your own
+ * ```ts
+ * import { readBatch, readFeatures, type Trainer, type TrainerJSON, type Batch, type FeatureInput } from "freshml";
+ * class MeanOfTargets implements Trainer {
+ *   readonly kind = "MeanOfTargets";
+ *   readonly task = "regression" as const;
+ *   readonly params = {};
+ *   nFeatures: number | undefined;
+ *   nSeen = 0;
+ *   private sum = 0;
+ *   update(batch: Batch): void {
+ *     const b = readBatch(batch, this.nFeatures);
+ *     let s = 0;
+ *     for (let i = 0; i < b.rows; i++) s += b.y[i]!;
+ *     this.nFeatures = b.cols; this.sum += s; this.nSeen += b.rows;
+ *   }
+ *   predict(X: FeatureInput): Float64Array {
+ *     return new Float64Array(readFeatures(X, this.nFeatures).rows).fill(this.sum / this.nSeen);
+ *   }
+ *   toJSON(): TrainerJSON {
+ *     return { format: "freshml.trainer", formatVersion: 1, kind: this.kind, params: {}, state: { d: this.nFeatures, n: this.nSeen, sum: this.sum } };
+ *   }
+ *   clone(): MeanOfTargets { return new MeanOfTargets(); }
+ *   copy(): MeanOfTargets { const c = new MeanOfTargets(); Object.assign(c, this); return c; }
+ * }
+ * ```
+ * `examples/custom-trainer.ts` shows a complete one that passes the conformance suite.
+ */
+export interface Trainer {
+  /** A stable name for this kind of trainer; it keys restore in a {@link TrainerRegistry}. */
+  readonly kind: string;
+  /** Regression predicts numbers; classification predicts declared labels. */
+  readonly task: Task;
+  /** Construction parameters with defaults filled in (never learned state). */
+  readonly params: Readonly<object>;
+  /** Feature count, fixed by the first batch; `undefined` before it. */
+  readonly nFeatures: number | undefined;
+  /** Rows learned so far (after forgets). */
+  readonly nSeen: number;
+  /** Learns one batch. Throws {@link FreshmlError} on bad input, leaving the state as it was. */
+  update(batch: Batch): void;
+  /** Predicts one value (or label) per row. Throws `not_fitted` before the first update. */
+  predict(X: FeatureInput): Float64Array;
+  /** Parameters and learned state as versioned, JSON-safe data. */
+  toJSON(): TrainerJSON;
+  /** Same parameters, no learned state. */
+  clone(): Trainer;
+  /** Same parameters and an independent deep copy of the learned state. */
+  copy(): Trainer;
+  /** Optional: adds the state learned by `other` (same kind and parameters) to this one. */
+  merge?(other: Trainer): void;
+  /** Optional: exactly removes a batch learned earlier. */
+  forget?(batch: Batch): void;
+}
+
+/**
+ * A classifier: predicts one of `classes`, declared up front, and can give the
+ * probability of each.
+ */
+export interface Classifier extends Trainer {
+  readonly task: "classification";
+  /** The labels this classifier predicts, in the column order of `predictProba`. */
+  readonly classes: readonly number[];
+  /** Row-major `rows × classes.length` class probabilities. */
+  predictProba(X: FeatureInput): Float64Array;
+}
+
+/** True when `t` is a {@link Classifier}. */
+export function isClassifier(t: Trainer): t is Classifier {
+  return t.task === "classification" && typeof (t as Classifier).predictProba === "function";
+}
