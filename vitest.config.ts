@@ -1,6 +1,17 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const src = (p: string): string => fileURLToPath(new URL(`./src/${p}`, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // Examples import the package by name; tests run them against the source.
+    alias: [
+      { find: /^freshml$/, replacement: src("index.ts") },
+      { find: /^freshml\/node$/, replacement: src("node/index.ts") },
+      { find: /^freshml\/testing$/, replacement: src("testing/index.ts") },
+    ],
+  },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,

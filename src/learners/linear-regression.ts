@@ -244,7 +244,8 @@ export class LinearRegression implements Trainer {
     let maxDiag = 0;
     for (let j = 0; j < d; j++) {
       for (let k = 0; k < d; k++) {
-        let v = s.sxx[j * d + k]!;
+        // Read the upper triangle only, so A is exactly symmetric.
+        let v = j <= k ? s.sxx[j * d + k]! : s.sxx[k * d + j]!;
         if (!fitIntercept) v += s.n * s.meanX[j]! * s.meanX[k]!;
         if (j === k) v += l2;
         A.set(j, k, v);
@@ -325,9 +326,10 @@ function combine(a: Stats, b: Stats): void {
   const dy = b.meanY - a.meanY;
   for (let j = 0; j < d; j++) {
     const cj = c * dx[j]!;
-    for (let k = 0; k < d; k++) a.sxx[j * d + k]! += b.sxx[j * d + k]! + cj * dx[k]!;
+    for (let k = j; k < d; k++) a.sxx[j * d + k]! += b.sxx[j * d + k]! + cj * dx[k]!;
     a.sxy[j]! += b.sxy[j]! + cj * dy;
   }
+  mirrorUpper(a.sxx, d);
   a.syy += b.syy + c * dy * dy;
   mergeMoments(a.n, a.meanX, undefined, b.n, b.meanX, undefined);
   a.meanY += (dy * b.n) / n;
@@ -349,11 +351,12 @@ function remove(a: Stats, b: Stats): void {
   const c = (nA * b.n) / a.n;
   for (let j = 0; j < d; j++) {
     const dxj = b.meanX[j]! - restMean[j]!;
-    for (let k = 0; k < d; k++) {
+    for (let k = j; k < d; k++) {
       a.sxx[j * d + k]! -= b.sxx[j * d + k]! + c * dxj * (b.meanX[k]! - restMean[k]!);
     }
     a.sxy[j]! -= b.sxy[j]! + c * dxj * (b.meanY - restMeanY);
   }
+  mirrorUpper(a.sxx, d);
   a.syy -= b.syy + c * (b.meanY - restMeanY) ** 2;
   if (a.syy < 0) a.syy = 0;
   a.meanX.set(restMean);

@@ -1,0 +1,62 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { FreshmlError, LinearRegression, readBatch, type Batch } from "../../src/index.js";
+
+function codeOf(fn: () => unknown): { code: string; details: Record<string, unknown>; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(FreshmlError);
+    const e = err as FreshmlError;
+    return { code: e.code, details: e.details, message: e.message };
+  }
+  throw new Error("did not throw");
+}
+
+describe("readBatch: bad input gets a typed error naming the row and column", () => {
+  const cases: Array<[string, Batch, string, number | undefined, number | undefined]> = [
+    ["NaN feature", { X: [[1, 2], [3, NaN]], y: [1, 2] }, "non_finite", 1, 1],
+    ["Infinity feature", { X: [[1, -Infinity]], y: [1] }, "non_finite", 0, 1],
+    ["NaN in a Float64Array", { X: new Float64Array([1, 2, 3, NaN]), cols: 2, y: [1, 2] }, "non_finite", 1, 1],
+    ["NaN target", { X: [[1], [2]], y: [1, NaN] }, "non_finite", 1, undefined],
+    ["ragged rows", { X: [[1, 2], [3]], y: [1, 2] }, "ragged_rows", 1, undefined],
+    ["empty batch", { X: [], y: [] }, "empty_batch", undefined, undefined],
+    ["string value", { X: [[1, "2" as unknown as number]], y: [1] }, "non_numeric", 0, 1],
+    ["null value", { X: [[null as unknown as number]], y: [1] }, "non_numeric", 0, 0],
+    ["row not an array", { X: [[1], 5 as unknown as number[]], y: [1, 2] }, "non_numeric", 1, undefined],
+    ["string target", { X: [[1]], y: ["a" as unknown as number] }, "non_numeric", 0, undefined],
+    ["missing target", { X: [[1]] } as unknown as Batch, "target_missing", undefined, undefined],
+    ["target length", { X: [[1], [2]], y: [1] }, "target_length_mismatch", undefined, undefined],
+    ["Float64Array without cols", { X: new Float64Array([1, 2]), y: [1, 2] }, "column_mismatch", undefined, undefined],
+    ["Float64Array not whole rows", { X: new Float64Array([1, 2, 3]), cols: 2, y: [1] }, "ragged_rows", undefined, undefined],
+  ];
+  it.each(cases)("%s", (_name, batch, code, row, column) => {
+    const e = codeOf(() => readBatch(batch));
+    expect(e.code).toBe(code);
+    expect(e.details.row).toBe(row);
+    expect(e.details.column).toBe(column);
+    expect(e.message.length).toBeGreaterThan(10);
+  });
+
+  it("a wrong column count against a fitted model is column_mismatch", () => {
+    const m = new LinearRegression();
+    m.update({ X: [[1, 2], [2, 1], [3, 3]], y: [1, 2, 3] });
+    const e = codeOf(() => m.update({ X: [[1, 2, 3]], y: [1] }));
+    expect(e.code).toBe("column_mismatch");
+    expect(e.details).toMatchObject({ observed: 3, expected: 2 });
+  });
+
+  it("never throws anything but a FreshmlError on arbitrary junk (property)", () => {
+    fc.assert(
+      fc.property(fc.anything(), fc.anything(), (X, y) => {
+        try {
+          readBatch({ X, y } as unknown as Batch);
+        } catch (err) {
+          return err instanceof FreshmlError;
+        }
+        return true;
+      }),
+      { numRuns: 500, seed: 7 },
+    );
+  });
+});
