@@ -5,11 +5,12 @@
  *
  * @packageDocumentation
  */
-export { FreshmlError, isFreshmlError, type FreshmlErrorCode, type FreshmlErrorDetails } from "./core/errors.js";
-export { readBatch, readFeatures, type Batch, type DenseBatch, type DenseFeatures, type FeatureInput, type Rows } from "./core/batch.js";
+export { FreshmlError, isFreshmlError, type FreshmlErrorCode, type FreshmlErrorDetails, type FreshmlErrorJSON } from "./core/errors.js";
+export { readBatch, readFeatures, type Batch, type DenseBatch, type DenseFeatures, type FeatureInput, type FlatFeatures, type Rows } from "./core/batch.js";
 export { SeededRandom } from "./core/random.js";
 export { OnlineStandardScaler, type StandardScalerJSON } from "./schema/standard-scaler.js";
 
+export type { ClassesParams } from "./learners/classes.js";
 export { isClassifier, type Classifier, type Task, type Trainer, type TrainerJSON } from "./learners/trainer.js";
 export { builtinTrainers, restoreTrainer, type TrainerRegistry } from "./learners/registry.js";
 export { LinearRegression, type LinearCoefficients, type LinearRegressionParams } from "./learners/linear-regression.js";
@@ -17,7 +18,7 @@ export { RecursiveLeastSquares, type RecursiveLeastSquaresParams } from "./learn
 export { SGDRegressor, type SGDRegressorParams } from "./learners/sgd-regressor.js";
 export { SGDClassifier, type SGDClassifierParams } from "./learners/sgd-classifier.js";
 export type { LearningRate, SGDParams } from "./learners/sgd-common.js";
-export { GaussianNB, type GaussianNBParams } from "./learners/gaussian-nb.js";
+export { GaussianNB, type ClassMoments, type GaussianNBParams } from "./learners/gaussian-nb.js";
 export { MeanRegressor } from "./learners/mean-regressor.js";
 export { LastValueRegressor } from "./learners/last-value-regressor.js";
 export { MajorityClassifier } from "./learners/majority-classifier.js";

@@ -7,7 +7,15 @@ export type Rows = ReadonlyArray<ReadonlyArray<number>>;
  * Features given either as rows (`number[][]`) or as a row-major `Float64Array`
  * with its column count. Row-major means row `i`, column `j` is at `X[i * cols + j]`.
  */
-export type FeatureInput = Rows | { readonly X: Float64Array; readonly cols: number };
+export type FeatureInput = Rows | FlatFeatures;
+
+/** Row-major features with their column count. */
+export interface FlatFeatures {
+  /** Row-major values: row i, column j at `X[i * cols + j]`. */
+  readonly X: Float64Array;
+  /** Column count. */
+  readonly cols: number;
+}
 
 /**
  * A batch of labelled rows, the unit every learner learns from.
@@ -23,21 +31,27 @@ export type FeatureInput = Rows | { readonly X: Float64Array; readonly cols: num
  * ```
  */
 export interface Batch {
+  /** Features: rows, or row-major values with `cols`. */
   readonly X: Rows | Float64Array;
   /** Column count; required when `X` is a `Float64Array`, checked when given with rows. */
   readonly cols?: number;
+  /** One target (or class label) per row. */
   readonly y: ArrayLike<number>;
 }
 
 /** Features checked and laid out row-major. `X` may alias the caller's array: never write to it. */
 export interface DenseFeatures {
+  /** Row-major values. */
   readonly X: Float64Array;
+  /** Row count. */
   readonly rows: number;
+  /** Column count. */
   readonly cols: number;
 }
 
 /** A checked batch: dense, finite features and finite targets of matching length. */
 export interface DenseBatch extends DenseFeatures {
+  /** One finite target per row. */
   readonly y: ArrayLike<number>;
 }
 

@@ -34,6 +34,18 @@ export interface FreshmlErrorDetails {
   [key: string]: unknown;
 }
 
+/** JSON form of a {@link FreshmlError}. */
+export interface FreshmlErrorJSON {
+  /** Always "FreshmlError". */
+  name: string;
+  /** The stable code. */
+  code: FreshmlErrorCode;
+  /** The readable message. */
+  message: string;
+  /** Where and what. */
+  details: FreshmlErrorDetails;
+}
+
 /**
  * The one root error of freshml. Bad input, broken invariants and misuse all
  * throw a `FreshmlError` whose `code` is stable and whose `details` say where
@@ -65,7 +77,7 @@ export class FreshmlError extends Error {
   }
 
   /** A plain JSON-safe view, for logs and reports. */
-  toJSON(): { name: string; code: FreshmlErrorCode; message: string; details: FreshmlErrorDetails } {
+  toJSON(): FreshmlErrorJSON {
     return { name: this.name, code: this.code, message: this.message, details: this.details };
   }
 }

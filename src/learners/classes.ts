@@ -1,5 +1,11 @@
 import { FreshmlError, checkParam, describeValue } from "../core/errors.js";
 
+/** Parameters of a learner that only needs its class labels. */
+export interface ClassesParams {
+  /** The labels, declared up front; a label outside them is an `unknown_class` error. */
+  readonly classes: readonly number[];
+}
+
 /** Checks a declared class list: at least two distinct finite numbers. */
 export function checkClasses(classes: unknown): readonly number[] {
   checkParam(

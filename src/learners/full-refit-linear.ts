@@ -93,7 +93,7 @@ export class FullRefitLinearRegression implements Trainer {
     return out;
   }
 
-  toJSON(): TrainerJSON<FullRefitParams & Record<string, unknown>, z.infer<typeof stateSchema>> {
+  toJSON(): TrainerJSON {
     const r = this.data;
     return makeEnvelope(this.kind, this.params, r && { d: r.cols, ...r.toJSON(), weights: Array.from(this.weights), intercept: this.intercept });
   }

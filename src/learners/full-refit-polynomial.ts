@@ -84,7 +84,7 @@ export class FullRefitPolynomialRegression implements Trainer {
     return out;
   }
 
-  toJSON(): TrainerJSON<FullRefitPolynomialParams & Record<string, unknown>, z.infer<typeof stateSchema>> {
+  toJSON(): TrainerJSON {
     const r = this.data;
     return makeEnvelope(this.kind, this.params, r && { ...r.toJSON(), coefficients: Array.from(this.coefficients) });
   }

@@ -28,6 +28,16 @@ const stateSchema = z.object({
   m2: finiteArray,
 });
 
+/** Per-class statistics of a {@link GaussianNB}. */
+export interface ClassMoments {
+  /** Rows seen per class. */
+  readonly counts: Float64Array;
+  /** Row-major classes × features means (scikit-learn's `theta_`). */
+  readonly means: Float64Array;
+  /** Row-major classes × features variances including smoothing (scikit-learn's `var_`). */
+  readonly variances: Float64Array;
+}
+
 interface NBState {
   d: number;
   counts: Float64Array; // k
@@ -137,7 +147,7 @@ export class GaussianNB implements Classifier {
   }
 
   /** Per-class means (k × d) and variances including smoothing, as scikit-learn's `theta_` and `var_`. */
-  moments(): { counts: Float64Array; means: Float64Array; variances: Float64Array } {
+  moments(): ClassMoments {
     if (!this.state) throw notFitted(this.kind);
     const s = this.state;
     const eps = this.epsilon();
@@ -191,7 +201,7 @@ export class GaussianNB implements Classifier {
     return argmaxLabels(jll, jll.length / k, k, this.classes);
   }
 
-  toJSON(): TrainerJSON<GaussianNBParams & Record<string, unknown>, z.infer<typeof stateSchema>> {
+  toJSON(): TrainerJSON {
     const s = this.state;
     return makeEnvelope(
       this.kind,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
-import { ClassIndex, checkClasses } from "./classes.js";
+import { ClassIndex, checkClasses, type ClassesParams } from "./classes.js";
 import { checkMergeable, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import type { Classifier, Trainer, TrainerJSON } from "./trainer.js";
 
@@ -24,14 +24,14 @@ const stateSchema = z.object({ d: z.number().int().positive(), n: z.number().int
 export class LastClassClassifier implements Classifier {
   readonly kind = "LastClassClassifier";
   readonly task = "classification" as const;
-  readonly params: Readonly<{ classes: readonly number[] }>;
+  readonly params: Readonly<ClassesParams>;
   readonly classes: readonly number[];
   private d: number | undefined;
   private n = 0;
   private last = 0; // class index
   private readonly index: ClassIndex;
 
-  constructor(params: { classes: readonly number[] }) {
+  constructor(params: ClassesParams) {
     this.classes = checkClasses(params?.classes);
     this.params = Object.freeze({ classes: this.classes });
     this.index = new ClassIndex(this.classes);
@@ -76,7 +76,7 @@ export class LastClassClassifier implements Classifier {
     return new Float64Array(readFeatures(X, this.d).rows).fill(this.classes[this.last]!);
   }
 
-  toJSON(): TrainerJSON<{ classes: number[] }, z.infer<typeof stateSchema>> {
+  toJSON(): TrainerJSON {
     return makeEnvelope(this.kind, { classes: this.classes.slice() }, this.d === undefined ? null : { d: this.d, n: this.n, last: this.last });
   }
 

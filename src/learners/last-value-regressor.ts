@@ -55,7 +55,7 @@ export class LastValueRegressor implements Trainer {
     return new Float64Array(readFeatures(X, this.d).rows).fill(this.last);
   }
 
-  toJSON(): TrainerJSON<Record<string, unknown>, z.infer<typeof stateSchema>> {
+  toJSON(): TrainerJSON {
     return makeEnvelope(this.kind, {}, this.d === undefined ? null : { d: this.d, n: this.n, last: this.last });
   }
 

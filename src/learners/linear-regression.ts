@@ -39,7 +39,9 @@ interface Stats {
 
 /** Fitted coefficients of a linear model. */
 export interface LinearCoefficients {
+  /** One weight per feature. */
   readonly weights: Float64Array;
+  /** The intercept (0 without `fitIntercept`). */
   readonly intercept: number;
 }
 
@@ -153,7 +155,7 @@ export class LinearRegression implements Trainer {
     return out;
   }
 
-  toJSON(): TrainerJSON<LinearRegressionParams & Record<string, unknown>, z.infer<typeof stateSchema>> {
+  toJSON(): TrainerJSON {
     const s = this.stats;
     return makeEnvelope(
       this.kind,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
-import { ClassIndex, checkClasses } from "./classes.js";
+import { ClassIndex, checkClasses, type ClassesParams } from "./classes.js";
 import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import type { Classifier, Trainer, TrainerJSON } from "./trainer.js";
 
@@ -24,13 +24,13 @@ const stateSchema = z.object({ d: z.number().int().positive(), counts: finiteArr
 export class MajorityClassifier implements Classifier {
   readonly kind = "MajorityClassifier";
   readonly task = "classification" as const;
-  readonly params: Readonly<{ classes: readonly number[] }>;
+  readonly params: Readonly<ClassesParams>;
   readonly classes: readonly number[];
   private d: number | undefined;
   private counts: Float64Array;
   private readonly index: ClassIndex;
 
-  constructor(params: { classes: readonly number[] }) {
+  constructor(params: ClassesParams) {
     this.classes = checkClasses(params?.classes);
     this.params = Object.freeze({ classes: this.classes });
     this.index = new ClassIndex(this.classes);
@@ -95,7 +95,7 @@ export class MajorityClassifier implements Classifier {
     return new Float64Array(f.rows).fill(this.classes[best]!);
   }
 
-  toJSON(): TrainerJSON<{ classes: number[] }, z.infer<typeof stateSchema>> {
+  toJSON(): TrainerJSON {
     return makeEnvelope(this.kind, { classes: this.classes.slice() }, this.d === undefined ? null : { d: this.d, counts: Array.from(this.counts) });
   }
 

@@ -70,7 +70,7 @@ export class MeanRegressor implements Trainer {
     return new Float64Array(f.rows).fill(this.mean);
   }
 
-  toJSON(): TrainerJSON<Record<string, unknown>, z.infer<typeof stateSchema>> {
+  toJSON(): TrainerJSON {
     return makeEnvelope(this.kind, {}, this.d === undefined ? null : { d: this.d, n: this.n, mean: this.mean });
   }
 

@@ -3,6 +3,7 @@ import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { checkLength, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite, dot } from "./kernels.js";
+import type { LinearCoefficients } from "./linear-regression.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
 
 /** Parameters of {@link RecursiveLeastSquares}. */
@@ -122,12 +123,12 @@ export class RecursiveLeastSquares implements Trainer {
   }
 
   /** Current weights and intercept. */
-  coefficients(): { weights: Float64Array; intercept: number } {
+  coefficients(): LinearCoefficients {
     if (!this.w || this.d === undefined) throw notFitted(this.kind);
     return { weights: this.w.slice(0, this.d), intercept: this.params.fitIntercept ? this.w[this.d]! : 0 };
   }
 
-  toJSON(): TrainerJSON<RecursiveLeastSquaresParams & Record<string, unknown>, z.infer<typeof stateSchema>> {
+  toJSON(): TrainerJSON {
     return makeEnvelope(
       this.kind,
       this.params,

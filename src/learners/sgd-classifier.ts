@@ -144,7 +144,7 @@ export class SGDClassifier implements Classifier {
     return argmaxLabels(proba, proba.length / K, K, this.classes);
   }
 
-  toJSON(): TrainerJSON<SGDClassifierParams & Record<string, unknown>, SGDStateJSON> {
+  toJSON(): TrainerJSON {
     return makeEnvelope(this.kind, { ...this.params, classes: this.classes.slice() }, this.state && this.state.toJSON());
   }
 

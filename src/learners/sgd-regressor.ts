@@ -16,6 +16,7 @@ import {
   type SGDParams,
   type SGDStateJSON,
 } from "./sgd-common.js";
+import type { LinearCoefficients } from "./linear-regression.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
 
 /** Parameters of {@link SGDRegressor}. */
@@ -107,12 +108,12 @@ export class SGDRegressor implements Trainer {
   }
 
   /** Current weights and intercept (in standardised units when `standardize`). */
-  coefficients(): { weights: Float64Array; intercept: number } {
+  coefficients(): LinearCoefficients {
     if (!this.state) throw notFitted(this.kind);
     return { weights: this.state.w.slice(), intercept: this.state.b[0]! };
   }
 
-  toJSON(): TrainerJSON<SGDRegressorParams & Record<string, unknown>, SGDStateJSON> {
+  toJSON(): TrainerJSON {
     return makeEnvelope(this.kind, this.params, this.state && this.state.toJSON());
   }
 

@@ -9,10 +9,15 @@ export type Task = "regression" | "classification";
  * one. `state` is `null` before the first update.
  */
 export interface TrainerJSON<P = Record<string, unknown>, S = unknown> {
+  /** Always "freshml.trainer". */
   readonly format: "freshml.trainer";
+  /** Envelope version; a reader refuses versions it does not know. */
   readonly formatVersion: 1;
+  /** The trainer kind, the key for restoring it. */
   readonly kind: string;
+  /** Construction parameters. */
   readonly params: P;
+  /** Learned state, `null` before the first update. */
   readonly state: S | null;
 }
 

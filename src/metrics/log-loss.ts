@@ -18,6 +18,7 @@ export class LogLoss implements Metric {
   readonly name = "logloss";
   readonly biggerIsBetter = false;
   readonly input = "proba" as const;
+  /** The class labels, in the column order of the probabilities. */
   readonly classes: readonly number[];
   private readonly index: ClassIndex;
   private n = 0;

@@ -18,6 +18,7 @@ export class MacroF1 implements Metric {
   readonly name = "macro_f1";
   readonly biggerIsBetter = true;
   readonly input = "label" as const;
+  /** The class labels, in the column order of the probabilities. */
   readonly classes: readonly number[];
   private readonly index: ClassIndex;
   private n = 0;

@@ -5,8 +5,11 @@ export type MetricInput = "value" | "label" | "proba";
 
 /** JSON form of a metric: its name, parameters and running sums. */
 export interface MetricJSON {
+  /** The metric name. */
   readonly metric: string;
+  /** Construction parameters. */
   readonly params: Record<string, unknown>;
+  /** Running sums. */
   readonly state: Record<string, unknown>;
 }
 

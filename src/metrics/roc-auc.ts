@@ -23,7 +23,9 @@ export class RocAuc implements Metric {
   readonly name = "roc_auc";
   readonly biggerIsBetter = true;
   readonly input = "proba" as const;
+  /** The class labels, in the column order of the probabilities. */
   readonly classes: readonly number[];
+  /** Histogram bins on [0, 1]. */
   readonly bins: number;
   private readonly index: ClassIndex;
   private n = 0;

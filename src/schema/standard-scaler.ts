@@ -11,7 +11,16 @@ const scalerStateSchema = z.object({
 });
 
 /** JSON form of an {@link OnlineStandardScaler}. */
-export type StandardScalerJSON = z.infer<typeof scalerStateSchema>;
+export interface StandardScalerJSON {
+  /** Column count. */
+  d: number;
+  /** Rows seen. */
+  n: number;
+  /** Column means. */
+  mean: number[];
+  /** Column sums of squared deviations from the mean. */
+  m2: number[];
+}
 
 /**
  * Online standardisation: running per-column mean and variance (Welford's

@@ -5,7 +5,9 @@ import { isClassifier, type Trainer } from "../learners/trainer.js";
 
 /** One named check; `run` throws an Error describing the failure. */
 export interface ConformanceCheck {
+  /** What the check asserts, prefixed by the learner kind. */
   readonly name: string;
+  /** Runs the check; throws an Error describing the failure. */
   run(): void;
 }
 

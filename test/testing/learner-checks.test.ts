@@ -19,7 +19,8 @@ function broken(fault: "mutates" | "half-updates" | "lossy-json" | "nondetermini
     }
     override toJSON() {
       const j = super.toJSON();
-      return fault === "lossy-json" && j.state ? { ...j, state: { ...j.state, mean: Math.round(j.state.mean) } } : j;
+      const state = j.state as { mean: number } | null;
+      return fault === "lossy-json" && state ? { ...j, state: { ...state, mean: Math.round(state.mean) } } : j;
     }
   }
   return () => new Broken();
