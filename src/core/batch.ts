@@ -1,3 +1,4 @@
+import { allFiniteFast } from "./kernels.js";
 import { FreshmlError, describeValue } from "./errors.js";
 
 /** Feature rows as plain arrays: one inner array per row, all the same length. */
@@ -88,12 +89,12 @@ function checkCols(cols: number, expectedCols: number | undefined): void {
  * // X = Float64Array [1, 2, 3, 4], rows = 2, cols = 2
  * ```
  */
-export function readFeatures(input: FeatureInput | Float64Array, expectedCols?: number, colsHint?: number): DenseFeatures {
-  if (input instanceof Float64Array) return readFlat(input, colsHint, expectedCols);
+export function readFeatures(input: FeatureInput | Float64Array, expectedCols?: number, colsHint?: number, deferFiniteCheck = false): DenseFeatures {
+  if (input instanceof Float64Array) return readFlat(input, colsHint, expectedCols, deferFiniteCheck);
   if (Array.isArray(input)) return readRows(input as Rows, expectedCols);
   if (input !== null && typeof input === "object" && (input as { X?: unknown }).X instanceof Float64Array) {
     const flat = input as { X: Float64Array; cols: number };
-    return readFlat(flat.X, flat.cols, expectedCols);
+    return readFlat(flat.X, flat.cols, expectedCols, deferFiniteCheck);
   }
   throw new FreshmlError(
     "non_numeric",
@@ -102,7 +103,7 @@ export function readFeatures(input: FeatureInput | Float64Array, expectedCols?: 
   );
 }
 
-function readFlat(X: Float64Array, cols: number | undefined, expectedCols: number | undefined): DenseFeatures {
+function readFlat(X: Float64Array, cols: number | undefined, expectedCols: number | undefined, deferFiniteCheck = false): DenseFeatures {
   if (cols === undefined || !Number.isInteger(cols) || cols <= 0) {
     throw new FreshmlError("column_mismatch", `a Float64Array batch needs a positive integer 'cols', got ${describeValue(cols)}`, {
       observed: describeValue(cols),
@@ -118,12 +119,21 @@ function readFlat(X: Float64Array, cols: number | undefined, expectedCols: numbe
     );
   }
   checkCols(cols, expectedCols);
+  if (!deferFiniteCheck) assertFiniteFeatures(X, cols);
+  return { X, rows: X.length / cols, cols };
+}
+
+/**
+ * Throws `non_finite` naming the first NaN or ±Infinity in row-major features;
+ * returns quietly when all are finite.
+ */
+export function assertFiniteFeatures(X: Float64Array, cols: number): void {
+  if (allFiniteFast(X)) return;
+  // Rare path: find the first offender to name it.
   for (let k = 0; k < X.length; k++) {
     const v = X[k]!;
-    // v - v is NaN for NaN and ±Infinity: one branch for both.
     if (v - v !== 0) throw nonFinite(Math.floor(k / cols), k % cols, v, "feature");
   }
-  return { X, rows: X.length / cols, cols };
 }
 
 function readRows(rowsIn: Rows, expectedCols: number | undefined): DenseFeatures {
@@ -173,6 +183,18 @@ function readRows(rowsIn: Rows, expectedCols: number | undefined): DenseFeatures
   return { X, rows, cols };
 }
 
+/** Options of {@link readBatch}. */
+export interface ReadBatchOptions {
+  /**
+   * Skip the NaN/±Infinity scan of a `Float64Array`'s features: for a learner
+   * whose own pass over the rows detects non-finite values (a NaN feature makes
+   * its dot product NaN) and then calls {@link assertFiniteFeatures} before any
+   * state changes. Saves one pass over memory. Rows (`number[][]`) are always
+   * checked, since they are copied anyway.
+   */
+  deferFiniteCheck?: boolean;
+}
+
 /**
  * Checks a labelled batch: the features as {@link readFeatures} does, then one
  * finite numeric target per row. Nothing is copied that need not be.
@@ -184,13 +206,13 @@ function readRows(rowsIn: Rows, expectedCols: number | undefined): DenseFeatures
  * // b.rows = 2, b.cols = 1, b.y = [3, 4]
  * ```
  */
-export function readBatch(batch: Batch, expectedCols?: number): DenseBatch {
+export function readBatch(batch: Batch, expectedCols?: number, options: ReadBatchOptions = {}): DenseBatch {
   if (batch === null || typeof batch !== "object") {
     throw new FreshmlError("non_numeric", `a batch must be an object { X, y }, got ${describeValue(batch)}`, {
       observed: describeValue(batch),
     });
   }
-  const features = readFeatures(batch.X as FeatureInput | Float64Array, expectedCols, batch.cols);
+  const features = readFeatures(batch.X as FeatureInput | Float64Array, expectedCols, batch.cols, options.deferFiniteCheck === true);
   if (Array.isArray(batch.X) && batch.cols !== undefined && batch.cols !== features.cols) {
     throw new FreshmlError("column_mismatch", `cols is ${batch.cols} but the rows have ${features.cols} columns`, {
       observed: features.cols,
@@ -207,6 +229,7 @@ export function readBatch(batch: Batch, expectedCols?: number): DenseBatch {
       expected: features.rows,
     });
   }
+  if (y instanceof Float64Array && allFiniteFast(y)) return { X: features.X, rows: features.rows, cols: features.cols, y };
   for (let i = 0; i < y.length; i++) {
     const v: unknown = y[i];
     if (typeof v !== "number") {

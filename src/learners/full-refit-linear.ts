@@ -3,7 +3,7 @@ import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
-import { allFinite, dot } from "./kernels.js";
+import { allFinite, dot } from "../core/kernels.js";
 import { RetainedRows } from "./retained-rows.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
 

@@ -3,7 +3,7 @@ import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
 import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
-import { allFinite, logSumExp } from "./kernels.js";
+import { allFinite, logSumExp } from "../core/kernels.js";
 import type { Classifier, Trainer, TrainerJSON } from "./trainer.js";
 
 /** Parameters of {@link GaussianNB}. */
@@ -169,17 +169,27 @@ export class GaussianNB implements Classifier {
     const k = this.classes.length;
     const d = f.cols;
     const mean = this.state.mean;
+    const invVar = m.invVar;
+    const rowsX = f.X;
     const out = new Float64Array(f.rows * k);
     for (let i = 0; i < f.rows; i++) {
       const o = i * d;
       for (let c = 0; c < k; c++) {
         const co = c * d;
-        let s = 0;
-        for (let j = 0; j < d; j++) {
-          const dlt = f.X[o + j]! - mean[co + j]!;
-          s += dlt * dlt * m.invVar[co + j]!;
+        let s0 = 0;
+        let s1 = 0;
+        let j = 0;
+        for (; j + 1 < d; j += 2) {
+          const d0 = rowsX[o + j]! - mean[co + j]!;
+          const d1 = rowsX[o + j + 1]! - mean[co + j + 1]!;
+          s0 += d0 * d0 * invVar[co + j]!;
+          s1 += d1 * d1 * invVar[co + j + 1]!;
         }
-        out[i * k + c] = m.logPrior[c]! + m.logNorm[c]! - 0.5 * s;
+        if (j < d) {
+          const d0 = rowsX[o + j]! - mean[co + j]!;
+          s0 += d0 * d0 * invVar[co + j]!;
+        }
+        out[i * k + c] = m.logPrior[c]! + m.logNorm[c]! - 0.5 * (s0 + s1);
       }
     }
     return out;
@@ -294,23 +304,26 @@ function copyState(s: NBState): NBState {
 /** Per-class counts, means and centred sums of squares of one batch (two passes). */
 function batchMoments(X: Float64Array, yi: Int32Array, rows: number, d: number, k: number): NBState {
   const s = emptyState(d, k);
+  const counts = s.counts;
+  const mean = s.mean;
+  const m2 = s.m2;
   for (let i = 0; i < rows; i++) {
     const c = yi[i]!;
-    s.counts[c]!++;
+    counts[c]!++;
     const o = i * d;
     const co = c * d;
-    for (let j = 0; j < d; j++) s.mean[co + j]! += X[o + j]!;
+    for (let j = 0; j < d; j++) mean[co + j]! += X[o + j]!;
   }
   for (let c = 0; c < k; c++) {
-    const n = s.counts[c]!;
-    if (n > 0) for (let j = 0; j < d; j++) s.mean[c * d + j]! /= n;
+    const n = counts[c]!;
+    if (n > 0) for (let j = 0; j < d; j++) mean[c * d + j]! /= n;
   }
   for (let i = 0; i < rows; i++) {
     const co = yi[i]! * d;
     const o = i * d;
     for (let j = 0; j < d; j++) {
-      const dlt = X[o + j]! - s.mean[co + j]!;
-      s.m2[co + j]! += dlt * dlt;
+      const dlt = X[o + j]! - mean[co + j]!;
+      m2[co + j]! += dlt * dlt;
     }
   }
   return s;

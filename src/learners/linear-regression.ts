@@ -4,7 +4,7 @@ import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { columnMoments, mergeMoments, removeMoments } from "../core/moments.js";
 import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
-import { allFinite, dot, mirrorUpper, syrkUpper } from "./kernels.js";
+import { allFinite, dot, mirrorUpper, syrkUpper } from "../core/kernels.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
 
 /** Parameters of {@link LinearRegression}. */

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { checkLength, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
-import { allFinite, dot } from "./kernels.js";
+import { allFinite, dot } from "../core/kernels.js";
 import type { LinearCoefficients } from "./linear-regression.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
 

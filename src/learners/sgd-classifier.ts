@@ -3,10 +3,14 @@ import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/
 import { FreshmlError } from "../core/errors.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
 import { makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
-import { dot } from "./kernels.js";
+import { dot } from "../core/kernels.js";
 import {
   SGDState,
+  divergedError,
   optimalT0,
+  passFailed,
+  PassLoss,
+  plainPass,
   preparePass,
   predictView,
   sgdParams,
@@ -73,7 +77,9 @@ export class SGDClassifier implements Classifier {
   }
 
   update(batch: Batch): void {
-    const b = readBatch(batch, this.state?.d);
+    // The plain pass detects non-finite features itself (see plainPass), saving a scan.
+    const fused = this.k === 1 && this.params.learningRate !== "adagrad";
+    const b = readBatch(batch, this.state?.d, { deferFiniteCheck: fused });
     const yi = this.index.indexAll(b.y);
     const p = this.params;
     const st = this.state ? this.state.copy() : SGDState.fresh(b.cols, this.k, p);
@@ -81,7 +87,11 @@ export class SGDClassifier implements Classifier {
     const d = st.d;
     const k = this.k;
     let t = st.t;
-    if (k === 1) {
+    if (k === 1 && st.G === null) {
+      const ok = plainPass(st, p, X, order, b.rows, this.t0, PassLoss.Logistic, yi, 0);
+      if (!ok) passFailed(b.X, b.cols, p);
+      t = st.t;
+    } else if (k === 1) {
       for (let r = 0; r < b.rows; r++) {
         const i = order[r]!;
         const o = i * d;
@@ -104,12 +114,7 @@ export class SGDClassifier implements Classifier {
     }
     st.t = t;
     st.n += b.rows;
-    if (!st.finite()) {
-      throw new FreshmlError("diverged", "SGD weights became non-finite on this batch (step size too large?); the model is unchanged", {
-        learningRate: p.learningRate,
-        eta0: p.eta0,
-      });
-    }
+    if (!st.finite()) throw divergedError(p);
     this.state = st;
   }
 

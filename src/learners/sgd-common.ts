@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { assertFiniteFeatures } from "../core/batch.js";
 import { checkParam, FreshmlError } from "../core/errors.js";
 import { SeededRandom } from "../core/random.js";
 import { OnlineStandardScaler } from "../schema/standard-scaler.js";
 import { checkLength, finiteArray } from "./envelope.js";
-import { allFinite } from "./kernels.js";
+import { allFinite, axpy, dot } from "../core/kernels.js";
 
 /**
  * Step-size schedules, named as in scikit-learn:
@@ -164,7 +165,8 @@ export function stepSize(p: SGDParams, t: number, t0: number): number {
     case "adagrad":
       return p.eta0;
     case "invscaling":
-      return p.eta0 / Math.pow(t, p.powerT);
+      // √√t is exact to rounding and several times cheaper than pow for the default 0.25.
+      return p.powerT === 0.25 ? p.eta0 / Math.sqrt(Math.sqrt(t)) : p.powerT === 0.5 ? p.eta0 / Math.sqrt(t) : p.eta0 / Math.pow(t, p.powerT);
     case "optimal":
       return 1 / (p.alpha * (t0 + t - 1));
   }
@@ -200,6 +202,110 @@ export function predictView(st: SGDState, X: Float64Array): Float64Array {
   const Z = new Float64Array(X.length);
   st.scaler.transformInto(X, Z);
   return Z;
+}
+
+/** Loss of a single-row SGD pass, as a small integer so the hot loop branches cheaply. */
+export const PassLoss = {
+  Squared: 0,
+  Huber: 1,
+  /** Binary logistic; targets are 0/1. */
+  Logistic: 2,
+} as const;
+/** One of {@link PassLoss}'s values. */
+export type PassLoss = (typeof PassLoss)[keyof typeof PassLoss];
+
+/**
+ * One pass of plain-schedule SGD over a batch for a single weight row (linear
+ * regression, binary logistic). `target[i]` is the regression target or the
+ * 0/1 label of row i.
+ *
+ * The L2 shrink is kept as a scalar factor (w = scale · v), as scikit-learn
+ * does, so each row costs one dot product and one axpy: O(d), no extra pass.
+ * Everything the loop needs is hoisted into locals; the schedule is a number.
+ * Advances the state's sample counter. Returns false, stopping early, when a
+ * linear output is not finite (a NaN or ±Infinity feature, or overflow): the
+ * caller then discards the state copy and reports the fault.
+ */
+export function plainPass(
+  st: SGDState,
+  p: SGDParams,
+  X: Float64Array,
+  order: Uint32Array,
+  rows: number,
+  t0: number,
+  loss: PassLoss,
+  target: ArrayLike<number>,
+  epsilon: number,
+): boolean {
+  const d = st.d;
+  const v = st.w; // rescaled in place at the end
+  const alpha = p.alpha;
+  const eta0 = p.eta0;
+  const powerT = p.powerT;
+  // 0 constant, 1 invscaling √√t, 2 invscaling √t, 3 invscaling pow, 4 optimal
+  const schedule =
+    p.learningRate === "invscaling" ? (powerT === 0.25 ? 1 : powerT === 0.5 ? 2 : 3) : p.learningRate === "optimal" ? 4 : 0;
+  const fitIntercept = p.fitIntercept;
+  let scale = 1;
+  let b0 = st.b[0]!;
+  let t = st.t;
+  for (let r = 0; r < rows; r++) {
+    const i = order[r]!;
+    const o = i * d;
+    const out = b0 + scale * dot(v, 0, X, o, d);
+    if (out - out !== 0) return false;
+    let g: number;
+    if (loss === PassLoss.Logistic) {
+      // Two branches keep exp() from overflowing.
+      const pr = out >= 0 ? 1 / (1 + Math.exp(-out)) : Math.exp(out) / (1 + Math.exp(out));
+      g = pr - target[i]!;
+    } else {
+      g = out - target[i]!;
+      if (loss === PassLoss.Huber) g = g > epsilon ? epsilon : g < -epsilon ? -epsilon : g;
+    }
+    const eta =
+      schedule === 1 ? eta0 / Math.sqrt(Math.sqrt(t))
+      : schedule === 0 ? eta0
+      : schedule === 4 ? 1 / (alpha * (t0 + t - 1))
+      : schedule === 2 ? eta0 / Math.sqrt(t)
+      : eta0 / Math.pow(t, powerT);
+    const step = eta * g;
+    const shrink = 1 - eta * alpha;
+    if (shrink > 1e-9) scale *= shrink;
+    else {
+      v.fill(0);
+      scale = 1;
+    }
+    if (step !== 0) axpy(-step / scale, X, o, v, d);
+    if (fitIntercept) b0 -= step;
+    if (scale < 1e-9) {
+      // Fold the factor back before it underflows.
+      for (let j = 0; j < d; j++) v[j]! *= scale;
+      scale = 1;
+    }
+    t++;
+  }
+  if (scale !== 1) for (let j = 0; j < d; j++) v[j]! *= scale;
+  st.b[0] = b0;
+  st.t = t;
+  return true;
+}
+
+/**
+ * After a pass stopped on a non-finite output: a non-finite feature is
+ * `non_finite` (naming it), anything else is divergence. Never returns.
+ */
+export function passFailed(X: Float64Array, cols: number, p: SGDParams): never {
+  assertFiniteFeatures(X, cols);
+  throw divergedError(p);
+}
+
+/** The error for weights that left the finite range. */
+export function divergedError(p: SGDParams): FreshmlError {
+  return new FreshmlError("diverged", "SGD weights became non-finite on this batch (step size too large?); the model is unchanged", {
+    learningRate: p.learningRate,
+    eta0: p.eta0,
+  });
 }
 
 /**

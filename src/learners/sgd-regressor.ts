@@ -2,10 +2,14 @@ import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
-import { dot } from "./kernels.js";
+import { dot } from "../core/kernels.js";
 import {
   SGDState,
+  divergedError,
   optimalT0,
+  passFailed,
+  PassLoss,
+  plainPass,
   preparePass,
   predictView,
   sgdParams,
@@ -67,7 +71,9 @@ export class SGDRegressor implements Trainer {
   }
 
   update(batch: Batch): void {
-    const b = readBatch(batch, this.state?.d);
+    // The plain pass detects non-finite features itself (see plainPass), saving a scan.
+    const fused = this.params.learningRate !== "adagrad";
+    const b = readBatch(batch, this.state?.d, { deferFiniteCheck: fused });
     const p = this.params;
     // Learn on a copy and swap it in only if every weight stays finite.
     const st = this.state ? this.state.copy() : SGDState.fresh(b.cols, 1, p);
@@ -76,23 +82,23 @@ export class SGDRegressor implements Trainer {
     const y = b.y;
     const huber = p.loss === "huber";
     const eps = p.epsilon;
-    let t = st.t;
-    for (let r = 0; r < b.rows; r++) {
-      const i = order[r]!;
-      const o = i * d;
-      const resid = st.b[0]! + dot(st.w, 0, X, o, d) - y[i]!;
-      const g = huber ? (resid > eps ? eps : resid < -eps ? -eps : resid) : resid;
-      stepRow(st, p, 0, X, o, g, stepSize(p, t, this.t0));
-      t++;
+    if (st.G === null) {
+      const ok = plainPass(st, p, X, order, b.rows, this.t0, huber ? PassLoss.Huber : PassLoss.Squared, y, eps);
+      if (!ok) passFailed(b.X, b.cols, p);
+    } else {
+      let t = st.t;
+      for (let r = 0; r < b.rows; r++) {
+        const i = order[r]!;
+        const o = i * d;
+        const resid = st.b[0]! + dot(st.w, 0, X, o, d) - y[i]!;
+        const g = huber ? (resid > eps ? eps : resid < -eps ? -eps : resid) : resid;
+        stepRow(st, p, 0, X, o, g, stepSize(p, t, this.t0));
+        t++;
+      }
+      st.t = t;
     }
-    st.t = t;
     st.n += b.rows;
-    if (!st.finite()) {
-      throw new FreshmlError("diverged", "SGD weights became non-finite on this batch (step size too large?); the model is unchanged", {
-        learningRate: p.learningRate,
-        eta0: p.eta0,
-      });
-    }
+    if (!st.finite()) throw divergedError(p);
     this.state = st;
   }
 

@@ -1,0 +1,216 @@
+/**
+ * Learner throughput: rows/s of update and predict for every built-in learner
+ * at d = 10 and d = 100 on batches of 1,000 rows (median of --repeats runs),
+ * plus the XᵀX kernel's GFLOP/s. With --anchor, scikit-learn's anchor
+ * (../shared/bench/sklearn_anchor.py --only sgd,nb,fitonce) runs first in the
+ * same process tree, and the table shows our rows/s over scikit-learn's.
+ *
+ *   npm run bench                      # ours only
+ *   npm run bench -- --anchor          # ours beside scikit-learn, with ratios
+ *   npm run bench -- --dims 10 --repeats 3 --batches 50
+ *
+ * Results: printed as a table and written to bench/results/learners-<time>.json.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import {
+  FullRefitLinearRegression,
+  GaussianNB,
+  LastValueRegressor,
+  LinearRegression,
+  MajorityClassifier,
+  MeanRegressor,
+  RecursiveLeastSquares,
+  SGDClassifier,
+  SGDRegressor,
+  VERSION,
+  type Trainer,
+} from "../src/index.js";
+import { syrkUpper } from "../src/core/kernels.js";
+import { makeWorkload, type Workload } from "./data.js";
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+}
+const DIMS = arg("dims", "10,100").split(",").map(Number);
+const N_BATCHES = Number(arg("batches", "200"));
+const BATCH = Number(arg("batch-size", "1000"));
+const REPEATS = Number(arg("repeats", "5"));
+const WITH_ANCHOR = process.argv.includes("--anchor");
+
+const median = (a: number[]): number => {
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const now = (): number => performance.now();
+
+interface Row {
+  learner: string;
+  d: number;
+  op: string;
+  rowsPerSec: number;
+  runs: number[];
+  note?: string;
+  anchor?: string;
+  anchorRowsPerSec?: number;
+  ratio?: number;
+}
+
+interface Case {
+  name: string;
+  make: () => Trainer;
+  label: boolean;
+  /** Batches to stream (costly learners use fewer). */
+  batches?: (d: number) => number;
+  /** Solve once after streaming (exact least squares). */
+  finish?: (t: Trainer) => void;
+  anchor?: string;
+}
+
+const cases: Case[] = [
+  { name: "SGDRegressor", make: () => new SGDRegressor({ seed: 1 }), label: false, anchor: "a SGDRegressor.partial_fit" },
+  { name: "SGDClassifier (logistic)", make: () => new SGDClassifier({ classes: [0, 1], seed: 1 }), label: true, anchor: "b SGDClassifier(log_loss).partial_fit" },
+  { name: "GaussianNB", make: () => new GaussianNB({ classes: [0, 1] }), label: true, anchor: "c GaussianNB.partial_fit" },
+  {
+    name: "LinearRegression (update + solve)",
+    make: () => new LinearRegression(),
+    label: false,
+    finish: (t) => (t as LinearRegression).coefficients(),
+    anchor: "e LinearRegression fit once (all rows)",
+  },
+  { name: "RecursiveLeastSquares", make: () => new RecursiveLeastSquares({ forgetting: 0.999 }), label: false, batches: (d) => (d > 50 ? 20 : N_BATCHES) },
+  { name: "MeanRegressor", make: () => new MeanRegressor(), label: false },
+  { name: "LastValueRegressor", make: () => new LastValueRegressor(), label: false },
+  { name: "MajorityClassifier", make: () => new MajorityClassifier({ classes: [0, 1] }), label: true },
+  { name: "FullRefitLinearRegression (20 batches)", make: () => new FullRefitLinearRegression(), label: false, batches: () => Math.min(20, N_BATCHES) },
+];
+
+function streamUpdate(c: Case, w: Workload, nb: number): { ms: number; model: Trainer } {
+  const model = c.make();
+  const t0 = now();
+  for (let b = 0; b < nb; b++) {
+    const batch = w.batches[b]!;
+    model.update({ X: batch.X, cols: w.d, y: c.label ? batch.ycls : batch.y });
+  }
+  c.finish?.(model);
+  return { ms: now() - t0, model };
+}
+
+function streamPredict(model: Trainer, w: Workload, nb: number): number {
+  const t0 = now();
+  let sink = 0;
+  for (let b = 0; b < nb; b++) sink += model.predict({ X: w.batches[b]!.X, cols: w.d })[0]!;
+  const ms = now() - t0;
+  if (Number.isNaN(sink)) console.log("");
+  return ms;
+}
+
+function kernelGflops(w: Workload, nb: number): { upper: number; effective: number; runs: number[] } {
+  const d = w.d;
+  const runs: number[] = [];
+  for (let r = 0; r < REPEATS + 1; r++) {
+    const S = new Float64Array(d * d);
+    const t0 = now();
+    for (let b = 0; b < nb; b++) syrkUpper(w.batches[b]!.X, BATCH, d, S);
+    const s = (now() - t0) / 1e3;
+    if (r > 0) runs.push(s); // the first run warms the JIT
+  }
+  const n = nb * BATCH;
+  const t = median(runs);
+  // The kernel computes the upper triangle only: n·d(d+1)/2 multiply-adds.
+  return { upper: (n * d * (d + 1)) / t / 1e9, effective: (2 * n * d * d) / t / 1e9, runs };
+}
+
+/** Runs the scikit-learn anchor and returns "section|d" → rows/s. */
+function runAnchor(): { text: string; rates: Map<string, number> } {
+  const script = fileURLToPath(new URL("../../shared/bench/sklearn_anchor.py", import.meta.url));
+  if (!existsSync(script) || !existsSync("/usr/bin/python3")) throw new Error(`anchor not found: ${script} (and /usr/bin/python3)`);
+  const text = execFileSync(
+    "/usr/bin/python3",
+    [script, "--only", "sgd,nb,fitonce", "--dims", DIMS.join(","), "--batches", String(N_BATCHES), "--batch-size", String(BATCH), "--repeats", String(REPEATS)],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const rates = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const m = /^\s+(.+?)\s+d=(\d+)\s+rows\/s\s+([\d,.]+)/.exec(line);
+    if (m) rates.set(`${m[1]!.trim()}|${m[2]}`, Number(m[3]!.replace(/,/g, "")));
+  }
+  return { text, rates };
+}
+
+const started = new Date();
+console.log(`# freshml ${VERSION} learner bench  ${started.toISOString()}  node ${process.version}  ${cpus().length} cpus`);
+console.log(`# batches=${N_BATCHES} batch_size=${BATCH} repeats=${REPEATS} (median)`);
+let anchor: { text: string; rates: Map<string, number> } | null = null;
+if (WITH_ANCHOR) {
+  console.log("# running scikit-learn anchor first …");
+  anchor = runAnchor();
+  process.stdout.write(anchor.text);
+}
+
+const rows: Row[] = [];
+const kernels: Array<{ d: number; upperGflops: number; effectiveGflops: number; runs: number[] }> = [];
+for (const d of DIMS) {
+  const w = makeWorkload(d, N_BATCHES, BATCH);
+  const k = kernelGflops(w, N_BATCHES);
+  kernels.push({ d, upperGflops: k.upper, effectiveGflops: k.effective, runs: k.runs });
+  for (const c of cases) {
+    const nb = c.batches?.(d) ?? N_BATCHES;
+    streamUpdate(c, w, Math.min(nb, 5)); // warm-up
+    const upd: number[] = [];
+    const pred: number[] = [];
+    let model: Trainer | null = null;
+    for (let r = 0; r < REPEATS; r++) {
+      const res = streamUpdate(c, w, nb);
+      upd.push((nb * BATCH) / (res.ms / 1e3));
+      model = res.model;
+    }
+    for (let r = 0; r < REPEATS; r++) pred.push((nb * BATCH) / (streamPredict(model!, w, nb) / 1e3));
+    const row: Row = { learner: c.name, d, op: "update", rowsPerSec: median(upd), runs: upd };
+    if (nb !== N_BATCHES) row.note = `${nb} batches`;
+    const anchorRate = c.anchor ? anchor?.rates.get(`${c.anchor}|${d}`) : undefined;
+    if (c.anchor && anchorRate) {
+      row.anchor = c.anchor;
+      row.anchorRowsPerSec = anchorRate;
+      row.ratio = row.rowsPerSec / anchorRate;
+    }
+    rows.push(row, { learner: c.name, d, op: "predict", rowsPerSec: median(pred), runs: pred });
+  }
+}
+
+const fmt = (v: number): string => Math.round(v).toLocaleString("en-US");
+console.log("\n| learner | d | op | rows/s (median) | scikit-learn rows/s | ratio |");
+console.log("|---|---|---|---|---|---|");
+for (const r of rows) {
+  console.log(
+    `| ${r.learner}${r.note ? ` (${r.note})` : ""} | ${r.d} | ${r.op} | ${fmt(r.rowsPerSec)} | ${r.anchorRowsPerSec ? fmt(r.anchorRowsPerSec) : ""} | ${r.ratio ? `${r.ratio.toFixed(2)}×` : ""} |`,
+  );
+}
+console.log("\n| kernel | d | GFLOP/s (upper triangle, counted) | GFLOP/s (as 2·n·d², numpy's count) |");
+console.log("|---|---|---|---|");
+for (const k of kernels) console.log(`| XᵀX (syrkUpper) | ${k.d} | ${k.upperGflops.toFixed(2)} | ${k.effectiveGflops.toFixed(2)} |`);
+
+mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+const out = new URL(`./results/learners-${started.toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url);
+writeFileSync(
+  out,
+  JSON.stringify(
+    {
+      started: started.toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      freshml: VERSION,
+      config: { dims: DIMS, batches: N_BATCHES, batchSize: BATCH, repeats: REPEATS },
+      rows,
+      kernels,
+      anchor: anchor?.text ?? null,
+    },
+    null,
+    1,
+  ),
+);
+console.log(`\nwrote ${fileURLToPath(out)}`);
