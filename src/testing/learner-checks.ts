@@ -102,10 +102,11 @@ function deepClone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
-function expectFreshmlError(fn: () => void, what: string): void {
+function expectFreshmlError(fn: () => void, what: string, code?: string): void {
   try {
     fn();
   } catch (err) {
+    if (err instanceof FreshmlError && code !== undefined && err.code !== code) fail(`${what}: code ${err.code}, expected ${code}`);
     if (err instanceof FreshmlError) return;
     fail(`${what}: threw ${String(err)} instead of a FreshmlError`);
   }
@@ -258,13 +259,15 @@ export function learnerChecks(options: LearnerCheckOptions): ConformanceCheck[] 
           ["non-numeric value", { X: rows.map((r, i) => (i === 4 ? ["7" as unknown as number, ...r.slice(1)] : r)), y: good.y }],
           ["target length mismatch", { X: rows, y: Array.from(good.y).slice(1) }],
           ["Float64Array without cols", { X: Float64Array.from(rows.flat()), y: good.y }],
+          ["NaN in a Float64Array", { X: Float64Array.from(rows.flat(), (v, k) => (k === 2 * d + 1 || (d === 1 && k === 2) ? NaN : v)), cols: d, y: Float64Array.from(good.y) }],
+          ["Infinity in a Float64Array", { X: Float64Array.from(rows.flat(), (v, k) => (k === rows.length * d - 1 ? -Infinity : v)), cols: d, y: Float64Array.from(good.y) }],
         ];
         if (isClassifier(t)) {
           const unseen = Math.max(...t.classes) + 1;
           bad.push(["label outside the classes", { X: rows, y: Array.from(good.y, (v, i) => (i === 4 ? unseen : v)) }]);
         }
         for (const [what, batch] of bad) {
-          expectFreshmlError(() => t.update(batch), what);
+          expectFreshmlError(() => t.update(batch), what, what.includes("NaN") || what.includes("Infinity") ? "non_finite" : undefined);
           if (json(t) !== before) fail(`${what}: the rejected batch changed the state`);
         }
       },

@@ -114,6 +114,20 @@ describe("SGDRegressor", () => {
     expect(Math.abs(fit("huber"))).toBeLessThan(0.5);
   });
 
+  it("finds a NaN in a Float64Array batch during its own pass and names it (no separate scan)", () => {
+    for (const make of [() => new SGDRegressor({ seed: 1 }), () => new SGDClassifier({ classes: [0, 1], seed: 1 })]) {
+      const m = make();
+      m.update({ X: new Float64Array(12).fill(0.5), cols: 3, y: new Float64Array([0, 1, 0, 1]) });
+      const before = JSON.stringify(m);
+      const X = new Float64Array(12).fill(0.25);
+      X[3 * 3 + 2] = NaN;
+      expect(() => m.update({ X, cols: 3, y: new Float64Array([1, 0, 1, 0]) })).toThrowError(
+        expect.objectContaining({ code: "non_finite", details: expect.objectContaining({ row: 3, column: 2 }) }),
+      );
+      expect(JSON.stringify(m)).toBe(before);
+    }
+  });
+
   it("reports divergence and keeps the previous model", () => {
     const m = new SGDRegressor({ learningRate: "constant", eta0: 1e3, shuffle: false });
     m.update({ X: [[1e-3]], y: [1] });
