@@ -86,7 +86,7 @@ const cases: Case[] = [
   { name: "MeanRegressor", make: () => new MeanRegressor(), label: false },
   { name: "LastValueRegressor", make: () => new LastValueRegressor(), label: false },
   { name: "MajorityClassifier", make: () => new MajorityClassifier({ classes: [0, 1] }), label: true },
-  { name: "FullRefitLinearRegression (20 batches)", make: () => new FullRefitLinearRegression(), label: false, batches: () => Math.min(20, N_BATCHES) },
+  { name: "FullRefitLinearRegression", make: () => new FullRefitLinearRegression(), label: false, batches: () => Math.min(20, N_BATCHES) },
 ];
 
 function streamUpdate(c: Case, w: Workload, nb: number): { ms: number; model: Trainer } {

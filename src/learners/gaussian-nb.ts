@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
+import { assertFiniteFeatures, readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
 import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
@@ -104,9 +104,14 @@ export class GaussianNB implements Classifier {
   }
 
   update(batch: Batch): void {
-    const b = readBatch(batch, this.state?.d);
+    // The one-pass moments detect non-finite features themselves (see batchMoments).
+    const b = readBatch(batch, this.state?.d, { deferFiniteCheck: true });
     const yi = this.index.indexAll(b.y);
-    const part = batchMoments(b.X, yi, b.rows, b.cols, this.classes.length);
+    const part = batchMoments(b.X, yi, b.rows, b.cols, this.classes.length, this.state);
+    if (!allFinite(part.mean) || !allFinite(part.m2)) {
+      assertFiniteFeatures(b.X, b.cols);
+      throw new FreshmlError("non_finite", "the batch overflows the class variances (values too large to square)");
+    }
     const next = this.state ? copyState(this.state) : emptyState(b.cols, this.classes.length);
     combine(next, part, +1);
     if (!allFinite(next.m2) || !allFinite(next.mean)) {
@@ -121,7 +126,7 @@ export class GaussianNB implements Classifier {
     if (!this.state) throw notFitted(this.kind);
     const b = readBatch(batch, this.state.d);
     const yi = this.index.indexAll(b.y);
-    const part = batchMoments(b.X, yi, b.rows, b.cols, this.classes.length);
+    const part = batchMoments(b.X, yi, b.rows, b.cols, this.classes.length, this.state);
     for (let c = 0; c < this.classes.length; c++) {
       if (part.counts[c]! > this.state.counts[c]!) {
         throw new FreshmlError("forget_mismatch",
@@ -301,29 +306,53 @@ function copyState(s: NBState): NBState {
   return { d: s.d, counts: s.counts.slice(), mean: s.mean.slice(), m2: s.m2.slice() };
 }
 
-/** Per-class counts, means and centred sums of squares of one batch (two passes). */
-function batchMoments(X: Float64Array, yi: Int32Array, rows: number, d: number, k: number): NBState {
+/**
+ * Per-class counts, means and centred sums of squares of one batch, in one
+ * pass over memory. Each class's values are shifted by a point near its mean
+ * (the model's current class mean, or the class's first row in the batch), so
+ * the sums Σ(x−K) and Σ(x−K)² do not cancel badly; the exact centred sums
+ * follow as m2 = Σ(x−K)² − (Σ(x−K))²/n. A NaN or ±Infinity feature makes a sum
+ * non-finite, so the caller learns of it without a separate scan.
+ */
+function batchMoments(X: Float64Array, yi: Int32Array, rows: number, d: number, k: number, prior: NBState | null): NBState {
   const s = emptyState(d, k);
   const counts = s.counts;
-  const mean = s.mean;
-  const m2 = s.m2;
+  const s1 = s.mean; // Σ(x−K), turned into the mean below
+  const s2 = s.m2; // Σ(x−K)², turned into m2 below
+  const shift = new Float64Array(k * d);
+  const shiftSet = new Uint8Array(k);
+  if (prior) {
+    for (let c = 0; c < k; c++) {
+      if (prior.counts[c]! > 0) {
+        shift.set(prior.mean.subarray(c * d, (c + 1) * d), c * d);
+        shiftSet[c] = 1;
+      }
+    }
+  }
   for (let i = 0; i < rows; i++) {
     const c = yi[i]!;
-    counts[c]!++;
     const o = i * d;
     const co = c * d;
-    for (let j = 0; j < d; j++) mean[co + j]! += X[o + j]!;
+    if (shiftSet[c] === 0) {
+      shift.set(X.subarray(o, o + d), co);
+      shiftSet[c] = 1;
+    }
+    counts[c]!++;
+    for (let j = 0; j < d; j++) {
+      const z = X[o + j]! - shift[co + j]!;
+      s1[co + j]! += z;
+      s2[co + j]! += z * z;
+    }
   }
   for (let c = 0; c < k; c++) {
     const n = counts[c]!;
-    if (n > 0) for (let j = 0; j < d; j++) mean[c * d + j]! /= n;
-  }
-  for (let i = 0; i < rows; i++) {
-    const co = yi[i]! * d;
-    const o = i * d;
+    if (n === 0) continue;
     for (let j = 0; j < d; j++) {
-      const dlt = X[o + j]! - mean[co + j]!;
-      m2[co + j]! += dlt * dlt;
+      const q = c * d + j;
+      const mz = s1[q]! / n;
+      const v = s2[q]! - mz * s1[q]!;
+      s1[q] = shift[q]! + mz;
+      s2[q] = v > 0 ? v : 0;
     }
   }
   return s;

@@ -1,8 +1,8 @@
 import { CholeskyDecomposition, Matrix } from "ml-matrix";
 import { z } from "zod";
-import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
+import { assertFiniteFeatures, readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { columnMoments, mergeMoments, removeMoments } from "../core/moments.js";
+import { mergeMoments, removeMoments } from "../core/moments.js";
 import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite, dot, mirrorUpper, syrkUpper } from "../core/kernels.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
@@ -99,7 +99,8 @@ export class LinearRegression implements Trainer {
 
   /** Learns a batch: O(b·d²). */
   update(batch: Batch): void {
-    const b = readBatch(batch, this.stats?.d);
+    // batchStats detects non-finite features itself, saving a scan.
+    const b = readBatch(batch, this.stats?.d, { deferFiniteCheck: true });
     const part = this.batchStats(b.X, b.y, b.rows, b.cols);
     const next = this.stats ? copyStats(this.stats) : emptyStats(b.cols);
     combine(next, part);
@@ -204,33 +205,53 @@ export class LinearRegression implements Trainer {
     return c;
   }
 
-  /** Centred statistics of one batch: two passes, then a blocked Zᵀ Z. */
+  /**
+   * Centred statistics of one batch in one pass over memory plus a blocked
+   * Zᵀ Z. Rows are shifted by a point near their mean (the model's current
+   * means, or the batch's first row), which keeps the sums from cancelling;
+   * the batch-centred statistics follow exactly from the shifted ones
+   * (S = Σzzᵀ − n·z̄z̄ᵀ). A NaN or ±Infinity feature makes a sum non-finite,
+   * so no separate scan is needed to find it.
+   */
   private batchStats(X: Float64Array, y: ArrayLike<number>, rows: number, d: number): Stats {
     const s = emptyStats(d);
     s.n = rows;
-    const m2 = new Float64Array(d);
-    columnMoments(X, d, s.meanX, m2);
-    let my = 0;
-    for (let i = 0; i < rows; i++) my += y[i]!;
-    my /= rows;
-    s.meanY = my;
+    const K = this.stats && this.stats.n > 0 ? this.stats.meanX : X.slice(0, d);
+    const Ky = this.stats && this.stats.n > 0 ? this.stats.meanY : y[0]!;
     if (this.scratchZ.length < rows * d) this.scratchZ = new Float64Array(rows * d);
     const Z = this.scratchZ;
-    const mean = s.meanX;
+    const sz = s.meanX; // Σ(x − K) until the end
+    const sxy = s.sxy;
+    let szy = 0;
     let syy = 0;
     for (let i = 0; i < rows; i++) {
       const o = i * d;
-      const dy = y[i]! - my;
-      syy += dy * dy;
+      const zy = y[i]! - Ky;
+      szy += zy;
+      syy += zy * zy;
       for (let j = 0; j < d; j++) {
-        const z = X[o + j]! - mean[j]!;
+        const z = X[o + j]! - K[j]!;
         Z[o + j] = z;
-        s.sxy[j]! += z * dy;
+        sz[j]! += z;
+        sxy[j]! += z * zy;
       }
     }
-    s.syy = syy;
-    syrkUpper(Z, rows, d, s.sxx);
+    if (!allFinite(sz)) {
+      assertFiniteFeatures(X, d);
+      throw new FreshmlError("non_finite", "the batch overflows the statistics (values too large to sum)");
+    }
+    syrkUpper(Z.subarray(0, rows * d), rows, d, s.sxx);
+    const n = rows;
+    const mzy = szy / n;
+    for (let j = 0; j < d; j++) {
+      const mzj = sz[j]! / n;
+      for (let k = j; k < d; k++) s.sxx[j * d + k]! -= n * mzj * (sz[k]! / n);
+      sxy[j]! -= n * mzj * mzy;
+    }
     mirrorUpper(s.sxx, d);
+    s.syy = Math.max(0, syy - n * mzy * mzy);
+    for (let j = 0; j < d; j++) s.meanX[j] = K[j]! + sz[j]! / n;
+    s.meanY = Ky + mzy;
     return s;
   }
 
@@ -245,12 +266,13 @@ export class LinearRegression implements Trainer {
     const rhs = new Matrix(d, 1);
     let maxDiag = 0;
     for (let j = 0; j < d; j++) {
-      for (let k = 0; k < d; k++) {
-        // Read the upper triangle only, so A is exactly symmetric.
-        let v = j <= k ? s.sxx[j * d + k]! : s.sxx[k * d + j]!;
+      // Build the upper triangle and mirror it, so A is exactly symmetric.
+      for (let k = j; k < d; k++) {
+        let v = s.sxx[j * d + k]!;
         if (!fitIntercept) v += s.n * s.meanX[j]! * s.meanX[k]!;
         if (j === k) v += l2;
         A.set(j, k, v);
+        A.set(k, j, v);
       }
       maxDiag = Math.max(maxDiag, A.get(j, j));
       rhs.set(j, 0, fitIntercept ? s.sxy[j]! : s.sxy[j]! + s.n * s.meanX[j]! * s.meanY);
