@@ -15,5 +15,10 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
+    // CI sets FRESHML_TEST_REPORT to collect pass/fail counts from the JSON reporter
+    // while running exactly `npm test`.
+    ...(process.env.FRESHML_TEST_REPORT
+      ? { reporters: ["default", "json"], outputFile: { json: process.env.FRESHML_TEST_REPORT } }
+      : {}),
   },
 });

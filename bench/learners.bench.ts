@@ -29,6 +29,7 @@ import {
   type Trainer,
 } from "../src/index.js";
 import { syrkUpper } from "../src/core/kernels.js";
+import { SyrkWorkspace } from "../src/core/wasm/syrk.js";
 import { makeWorkload, type Workload } from "./data.js";
 
 function arg(name: string, dflt: string): string {
@@ -109,13 +110,25 @@ function streamPredict(model: Trainer, w: Workload, nb: number): number {
   return ms;
 }
 
-function kernelGflops(w: Workload, nb: number): { upper: number; effective: number; runs: number[] } {
+/**
+ * GFLOP/s of the XᵀX kernel over every batch. `js`: syrkUpper on the batch in
+ * place; `wasm`: the SIMD kernel, including the copy of each batch into
+ * WebAssembly memory (as LinearRegression does when it centres the rows).
+ */
+function kernelGflops(w: Workload, nb: number, kind: "js" | "wasm"): { upper: number; effective: number; runs: number[] } {
   const d = w.d;
   const runs: number[] = [];
+  const ws = new SyrkWorkspace(kind === "wasm");
   for (let r = 0; r < REPEATS + 1; r++) {
     const S = new Float64Array(d * d);
     const t0 = now();
-    for (let b = 0; b < nb; b++) syrkUpper(w.batches[b]!.X, BATCH, d, S);
+    for (let b = 0; b < nb; b++) {
+      if (kind === "js") syrkUpper(w.batches[b]!.X, BATCH, d, S);
+      else {
+        ws.rows(BATCH, d).set(w.batches[b]!.X);
+        ws.accumulate(BATCH, d, S);
+      }
+    }
     const s = (now() - t0) / 1e3;
     if (r > 0) runs.push(s); // the first run warms the JIT
   }
@@ -153,11 +166,13 @@ if (WITH_ANCHOR) {
 }
 
 const rows: Row[] = [];
-const kernels: Array<{ d: number; upperGflops: number; effectiveGflops: number; runs: number[] }> = [];
+const kernels: Array<{ kernel: string; d: number; upperGflops: number; effectiveGflops: number; runs: number[] }> = [];
 for (const d of DIMS) {
   const w = makeWorkload(d, N_BATCHES, BATCH);
-  const k = kernelGflops(w, N_BATCHES);
-  kernels.push({ d, upperGflops: k.upper, effectiveGflops: k.effective, runs: k.runs });
+  for (const kind of ["js", "wasm"] as const) {
+    const k = kernelGflops(w, N_BATCHES, kind);
+    kernels.push({ kernel: kind === "js" ? "syrkUpper (JS, 3×4 block)" : "syrk.wat (WebAssembly SIMD, incl. copy in)", d, upperGflops: k.upper, effectiveGflops: k.effective, runs: k.runs });
+  }
   for (const c of cases) {
     const nb = c.batches?.(d) ?? N_BATCHES;
     streamUpdate(c, w, Math.min(nb, 5)); // warm-up
@@ -192,7 +207,7 @@ for (const r of rows) {
 }
 console.log("\n| kernel | d | GFLOP/s (upper triangle, counted) | GFLOP/s (as 2·n·d², numpy's count) |");
 console.log("|---|---|---|---|");
-for (const k of kernels) console.log(`| XᵀX (syrkUpper) | ${k.d} | ${k.upperGflops.toFixed(2)} | ${k.effectiveGflops.toFixed(2)} |`);
+for (const k of kernels) console.log(`| XᵀX ${k.kernel} | ${k.d} | ${k.upperGflops.toFixed(2)} | ${k.effectiveGflops.toFixed(2)} |`);
 
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 const out = new URL(`./results/learners-${started.toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url);

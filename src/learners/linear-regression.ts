@@ -4,7 +4,8 @@ import { assertFiniteFeatures, readBatch, readFeatures, type Batch, type Feature
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { mergeMoments, removeMoments } from "../core/moments.js";
 import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
-import { allFinite, dot, mirrorUpper, syrkUpper } from "../core/kernels.js";
+import { allFinite, dot, mirrorUpper } from "../core/kernels.js";
+import { SyrkWorkspace, syrkChunkRows } from "../core/wasm/syrk.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
 
 /** Parameters of {@link LinearRegression}. */
@@ -79,8 +80,6 @@ export class LinearRegression implements Trainer {
   readonly params: Readonly<LinearRegressionParams>;
   private stats: Stats | null = null;
   private solved: LinearCoefficients | null = null;
-  // Scratch for a batch's centred rows and statistics, reused across batches.
-  private scratchZ = new Float64Array(0);
 
   constructor(params: Partial<LinearRegressionParams> = {}) {
     const { l2 = 0, fitIntercept = true } = params;
@@ -218,29 +217,34 @@ export class LinearRegression implements Trainer {
     s.n = rows;
     const K = this.stats && this.stats.n > 0 ? this.stats.meanX : X.slice(0, d);
     const Ky = this.stats && this.stats.n > 0 ? this.stats.meanY : y[0]!;
-    if (this.scratchZ.length < rows * d) this.scratchZ = new Float64Array(rows * d);
-    const Z = this.scratchZ;
     const sz = s.meanX; // Σ(x − K) until the end
     const sxy = s.sxy;
     let szy = 0;
     let syy = 0;
-    for (let i = 0; i < rows; i++) {
-      const o = i * d;
-      const zy = y[i]! - Ky;
-      szy += zy;
-      syy += zy * zy;
-      for (let j = 0; j < d; j++) {
-        const z = X[o + j]! - K[j]!;
-        Z[o + j] = z;
-        sz[j]! += z;
-        sxy[j]! += z * zy;
+    const chunk = syrkChunkRows(d);
+    for (let start = 0; start < rows; start += chunk) {
+      const n = Math.min(chunk, rows - start);
+      const Z = workspace().rows(n, d);
+      for (let r = 0; r < n; r++) {
+        const i = start + r;
+        const o = i * d;
+        const zo = r * d;
+        const zy = y[i]! - Ky;
+        szy += zy;
+        syy += zy * zy;
+        for (let j = 0; j < d; j++) {
+          const z = X[o + j]! - K[j]!;
+          Z[zo + j] = z;
+          sz[j]! += z;
+          sxy[j]! += z * zy;
+        }
       }
+      if (!allFinite(sz)) {
+        assertFiniteFeatures(X, d);
+        throw new FreshmlError("non_finite", "the batch overflows the statistics (values too large to sum)");
+      }
+      workspace().accumulate(n, d, s.sxx);
     }
-    if (!allFinite(sz)) {
-      assertFiniteFeatures(X, d);
-      throw new FreshmlError("non_finite", "the batch overflows the statistics (values too large to sum)");
-    }
-    syrkUpper(Z.subarray(0, rows * d), rows, d, s.sxx);
     const n = rows;
     const mzy = szy / n;
     for (let j = 0; j < d; j++) {
@@ -317,6 +321,13 @@ export class LinearRegression implements Trainer {
     this.solved = { weights, intercept };
     return this.solved;
   }
+}
+
+// One workspace for all instances: updates are synchronous, so they never interleave.
+let shared: SyrkWorkspace | undefined;
+function workspace(): SyrkWorkspace {
+  shared ??= new SyrkWorkspace();
+  return shared;
 }
 
 function copyStats(s: Stats): Stats {
