@@ -35,5 +35,7 @@ export { LogLoss } from "./metrics/log-loss.js";
 export { MacroF1 } from "./metrics/macro-f1.js";
 export { RocAuc } from "./metrics/roc-auc.js";
 
+export { setSimdEnabled, simdEnabled } from "./core/wasm/load.js";
+
 /** The library version, recorded in saved models' lineage. */
 export const VERSION = "0.1.0";

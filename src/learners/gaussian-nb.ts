@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { assertFiniteFeatures, readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
+import { classMomentsSimd } from "../core/wasm/moments.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
 import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite, logSumExp } from "../core/kernels.js";
@@ -331,17 +332,22 @@ function batchMoments(X: Float64Array, yi: Int32Array, rows: number, d: number, 
   }
   for (let i = 0; i < rows; i++) {
     const c = yi[i]!;
-    const o = i * d;
-    const co = c * d;
     if (shiftSet[c] === 0) {
-      shift.set(X.subarray(o, o + d), co);
+      shift.set(X.subarray(i * d, (i + 1) * d), c * d);
       shiftSet[c] = 1;
     }
-    counts[c]!++;
-    for (let j = 0; j < d; j++) {
-      const z = X[o + j]! - shift[co + j]!;
-      s1[co + j]! += z;
-      s2[co + j]! += z * z;
+  }
+  if (!classMomentsSimd(X, yi, rows, d, k, shift, s1, s2, counts)) {
+    for (let i = 0; i < rows; i++) {
+      const c = yi[i]!;
+      const o = i * d;
+      const co = c * d;
+      counts[c]!++;
+      for (let j = 0; j < d; j++) {
+        const z = X[o + j]! - shift[co + j]!;
+        s1[co + j]! += z;
+        s2[co + j]! += z * z;
+      }
     }
   }
   for (let c = 0; c < k; c++) {

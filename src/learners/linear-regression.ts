@@ -5,6 +5,7 @@ import { FreshmlError, checkParam } from "../core/errors.js";
 import { mergeMoments, removeMoments } from "../core/moments.js";
 import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite, dot, mirrorUpper } from "../core/kernels.js";
+import { simdEnabled } from "../core/wasm/load.js";
 import { SyrkWorkspace, syrkChunkRows } from "../core/wasm/syrk.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
 
@@ -325,8 +326,13 @@ export class LinearRegression implements Trainer {
 
 // One workspace for all instances: updates are synchronous, so they never interleave.
 let shared: SyrkWorkspace | undefined;
+let sharedWithSimd = false;
 function workspace(): SyrkWorkspace {
-  shared ??= new SyrkWorkspace();
+  // Rebuilt when setSimdEnabled has changed since it was made.
+  if (!shared || sharedWithSimd !== simdEnabled()) {
+    shared = new SyrkWorkspace();
+    sharedWithSimd = simdEnabled();
+  }
   return shared;
 }
 

@@ -5,6 +5,8 @@ import { SeededRandom } from "../core/random.js";
 import { OnlineStandardScaler } from "../schema/standard-scaler.js";
 import { checkLength, finiteArray } from "./envelope.js";
 import { allFinite, axpy, dot } from "../core/kernels.js";
+import { simdEnabled } from "../core/wasm/load.js";
+import { sgdKernel, type SgdKernel } from "../core/wasm/sgd.js";
 
 /**
  * Step-size schedules, named as in scikit-learn:
@@ -204,6 +206,14 @@ export function predictView(st: SGDState, X: Float64Array): Float64Array {
   return Z;
 }
 
+// The WebAssembly SIMD pass (sgd.wat), or null where unavailable; loaded once.
+let simdKernel: SgdKernel | null | undefined;
+function kernel(): SgdKernel | null {
+  if (!simdEnabled()) return null;
+  if (simdKernel === undefined) simdKernel = sgdKernel();
+  return simdKernel;
+}
+
 /** Loss of a single-row SGD pass, as a small integer so the hot loop branches cheaply. */
 export const PassLoss = {
   Squared: 0,
@@ -242,10 +252,21 @@ export function plainPass(
   const alpha = p.alpha;
   const eta0 = p.eta0;
   const powerT = p.powerT;
-  // 0 constant, 1 invscaling √√t, 2 invscaling √t, 3 invscaling pow, 4 optimal
+  // 0 constant, 1 invscaling √√t, 2 invscaling √t, 3 invscaling pow (JS only), 4 optimal
   const schedule =
     p.learningRate === "invscaling" ? (powerT === 0.25 ? 1 : powerT === 0.5 ? 2 : 3) : p.learningRate === "optimal" ? 4 : 0;
   const fitIntercept = p.fitIntercept;
+  const simd = schedule === 3 ? null : kernel();
+  if (simd) {
+    const io = {
+      intercept: st.b[0]!, t: st.t, alpha, eta0, t0, epsilon, fitIntercept,
+      schedule: schedule as 0 | 1 | 2 | 4, loss,
+    };
+    const ok = simd.pass(X, target, order, rows, d, v, io);
+    st.b[0] = io.intercept;
+    st.t = io.t;
+    return ok;
+  }
   let scale = 1;
   let b0 = st.b[0]!;
   let t = st.t;

@@ -68,3 +68,57 @@ describe("WebAssembly SIMD XᵀX kernel", () => {
     expect(a[6]).toBeCloseTo(3, 0);
   });
 });
+
+describe("WebAssembly SIMD SGD pass", () => {
+  it("learns the same model as the JS pass, for every loss and schedule it takes", async () => {
+    const { setSimdEnabled } = await import("../../src/core/wasm/load.js");
+    const setSgdSimd = setSimdEnabled;
+    const { SGDClassifier, SGDRegressor } = await import("../../src/index.js");
+    const rng = new SeededRandom(3);
+    const d = 7;
+    const batches = Array.from({ length: 6 }, () => {
+      const X = Float64Array.from({ length: 50 * d }, () => rng.nextGaussian());
+      const y = Float64Array.from({ length: 50 }, (_, i) => X[i * d]! - 2 * X[i * d + 3]! + 0.1 * rng.nextGaussian());
+      return { X, cols: d, y, labels: y.map((v) => (v > 0 ? 1 : 0)) };
+    });
+    const makers = [
+      () => new SGDRegressor({ seed: 1 }),
+      () => new SGDRegressor({ loss: "huber", learningRate: "constant", eta0: 0.02, seed: 2 }),
+      () => new SGDRegressor({ learningRate: "invscaling", powerT: 0.5, eta0: 0.05, fitIntercept: false, seed: 3 }),
+      () => new SGDClassifier({ classes: [0, 1], seed: 4 }),
+      () => new SGDClassifier({ classes: [0, 1], learningRate: "constant", eta0: 0.1, alpha: 0, seed: 5 }),
+    ];
+    try {
+      for (const make of makers) {
+        const fit = (simd: boolean): Float64Array => {
+          setSgdSimd(simd);
+          const m = make();
+          for (const b of batches) m.update({ X: b.X, cols: d, y: m.task === "classification" ? b.labels : b.y });
+          const X = batches[0]!.X;
+          return m.task === "classification" ? (m as InstanceType<typeof SGDClassifier>).predictProba({ X, cols: d }) : m.predict({ X, cols: d });
+        };
+        const a = fit(true);
+        const b = fit(false);
+        for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-9 * (1 + Math.abs(b[i]!)));
+      }
+    } finally {
+      setSgdSimd(true);
+    }
+  });
+
+  it("gathers large batches in chunks and still reports a NaN feature by row and column", async () => {
+    const { SGDRegressor } = await import("../../src/index.js");
+    const d = 600; // chunks of 1,747 rows
+    const rows = 4000;
+    const rng = new SeededRandom(9);
+    const X = Float64Array.from({ length: rows * d }, () => rng.nextGaussian());
+    const y = Float64Array.from({ length: rows }, (_, i) => X[i * d]!);
+    const m = new SGDRegressor({ seed: 1, learningRate: "constant", eta0: 0.001 });
+    m.update({ X, cols: d, y });
+    expect(m.nSeen).toBe(rows);
+    const before = JSON.stringify(m);
+    X[3999 * d + 17] = NaN;
+    expect(() => m.update({ X, cols: d, y })).toThrowError(expect.objectContaining({ code: "non_finite", details: expect.objectContaining({ row: 3999, column: 17 }) }));
+    expect(JSON.stringify(m)).toBe(before);
+  });
+});

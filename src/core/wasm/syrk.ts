@@ -1,16 +1,6 @@
 import { syrkUpper } from "../kernels.js";
+import { ensureMemory, instantiateWasm, simdEnabled, type WasmMemory } from "./load.js";
 import { syrkWasmBase64 } from "./syrk-bytes.js";
-
-/** The few WebAssembly APIs used here (typed locally: the core takes no DOM or Node typings). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
 
 interface SyrkExports {
   memory: WasmMemory;
@@ -21,19 +11,7 @@ interface SyrkExports {
 let wasm: SyrkExports | null | undefined;
 
 function loadWasm(): SyrkExports | null {
-  if (wasm !== undefined) return wasm;
-  wasm = null;
-  try {
-    const g = globalThis as unknown as { WebAssembly?: WasmApi; atob?: (s: string) => string };
-    const api = g.WebAssembly;
-    if (!api || typeof g.atob !== "function") return null;
-    const bytes = Uint8Array.from(g.atob(syrkWasmBase64), (c) => c.charCodeAt(0));
-    // validate() is false where SIMD is unsupported: the JS kernel is used instead.
-    if (!api.validate(bytes)) return null;
-    wasm = new api.Instance(new api.Module(bytes)).exports as SyrkExports;
-  } catch {
-    wasm = null;
-  }
+  if (wasm === undefined) wasm = instantiateWasm<SyrkExports>(syrkWasmBase64);
   return wasm;
 }
 
@@ -58,7 +36,7 @@ export class SyrkWorkspace {
   private sOffset = 0;
 
   constructor(useWasm = true) {
-    this.kernel = useWasm ? loadWasm() : null;
+    this.kernel = useWasm && simdEnabled() ? loadWasm() : null;
   }
 
   /** Whether the WebAssembly kernel is in use. */
@@ -75,9 +53,7 @@ export class SyrkWorkspace {
     }
     const zBytes = n * d * 8;
     this.sOffset = (zBytes + 15) & ~15;
-    const need = this.sOffset + d * d * 8;
-    const have = k.memory.buffer.byteLength;
-    if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+    ensureMemory(k.memory, this.sOffset + d * d * 8);
     return new Float64Array(k.memory.buffer, 0, n * d);
   }
 
