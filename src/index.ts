@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { FreshmlError, isFreshmlError, type FreshmlErrorCode, type FreshmlErrorDetails, type FreshmlErrorJSON } from "./core/errors.js";
-export { readBatch, readFeatures, type Batch, type DenseBatch, type DenseFeatures, type FeatureInput, type FlatFeatures, type Rows } from "./core/batch.js";
+export { assertFiniteFeatures, readBatch, readFeatures, type ReadBatchOptions, type Batch, type DenseBatch, type DenseFeatures, type FeatureInput, type FlatFeatures, type Rows } from "./core/batch.js";
 export { SeededRandom } from "./core/random.js";
 export { OnlineStandardScaler, type StandardScalerJSON } from "./schema/standard-scaler.js";
 
