@@ -6,31 +6,20 @@
  */
 
 /**
- * Column means and centred sums of squares of the selected rows of a row-major
- * matrix. `rowsIdx` selects rows (all rows when omitted). Writes into `mean` and
- * `m2` (length `cols`) and returns the row count.
+ * Column means and centred sums of squares of a row-major matrix (two passes:
+ * the mean first, so the squares do not cancel). Writes into `mean` and `m2`
+ * (length `cols`) and returns the row count.
  */
-export function columnMoments(
-  X: Float64Array,
-  cols: number,
-  mean: Float64Array,
-  m2: Float64Array,
-  rowsIdx?: ArrayLike<number>,
-  rowsCount?: number,
-): number {
-  const n = rowsIdx ? (rowsCount ?? rowsIdx.length) : X.length / cols;
+export function columnMoments(X: Float64Array, cols: number, mean: Float64Array, m2: Float64Array): number {
+  const n = X.length / cols;
   mean.fill(0);
   m2.fill(0);
   if (n === 0) return 0;
-  for (let r = 0; r < n; r++) {
-    const base = (rowsIdx ? rowsIdx[r]! : r) * cols;
-    for (let j = 0; j < cols; j++) mean[j]! += X[base + j]!;
-  }
+  for (let o = 0; o < X.length; o += cols) for (let j = 0; j < cols; j++) mean[j]! += X[o + j]!;
   for (let j = 0; j < cols; j++) mean[j]! /= n;
-  for (let r = 0; r < n; r++) {
-    const base = (rowsIdx ? rowsIdx[r]! : r) * cols;
+  for (let o = 0; o < X.length; o += cols) {
     for (let j = 0; j < cols; j++) {
-      const dlt = X[base + j]! - mean[j]!;
+      const dlt = X[o + j]! - mean[j]!;
       m2[j]! += dlt * dlt;
     }
   }
