@@ -37,5 +37,18 @@ export { RocAuc } from "./metrics/roc-auc.js";
 
 export { setSimdEnabled, simdEnabled } from "./core/wasm/load.js";
 
-/** The library version, recorded in saved models' lineage. */
-export const VERSION = "0.1.0";
+export { VERSION } from "./version.js";
+export {
+  aliasEventSchema,
+  checkName,
+  modelRecordSchema,
+  type AliasEvent,
+  type DataSummary,
+  type ListOptions,
+  type ModelRecord,
+  type ModelRecordInput,
+  type ModelStore,
+  type ModelVersionSummary,
+  type VersionPage,
+} from "./store/model-store.js";
+export { MemoryModelStore } from "./store/memory-model-store.js";

@@ -18,7 +18,12 @@ export type FreshmlErrorCode =
   | "incompatible_merge"
   | "forget_mismatch"
   | "diverged"
-  | "unsupported";
+  | "unsupported"
+  | "invalid_name"
+  | "not_found"
+  | "checksum_mismatch"
+  | "nothing_to_roll_back"
+  | "lock_timeout";
 
 /** Structured details that locate a failure. Every field is optional. */
 export interface FreshmlErrorDetails {

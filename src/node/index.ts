@@ -1,8 +1,11 @@
 /**
- * Node-only parts of freshml (the file-backed model store, once it lands).
- * They live behind this entry point so the core `freshml` entry stays free of
- * Node built-ins and runs in browsers and workers.
+ * Node-only parts of freshml: the file-backed model store and the lock and
+ * atomic-write helpers it is built from. They live behind this entry point so
+ * the core `freshml` entry stays free of Node built-ins and runs in browsers
+ * and workers.
  *
  * @packageDocumentation
  */
-export {};
+export { FileModelStore, type FileModelStoreOptions } from "./file-model-store.js";
+export { withFileLock, type FileLockOptions } from "./file-lock.js";
+export { writeFileAtomic, createFileExclusive } from "./fs-atomic.js";

@@ -1,8 +1,9 @@
 /**
- * Conformance suites: the checks freshml holds its own learners to, for your
- * learners (and, later, stores) too. Framework-agnostic: each check is a
- * plain function that throws on failure.
+ * Conformance suites: the checks freshml holds its own learners and stores
+ * to, for yours too. Framework-agnostic: each check is a plain function that
+ * throws (or rejects) on failure.
  *
  * @packageDocumentation
  */
 export { assertLearnerConformance, learnerChecks, type ConformanceCheck, type LearnerCheckOptions } from "./learner-checks.js";
+export { storeChecks, type AsyncConformanceCheck, type StoreCheckOptions } from "./store-checks.js";

@@ -1,0 +1,67 @@
+import { randomBytes } from "node:crypto";
+import { link, open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/** A temp file name beside `path`, unique to this process and call. */
+export function tempPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+}
+
+/** fsync a directory, so a rename or link inside it survives a power cut. Not every platform allows it. */
+export async function syncDir(dir: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(dir, "r");
+    await fh.sync();
+  } catch {
+    // Windows cannot open a directory; the rename is still atomic there.
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Writes `data` to a new temp file beside `path` and fsyncs it; returns the temp path. */
+export async function writeTemp(path: string, data: string | Uint8Array): Promise<string> {
+  const tmp = tempPath(path);
+  const fh = await open(tmp, "wx");
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return tmp;
+}
+
+/**
+ * Replaces `path` atomically: temp file → fsync → rename → fsync of the
+ * directory. Readers see the old content or the new, never a mix.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = await writeTemp(path, data);
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await syncDir(dirname(path));
+}
+
+/**
+ * Creates `path` atomically and only if it does not exist yet (a hard link
+ * from an fsynced temp file): returns false, writing nothing, if it exists.
+ */
+export async function createFileExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
+  const tmp = await writeTemp(path, data);
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+    await syncDir(dirname(path));
+  }
+}

@@ -1,0 +1,147 @@
+import { FreshmlError } from "../core/errors.js";
+import { VERSION } from "../version.js";
+import {
+  checkName,
+  checkVersion,
+  completeRecord,
+  readCursor,
+  readLimit,
+  rollbackTarget,
+  summarize,
+  type AliasEvent,
+  type ListOptions,
+  type ModelRecord,
+  type ModelRecordInput,
+  type ModelStore,
+  type VersionPage,
+} from "./model-store.js";
+
+interface ModelEntry {
+  versions: Map<number, ModelRecord>;
+  highest: number;
+  aliases: Map<string, number>;
+  history: AliasEvent[];
+}
+
+/**
+ * A {@link ModelStore} in memory: no Node built-ins, for tests, browsers and
+ * short-lived processes. Records are deep-copied in and out, so a stored
+ * version never changes, whatever the caller does with its objects.
+ *
+ * @example
+ * ```ts
+ * import { MemoryModelStore, MeanRegressor } from "freshml";
+ * const store = new MemoryModelStore();
+ * const m = new MeanRegressor();
+ * m.update({ X: [[0]], y: [2] });
+ * const v1 = await store.put({ name: "demo", trainer: m.toJSON() });
+ * const v2 = await store.put({ name: "demo", trainer: m.toJSON(), parent: v1 });
+ * await store.setAlias("demo", "champion", v1);
+ * await store.setAlias("demo", "champion", v2);
+ * await store.rollback("demo", "champion"); // 1
+ * ```
+ */
+export class MemoryModelStore implements ModelStore {
+  private readonly models = new Map<string, ModelEntry>();
+  private readonly now: () => Date;
+
+  /** @param options.now — the clock (injectable for tests); defaults to the system time. */
+  constructor(options: { now?: () => Date } = {}) {
+    this.now = options.now ?? ((): Date => new Date());
+  }
+
+  async put(input: ModelRecordInput): Promise<number> {
+    const name = checkName(input?.name);
+    const entry = this.entry(name, true)!;
+    const version = entry.highest + 1;
+    const record = completeRecord(input, version, this.now().toISOString(), VERSION);
+    entry.versions.set(version, record);
+    entry.highest = version;
+    return version;
+  }
+
+  async get(name: string, ref: number | string): Promise<ModelRecord> {
+    const entry = this.entry(checkName(name));
+    const version = typeof ref === "string" ? this.aliasTarget(name, entry, checkName(ref, "alias")) : checkVersion(ref);
+    const record = entry?.versions.get(version);
+    if (!record) throw notFound(name, version);
+    return JSON.parse(JSON.stringify(record)) as ModelRecord;
+  }
+
+  async list(name: string, options: ListOptions = {}): Promise<VersionPage> {
+    const entry = this.entry(checkName(name));
+    const below = readCursor(options.cursor);
+    const limit = readLimit(options.limit);
+    const all = entry ? [...entry.versions.keys()].filter((v) => v < below).sort((a, b) => b - a) : [];
+    const page = all.slice(0, limit);
+    const versions = page.map((v) => JSON.parse(JSON.stringify(summarize(entry!.versions.get(v)!))));
+    return { versions, unreadable: [], ...(all.length > limit ? { nextCursor: String(page[page.length - 1]) } : {}) };
+  }
+
+  async setAlias(name: string, alias: string, version: number): Promise<void> {
+    const entry = this.entry(checkName(name));
+    checkName(alias, "alias");
+    checkVersion(version);
+    if (!entry?.versions.has(version)) throw notFound(name, version);
+    const previous = entry.aliases.get(alias) ?? null;
+    entry.aliases.set(alias, version);
+    entry.history.push({ alias, version, previous, action: "set", at: this.now().toISOString() });
+  }
+
+  async resolveAlias(name: string, alias: string): Promise<number | null> {
+    const entry = this.entry(checkName(name));
+    return entry?.aliases.get(checkName(alias, "alias")) ?? null;
+  }
+
+  async aliasHistory(name: string, alias: string): Promise<AliasEvent[]> {
+    const entry = this.entry(checkName(name));
+    checkName(alias, "alias");
+    return entry ? entry.history.filter((e) => e.alias === alias).map((e) => ({ ...e })) : [];
+  }
+
+  async rollback(name: string, alias: string): Promise<number> {
+    const entry = this.entry(checkName(name));
+    checkName(alias, "alias");
+    const history = entry ? entry.history.filter((e) => e.alias === alias) : [];
+    const target = rollbackTarget(history, (v) => entry!.versions.has(v));
+    if (target === null || !entry) {
+      throw new FreshmlError("nothing_to_roll_back", `alias ${alias} of ${name} has no earlier version to roll back to`);
+    }
+    const previous = entry.aliases.get(alias) ?? null;
+    entry.aliases.set(alias, target);
+    entry.history.push({ alias, version: target, previous, action: "rollback", at: this.now().toISOString() });
+    return target;
+  }
+
+  async prune(name: string, options: { keep: number }): Promise<number[]> {
+    const keep = options?.keep;
+    if (!Number.isInteger(keep) || keep < 0) throw new FreshmlError("invalid_params", `prune needs keep ≥ 0, got ${String(keep)}`);
+    const entry = this.entry(checkName(name));
+    if (!entry) return [];
+    const pinned = new Set(entry.aliases.values());
+    const newestFirst = [...entry.versions.keys()].sort((a, b) => b - a);
+    const doomed = newestFirst.slice(keep).filter((v) => !pinned.has(v));
+    for (const v of doomed) entry.versions.delete(v);
+    return doomed.sort((a, b) => a - b);
+  }
+
+  private entry(name: string, create = false): ModelEntry | undefined {
+    let e = this.models.get(name);
+    if (!e && create) {
+      e = { versions: new Map(), highest: 0, aliases: new Map(), history: [] };
+      this.models.set(name, e);
+    }
+    return e;
+  }
+
+  private aliasTarget(name: string, entry: ModelEntry | undefined, alias: string): number {
+    const v = entry?.aliases.get(alias);
+    if (v === undefined) throw new FreshmlError("not_found", `model ${name} has no alias ${alias}`, { name, alias });
+    return v;
+  }
+}
+
+/** The `not_found` error for a missing version. */
+export function notFound(name: string, version: number): FreshmlError {
+  return new FreshmlError("not_found", `model ${name} has no version ${version}`, { name, version });
+}

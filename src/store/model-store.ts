@@ -1,0 +1,262 @@
+import { z } from "zod";
+import { FreshmlError } from "../core/errors.js";
+import type { TrainerJSON } from "../learners/trainer.js";
+
+/** What the rows behind a version were: counts and a fingerprint of the data. */
+export interface DataSummary {
+  /** Batches learned since the parent version. */
+  batches: number;
+  /** Rows learned since the parent version. */
+  rows: number;
+  /** A hash of the data (see the pipeline's fingerprinting); "" when unknown. */
+  fingerprint: string;
+}
+
+/** What {@link ModelStore.put} takes: everything but the version number and time, which the store assigns. */
+export interface ModelRecordInput {
+  /** The model's name: letters, digits, `.`, `_`, `-`; 1–128 characters; no `..`. */
+  name: string;
+  /** The version this one was trained from; null for a first version. */
+  parent?: number | null;
+  /** The trainer's envelope: kind, parameters and learned state. */
+  trainer: TrainerJSON;
+  /** Evaluation metrics, e.g. `{ rmse: 0.31 }`. */
+  metrics?: Record<string, number>;
+  /** The data behind this version. */
+  data?: DataSummary;
+  /** Free-form labels. */
+  tags?: Record<string, string>;
+  /** freshml version that wrote it; defaults to the running library's. */
+  libraryVersion?: string;
+}
+
+/** An immutable stored version. */
+export interface ModelRecord {
+  /** The model's name. */
+  name: string;
+  /** 1, 2, 3, … per name, never reused. */
+  version: number;
+  /** ISO-8601 time the store accepted it. */
+  createdAt: string;
+  /** The version this one was trained from, or null. */
+  parent: number | null;
+  /** The trainer's envelope: kind, parameters and learned state. */
+  trainer: TrainerJSON;
+  /** Evaluation metrics. */
+  metrics: Record<string, number>;
+  /** The data behind this version. */
+  data: DataSummary;
+  /** Free-form labels. */
+  tags: Record<string, string>;
+  /** freshml version that wrote it. */
+  libraryVersion: string;
+}
+
+/** A version without its learned state: what {@link ModelStore.list} returns. */
+export type ModelVersionSummary = Omit<ModelRecord, "trainer"> & {
+  /** The trainer's kind (its parameters and state stay in the full record). */
+  trainerKind: string;
+};
+
+/** One move of an alias. */
+export interface AliasEvent {
+  /** The alias, e.g. "champion". */
+  alias: string;
+  /** The version it points to after this event. */
+  version: number;
+  /** The version it pointed to before, or null. */
+  previous: number | null;
+  /** `set` by {@link ModelStore.setAlias}, `rollback` by {@link ModelStore.rollback}. */
+  action: "set" | "rollback";
+  /** ISO-8601 time of the move. */
+  at: string;
+}
+
+/** Options of {@link ModelStore.list}. */
+export interface ListOptions {
+  /** At most this many versions (default 100). */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** One page of {@link ModelStore.list}, newest version first. */
+export interface VersionPage {
+  /** Summaries, newest first. */
+  versions: ModelVersionSummary[];
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+  /** Versions that could not be read (a corrupted or tampered file), with why. */
+  unreadable: Array<{ version: number; code: string; message: string }>;
+}
+
+/**
+ * Where model versions live. Every promoted model becomes an immutable,
+ * numbered version; aliases (such as `champion`) point at versions and keep
+ * their history, so a bad promotion is undone in one step.
+ *
+ * Implementations: {@link MemoryModelStore} (tests, browsers) and
+ * `FileModelStore` from `freshml/node` (the embedded default). A store for a
+ * database implements this interface and passes `storeChecks` from
+ * `freshml/testing`.
+ *
+ * Every method returns a promise; failures are {@link FreshmlError}s with
+ * codes `invalid_name`, `not_found`, `checksum_mismatch`,
+ * `nothing_to_roll_back` or `lock_timeout`.
+ *
+ * @example
+ * ```ts
+ * import { LinearRegression, MemoryModelStore } from "freshml";
+ * const store = new MemoryModelStore();
+ * const model = new LinearRegression();
+ * model.update({ X: [[0], [1], [2]], y: [1, 3, 5] });
+ * const version = await store.put({ name: "load", trainer: model.toJSON(), metrics: { rmse: 0 } });
+ * await store.setAlias("load", "champion", version);
+ * const record = await store.get("load", "champion"); // record.version === 1
+ * ```
+ */
+export interface ModelStore {
+  /** Stores a new immutable version and returns its number (1 + the highest so far). */
+  put(record: ModelRecordInput): Promise<number>;
+  /** A version by number, or the version an alias points to. */
+  get(name: string, ref: number | string): Promise<ModelRecord>;
+  /** Versions newest first, a page at a time. */
+  list(name: string, options?: ListOptions): Promise<VersionPage>;
+  /** Points `alias` at `version` (which must exist) and records the move. */
+  setAlias(name: string, alias: string, version: number): Promise<void>;
+  /** The version an alias points to, or null if it is not set. */
+  resolveAlias(name: string, alias: string): Promise<number | null>;
+  /** Every move of an alias, oldest first. */
+  aliasHistory(name: string, alias: string): Promise<AliasEvent[]>;
+  /**
+   * Moves `alias` one step back through its history (undoing the last `set`
+   * that is not already undone) and returns the version it now points to.
+   * Versions pruned since are skipped. `nothing_to_roll_back` when there is
+   * no earlier version.
+   */
+  rollback(name: string, alias: string): Promise<number>;
+  /**
+   * Deletes all but the newest `keep` versions, never one an alias points to.
+   * Returns the deleted version numbers.
+   */
+  prune(name: string, options: { keep: number }): Promise<number[]>;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Throws `invalid_name` unless `name` is a safe model or alias name (no path separators, no `..`, no control characters, ≤ 128 characters). */
+export function checkName(name: unknown, what = "model name"): string {
+  if (typeof name !== "string" || !NAME.test(name) || name.includes("..")) {
+    const shown = typeof name === "string" ? JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name) : typeof name;
+    throw new FreshmlError(
+      "invalid_name",
+      `${what} ${shown} is not allowed: use 1–128 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'`,
+      { observed: shown },
+    );
+  }
+  return name;
+}
+
+/** Throws `invalid_params` unless `version` is a positive integer. */
+export function checkVersion(version: unknown): number {
+  if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
+    throw new FreshmlError("invalid_params", `a version is a positive integer, got ${String(version)}`, { observed: String(version) });
+  }
+  return version;
+}
+
+/** zod schema of a stored record (every read from a store is checked against it). */
+export const modelRecordSchema = z.object({
+  name: z.string(),
+  version: z.number().int().positive(),
+  createdAt: z.string(),
+  parent: z.number().int().positive().nullable(),
+  trainer: z.object({
+    format: z.literal("freshml.trainer"),
+    formatVersion: z.literal(1),
+    kind: z.string(),
+    params: z.record(z.string(), z.unknown()),
+    state: z.unknown(),
+  }),
+  metrics: z.record(z.string(), z.number()),
+  data: z.object({ batches: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), fingerprint: z.string() }),
+  tags: z.record(z.string(), z.string()),
+  libraryVersion: z.string(),
+});
+
+/** zod schema of an alias event. */
+export const aliasEventSchema = z.object({
+  alias: z.string(),
+  version: z.number().int().positive(),
+  previous: z.number().int().positive().nullable(),
+  action: z.enum(["set", "rollback"]),
+  at: z.string(),
+});
+
+/** Fills a record's defaults and checks its input; the store adds version and time. */
+export function completeRecord(input: ModelRecordInput, version: number, createdAt: string, libraryVersion: string): ModelRecord {
+  checkName(input?.name);
+  const record: ModelRecord = {
+    name: input.name,
+    version,
+    createdAt,
+    parent: input.parent ?? null,
+    trainer: input.trainer,
+    metrics: input.metrics ?? {},
+    data: input.data ?? { batches: 0, rows: 0, fingerprint: "" },
+    tags: input.tags ?? {},
+    libraryVersion: input.libraryVersion ?? libraryVersion,
+  };
+  const parsed = modelRecordSchema.safeParse(record);
+  if (!parsed.success) {
+    throw new FreshmlError("invalid_params", `invalid model record: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
+  }
+  // A deep copy through JSON: the stored version can never change with the caller's objects.
+  return JSON.parse(JSON.stringify(record)) as ModelRecord;
+}
+
+/** The summary of a record (no learned state). */
+export function summarize(record: ModelRecord): ModelVersionSummary {
+  const { trainer, ...rest } = record;
+  return { ...rest, trainerKind: trainer.kind };
+}
+
+/**
+ * Replays an alias history: `set` pushes a version, `rollback` pops one.
+ * The top of the stack is where the alias points.
+ */
+export function aliasStack(history: readonly AliasEvent[]): number[] {
+  const stack: number[] = [];
+  for (const e of history) {
+    if (e.action === "set") stack.push(e.version);
+    else {
+      while (stack.length > 0 && stack[stack.length - 1] !== e.version) stack.pop();
+    }
+  }
+  return stack;
+}
+
+/**
+ * Where a rollback of an alias with this history lands, given which versions
+ * still exist: the newest earlier entry of its stack that exists, or null.
+ */
+export function rollbackTarget(history: readonly AliasEvent[], exists: (v: number) => boolean): number | null {
+  const stack = aliasStack(history);
+  for (let i = stack.length - 2; i >= 0; i--) if (exists(stack[i]!)) return stack[i]!;
+  return null;
+}
+
+/** Parses and checks a list cursor. */
+export function readCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return Infinity;
+  const v = Number(cursor);
+  if (!Number.isInteger(v) || v < 1) throw new FreshmlError("invalid_params", `invalid list cursor ${JSON.stringify(cursor)}`);
+  return v;
+}
+
+/** Checks a list limit (default 100, 1–10,000). */
+export function readLimit(limit: number | undefined): number {
+  const l = limit ?? 100;
+  if (!Number.isInteger(l) || l < 1 || l > 10_000) throw new FreshmlError("invalid_params", `list limit must be an integer in [1, 10000], got ${l}`);
+  return l;
+}
