@@ -166,7 +166,7 @@ export class LinearRegression implements Trainer {
         n: s.n,
         meanX: Array.from(s.meanX),
         meanY: s.meanY,
-        sxx: Array.from(s.sxx),
+        sxx: packUpper(s.sxx, s.d),
         sxy: Array.from(s.sxy),
         syy: s.syy,
       },
@@ -179,14 +179,14 @@ export class LinearRegression implements Trainer {
     const model = new LinearRegression(params);
     if (state) {
       checkLength("meanX", state.meanX, state.d);
-      checkLength("sxx", state.sxx, state.d * state.d);
+      checkLength("sxx (upper triangle)", state.sxx, (state.d * (state.d + 1)) / 2);
       checkLength("sxy", state.sxy, state.d);
       model.stats = {
         d: state.d,
         n: state.n,
         meanX: Float64Array.from(state.meanX),
         meanY: state.meanY,
-        sxx: Float64Array.from(state.sxx),
+        sxx: unpackUpper(state.sxx, state.d),
         sxy: Float64Array.from(state.sxy),
         syy: state.syy,
       };
@@ -334,6 +334,21 @@ function workspace(): SyrkWorkspace {
     sharedWithSimd = simdEnabled();
   }
   return shared;
+}
+
+/** The upper triangle of a symmetric d × d matrix, row by row: half the saved size. */
+function packUpper(S: Float64Array, d: number): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < d; j++) for (let k = j; k < d; k++) out.push(S[j * d + k]!);
+  return out;
+}
+
+function unpackUpper(packed: number[], d: number): Float64Array {
+  const S = new Float64Array(d * d);
+  let q = 0;
+  for (let j = 0; j < d; j++) for (let k = j; k < d; k++) S[j * d + k] = packed[q++]!;
+  mirrorUpper(S, d);
+  return S;
 }
 
 function copyStats(s: Stats): Stats {

@@ -26,7 +26,8 @@ interface Owner {
   token: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this id exists on this machine. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -80,7 +81,7 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
     const owner = await readOwner(lockPath);
     const stale = owner
       ? owner.host === me.host
-        ? !alive(owner.pid)
+        ? !processAlive(owner.pid)
         : now() - owner.at > staleMs
       : await olderThan(lockPath, 5_000, now); // unreadable owner: only if it stays so
     if (stale) {
@@ -127,7 +128,7 @@ async function sweep(lockPath: string, now: () => number): Promise<void> {
     return;
   }
   for (const n of names) {
-    if (!(n.startsWith(`${base}.stale-`) || n.startsWith(`.${base}.new-`))) continue;
+    if (!(n.startsWith(`${base}.stale-`) || n.startsWith(`${base}.released-`) || n.startsWith(`.${base}.new-`))) continue;
     const p = join(dir, n);
     if (await olderThan(p, 3_600_000, now)) await rm(p, { recursive: true, force: true });
   }

@@ -23,7 +23,8 @@ import {
   type VersionPage,
 } from "../store/model-store.js";
 import { VERSION } from "../version.js";
-import { withFileLock, type FileLockOptions } from "./file-lock.js";
+import { processAlive, withFileLock, type FileLockOptions } from "./file-lock.js";
+import { packArrays, unpackArrays } from "./f64-codec.js";
 import { createFileExclusive, syncDir, writeFileAtomic } from "./fs-atomic.js";
 
 const summarySchema = modelRecordSchema.omit({ trainer: true }).extend({ trainerKind: z.string() });
@@ -63,7 +64,9 @@ export interface FileModelStoreOptions {
  *
  * Layout: `<root>/<model>/versions/v00000001.json` (one immutable file per
  * version) and `<root>/<model>/aliases.json` (current aliases and their whole
- * history). A version file is a header line — format, SHA-256 checksums, and
+ * history). Number arrays of 16 or more in a learner's state are written as
+ * base64 of their little-endian bytes (`{ "$f64": "…" }`): exact to the bit
+ * and half the size of decimal text. A version file is a header line — format, SHA-256 checksums, and
  * a summary for `list` — then the record line; a read that does not match its
  * checksum is `checksum_mismatch` naming the file, and every other version
  * still loads. Every read is checked with zod.
@@ -109,6 +112,7 @@ export class FileModelStore implements ModelStore {
     const dir = this.versionsDir(name);
     await mkdir(dir, { recursive: true });
     return this.locked(name, async () => {
+      await this.removeDeadTemps(dir);
       let version = (await this.versionNumbers(name)).reduce((a, b) => Math.max(a, b), 0) + 1;
       for (;;) {
         const record = completeRecord(input, version, this.now().toISOString(), VERSION);
@@ -225,6 +229,14 @@ export class FileModelStore implements ModelStore {
     return withFileLock(join(this.modelDir(name), "lock"), fn, this.lockOptions);
   }
 
+  /** Deletes temp files left by writers that died mid-write (their process is gone). */
+  private async removeDeadTemps(dir: string): Promise<void> {
+    for (const n of await readdir(dir)) {
+      const m = /^\.v\d{8}\.json\.tmp-(\d+)-/.exec(n);
+      if (m && !processAlive(Number(m[1]))) await unlink(join(dir, n)).catch(() => undefined);
+    }
+  }
+
   private async versionNumbers(name: string): Promise<number[]> {
     let names: string[];
     try {
@@ -276,7 +288,8 @@ function mismatch(path: string, why: string): FreshmlError {
 /** Header line (format, checksums, summary) + record line. */
 function encodeVersion(record: ModelRecord): string {
   const summaryText = JSON.stringify(summarize(record));
-  const recordText = JSON.stringify(record);
+  // Number arrays in the learned state are stored as base64 of their bytes (see f64-codec).
+  const recordText = JSON.stringify({ ...record, trainer: { ...record.trainer, state: packArrays(record.trainer.state) } });
   const header = {
     format: "freshml.model",
     formatVersion: 1,
@@ -307,6 +320,7 @@ function decodeVersion(text: string, path: string, name: string, version: number
   let record: ModelRecord;
   try {
     record = modelRecordSchema.parse(JSON.parse(recordText)) as ModelRecord;
+    record.trainer = { ...record.trainer, state: unpackArrays(record.trainer.state) };
   } catch {
     throw mismatch(path, "holds an invalid record");
   }

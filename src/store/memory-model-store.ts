@@ -65,7 +65,7 @@ export class MemoryModelStore implements ModelStore {
     const version = typeof ref === "string" ? this.aliasTarget(name, entry, checkName(ref, "alias")) : checkVersion(ref);
     const record = entry?.versions.get(version);
     if (!record) throw notFound(name, version);
-    return JSON.parse(JSON.stringify(record)) as ModelRecord;
+    return structuredClone(record);
   }
 
   async list(name: string, options: ListOptions = {}): Promise<VersionPage> {
@@ -74,7 +74,7 @@ export class MemoryModelStore implements ModelStore {
     const limit = readLimit(options.limit);
     const all = entry ? [...entry.versions.keys()].filter((v) => v < below).sort((a, b) => b - a) : [];
     const page = all.slice(0, limit);
-    const versions = page.map((v) => JSON.parse(JSON.stringify(summarize(entry!.versions.get(v)!))));
+    const versions = page.map((v) => structuredClone(summarize(entry!.versions.get(v)!)));
     return { versions, unreadable: [], ...(all.length > limit ? { nextCursor: String(page[page.length - 1]) } : {}) };
   }
 

@@ -211,8 +211,8 @@ export function completeRecord(input: ModelRecordInput, version: number, created
   if (!parsed.success) {
     throw new FreshmlError("invalid_params", `invalid model record: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
   }
-  // A deep copy through JSON: the stored version can never change with the caller's objects.
-  return JSON.parse(JSON.stringify(record)) as ModelRecord;
+  // A deep copy: the stored version can never change with the caller's objects.
+  return structuredClone(record);
 }
 
 /** The summary of a record (no learned state). */

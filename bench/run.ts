@@ -1,0 +1,7 @@
+/** `npm run bench`: every benchmark in turn, each in its own process; arguments go to each. */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+for (const file of ["learners.bench.ts", "store.bench.ts"]) {
+  execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL(file, import.meta.url)), ...process.argv.slice(2)], { stdio: "inherit" });
+}

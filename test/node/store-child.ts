@@ -1,0 +1,36 @@
+/**
+ * A writer process for the FileModelStore process tests (not a test itself).
+ *   loop  <root> <seed>            put + move champion (and now and then roll back or prune) forever
+ *   puts  <root> <writer> <count>  put <count> versions tagged with the writer, then exit
+ */
+import { FileModelStore } from "../../src/node/index.js";
+import { LinearRegression, SeededRandom } from "../../src/index.js";
+
+const [mode, root, a, b] = process.argv.slice(2);
+const store = new FileModelStore(root!);
+
+function record(seq: number, writer: string) {
+  const m = new LinearRegression({ l2: 0.01 });
+  const rng = new SeededRandom(seq);
+  // Big enough that a write takes a while: 30 features → 900 statistics.
+  const X = Array.from({ length: 40 }, () => Array.from({ length: 30 }, () => rng.nextGaussian()));
+  m.update({ X, y: X.map((r) => r[0]! + rng.nextGaussian()) });
+  return { name: "model", trainer: m.toJSON(), metrics: { rmse: seq }, tags: { writer, seq: String(seq) } };
+}
+
+if (mode === "loop") {
+  const rng = new SeededRandom(Number(a));
+  for (let i = 0; ; i++) {
+    const v = await store.put(record(i, String(process.pid)));
+    await store.setAlias("model", "champion", v);
+    if (i === 0) process.stdout.write("ready\n");
+    const r = rng.next();
+    if (r < 0.15) await store.rollback("model", "champion").catch(() => undefined);
+    else if (r < 0.2) await store.prune("model", { keep: 20 });
+  }
+} else if (mode === "puts") {
+  const count = Number(b);
+  for (let i = 0; i < count; i++) await store.put(record(i, a!));
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
