@@ -39,9 +39,7 @@ export { setSimdEnabled, simdEnabled } from "./core/wasm/load.js";
 
 export { VERSION } from "./version.js";
 export {
-  aliasEventSchema,
   checkName,
-  modelRecordSchema,
   type AliasEvent,
   type DataSummary,
   type ListOptions,
@@ -49,6 +47,7 @@ export {
   type ModelRecordInput,
   type ModelStore,
   type ModelVersionSummary,
+  type UnreadableVersion,
   type VersionPage,
 } from "./store/model-store.js";
 export { MemoryModelStore } from "./store/memory-model-store.js";

@@ -14,8 +14,9 @@ export interface FileLockOptions {
    * Default 60,000.
    */
   staleMs?: number;
-  /** Injectable clock and sleep, for tests. */
+  /** The clock in ms (injectable, for tests). Default `Date.now`. */
   now?: () => number;
+  /** Waits between attempts (injectable, for tests). Default a `setTimeout`. */
   sleep?: (ms: number) => Promise<void>;
 }
 

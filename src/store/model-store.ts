@@ -87,7 +87,17 @@ export interface VersionPage {
   /** Pass as `cursor` for the next page; absent on the last page. */
   nextCursor?: string;
   /** Versions that could not be read (a corrupted or tampered file), with why. */
-  unreadable: Array<{ version: number; code: string; message: string }>;
+  unreadable: UnreadableVersion[];
+}
+
+/** A version {@link ModelStore.list} could not read. */
+export interface UnreadableVersion {
+  /** The version number. */
+  version: number;
+  /** The error code, e.g. `checksum_mismatch`. */
+  code: string;
+  /** The error message (names the file for the file store). */
+  message: string;
 }
 
 /**
