@@ -8,17 +8,21 @@ import { wassersteinDistance } from "../../src/validate/tests/wasserstein.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const fx: any = JSON.parse(readFileSync(new URL("../fixtures/scipy.json", import.meta.url), "utf8"));
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const cases = (list: any[]): Array<[number, number, any]> => list.map((c, i) => [i, c.a.length, c]);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const pairs = (list: any[]): Array<[number, any]> => list.map((c, i) => [i, c]);
 const sorted = (a: number[]): Float64Array => Float64Array.from(a).sort();
 
 describe("drift statistics equal SciPy's (test/fixtures/generate_scipy.py)", () => {
-  it.each(fx.ks_exact.map((c: { a: number[] }, i: number) => [i, c.a.length, c]))("KS exact #%i (n = %i)", (_i, _n, c) => {
+  it.each(cases(fx.ks_exact))("KS exact #%i (n = %i)", (_i, _n, c) => {
     const r = ksTwoSample(sorted(c.a), sorted(c.b));
     expect(r.method).toBe("exact");
     expect(r.statistic).toBeCloseTo(c.statistic, 14);
     expect(Math.abs(r.pValue - c.pvalue)).toBeLessThan(1e-10 + 1e-8 * c.pvalue);
   });
 
-  it.each(fx.ks_asymp.map((c: { a: number[] }, i: number) => [i, c.a.length, c]))("KS asymptotic #%i (n = %i) equals kstwobign", (_i, _n, c) => {
+  it.each(cases(fx.ks_asymp))("KS asymptotic #%i (n = %i) equals kstwobign", (_i, _n, c) => {
     const r = ksTwoSample(sorted(c.a), sorted(c.b));
     expect(r.method).toBe("asymptotic");
     expect(r.statistic).toBeCloseTo(c.statistic, 14);
@@ -27,17 +31,17 @@ describe("drift statistics equal SciPy's (test/fixtures/generate_scipy.py)", () 
     expect(Math.abs(r.pValue - c.scipy_asymp_pvalue)).toBeLessThan(0.02);
   });
 
-  it.each(fx.chisquare.map((c: object, i: number) => [i, c]))("chi-squared #%i", (_i, c) => {
+  it.each(pairs(fx.chisquare))("chi-squared #%i", (_i, c) => {
     const r = chiSquaredGoodnessOfFit(c.observed, c.proportions, 0);
     expect(r.statistic).toBeCloseTo(c.statistic, 10);
     expect(Math.abs(r.pValue - c.pvalue)).toBeLessThan(1e-13 + 1e-9 * c.pvalue);
   });
 
-  it.each(fx.jensenshannon.map((c: object, i: number) => [i, c]))("Jensen–Shannon #%i", (_i, c) => {
+  it.each(pairs(fx.jensenshannon))("Jensen–Shannon #%i", (_i, c) => {
     expect(jensenShannonDistance(c.p, c.q)).toBeCloseTo(c.distance, 13);
   });
 
-  it.each(fx.wasserstein.map((c: object, i: number) => [i, c]))("Wasserstein #%i", (_i, c) => {
+  it.each(pairs(fx.wasserstein))("Wasserstein #%i", (_i, c) => {
     expect(wassersteinDistance(sorted(c.u), sorted(c.v))).toBeCloseTo(c.distance, 12);
   });
 });
