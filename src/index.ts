@@ -38,6 +38,44 @@ export { RocAuc } from "./metrics/roc-auc.js";
 export { setSimdEnabled, simdEnabled } from "./core/wasm/load.js";
 
 export { VERSION } from "./version.js";
+export { tableFromMatrix, categoricalFromNumbers, type Table, type Column, type NumericColumn, type CategoricalColumn } from "./validate/table.js";
+export {
+  describeIssue,
+  issue,
+  runValidators,
+  type ColumnDriftScore,
+  type ConstantColumnIssue,
+  type DistributionDriftIssue,
+  type DriftReport,
+  type DriftTest,
+  type DuplicateRowsIssue,
+  type LabelImbalanceIssue,
+  type MissingColumnIssue,
+  type MissingRateIssue,
+  type OutOfRangeIssue,
+  type SchemaIssue,
+  type Severity,
+  type TooFewRowsIssue,
+  type ValidationContext,
+  type ValidationIssue,
+  type ValidationResult,
+  type Validator,
+} from "./validate/validator.js";
+export { qualityChecks, type QualityOptions } from "./validate/quality.js";
+export { driftCheck, type DriftCheckOptions } from "./validate/drift-check.js";
+export { schemaValidator, type FieldSpec, type SchemaCheckResult, type SchemaValidator, type SchemaValidatorOptions } from "./validate/schema.js";
+export { ksTwoSample, ksStatistic, ksExactPValue, type KsResult } from "./validate/tests/ks.js";
+export { chiSquaredGoodnessOfFit, type ChiSquaredResult } from "./validate/tests/chi-squared.js";
+export { jensenShannonDistance } from "./validate/tests/jensen-shannon.js";
+export { wassersteinDistance } from "./validate/tests/wasserstein.js";
+export { psi, psiBins, binShares } from "./validate/tests/psi.js";
+export { chiSquaredSf, kolmogorovSf } from "./validate/tests/special.js";
+export type { DriftDetector, DetectorJSON } from "./drift/detector.js";
+export { ADWIN, type ADWINParams } from "./drift/adwin.js";
+export { PageHinkley, type PageHinkleyParams } from "./drift/page-hinkley.js";
+export { DDM, type DDMParams } from "./drift/ddm.js";
+export { restoreDetector } from "./drift/registry.js";
+export { driftStream, type SyntheticStream } from "./drift/streams.js";
 export {
   checkName,
   type AliasEvent,
