@@ -3,7 +3,7 @@ import type { Table } from "./table.js";
 import { chiSquaredGoodnessOfFit } from "./tests/chi-squared.js";
 import { jensenShannonDistance } from "./tests/jensen-shannon.js";
 import { ksTwoSample } from "./tests/ks.js";
-import { binShares, psi, psiBins } from "./tests/psi.js";
+import { binShares, psiBins } from "./tests/psi.js";
 import { wassersteinDistance } from "./tests/wasserstein.js";
 import {
   issue,
@@ -60,6 +60,8 @@ class ColumnReference {
   count = 0;
   private next = 0;
   private sortedCache: Float64Array | null = null;
+  private spreadCache: number | null = null;
+  private binCache: { bins: number; edges: Float64Array; shares: Float64Array } | null = null;
 
   constructor(readonly kind: "numeric" | "categorical", capacity: number) {
     this.values = new Float64Array(capacity);
@@ -81,6 +83,38 @@ class ColumnReference {
     this.next = (this.next + 1) % this.values.length;
     this.count = Math.min(this.count + 1, this.values.length);
     this.sortedCache = null;
+    this.spreadCache = null;
+    this.binCache = null;
+  }
+
+  /** Quantile bin edges of the reference and its share per bin (cached until it changes). */
+  binned(bins: number): { edges: Float64Array; shares: Float64Array } {
+    if (this.binCache?.bins !== bins) {
+      const edges = psiBins(this.sorted(), bins);
+      this.binCache = { bins, edges, shares: binShares(edges, this.sorted()) };
+    }
+    return this.binCache;
+  }
+
+  /** Distinct values in the reference, up to `cap` + 1 (numeric columns). */
+  distinct(cap: number): number[] {
+    const r = this.sorted();
+    const out: number[] = [];
+    for (let i = 0; i < r.length && out.length <= cap; i++) if (i === 0 || r[i] !== r[i - 1]) out.push(r[i]!);
+    return out;
+  }
+
+  /** Standard deviation of the reference (cached until it changes). */
+  sd(): number {
+    if (this.spreadCache !== null) return this.spreadCache;
+    const r = this.sorted();
+    let mean = 0;
+    for (const v of r) mean += v;
+    mean /= r.length;
+    let ss = 0;
+    for (const v of r) ss += (v - mean) ** 2;
+    this.spreadCache = Math.sqrt(ss / r.length);
+    return this.spreadCache;
   }
 
   sorted(): Float64Array {
@@ -173,11 +207,19 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
               : col.kind === "numeric"
                 ? ref.count <= smallSample ? "ks" : "wasserstein"
                 : ref.count <= smallSample ? "chi_squared" : "jensen_shannon";
-        const s = col.kind === "numeric" ? scoreNumeric(t, ref, col.values, bins) : scoreCategorical(t, ref, col.codes, col.levels);
+        // Evidently treats a numeric column with at most 5 distinct reference values as categorical.
+        const few = col.kind === "numeric" && test === "auto" ? ref.distinct(5) : null;
+        const t2: DriftTest = few && few.length <= 5 ? (ref.count <= smallSample ? "chi_squared" : "jensen_shannon") : t;
+        const s =
+          col.kind === "numeric"
+            ? few && few.length <= 5
+              ? scoreNumericLevels(t2, ref, col.values)
+              : scoreNumeric(t, ref, col.values, bins)
+            : scoreCategorical(t, ref, col.codes, col.levels);
         if (!s) continue;
-        const threshold = thresholds[t];
+        const threshold = thresholds[t2];
         const drifted = s.pValue !== undefined ? s.pValue < threshold : s.score >= threshold;
-        const score: ColumnDriftScore = { column: name, test: t, score: s.score, threshold, drifted, ...(s.pValue !== undefined ? { pValue: s.pValue } : {}) };
+        const score: ColumnDriftScore = { column: name, test: t2, score: s.score, threshold, drifted, ...(s.pValue !== undefined ? { pValue: s.pValue } : {}) };
         scores.push(score);
         if (drifted) {
           issues.push(
@@ -185,7 +227,7 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
               code: "distribution_drift",
               severity,
               column: name,
-              observed: { test: t, score: s.score, ...(s.pValue !== undefined ? { pValue: s.pValue } : {}) },
+              observed: { test: t2, score: s.score, ...(s.pValue !== undefined ? { pValue: s.pValue } : {}) },
               expected: threshold,
             }),
           );
@@ -206,40 +248,76 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
 
 function scoreNumeric(t: DriftTest, ref: ColumnReference, values: Float64Array, bins: number): { score: number; pValue?: number } | null {
   let n = 0;
-  const cur = new Float64Array(values.length);
-  for (const v of values) if (v === v) cur[n++] = v;
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
   if (n === 0) return null;
-  const sortedCur = cur.subarray(0, n).sort();
-  const r = ref.sorted();
-  switch (t) {
-    case "ks": {
-      const res = ksTwoSample(r, sortedCur, KS_EXACT_CELLS);
-      return { score: res.statistic, pValue: res.pValue };
-    }
-    case "wasserstein": {
-      let mean = 0;
-      for (const v of r) mean += v;
-      mean /= r.length;
-      let ss = 0;
-      for (const v of r) ss += (v - mean) ** 2;
-      // Normed by the reference's standard deviation (Evidently's "normed Wasserstein").
-      const sd = Math.sqrt(ss / r.length);
-      return { score: wassersteinDistance(r, sortedCur) / (sd > 0 ? sd : 1) };
-    }
-    case "psi": {
-      const edges = psiBins(r, bins);
-      return { score: psi(edges, r, sortedCur) };
-    }
-    case "jensen_shannon": {
-      const edges = psiBins(r, bins);
-      return { score: jensenShannonDistance(binShares(edges, r), binShares(edges, sortedCur)) };
-    }
-    case "chi_squared": {
-      const edges = psiBins(r, bins);
-      const observed = binShares(edges, sortedCur).map((s) => s * n);
-      return { score: 0, pValue: chiSquaredGoodnessOfFit(observed, binShares(edges, r)).pValue };
-    }
+  // The batch's values without missing ones (a copy only when some are missing).
+  let present = values;
+  if (n < values.length) {
+    present = new Float64Array(n);
+    for (let i = 0, k = 0; i < values.length; i++) if (values[i] === values[i]) present[k++] = values[i]!;
   }
+  if (t === "psi" || t === "jensen_shannon" || t === "chi_squared") {
+    // Binned tests: no sort, the reference's bins are cached.
+    const { edges, shares } = ref.binned(bins);
+    const curShares = binShares(edges, present);
+    if (t === "jensen_shannon") return { score: jensenShannonDistance(shares, curShares) };
+    if (t === "chi_squared") {
+      const r = chiSquaredGoodnessOfFit(curShares.map((x) => x * n), shares);
+      return { score: r.statistic, pValue: r.pValue };
+    }
+    let s = 0;
+    for (let b = 0; b < shares.length; b++) {
+      const e = Math.max(shares[b]!, 1e-4);
+      const a = Math.max(curShares[b]!, 1e-4);
+      s += (a - e) * Math.log(a / e);
+    }
+    return { score: s };
+  }
+  const sortedCur = present === values ? values.slice().sort() : present.sort();
+  const r = ref.sorted();
+  if (t === "ks") {
+    const res = ksTwoSample(r, sortedCur, KS_EXACT_CELLS);
+    return { score: res.statistic, pValue: res.pValue };
+  }
+  // Normed by the reference's standard deviation (Evidently's "normed Wasserstein").
+  const sd = ref.sd();
+  return { score: wassersteinDistance(r, sortedCur) / (sd > 0 ? sd : 1) };
+}
+
+/** A numeric column with few distinct values, compared as categories of those values. */
+function scoreNumericLevels(t: DriftTest, ref: ColumnReference, values: Float64Array): { score: number; pValue?: number } | null {
+  const levels = new Map<number, number>();
+  for (const v of ref.distinct(Infinity)) levels.set(v, levels.size);
+  const codes = new Int32Array(values.length);
+  const names: string[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== v) {
+      codes[i] = -1;
+      continue;
+    }
+    let c = levels.get(v);
+    if (c === undefined) levels.set(v, (c = levels.size));
+    codes[i] = c;
+  }
+  for (const [v, c] of levels) names[c] = String(v);
+  // Reference counts per value, as a categorical reference.
+  const r = ref.sorted();
+  const refCounts = new Float64Array(names.length);
+  for (const v of r) refCounts[levels.get(v)!]!++;
+  const refShares = refCounts.map((c) => c / r.length);
+  const counts = new Float64Array(names.length);
+  let n = 0;
+  for (const c of codes) if (c >= 0) {
+    counts[c]!++;
+    n++;
+  }
+  if (n === 0) return null;
+  if (t === "chi_squared") {
+    const res = chiSquaredGoodnessOfFit(counts, refShares);
+    return { score: res.statistic, pValue: res.pValue };
+  }
+  return { score: jensenShannonDistance(refShares, counts.map((c) => c / n)) };
 }
 
 function scoreCategorical(t: DriftTest, ref: ColumnReference, codes: Int32Array, batchLevels: readonly string[]): { score: number; pValue?: number } | null {

@@ -1,5 +1,5 @@
 import { checkParam } from "../core/errors.js";
-import type { Table } from "./table.js";
+import type { Column, Table } from "./table.js";
 import { issue, type Severity, type ValidationIssue, type ValidationResult, type Validator } from "./validator.js";
 
 /** Options of {@link qualityChecks}. Every threshold has a default; every rule's severity can be changed. */
@@ -163,40 +163,58 @@ export function qualityChecks(options: QualityOptions = {}): Validator {
   };
 }
 
-/** Share of rows equal to an earlier row of the batch (hash of the value bits, then an exact comparison). */
+/** Share of rows equal to an earlier row of the batch (open-addressing hash of the value bits, then an exact comparison). */
 function duplicateShare(table: Table): number {
   const n = table.rows;
   if (n < 2) return 0;
   const cols = [...table.columns.values()];
-  const bits = new Float64Array(1);
-  const words = new Uint32Array(bits.buffer);
-  const hashes = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let h = 0x811c9dc5 | 0;
-    for (const c of cols) {
-      // Canonical NaN and ±0 so equal values hash equally.
-      const v = c.kind === "numeric" ? c.values[i]! : c.codes[i]!;
-      bits[0] = v !== v ? NaN : v === 0 ? 0 : v;
-      h = Math.imul(h ^ words[0]!, 16777619);
-      h = Math.imul(h ^ words[1]!, 16777619);
+  // Monomorphic loops: numeric columns by their bits, categorical ones by their codes.
+  const numeric = cols.filter((c) => c.kind === "numeric").map((c) => canonical(c.values));
+  const codes = cols.filter((c) => c.kind === "categorical").map((c) => c.codes);
+  const hashes = new Int32Array(n).fill(0x811c9dc5 | 0);
+  for (const v of numeric) {
+    const words = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
+    for (let i = 0; i < n; i++) {
+      let h = hashes[i]!;
+      h = Math.imul(h ^ words[2 * i]!, 16777619);
+      hashes[i] = Math.imul(h ^ words[2 * i + 1]!, 16777619);
     }
-    hashes[i] = h;
   }
-  const firstByHash = new Map<number, number[]>();
+  for (const c of codes) for (let i = 0; i < n; i++) hashes[i] = Math.imul(hashes[i]! ^ c[i]!, 16777619);
+  let size = 16;
+  while (size < 2 * n) size *= 2;
+  const slots = new Int32Array(size).fill(-1);
   let dups = 0;
   for (let i = 0; i < n; i++) {
-    const seen = firstByHash.get(hashes[i]!);
-    if (seen && seen.some((r) => sameRow(cols, r, i))) {
-      dups++;
-      continue;
+    const h = hashes[i]!;
+    let slot = h & (size - 1);
+    for (;;) {
+      const r = slots[slot]!;
+      if (r < 0) {
+        slots[slot] = i;
+        break;
+      }
+      if (hashes[r] === h && sameRow(cols, r, i)) {
+        dups++;
+        break;
+      }
+      slot = (slot + 1) & (size - 1);
     }
-    if (seen) seen.push(i);
-    else firstByHash.set(hashes[i]!, [i]);
   }
   return dups / n;
 }
 
-function sameRow(cols: ReturnType<Table["columns"]["values"]> extends Iterable<infer C> ? C[] : never, a: number, b: number): boolean {
+/** A copy with one NaN and one zero, so equal values have equal bits. */
+function canonical(v: Float64Array): Float64Array {
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    out[i] = x !== x ? NaN : x === 0 ? 0 : x;
+  }
+  return out;
+}
+
+function sameRow(cols: Column[], a: number, b: number): boolean {
   for (const c of cols) {
     const x = c.kind === "numeric" ? c.values[a]! : c.codes[a]!;
     const y = c.kind === "numeric" ? c.values[b]! : c.codes[b]!;

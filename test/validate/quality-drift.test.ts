@@ -110,3 +110,14 @@ describe("driftCheck", () => {
     expect(r.drift!.columns).toEqual([]);
   });
 });
+
+describe("driftCheck on numeric columns with few values", () => {
+  it("compares them as categories (chi-squared), as Evidently does", () => {
+    const d = driftCheck();
+    d.accept!(tableFromMatrix(Float64Array.from({ length: 400 }, (_, i) => i % 3), ["level"]));
+    const same = d.validate(tableFromMatrix(Float64Array.from({ length: 300 }, (_, i) => (i * 7) % 3), ["level"]), ctx).drift!.columns[0]!;
+    expect(same).toMatchObject({ test: "chi_squared", drifted: false });
+    const moved = d.validate(tableFromMatrix(Float64Array.from({ length: 300 }, (_, i) => (i % 5 === 0 ? 1 : 2)), ["level"]), ctx).drift!.columns[0]!;
+    expect(moved).toMatchObject({ test: "chi_squared", drifted: true });
+  });
+});

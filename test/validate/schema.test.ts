@@ -41,8 +41,8 @@ describe("schemaValidator", () => {
         const a = compiled.check([r]);
         const b = plain.check([r]);
         expect(a.ok).toBe(Row.safeParse(r).success);
-        expect(a.issues.map((i) => [i.code, i.row, i.path, (i as { zodCode: string }).zodCode])).toEqual(
-          b.issues.map((i) => [i.code, i.row, i.path, (i as { zodCode: string }).zodCode]),
+        expect(a.issues.map((i) => [i.code, (i as { row: number }).row, (i as { path: unknown }).path, (i as { zodCode: string }).zodCode])).toEqual(
+          b.issues.map((i) => [i.code, (i as { row: number }).row, (i as { path: unknown }).path, (i as { zodCode: string }).zodCode]),
         );
       }),
       { numRuns: 2000, seed: 11 },

@@ -11,16 +11,36 @@
 export function wassersteinDistance(a: Float64Array, b: Float64Array): number {
   const n = a.length;
   const m = b.length;
+  const stepA = 1 / n;
+  const stepB = 1 / m;
   let i = 0;
   let j = 0;
-  let prev = Math.min(a[0]!, b[0]!);
+  let fa = 0;
+  let fb = 0;
+  let prev = a[0]! < b[0]! ? a[0]! : b[0]!;
   let dist = 0;
-  while (i < n || j < m) {
-    const x = j >= m || (i < n && a[i]! <= b[j]!) ? a[i]! : b[j]!;
-    dist += Math.abs(i / n - j / m) * (x - prev);
+  // Walk the merged order; between consecutive points both CDFs are constant.
+  while (i < n && j < m) {
+    const ai = a[i]!;
+    const bj = b[j]!;
+    const x = ai <= bj ? ai : bj;
+    const diff = fa - fb;
+    dist += (diff < 0 ? -diff : diff) * (x - prev);
     prev = x;
-    while (i < n && a[i]! <= x) i++;
-    while (j < m && b[j]! <= x) j++;
+    if (ai <= bj) fa = ++i * stepA;
+    else fb = ++j * stepB;
+  }
+  for (; i < n; ) {
+    const x = a[i]!;
+    dist += Math.abs(fa - fb) * (x - prev);
+    prev = x;
+    fa = ++i * stepA;
+  }
+  for (; j < m; ) {
+    const x = b[j]!;
+    dist += Math.abs(fa - fb) * (x - prev);
+    prev = x;
+    fb = ++j * stepB;
   }
   return dist;
 }

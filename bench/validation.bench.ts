@@ -1,0 +1,146 @@
+/**
+ * Validation and drift detection:
+ * - detector quality on seeded synthetic streams: false alarms per 10,000
+ *   stationary values, detection rate and mean delay on abrupt and gradual changes;
+ * - throughput of quality + drift checks on 1,000 × 10 numeric batches;
+ * - schema validation of row objects (11 numeric fields): zod's safeParse per
+ *   row beside the checker compiled from the same schema.
+ *
+ *   npm run bench:validation       (or npm run bench)
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import {
+  ADWIN,
+  DDM,
+  PageHinkley,
+  SeededRandom,
+  VERSION,
+  driftCheck,
+  driftStream,
+  qualityChecks,
+  runValidators,
+  schemaValidator,
+  tableFromMatrix,
+  type DriftDetector,
+} from "../src/index.js";
+
+const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1]!;
+const started = new Date();
+console.log(`# freshml ${VERSION} validation bench  ${started.toISOString()}  node ${process.version}`);
+
+// ---- detector quality
+const SEEDS = 20;
+const detectors: Array<[string, () => DriftDetector, boolean]> = [
+  ["ADWIN", () => new ADWIN(), false],
+  ["PageHinkley", () => new PageHinkley(), false],
+  ["DDM", () => new DDM(), true],
+];
+const quality: Array<Record<string, unknown>> = [];
+console.log("\n| detector | stream | false alarms / 10k stationary | abrupt: detected, mean delay | gradual (over 1,000): detected, mean delay |");
+console.log("|---|---|---|---|---|");
+for (const [name, make, bernoulli] of detectors) {
+  const level = bernoulli ? { from: 0.2, to: 0.5 } : { from: 0, to: 0.5 };
+  let falseAlarms = 0;
+  const delays: Record<string, number[]> = { abrupt: [], gradual: [] };
+  for (let seed = 1; seed <= SEEDS; seed++) {
+    const d = make();
+    for (const v of driftStream({ kind: "stationary", length: 10_000, from: level.from, bernoulli, seed }).values) {
+      d.update(v);
+      if (d.driftDetected) falseAlarms++;
+    }
+    for (const kind of ["abrupt", "gradual"] as const) {
+      const s = driftStream({ kind, length: 6000, changeAt: 3000, width: 1000, ...level, bernoulli, seed: seed + 1000 });
+      const det = make();
+      for (let i = 0; i < s.values.length; i++) {
+        det.update(s.values[i]!);
+        if (det.driftDetected && i >= 3000) {
+          delays[kind]!.push(i - 3000);
+          break;
+        }
+      }
+    }
+  }
+  const mean = (a: number[]): string => (a.length ? (a.reduce((x, y) => x + y, 0) / a.length).toFixed(0) : "—");
+  const row = {
+    detector: name,
+    stream: bernoulli ? "0/1 errors, p 0.2 → 0.5" : "Gaussian σ 0.3, mean 0 → 0.5",
+    falseAlarmsPer10k: falseAlarms / SEEDS,
+    abruptDetected: `${delays.abrupt!.length}/${SEEDS}`,
+    abruptMeanDelay: mean(delays.abrupt!),
+    gradualDetected: `${delays.gradual!.length}/${SEEDS}`,
+    gradualMeanDelay: mean(delays.gradual!),
+  };
+  quality.push(row);
+  console.log(`| ${name} | ${row.stream} | ${row.falseAlarmsPer10k} | ${row.abruptDetected}, ${row.abruptMeanDelay} | ${row.gradualDetected}, ${row.gradualMeanDelay} |`);
+}
+
+// ---- quality + drift throughput
+const BATCHES = 200;
+const names = Array.from({ length: 10 }, (_, j) => `x${j}`);
+const rng = new SeededRandom(7);
+const batches = Array.from({ length: BATCHES }, () => Float64Array.from({ length: 10_000 }, () => rng.nextGaussian()));
+const checksRate = (drift: () => ReturnType<typeof driftCheck>): number => {
+const runs: number[] = [];
+for (let r = 0; r < 6; r++) {
+  const validators = [qualityChecks(), drift()];
+  const t0 = performance.now();
+  for (let b = 0; b < BATCHES; b++) {
+    const table = tableFromMatrix(batches[b]!, names);
+    const res = runValidators(validators, table, { batchIndex: b });
+    if (res.ok) for (const v of validators) v.accept?.(table);
+  }
+  if (r > 0) runs.push((BATCHES * 1000) / ((performance.now() - t0) / 1e3));
+}
+return median(runs);
+};
+const checksRowsPerSec = checksRate(() => driftCheck());
+const checksPsiRowsPerSec = checksRate(() => driftCheck({ test: "psi" }));
+const qualityOnlyRowsPerSec = checksRate(() => ({ name: "none", validate: () => ({ ok: true, issues: [] }) }) as unknown as ReturnType<typeof driftCheck>);
+
+// ---- schema validation of row objects
+const fields = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"];
+const Row = z.object(Object.fromEntries(fields.map((f, i) => [f, i % 2 ? z.number() : z.number().min(-10).max(10)])));
+const rowBatches = Array.from({ length: 50 }, () =>
+  Array.from({ length: 1000 }, () => Object.fromEntries(fields.map((f) => [f, Math.max(-9, Math.min(9, rng.nextGaussian()))]))),
+);
+const rowsPerSec = (fn: (rows: object[]) => void): number => {
+  const out: number[] = [];
+  for (let r = 0; r < 6; r++) {
+    const t0 = performance.now();
+    for (const b of rowBatches) fn(b);
+    if (r > 0) out.push((rowBatches.length * 1000) / ((performance.now() - t0) / 1e3));
+  }
+  return median(out);
+};
+const zodRate = rowsPerSec((rows) => {
+  for (const row of rows) if (!Row.safeParse(row).success) throw new Error("unexpected");
+});
+const compiled = schemaValidator(Row);
+const compiledRate = rowsPerSec((rows) => {
+  if (!compiled.check(rows).ok) throw new Error("unexpected");
+});
+const handRate = rowsPerSec((rows) => {
+  for (const row of rows as Array<Record<string, unknown>>) {
+    for (const f of fields) {
+      const v = row[f];
+      if (typeof v !== "number" || v - v !== 0) throw new Error("unexpected");
+    }
+  }
+});
+
+console.log("\n| path | rows/s (median of 5) |");
+console.log("|---|---|");
+console.log(`| quality + drift (default tests: KS, then normed Wasserstein), 1,000 × 10 numeric batches | ${Math.round(checksRowsPerSec).toLocaleString("en-US")} |`);
+console.log(`| quality + drift (PSI), same batches | ${Math.round(checksPsiRowsPerSec).toLocaleString("en-US")} |`);
+console.log(`| quality checks alone (table layout included), same batches | ${Math.round(qualityOnlyRowsPerSec).toLocaleString("en-US")} |`);
+console.log(`| zod safeParse per row, 11 numeric fields | ${Math.round(zodRate).toLocaleString("en-US")} |`);
+console.log(`| schemaValidator (compiled from the same zod schema), incl. table layout | ${Math.round(compiledRate).toLocaleString("en-US")} |`);
+console.log(`| hand-written typeof/finite loop (no table) | ${Math.round(handRate).toLocaleString("en-US")} |`);
+
+const outDir = fileURLToPath(new URL("./results/", import.meta.url));
+mkdirSync(outDir, { recursive: true });
+const out = `${outDir}validation-${started.toISOString().replace(/[:.]/g, "-")}.json`;
+writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, freshml: VERSION, quality, checksRowsPerSec, checksPsiRowsPerSec, qualityOnlyRowsPerSec, zodRate, compiledRate, handRate }, null, 1));
+console.log(`\nwrote ${out}`);
