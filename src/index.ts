@@ -44,6 +44,11 @@ export {
   issue,
   runValidators,
   type ColumnDriftScore,
+  type DriftObservation,
+  type LabelBalance,
+  type OutOfRangeObservation,
+  type Range,
+  type WithMessage,
   type ConstantColumnIssue,
   type DistributionDriftIssue,
   type DriftReport,
@@ -61,7 +66,7 @@ export {
   type ValidationResult,
   type Validator,
 } from "./validate/validator.js";
-export { qualityChecks, type QualityOptions } from "./validate/quality.js";
+export { qualityChecks, type LabelBalanceOptions, type LearnRangesOptions, type QualityOptions } from "./validate/quality.js";
 export { driftCheck, type DriftCheckOptions } from "./validate/drift-check.js";
 export { schemaValidator, type FieldSpec, type SchemaCheckResult, type SchemaValidator, type SchemaValidatorOptions } from "./validate/schema.js";
 export { ksTwoSample, ksStatistic, ksExactPValue, type KsResult } from "./validate/tests/ks.js";

@@ -24,3 +24,12 @@ describe("examples run and say what they should", () => {
     expect(rlsErr!).toBeLessThan(linErr!);
   });
 });
+
+describe("validate-batches example", () => {
+  it("quarantines the broken batch and warns about drift without rejecting", () => {
+    const out = run("examples/validate-batches.ts");
+    expect(out).toMatch(/batch 3: quarantined — row 17, temp: /);
+    expect(out).toMatch(/batch 4: accepted · drift warning: temp/);
+    expect(out).toMatch(/ADWIN: error stream changed/);
+  });
+});

@@ -55,6 +55,7 @@ const stateSchema = z.object({
  */
 export class ADWIN implements DriftDetector {
   readonly kind = "ADWIN";
+  /** Construction parameters, defaults filled in. */
   readonly params: Readonly<ADWINParams>;
   private width = 0;
   private total = 0;

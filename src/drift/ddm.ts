@@ -40,6 +40,7 @@ type State = z.infer<typeof stateSchema>;
  */
 export class DDM implements DriftDetector {
   readonly kind = "DDM";
+  /** Construction parameters, defaults filled in. */
   readonly params: Readonly<DDMParams>;
   private s: State = fresh();
 

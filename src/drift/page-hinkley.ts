@@ -51,6 +51,7 @@ type State = z.infer<typeof stateSchema>;
  */
 export class PageHinkley implements DriftDetector {
   readonly kind = "PageHinkley";
+  /** Construction parameters, defaults filled in. */
   readonly params: Readonly<PageHinkleyParams>;
   private s: State = fresh();
 

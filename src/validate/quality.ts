@@ -1,6 +1,22 @@
 import { checkParam } from "../core/errors.js";
 import type { Column, Table } from "./table.js";
-import { issue, type Severity, type ValidationIssue, type ValidationResult, type Validator } from "./validator.js";
+import { issue, type Range, type Severity, type ValidationIssue, type ValidationResult, type Validator } from "./validator.js";
+
+/** How {@link qualityChecks} learns ranges from accepted batches. */
+export interface LearnRangesOptions {
+  /** Allowed overshoot beyond the learned range, as a share of its width. Default 0.5. */
+  margin?: number;
+  /** Columns to learn (default: every numeric column). */
+  columns?: readonly string[];
+}
+
+/** The label-balance rule of {@link qualityChecks}. */
+export interface LabelBalanceOptions {
+  /** The label column (categorical). */
+  column: string;
+  /** Smallest share the rarest label may have. Default 0.01. */
+  minShare?: number;
+}
 
 /** Options of {@link qualityChecks}. Every threshold has a default; every rule's severity can be changed. */
 export interface QualityOptions {
@@ -9,12 +25,12 @@ export interface QualityOptions {
   /** Largest share of missing (NaN) values per column: one number for all, or per column. Default 0.05. */
   maxMissingRate?: number | Readonly<Record<string, number>>;
   /** Allowed ranges per column (a schema validator's `ranges` fits here). */
-  ranges?: Readonly<Record<string, { min?: number; max?: number }>>;
+  ranges?: Readonly<Record<string, Partial<Range>>>;
   /**
    * Learn each numeric column's range from accepted batches and flag values
    * beyond it by more than `margin` × its width. Off by default.
    */
-  learnRanges?: { margin?: number; columns?: readonly string[] };
+  learnRanges?: LearnRangesOptions;
   /** Largest share of values out of range per column. Default 0. */
   maxOutOfRangeRate?: number;
   /** Report columns with one value. Default "warn". */
@@ -22,7 +38,7 @@ export interface QualityOptions {
   /** Largest share of rows repeating an earlier row of the batch. Default 0.5. */
   maxDuplicateRate?: number;
   /** Label balance: the rarest label's share must reach `minShare` (default 0.01). */
-  label?: { column: string; minShare?: number };
+  label?: LabelBalanceOptions;
   /** Severity per rule; defaults: missing_rate, out_of_range, too_few_rows → error; the rest → warn. */
   severity?: Partial<Record<"missing_rate" | "out_of_range" | "too_few_rows" | "duplicate_rows" | "label_imbalance", Severity>>;
 }

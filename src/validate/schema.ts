@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { FreshmlError, describeValue } from "../core/errors.js";
 import type { CategoricalColumn, Column, Table } from "./table.js";
-import { issue, type SchemaIssue, type ValidationResult } from "./validator.js";
+import { issue, type Range, type SchemaIssue, type ValidationResult } from "./validator.js";
 
 /** One schema field as the compiled checker sees it. */
 export interface FieldSpec {
@@ -13,9 +13,13 @@ export interface FieldSpec {
   readonly optional: boolean;
   /** Bounds of a number field (from `.min`, `.max`, `.gt`, `.lt`, `.int`). */
   readonly min: number;
+  /** Upper bound of a number field. */
   readonly max: number;
+  /** Whether `min` itself is allowed (`.min`) or not (`.gt`). */
   readonly minInclusive: boolean;
+  /** Whether `max` itself is allowed (`.max`) or not (`.lt`). */
   readonly maxInclusive: boolean;
+  /** Whether `.int()` requires a safe integer. */
   readonly integer: boolean;
   /** The values of an enum field. */
   readonly levels: readonly string[];
@@ -40,7 +44,7 @@ export interface SchemaValidator {
   /** The fields, when the schema could be compiled; null when every row goes through zod. */
   readonly fields: readonly FieldSpec[] | null;
   /** Bounds of the number fields, for {@link qualityChecks}' `ranges`. */
-  readonly ranges: Readonly<Record<string, { min: number; max: number }>>;
+  readonly ranges: Readonly<Record<string, Range>>;
   /** Checks a batch of rows (untrusted input is fine) and lays out the valid batch as a table. */
   check(rows: readonly unknown[]): SchemaCheckResult;
 }

@@ -2,14 +2,19 @@ import { FreshmlError } from "../core/errors.js";
 
 /** A numeric column: one value per row, NaN where missing. */
 export interface NumericColumn {
+  /** Always "numeric". */
   readonly kind: "numeric";
+  /** One value per row; NaN where missing. */
   readonly values: Float64Array;
 }
 
 /** A categorical column: level codes per row (−1 where missing) and the level names. */
 export interface CategoricalColumn {
+  /** Always "categorical". */
   readonly kind: "categorical";
+  /** Index into `levels` per row; −1 where missing. */
   readonly codes: Int32Array;
+  /** The level names. */
   readonly levels: readonly string[];
 }
 

@@ -12,8 +12,17 @@ interface IssueBase {
   readonly message: string;
 }
 
+/** Lower and upper bounds. */
+export interface Range {
+  /** Smallest value allowed. */
+  readonly min: number;
+  /** Largest value allowed. */
+  readonly max: number;
+}
+
 /** A row that does not match the schema (zod's own issue). */
 export interface SchemaIssue extends IssueBase {
+  /** Discriminant: "schema". */
   readonly code: "schema";
   /** Zero-based row in the batch. */
   readonly row: number;
@@ -27,6 +36,7 @@ export interface SchemaIssue extends IssueBase {
 
 /** More missing (or NaN) values in a column than allowed. */
 export interface MissingRateIssue extends IssueBase {
+  /** Discriminant: "missing_rate". */
   readonly code: "missing_rate";
   readonly column: string;
   /** The share missing. */
@@ -37,16 +47,28 @@ export interface MissingRateIssue extends IssueBase {
 
 /** Values outside the allowed range. */
 export interface OutOfRangeIssue extends IssueBase {
+  /** Discriminant: "out_of_range". */
   readonly code: "out_of_range";
   readonly column: string;
   /** How many, and the extremes seen. */
-  readonly observed: { readonly count: number; readonly min: number; readonly max: number };
+  readonly observed: OutOfRangeObservation;
   /** The allowed range. */
-  readonly expected: { readonly min: number; readonly max: number };
+  readonly expected: Range;
+}
+
+/** What an out-of-range check saw. */
+export interface OutOfRangeObservation {
+  /** Values outside the range. */
+  readonly count: number;
+  /** Smallest value seen. */
+  readonly min: number;
+  /** Largest value seen. */
+  readonly max: number;
 }
 
 /** A column with a single value in the batch. */
 export interface ConstantColumnIssue extends IssueBase {
+  /** Discriminant: "constant_column". */
   readonly code: "constant_column";
   readonly column: string;
   /** The one value. */
@@ -55,41 +77,67 @@ export interface ConstantColumnIssue extends IssueBase {
 
 /** Fewer rows than the minimum. */
 export interface TooFewRowsIssue extends IssueBase {
+  /** Discriminant: "too_few_rows". */
   readonly code: "too_few_rows";
+  /** Rows in the batch. */
   readonly observed: number;
+  /** Rows needed. */
   readonly expected: number;
 }
 
 /** The rarest label is rarer than allowed. */
 export interface LabelImbalanceIssue extends IssueBase {
+  /** Discriminant: "label_imbalance". */
   readonly code: "label_imbalance";
   readonly column: string;
   /** The rarest label's share and the counts per label. */
-  readonly observed: { readonly minShare: number; readonly counts: Readonly<Record<string, number>> };
+  readonly observed: LabelBalance;
   /** The smallest share allowed. */
   readonly expected: number;
 }
 
+/** Label counts of a batch. */
+export interface LabelBalance {
+  /** Share of the rarest label. */
+  readonly minShare: number;
+  /** Rows per label. */
+  readonly counts: Readonly<Record<string, number>>;
+}
+
 /** More duplicated rows than allowed. */
 export interface DuplicateRowsIssue extends IssueBase {
+  /** Discriminant: "duplicate_rows". */
   readonly code: "duplicate_rows";
   /** Share of rows that repeat an earlier row of the batch. */
   readonly observed: number;
+  /** Largest share allowed. */
   readonly expected: number;
 }
 
 /** A column whose distribution moved away from the reference. */
 export interface DistributionDriftIssue extends IssueBase {
+  /** Discriminant: "distribution_drift". */
   readonly code: "distribution_drift";
   readonly column: string;
   /** The test and its score (and p-value, for KS and chi-squared). */
-  readonly observed: { readonly test: DriftTest; readonly score: number; readonly pValue?: number };
+  readonly observed: DriftObservation;
   /** The threshold crossed. */
   readonly expected: number;
 }
 
+/** A drift test's outcome on one column. */
+export interface DriftObservation {
+  /** Which test. */
+  readonly test: DriftTest;
+  /** Its statistic or distance. */
+  readonly score: number;
+  /** Its p-value, for KS and chi-squared. */
+  readonly pValue?: number;
+}
+
 /** Columns missing from the batch, or present but of the wrong kind. */
 export interface MissingColumnIssue extends IssueBase {
+  /** Discriminant: "missing_column". */
   readonly code: "missing_column";
   readonly column: string;
 }
@@ -111,11 +159,17 @@ export type DriftTest = "ks" | "chi_squared" | "psi" | "jensen_shannon" | "wasse
 
 /** One column's drift score on one batch (reported whether or not it fires). */
 export interface ColumnDriftScore {
+  /** The column. */
   readonly column: string;
+  /** The test run. */
   readonly test: DriftTest;
+  /** Its statistic or distance. */
   readonly score: number;
+  /** Its p-value (KS and chi-squared). */
   readonly pValue?: number;
+  /** The threshold applied (to the p-value for KS and chi-squared). */
   readonly threshold: number;
+  /** Whether the column drifted. */
   readonly drifted: boolean;
 }
 
@@ -181,8 +235,14 @@ export interface Validator {
 
 type WithoutMessage<T> = T extends unknown ? Omit<T, "message"> : never;
 
+/** An issue with its lazily built message. */
+export type WithMessage<T> = T & {
+  /** The readable sentence (built on first read). */
+  readonly message: string;
+};
+
 /** Builds an issue whose `message` is composed only when read (building messages is the slow part). */
-export function issue<T extends WithoutMessage<ValidationIssue>>(fields: T, message?: () => string): T & { readonly message: string } {
+export function issue<T extends WithoutMessage<ValidationIssue>>(fields: T, message?: () => string): WithMessage<T> {
   let cached: string | undefined;
   const out = { ...fields } as T & { message: string };
   Object.defineProperty(out, "message", {
