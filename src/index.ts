@@ -94,3 +94,19 @@ export {
   type VersionPage,
 } from "./store/model-store.js";
 export { MemoryModelStore } from "./store/memory-model-store.js";
+export {
+  Pipeline,
+  type CheckpointCadence,
+  type DriftReaction,
+  type NumericBatch,
+  type PipelineEvent,
+  type PipelineOptions,
+  type Progress,
+  type RetrainPolicy,
+  type RunOptions,
+  type SourceBatch,
+} from "./pipeline/pipeline.js";
+export { type GateDecision, type GateMetric, type GateOptions } from "./pipeline/gate.js";
+export { Featurizer, type FeatureLayout } from "./pipeline/featurize.js";
+export type { BatchRecord, IssueSummary, Promotion, RunReport, StageTimes } from "./pipeline/report.js";
+export { fingerprint } from "./core/fingerprint.js";

@@ -23,7 +23,9 @@ export type FreshmlErrorCode =
   | "not_found"
   | "checksum_mismatch"
   | "nothing_to_roll_back"
-  | "lock_timeout";
+  | "lock_timeout"
+  | "run_in_progress"
+  | "batch_quarantined";
 
 /** Structured details that locate a failure. Every field is optional. */
 export interface FreshmlErrorDetails {

@@ -43,6 +43,8 @@ export interface SchemaValidatorOptions {
 export interface SchemaValidator {
   /** The fields, when the schema could be compiled; null when every row goes through zod. */
   readonly fields: readonly FieldSpec[] | null;
+  /** The columns a valid batch is laid out in (numbers, booleans, enums, strings; other fields are left out). */
+  readonly layout: readonly FieldSpec[];
   /** Bounds of the number fields, for {@link qualityChecks}' `ranges`. */
   readonly ranges: Readonly<Record<string, Range>>;
   /** Checks a batch of rows (untrusted input is fine) and lays out the valid batch as a table. */
@@ -72,11 +74,13 @@ export function schemaValidator(schema: z.ZodObject, options: SchemaValidatorOpt
   if (!(schema instanceof z.ZodObject)) throw new FreshmlError("invalid_params", "schemaValidator needs a zod object schema (z.object({...}))");
   const { maxIssues = 20, compile = true } = options;
   const fields = compile ? compileFields(schema) : null;
+  const layout = layoutFields(schema);
   const ranges: Record<string, { min: number; max: number }> = {};
   for (const f of fields ?? []) if (f.kind === "number" && (Number.isFinite(f.min) || Number.isFinite(f.max))) ranges[f.name] = { min: f.min, max: f.max };
 
   return {
     fields,
+    layout,
     ranges,
     check(rows: readonly unknown[]): SchemaCheckResult {
       if (!Array.isArray(rows)) {
@@ -103,8 +107,19 @@ export function schemaValidator(schema: z.ZodObject, options: SchemaValidatorOpt
         }
       };
       if (!fields) {
-        for (let i = 0; i < n; i++) report(i, rows[i]);
-        return { ok: issues.length === 0 && omitted === 0, issues, ...(omitted ? { issuesOmitted: omitted } : {}) };
+        // zod on every row; a passing batch is laid out from zod's output (after its transforms).
+        const parsed: unknown[] = new Array(n);
+        let bad = false;
+        for (let i = 0; i < n; i++) {
+          const r = schema.safeParse(rows[i]);
+          if (r.success) parsed[i] = r.data;
+          else {
+            bad = true;
+            report(i, rows[i]);
+          }
+        }
+        if (bad) return { ok: false, issues, ...(omitted ? { issuesOmitted: omitted } : {}) };
+        return { ok: true, issues, table: layoutRows(parsed as Array<Record<string, unknown>>, layout) };
       }
       const numeric = fields.map((f) => (f.kind === "number" || f.kind === "boolean" ? new Float64Array(n) : null));
       const codes = fields.map((f) => (f.kind === "enum" || f.kind === "string" ? new Int32Array(n) : null));
@@ -170,6 +185,61 @@ export function schemaValidator(schema: z.ZodObject, options: SchemaValidatorOpt
       return { ok: true, issues, table: { rows: n, columns } };
     },
   };
+}
+
+/** The table layout of a schema's fields (kinds only, whatever their checks); fields of other types are left out. */
+function layoutFields(schema: z.ZodObject): FieldSpec[] {
+  const out: FieldSpec[] = [];
+  for (const [name, raw] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    let field: z.ZodType = raw;
+    let optional = false;
+    while (field instanceof z.ZodOptional || field instanceof z.ZodNullable || field instanceof z.ZodDefault) {
+      optional = optional || !(field instanceof z.ZodDefault);
+      field = (field as unknown as { unwrap(): z.ZodType }).unwrap();
+    }
+    const base = { name, optional, min: -Infinity, max: Infinity, minInclusive: true, maxInclusive: true, integer: false, levels: [] as string[] };
+    if (field instanceof z.ZodNumber) out.push({ ...base, kind: "number" });
+    else if (field instanceof z.ZodBoolean) out.push({ ...base, kind: "boolean" });
+    else if (field instanceof z.ZodEnum && field.options.every((o) => typeof o === "string")) out.push({ ...base, kind: "enum", levels: field.options as string[] });
+    else if (field instanceof z.ZodString) out.push({ ...base, kind: "string" });
+  }
+  return out;
+}
+
+/** Lays out rows already known to be valid (zod's output) as a table. */
+function layoutRows(rows: ReadonlyArray<Record<string, unknown>>, fields: readonly FieldSpec[]): Table {
+  const n = rows.length;
+  const columns = new Map<string, Column>();
+  for (const f of fields) {
+    if (f.kind === "number" || f.kind === "boolean") {
+      const v = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const x = rows[i]![f.name];
+        v[i] = typeof x === "number" ? x : typeof x === "boolean" ? (x ? 1 : 0) : NaN;
+      }
+      columns.set(f.name, { kind: "numeric", values: v });
+    } else {
+      const levels = f.levels.slice();
+      const index = new Map(levels.map((l, i) => [l, i]));
+      const codes = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const x = rows[i]![f.name];
+        if (typeof x !== "string") {
+          codes[i] = -1;
+          continue;
+        }
+        let c = index.get(x);
+        if (c === undefined) {
+          c = levels.length;
+          index.set(x, c);
+          levels.push(x);
+        }
+        codes[i] = c;
+      }
+      columns.set(f.name, { kind: "categorical", codes, levels });
+    }
+  }
+  return { rows: n, columns };
 }
 
 /** Compiles the plain fields of an object schema, or returns null if any field needs zod itself. */

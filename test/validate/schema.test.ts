@@ -102,3 +102,15 @@ describe("schemaValidator", () => {
     );
   });
 });
+
+describe("schemaValidator without a compiled path", () => {
+  it("lays out a valid batch from zod's output (transforms applied)", () => {
+    const v = schemaValidator(z.object({ x: z.number().refine((n) => n > 0), k: z.enum(["p", "q"]).default("p") }));
+    expect(v.fields).toBeNull();
+    const r = v.check([{ x: 2 }, { x: 3, k: "q" }]);
+    expect(r.ok).toBe(true);
+    expect(Array.from((r.table!.columns.get("x") as { values: Float64Array }).values)).toEqual([2, 3]);
+    expect(Array.from((r.table!.columns.get("k") as { codes: Int32Array }).codes)).toEqual([0, 1]);
+    expect(v.check([{ x: -1 }]).issues[0]).toMatchObject({ code: "schema", row: 0, zodCode: "custom" });
+  });
+});
