@@ -2,6 +2,6 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-for (const file of ["learners.bench.ts", "store.bench.ts", "validation.bench.ts"]) {
+for (const file of ["learners.bench.ts", "store.bench.ts", "validation.bench.ts", "pipeline.bench.ts"]) {
   execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL(file, import.meta.url)), ...process.argv.slice(2)], { stdio: "inherit" });
 }

@@ -3,6 +3,9 @@ import { checkParam } from "../core/errors.js";
 import { checkValue, detectorJSON, openDetector } from "./common.js";
 import type { DetectorJSON, DriftDetector } from "./detector.js";
 
+// Bucket sizes by level; a table lookup, not a power, in the hot loop.
+const SIZES = Float64Array.from({ length: 64 }, (_, k) => 2 ** k);
+
 /** Parameters of {@link ADWIN} (River's defaults). */
 export interface ADWINParams {
   /** Confidence: smaller means fewer false alarms and later detection. Default 0.002. */
@@ -62,8 +65,14 @@ export class ADWIN implements DriftDetector {
   private m2 = 0;
   private tick = 0;
   private drift = false;
-  /** levels[k] holds buckets of 2^k values, oldest first. */
-  private levels: Array<{ totals: number[]; m2s: number[] }> = [];
+  // Level k holds up to maxBuckets + 1 buckets of 2^k values in a ring (oldest at start[k]):
+  // typed arrays, so an update allocates nothing.
+  private cap: number;
+  private totals: Float64Array;
+  private m2s: Float64Array;
+  private start = new Int32Array(64);
+  private count = new Int32Array(64);
+  private nLevels = 0;
 
   constructor(params: Partial<ADWINParams> = {}) {
     const { delta = 0.002, clock = 32, maxBuckets = 5, minWindowLength = 5, gracePeriod = 10 } = params;
@@ -73,6 +82,9 @@ export class ADWIN implements DriftDetector {
     checkParam(Number.isInteger(minWindowLength) && minWindowLength > 0, "minWindowLength", "a positive integer", minWindowLength);
     checkParam(Number.isInteger(gracePeriod) && gracePeriod >= 0, "gracePeriod", "an integer ≥ 0", gracePeriod);
     this.params = Object.freeze({ delta, clock, maxBuckets, minWindowLength, gracePeriod });
+    this.cap = maxBuckets + 1;
+    this.totals = new Float64Array(64 * this.cap);
+    this.m2s = new Float64Array(64 * this.cap);
   }
 
   get driftDetected(): boolean {
@@ -114,7 +126,9 @@ export class ADWIN implements DriftDetector {
     this.m2 = 0;
     this.tick = 0;
     this.drift = false;
-    this.levels = [];
+    this.start.fill(0);
+    this.count.fill(0);
+    this.nLevels = 0;
   }
 
   toJSON(): DetectorJSON {
@@ -124,7 +138,7 @@ export class ADWIN implements DriftDetector {
       m2: this.m2,
       tick: this.tick,
       drift: this.drift,
-      levels: this.levels,
+      levels: this.levelsJSON(),
     });
   }
 
@@ -133,26 +147,51 @@ export class ADWIN implements DriftDetector {
     const { params, state } = openDetector(json, "ADWIN", paramsSchema, stateSchema);
     const d = new ADWIN(params);
     Object.assign(d, { width: state.width, total: state.total, m2: state.m2, tick: state.tick, drift: state.drift });
-    d.levels = state.levels.map((l) => ({ totals: [...l.totals], m2s: [...l.m2s] }));
+    state.levels.forEach((l, k) => l.totals.forEach((t, i) => d.push(k, t, l.m2s[i] ?? 0)));
     return d;
+  }
+
+  /** Buckets per level, oldest first (the JSON form). */
+  private levelsJSON(): Array<{ totals: number[]; m2s: number[] }> {
+    const out: Array<{ totals: number[]; m2s: number[] }> = [];
+    for (let k = 0; k < this.nLevels; k++) {
+      const totals: number[] = [];
+      const m2s: number[] = [];
+      for (let i = 0; i < this.count[k]!; i++) {
+        const q = k * this.cap + ((this.start[k]! + i) % this.cap);
+        totals.push(this.totals[q]!);
+        m2s.push(this.m2s[q]!);
+      }
+      out.push({ totals, m2s });
+    }
+    return out;
+  }
+
+  /** Appends a bucket as the newest of its level. */
+  private push(level: number, total: number, m2: number): void {
+    const q = level * this.cap + ((this.start[level]! + this.count[level]!) % this.cap);
+    this.totals[q] = total;
+    this.m2s[q] = m2;
+    this.count[level]!++;
+    if (level >= this.nLevels) this.nLevels = level + 1;
   }
 
   /** Adds a bucket of 2^level values as the newest at its level, merging the two oldest when there are too many. */
   private insertBucket(level: number, total: number, m2: number): void {
     for (;;) {
-      if (this.levels.length <= level) this.levels.push({ totals: [], m2s: [] });
-      const l = this.levels[level]!;
-      l.totals.push(total);
-      l.m2s.push(m2);
-      if (l.totals.length <= this.params.maxBuckets) return;
-      const n = 2 ** level;
-      const t0 = l.totals.shift()!;
-      const t1 = l.totals.shift()!;
-      const v0 = l.m2s.shift()!;
-      const v1 = l.m2s.shift()!;
+      this.push(level, total, m2);
+      if (this.count[level]! <= this.params.maxBuckets) return;
+      const base = level * this.cap;
+      const i0 = base + this.start[level]!;
+      const i1 = base + ((this.start[level]! + 1) % this.cap);
+      const n = SIZES[level]!;
+      const t0 = this.totals[i0]!;
+      const t1 = this.totals[i1]!;
       // Chan's merge of two equal-count buckets.
       total = t0 + t1;
-      m2 = v0 + v1 + (n / 2) * (t0 / n - t1 / n) ** 2;
+      m2 = this.m2s[i0]! + this.m2s[i1]! + (n / 2) * (t0 / n - t1 / n) ** 2;
+      this.start[level] = (this.start[level]! + 2) % this.cap;
+      this.count[level]! -= 2;
       level++;
     }
   }
@@ -167,18 +206,19 @@ export class ADWIN implements DriftDetector {
       const deltaPrime = Math.log((2 * Math.log(this.width)) / delta);
       const variance = this.m2 / this.width;
       // Oldest first: the highest level, then towards the newest buckets.
-      scan: for (let k = this.levels.length - 1; k >= 0; k--) {
-        const l = this.levels[k]!;
-        for (let i = 0; i < l.totals.length; i++) {
-          n0 += 2 ** k;
-          t0 += l.totals[i]!;
+      scan: for (let k = this.nLevels - 1; k >= 0; k--) {
+        const base = k * this.cap;
+        for (let i = 0; i < this.count[k]!; i++) {
+          n0 += SIZES[k]!;
+          t0 += this.totals[base + ((this.start[k]! + i) % this.cap)]!;
           const n1 = this.width - n0;
           if (n1 < minWindowLength) break scan;
           if (n0 < minWindowLength) continue;
-          const diff = t0 / n0 - (this.total - t0) / n1;
+          const diff = Math.abs(t0 / n0 - (this.total - t0) / n1);
           const mRecip = 1 / (n0 - minWindowLength + 1) + 1 / (n1 - minWindowLength + 1);
-          const eps = Math.sqrt(2 * mRecip * variance * deltaPrime) + (2 / 3) * deltaPrime * mRecip;
-          if (Math.abs(diff) > eps) {
+          // Cut when diff > √(2·m·σ²·δ') + ⅔·δ'·m; compared without the square root.
+          const over = diff - (2 / 3) * deltaPrime * mRecip;
+          if (over > 0 && over * over > 2 * mRecip * variance * deltaPrime) {
             this.drift = true;
             this.dropOldest();
             changed = true;
@@ -190,13 +230,15 @@ export class ADWIN implements DriftDetector {
   }
 
   private dropOldest(): void {
-    let k = this.levels.length - 1;
-    while (k >= 0 && this.levels[k]!.totals.length === 0) k--;
+    let k = this.nLevels - 1;
+    while (k >= 0 && this.count[k] === 0) k--;
     if (k < 0) return;
-    const l = this.levels[k]!;
-    const n = 2 ** k;
-    const t = l.totals.shift()!;
-    const v = l.m2s.shift()!;
+    const q = k * this.cap + this.start[k]!;
+    const n = SIZES[k]!;
+    const t = this.totals[q]!;
+    const v = this.m2s[q]!;
+    this.start[k] = (this.start[k]! + 1) % this.cap;
+    this.count[k]!--;
     const rest = this.width - n;
     if (rest > 0) {
       const dm = t / n - (this.total - t) / rest;
@@ -204,6 +246,6 @@ export class ADWIN implements DriftDetector {
     } else this.m2 = 0;
     this.total -= t;
     this.width = rest;
-    while (this.levels.length > 0 && this.levels[this.levels.length - 1]!.totals.length === 0) this.levels.pop();
+    while (this.nLevels > 0 && this.count[this.nLevels - 1] === 0) this.nLevels--;
   }
 }

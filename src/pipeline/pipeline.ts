@@ -70,7 +70,7 @@ export interface PipelineOptions {
   checkpoint?: CheckpointCadence;
   /** Restore trainers of these kinds from the store (default: the built-in ones). */
   registry?: TrainerRegistry;
-  /** Per-batch records kept in the report. Default 10,000. */
+  /** Per-batch records (and promotions, alarms, checkpoints) kept in the report: the newest this many, so memory stays bounded. Default 1,000. */
   maxBatchRecords?: number;
   /** Clock for stage timings, in ms. Default `performance.now`. */
   now?: () => number;
@@ -182,7 +182,7 @@ export class Pipeline {
       onRejected = "keep-learning",
       onDrift = "report",
       checkpoint = "promotion",
-      maxBatchRecords = 10_000,
+      maxBatchRecords = 1000,
     } = options;
     if (typeof policy === "object") checkParam(Number.isInteger(policy.window) && policy.window >= 1, "policy.window", "a positive integer", policy.window);
     else checkParam(policy === "incremental" || policy === "full", "policy", "incremental, full or { window }", policy);
@@ -275,7 +275,9 @@ export class Pipeline {
       stageMs,
       prequential: { metric: this.gate.metric, value: null },
       promotions: [],
+      promotionsTotal: 0,
       driftAlarms: [],
+      driftAlarmsTotal: 0,
       checkpoints: [],
       championVersion: this.championVersion,
       records: [],
@@ -289,12 +291,9 @@ export class Pipeline {
     this.resume = null;
     let rowsThisRun = 0;
     let processed = 0;
+    const bounded = <T>(list: T[], item: T): boolean => pushBounded(list, item, this.o.maxBatchRecords);
     const record = (r: BatchRecord): void => {
-      report.records.push(r);
-      if (report.records.length > this.o.maxBatchRecords) {
-        report.records.shift();
-        report.recordsDropped++;
-      }
+      if (bounded(report.records, r)) report.recordsDropped++;
     };
     const stopped = (stage: keyof StageTimes | "between batches"): boolean => {
       if (!signal?.aborted) return false;
@@ -359,7 +358,7 @@ export class Pipeline {
         const pred = this.champion.predict({ X: part.X, cols: part.cols });
         const m = makeMetric(this.gate.metric);
         m.update(part.y, pred);
-        prequential.update(part.y, pred);
+        prequential.merge(m);
         preq = m.get();
         if (this.detector) {
           const cls = isClassifier(this.champion);
@@ -371,7 +370,8 @@ export class Pipeline {
       }
       stageMs.predict += this.now() - t;
       if (detectorDrift) {
-        report.driftAlarms.push(index);
+        bounded(report.driftAlarms, index);
+        report.driftAlarmsTotal++;
         const reaction = this.react();
         emit({ type: "drift_detected", batch: index, reaction });
       }
@@ -416,7 +416,8 @@ export class Pipeline {
         this.championDirty = true;
         this.learner = challenger;
         this.commitWindow();
-        report.promotions.push({ batch: index, version: null, score: decision.challenger });
+        bounded(report.promotions, { batch: index, version: null, score: decision.challenger });
+        report.promotionsTotal++;
         emit({ type: "model_promoted", batch: index, score: decision.challenger });
       } else {
         if (this.o.onRejected === "keep-learning" && challenger) {
@@ -426,7 +427,7 @@ export class Pipeline {
         emit({ type: "model_rejected", batch: index, reasons: decision.reasons });
       }
       this.learnerSaved = false;
-      for (const v of this.o.validators ?? []) v.accept?.(checked.table!);
+      if (checked.table) for (const v of this.o.validators ?? []) v.accept?.(checked.table);
       this.fp = fingerprint(part.y, fingerprint(part.X, this.fp));
       this.position++;
       this.batchesSinceSave++;
@@ -506,10 +507,12 @@ export class Pipeline {
         const rows = Array.isArray((batch as Batch)?.X) ? ((batch as Batch).X as unknown[]).length : 0;
         return { ok: false, rows, issues: [{ code: err.code, severity: "error", message: err.message }] };
       }
-      const names = this.o.features && this.o.features.length === b.cols ? this.o.features : Array.from({ length: b.cols }, (_, j) => `x${j}`);
-      const y = Float64Array.from(b.y);
-      table = tableFromMatrix(b.X, names, { values: y, name: this.o.target ?? "target", categorical: isClassifier(this.o.trainer) });
+      const y = b.y instanceof Float64Array ? b.y : Float64Array.from(b.y);
       features = { X: b.X, cols: b.cols, y };
+      // Without validators there is nothing to read a table: skip laying it out.
+      if (!this.o.validators?.length) return { ok: true, rows: b.rows, issues: [], features };
+      const names = this.o.features && this.o.features.length === b.cols ? this.o.features : Array.from({ length: b.cols }, (_, j) => `x${j}`);
+      table = tableFromMatrix(b.X, names, { values: y, name: this.o.target ?? "target", categorical: isClassifier(this.o.trainer) });
     }
     const result = runValidators(this.o.validators ?? [], table, { batchIndex: index });
     const issues = result.issues.map(summarize);
@@ -605,14 +608,14 @@ export class Pipeline {
       this.championVersion = version;
       this.championDirty = false;
       last = version;
-      report.checkpoints.push({ batch: index, version, aliases: ["champion"] });
+      pushBounded(report.checkpoints, { batch: index, version, aliases: ["champion"] }, this.o.maxBatchRecords);
       emit({ type: "checkpoint_saved", batch: index, version, aliases: ["champion"] });
     }
     if (!this.learnerSaved && this.championVersion !== null) {
       let version = this.championVersion;
       if (this.learner !== this.champion) {
         version = await this.store.put({ name: this.name, parent: this.championVersion, trainer: this.learner.toJSON(), data, tags: tags("checkpoint") });
-        report.checkpoints.push({ batch: index, version, aliases: ["checkpoint"] });
+        pushBounded(report.checkpoints, { batch: index, version, aliases: ["checkpoint"] }, this.o.maxBatchRecords);
         emit({ type: "checkpoint_saved", batch: index, version, aliases: ["checkpoint"] });
         last = version;
       }
@@ -625,6 +628,14 @@ export class Pipeline {
     }
     return last;
   }
+}
+
+/** Appends, keeping the newest `limit` items; true when one was dropped. */
+function pushBounded<T>(list: T[], item: T, limit: number): boolean {
+  list.push(item);
+  if (list.length <= limit) return false;
+  list.shift();
+  return true;
 }
 
 function slice(p: Part, from: number, to: number): Part {

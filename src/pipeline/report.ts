@@ -83,11 +83,15 @@ export interface RunReport {
   stageMs: StageTimes;
   /** The champion's prequential score over the whole run (test-then-train). */
   prequential: { metric: GateMetric; value: number | null };
-  /** Promotions, in order. */
+  /** Promotions, in order (the newest `maxBatchRecords`; `promotionsTotal` counts all). */
   promotions: Promotion[];
-  /** Stream-detector alarms, by batch. */
+  /** Promotions in the run. */
+  promotionsTotal: number;
+  /** Stream-detector alarms, by batch (the newest `maxBatchRecords`). */
   driftAlarms: number[];
-  /** Versions written, with the aliases moved to them. */
+  /** Detector alarms in the run. */
+  driftAlarmsTotal: number;
+  /** Versions written, with the aliases moved to them (the newest `maxBatchRecords`). */
   checkpoints: Array<{ batch: number; version: number; aliases: string[] }>;
   /** The champion version serving at the end (null if none was saved). */
   championVersion: number | null;

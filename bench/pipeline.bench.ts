@@ -1,0 +1,158 @@
+/**
+ * Pipeline.runBatches end to end:
+ * - `incremental` over 100, 1,000 and 10,000 batches of 1,000 × 10 numeric rows,
+ *   each size in its own process: time per 10× more batches and peak RSS;
+ * - `full` refit over 25, 50 and 100 batches: its quadratic growth;
+ * - end-to-end rows/s beside the raw learner's update rows/s (numeric batches),
+ *   and on zod-validated row objects; where the time goes per stage;
+ * - the seed's question: retrain after every batch vs once at the end (examples/when-to-retrain.ts).
+ *
+ *   npm run bench:pipeline          (or npm run bench)
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { LinearRegression, Pipeline, SeededRandom, VERSION, type RetrainPolicy, type RunReport } from "../src/index.js";
+import { compare } from "../examples/when-to-retrain.js";
+
+const D = 10;
+const ROWS = 1000;
+const POOL = 64;
+
+function pool(seed = 5): Array<{ X: Float64Array; cols: number; y: Float64Array }> {
+  const rng = new SeededRandom(seed);
+  const w = Array.from({ length: D }, () => rng.nextGaussian());
+  return Array.from({ length: POOL }, () => {
+    const X = Float64Array.from({ length: ROWS * D }, () => rng.nextGaussian());
+    const y = Float64Array.from({ length: ROWS }, (_, i) => w.reduce((s, wj, j) => s + wj * X[i * D + j]!, 1) + 0.1 * rng.nextGaussian());
+    return { X, cols: D, y };
+  });
+}
+
+/** A stream of n batches cycling over a fixed pool: bounded memory, however long. */
+function* stream(n: number, batches: ReturnType<typeof pool>): Iterable<(typeof batches)[number]> {
+  for (let k = 0; k < n; k++) yield batches[k % POOL]!;
+}
+
+async function runChild(policy: string, n: number): Promise<void> {
+  const batches = pool();
+  // Warm the JIT on a short run first, so small sizes are not mostly compile time.
+  await new Pipeline({ trainer: new LinearRegression(), policy: policy === "full" ? "full" : "incremental", checkpoint: "end" }).runBatches(stream(20, batches));
+  const p = new Pipeline({
+    trainer: new LinearRegression(),
+    policy: policy === "full" ? "full" : ("incremental" as RetrainPolicy),
+    gate: { tolerance: 0 },
+    checkpoint: "end",
+  });
+  const t0 = performance.now();
+  const report = await p.runBatches(stream(n, batches));
+  const ms = performance.now() - t0;
+  process.stdout.write(JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS, stageMs: report.stageMs, accepted: report.batches.accepted }));
+}
+
+const childAt = process.argv.indexOf("--child");
+if (childAt >= 0) {
+  await runChild(process.argv[childAt + 1]!, Number(process.argv[childAt + 2]));
+} else {
+  const self = fileURLToPath(import.meta.url);
+  const child = (policy: string, n: number): { ms: number; maxRssKb: number; stageMs: RunReport["stageMs"] } => {
+    const runs = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, ["--import", "tsx", self, "--child", policy, String(n)], { encoding: "utf8" })));
+    runs.sort((a, b) => a.ms - b.ms);
+    return runs[1];
+  };
+  const started = new Date();
+  console.log(`# freshml ${VERSION} pipeline bench  ${started.toISOString()}  node ${process.version}`);
+  const fmt = (v: number): string => Math.round(v).toLocaleString("en-US");
+
+  // Scaling of incremental and full.
+  const inc = [100, 1000, 10_000].map((n) => ({ n, ...child("incremental", n) }));
+  const full = [25, 50, 100].map((n) => ({ n, ...child("full", n) }));
+  console.log("\n| policy | batches | time (median of 3 processes) | ratio to the previous size | peak RSS |");
+  console.log("|---|---|---|---|---|");
+  inc.forEach((r, i) => console.log(`| incremental | ${fmt(r.n)} | ${fmt(r.ms)} ms | ${i ? `${(r.ms / inc[i - 1]!.ms).toFixed(2)}× per 10×` : ""} | ${(r.maxRssKb / 1024).toFixed(1)} MB |`));
+  full.forEach((r, i) => console.log(`| full | ${fmt(r.n)} | ${fmt(r.ms)} ms | ${i ? `${(r.ms / full[i - 1]!.ms).toFixed(2)}× per 2×` : ""} | ${(r.maxRssKb / 1024).toFixed(1)} MB |`));
+  const rssGrowth = inc[2]!.maxRssKb / inc[1]!.maxRssKb - 1;
+  console.log(`\npeak RSS from 1,000 to 10,000 batches: ${(rssGrowth * 100).toFixed(1)}%`);
+
+  // End-to-end vs raw learner, numeric batches (in this process, 2,000 batches).
+  const batches = pool();
+  const N = 2000;
+  const med = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+  const raw = med([0, 1, 2, 3, 4].map(() => {
+    const m = new LinearRegression();
+    const t0 = performance.now();
+    for (const b of stream(N, batches)) m.update(b);
+    m.coefficients();
+    return (N * ROWS) / ((performance.now() - t0) / 1e3);
+  }));
+  const noDetector = med(await (async () => {
+    const out: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const p = new Pipeline({ trainer: new LinearRegression(), gate: { tolerance: 0 }, checkpoint: "end", detector: null });
+      const t0 = performance.now();
+      await p.runBatches(stream(N, batches));
+      out.push((N * ROWS) / ((performance.now() - t0) / 1e3));
+    }
+    return out;
+  })());
+  let lastStages: RunReport["stageMs"] | null = null;
+  const e2e = med(await Promise.all([0, 1, 2, 3, 4].map(async () => 0)).then(async () => {
+    const out: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const p = new Pipeline({ trainer: new LinearRegression(), gate: { tolerance: 0 }, checkpoint: "end" });
+      const t0 = performance.now();
+      const rep = await p.runBatches(stream(N, batches));
+      out.push((N * ROWS) / ((performance.now() - t0) / 1e3));
+      lastStages = rep.stageMs;
+    }
+    return out;
+  }));
+
+  // Row objects through the zod schema (compiled path), d = 10.
+  const fields = Array.from({ length: D }, (_, j) => `x${j}`);
+  const Row = z.object({ ...Object.fromEntries(fields.map((f) => [f, z.number()])), y: z.number() });
+  const rowBatches = batches.slice(0, 16).map((b) =>
+    Array.from({ length: ROWS }, (_, i) => ({ ...Object.fromEntries(fields.map((f, j) => [f, b.X[i * D + j]!])), y: b.y[i]! })),
+  );
+  let rowStages: RunReport["stageMs"] | null = null;
+  const rowsRate = med(await (async () => {
+    const out: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const p = new Pipeline({ schema: Row, target: "y", trainer: new LinearRegression(), gate: { tolerance: 0 }, checkpoint: "end" });
+      const M = 400;
+      const t0 = performance.now();
+      const rep = await p.runBatches((function* () {
+        for (let k = 0; k < M; k++) yield rowBatches[k % rowBatches.length]!;
+      })());
+      out.push((M * ROWS) / ((performance.now() - t0) / 1e3));
+      rowStages = rep.stageMs;
+    }
+    return out;
+  })());
+
+  console.log("\n| path | rows/s (median of 5) |");
+  console.log("|---|---|");
+  console.log(`| LinearRegression.update alone (raw learner), numeric batches | ${fmt(raw)} |`);
+  console.log(`| Pipeline.runBatches, numeric batches (validate, prequential + ADWIN, update, gate) | ${fmt(e2e)} (${((e2e / raw) * 100).toFixed(0)}% of raw) |`);
+  console.log(`| Pipeline.runBatches, numeric batches, no stream detector | ${fmt(noDetector)} (${((noDetector / raw) * 100).toFixed(0)}% of raw) |`);
+  console.log(`| Pipeline.runBatches, zod-validated row objects | ${fmt(rowsRate)} |`);
+  const share = (s: RunReport["stageMs"]): string => {
+    const total = Object.values(s).reduce((a, b) => a + b, 0);
+    return Object.entries(s).map(([k, v]) => `${k} ${((v / total) * 100).toFixed(0)}%`).join(", ");
+  };
+  console.log(`\nwhere the time goes, numeric: ${share(lastStages!)}`);
+  console.log(`where the time goes, row objects: ${share(rowStages!)}`);
+
+  // The seed's question.
+  console.log("\n| strategy (200 batches of 1,000 × 10, slowly drifting) | total time | mean RMSE in service |");
+  console.log("|---|---|---|");
+  const answers = await compare(200);
+  for (const o of answers) console.log(`| ${o.strategy} | ${fmt(o.totalMs)} ms | ${o.meanPrequentialRmse.toFixed(3)} |`);
+
+  const outDir = fileURLToPath(new URL("./results/", import.meta.url));
+  mkdirSync(outDir, { recursive: true });
+  const out = `${outDir}pipeline-${started.toISOString().replace(/[:.]/g, "-")}.json`;
+  writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, freshml: VERSION, incremental: inc, full, rssGrowth, raw, e2e, noDetector, rowsRate, stages: { numeric: lastStages, rows: rowStages }, answers }, null, 1));
+  console.log(`\nwrote ${out}`);
+}
