@@ -37,8 +37,12 @@ function* stream(n: number, batches: ReturnType<typeof pool>): Iterable<(typeof 
 
 async function runChild(policy: string, n: number): Promise<void> {
   const batches = pool();
-  // Warm the JIT on a short run first, so small sizes are not mostly compile time.
-  await new Pipeline({ trainer: new LinearRegression(), policy: policy === "full" ? "full" : "incremental", checkpoint: "end" }).runBatches(stream(20, batches));
+  // Warm up first (JIT, and the garbage collector's heap sizing) so every size is measured in steady state.
+  await new Pipeline({ trainer: new LinearRegression(), policy: policy === "full" ? "full" : "incremental", checkpoint: "end" }).runBatches(
+    stream(policy === "full" ? 20 : 1000, batches),
+  );
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
   const p = new Pipeline({
     trainer: new LinearRegression(),
     policy: policy === "full" ? "full" : ("incremental" as RetrainPolicy),
@@ -48,7 +52,10 @@ async function runChild(policy: string, n: number): Promise<void> {
   const t0 = performance.now();
   const report = await p.runBatches(stream(n, batches));
   const ms = performance.now() - t0;
-  process.stdout.write(JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS, stageMs: report.stageMs, accepted: report.batches.accepted }));
+  gc?.();
+  process.stdout.write(
+    JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS, liveHeapMb: process.memoryUsage().heapUsed / 1e6, stageMs: report.stageMs, accepted: report.batches.accepted }),
+  );
 }
 
 const childAt = process.argv.indexOf("--child");
@@ -56,8 +63,8 @@ if (childAt >= 0) {
   await runChild(process.argv[childAt + 1]!, Number(process.argv[childAt + 2]));
 } else {
   const self = fileURLToPath(import.meta.url);
-  const child = (policy: string, n: number): { ms: number; maxRssKb: number; stageMs: RunReport["stageMs"] } => {
-    const runs = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, ["--import", "tsx", self, "--child", policy, String(n)], { encoding: "utf8" })));
+  const child = (policy: string, n: number): { ms: number; maxRssKb: number; liveHeapMb: number; stageMs: RunReport["stageMs"] } => {
+    const runs = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", self, "--child", policy, String(n)], { encoding: "utf8" })));
     runs.sort((a, b) => a.ms - b.ms);
     return runs[1];
   };
@@ -68,12 +75,14 @@ if (childAt >= 0) {
   // Scaling of incremental and full.
   const inc = [100, 1000, 10_000].map((n) => ({ n, ...child("incremental", n) }));
   const full = [25, 50, 100].map((n) => ({ n, ...child("full", n) }));
-  console.log("\n| policy | batches | time (median of 3 processes) | ratio to the previous size | peak RSS |");
-  console.log("|---|---|---|---|---|");
-  inc.forEach((r, i) => console.log(`| incremental | ${fmt(r.n)} | ${fmt(r.ms)} ms | ${i ? `${(r.ms / inc[i - 1]!.ms).toFixed(2)}× per 10×` : ""} | ${(r.maxRssKb / 1024).toFixed(1)} MB |`));
-  full.forEach((r, i) => console.log(`| full | ${fmt(r.n)} | ${fmt(r.ms)} ms | ${i ? `${(r.ms / full[i - 1]!.ms).toFixed(2)}× per 2×` : ""} | ${(r.maxRssKb / 1024).toFixed(1)} MB |`));
+  console.log("\n| policy | batches | time (median of 3 processes) | ratio to the previous size | peak RSS | live heap after the run |");
+  console.log("|---|---|---|---|---|---|");
+  const row = (policy: string, r: { n: number; ms: number; maxRssKb: number; liveHeapMb: number }, ratio: string): void =>
+    console.log(`| ${policy} | ${fmt(r.n)} | ${fmt(r.ms)} ms | ${ratio} | ${(r.maxRssKb / 1024).toFixed(1)} MB | ${r.liveHeapMb.toFixed(1)} MB |`);
+  inc.forEach((r, i) => row("incremental", r, i ? `${(r.ms / inc[i - 1]!.ms).toFixed(2)}× per 10×` : ""));
+  full.forEach((r, i) => row("full", r, i ? `${(r.ms / full[i - 1]!.ms).toFixed(2)}× per 2×` : ""));
   const rssGrowth = inc[2]!.maxRssKb / inc[1]!.maxRssKb - 1;
-  console.log(`\npeak RSS from 1,000 to 10,000 batches: ${(rssGrowth * 100).toFixed(1)}%`);
+  console.log(`\npeak RSS from 1,000 to 10,000 batches: ${(rssGrowth * 100).toFixed(1)}%; live heap ${inc[1]!.liveHeapMb.toFixed(1)} → ${inc[2]!.liveHeapMb.toFixed(1)} MB`);
 
   // End-to-end vs raw learner, numeric batches (in this process, 2,000 batches).
   const batches = pool();

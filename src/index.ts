@@ -96,8 +96,18 @@ export {
 export { MemoryModelStore } from "./store/memory-model-store.js";
 export {
   Pipeline,
+  type BatchQuarantinedEvent,
+  type BatchValidatedEvent,
   type CheckpointCadence,
+  type CheckpointSavedEvent,
+  type DriftDetectedEvent,
   type DriftReaction,
+  type EveryKBatches,
+  type ModelPromotedEvent,
+  type ModelRejectedEvent,
+  type RunFinishedEvent,
+  type ShrinkWindow,
+  type WindowPolicy,
   type NumericBatch,
   type PipelineEvent,
   type PipelineOptions,
@@ -107,6 +117,6 @@ export {
   type SourceBatch,
 } from "./pipeline/pipeline.js";
 export { type GateDecision, type GateMetric, type GateOptions } from "./pipeline/gate.js";
-export { Featurizer, type FeatureLayout } from "./pipeline/featurize.js";
-export type { BatchRecord, IssueSummary, Promotion, RunReport, StageTimes } from "./pipeline/report.js";
+export { Featurizer, type FeatureLayout, type Featurized } from "./pipeline/featurize.js";
+export type { BatchCounts, BatchRecord, Checkpoint, IssueSummary, PrequentialScore, Promotion, ResumePoint, RowCounts, RunReport, StageTimes, StopPoint } from "./pipeline/report.js";
 export { fingerprint } from "./core/fingerprint.js";

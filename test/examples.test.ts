@@ -34,3 +34,13 @@ describe("validate-batches example", () => {
     expect(out).toMatch(/ADWIN: error stream changed/);
   });
 });
+
+describe("when-to-retrain example", () => {
+  it("retraining after every batch is fresher than once at the end; a window is freshest", async () => {
+    const { compare } = await import("../examples/when-to-retrain.js");
+    const [inc, win, full, end] = await compare(40);
+    expect(end!.meanPrequentialRmse).toBeGreaterThan(inc!.meanPrequentialRmse);
+    expect(win!.meanPrequentialRmse).toBeLessThan(inc!.meanPrequentialRmse);
+    expect(full!.meanPrequentialRmse).toBeCloseTo(inc!.meanPrequentialRmse, 6); // same data, same exact model
+  });
+});

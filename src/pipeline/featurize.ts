@@ -9,6 +9,16 @@ export interface FeatureLayout {
   readonly targetLevels: readonly string[] | null;
 }
 
+/** A featurised batch. */
+export interface Featurized {
+  /** Row-major features. */
+  X: Float64Array;
+  /** Feature count. */
+  cols: number;
+  /** Targets. */
+  y: Float64Array;
+}
+
 /**
  * Turns a validated table into a dense row-major feature matrix: numeric and
  * boolean columns as they are, categorical columns one-hot over their levels
@@ -18,11 +28,19 @@ export interface FeatureLayout {
  * or give the field a default.
  */
 export class Featurizer {
+  /** Output columns and target levels. */
   readonly layout: FeatureLayout;
   private readonly parts: Array<{ column: string; levels: readonly string[] | null }>;
 
+  /**
+   * @param features - the feature columns, in order
+   * @param target - the target column
+   * @param levelsOf - a categorical column's levels (null for a numeric one)
+   */
   constructor(
+    /** The feature columns, in order. */
     readonly features: readonly string[],
+    /** The target column. */
     readonly target: string,
     levelsOf: (column: string) => readonly string[] | null,
   ) {
@@ -36,7 +54,7 @@ export class Featurizer {
   }
 
   /** Feature matrix and target of a table. */
-  transform(table: Table): { X: Float64Array; cols: number; y: Float64Array } {
+  transform(table: Table): Featurized {
     const n = table.rows;
     const d = this.layout.names.length;
     const X = new Float64Array(n * d);

@@ -24,13 +24,31 @@ import type { BatchRecord, IssueSummary, RunReport, StageTimes } from "./report.
  * - `"full"`: refit from scratch on every accepted batch so far: O(n) per batch,
  *   O(n²) per run; the honest baseline, and the way for trainers that cannot learn incrementally.
  */
-export type RetrainPolicy = "incremental" | "full" | { window: number };
+export type RetrainPolicy = "incremental" | "full" | WindowPolicy;
+
+/** The sliding-window policy. */
+export interface WindowPolicy {
+  /** Accepted batches the model reflects. */
+  window: number;
+}
 
 /** What to do when the stream detector fires: report only, start learning afresh, or shrink the window to k batches. */
-export type DriftReaction = "report" | "reset" | { shrinkWindowTo: number };
+export type DriftReaction = "report" | "reset" | ShrinkWindow;
+
+/** Shrink the window to the newest batches when the detector fires (with `incremental` or `full`, the same as "reset"). */
+export interface ShrinkWindow {
+  /** Batches kept. */
+  shrinkWindowTo: number;
+}
 
 /** When to write to the store: on every promotion (default), after every batch or every k batches, or only at the end. A final checkpoint is always written. */
-export type CheckpointCadence = "promotion" | "every-batch" | { every: number } | "end";
+export type CheckpointCadence = "promotion" | "every-batch" | EveryKBatches | "end";
+
+/** Save after every k-th batch of the stream. */
+export interface EveryKBatches {
+  /** k. */
+  every: number;
+}
 
 /** An already numeric batch. */
 export type NumericBatch = Batch;
@@ -92,13 +110,85 @@ export interface Progress {
 
 /** What the pipeline tells while it runs. */
 export type PipelineEvent =
-  | { type: "batch_validated"; batch: number; rows: number; warnings: number }
-  | { type: "batch_quarantined"; batch: number; issues: IssueSummary[] }
-  | { type: "model_promoted"; batch: number; score: number }
-  | { type: "model_rejected"; batch: number; reasons: string[] }
-  | { type: "drift_detected"; batch: number; reaction: string }
-  | { type: "checkpoint_saved"; batch: number; version: number; aliases: string[] }
-  | { type: "run_finished"; report: RunReport };
+  | BatchValidatedEvent
+  | BatchQuarantinedEvent
+  | ModelPromotedEvent
+  | ModelRejectedEvent
+  | DriftDetectedEvent
+  | CheckpointSavedEvent
+  | RunFinishedEvent;
+
+/** A batch passed validation (it may carry warnings). */
+export interface BatchValidatedEvent {
+  /** Discriminant. */
+  type: "batch_validated";
+  /** Position in the stream. */
+  batch: number;
+  /** Rows in it. */
+  rows: number;
+  /** Warnings reported. */
+  warnings: number;
+}
+
+/** A batch failed validation and was not learned from. */
+export interface BatchQuarantinedEvent {
+  /** Discriminant. */
+  type: "batch_quarantined";
+  /** Position in the stream. */
+  batch: number;
+  /** Every reason. */
+  issues: IssueSummary[];
+}
+
+/** A challenger became the champion. */
+export interface ModelPromotedEvent {
+  /** Discriminant. */
+  type: "model_promoted";
+  /** Position in the stream. */
+  batch: number;
+  /** Its gate score. */
+  score: number;
+}
+
+/** A challenger was not promoted. */
+export interface ModelRejectedEvent {
+  /** Discriminant. */
+  type: "model_rejected";
+  /** Position in the stream. */
+  batch: number;
+  /** Why. */
+  reasons: string[];
+}
+
+/** The stream detector fired on the champion's errors. */
+export interface DriftDetectedEvent {
+  /** Discriminant. */
+  type: "drift_detected";
+  /** Position in the stream. */
+  batch: number;
+  /** What the pipeline did about it. */
+  reaction: string;
+}
+
+/** A version was written and aliases moved to it. */
+export interface CheckpointSavedEvent {
+  /** Discriminant. */
+  type: "checkpoint_saved";
+  /** The last batch it includes. */
+  batch: number;
+  /** The stored version. */
+  version: number;
+  /** Aliases moved to it ("champion", "checkpoint"). */
+  aliases: string[];
+}
+
+/** The run ended (completed or aborted). */
+export interface RunFinishedEvent {
+  /** Discriminant. */
+  type: "run_finished";
+  /** Its report. */
+  report: RunReport;
+}
 
 /** Options of {@link Pipeline.runBatches}. */
 export interface RunOptions {

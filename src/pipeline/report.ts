@@ -76,13 +76,13 @@ export interface RunReport {
   /** Wall time of the run. */
   durationMs: number;
   /** Batch counts. */
-  batches: { total: number; accepted: number; quarantined: number; skipped: number };
-  /** Row counts: seen in accepted batches, learned from, held out for the gate. */
-  rows: { seen: number; learned: number; heldOut: number };
+  batches: BatchCounts;
+  /** Row counts. */
+  rows: RowCounts;
   /** Time per stage. */
   stageMs: StageTimes;
   /** The champion's prequential score over the whole run (test-then-train). */
-  prequential: { metric: GateMetric; value: number | null };
+  prequential: PrequentialScore;
   /** Promotions, in order (the newest `maxBatchRecords`; `promotionsTotal` counts all). */
   promotions: Promotion[];
   /** Promotions in the run. */
@@ -92,7 +92,7 @@ export interface RunReport {
   /** Detector alarms in the run. */
   driftAlarmsTotal: number;
   /** Versions written, with the aliases moved to them (the newest `maxBatchRecords`). */
-  checkpoints: Array<{ batch: number; version: number; aliases: string[] }>;
+  checkpoints: Checkpoint[];
   /** The champion version serving at the end (null if none was saved). */
   championVersion: number | null;
   /** Per-batch records (the newest `maxBatchRecords`; older ones are counted in `recordsDropped`). */
@@ -100,7 +100,63 @@ export interface RunReport {
   /** Records dropped to bound memory. */
   recordsDropped: number;
   /** Set when the run resumed from a stored checkpoint. */
-  resumedFrom?: { version: number; position: number };
+  resumedFrom?: ResumePoint;
   /** Where an aborted run stopped. */
-  stoppedAt?: { batch: number; stage: keyof StageTimes | "between batches" };
+  stoppedAt?: StopPoint;
+}
+
+/** Batch counts of a run: `accepted + quarantined = total`. */
+export interface BatchCounts {
+  /** Batches processed. */
+  total: number;
+  /** Learned from. */
+  accepted: number;
+  /** Failed validation, never learned from. */
+  quarantined: number;
+  /** Passed over on resume (learned by an earlier run). */
+  skipped: number;
+}
+
+/** Row counts of a run. */
+export interface RowCounts {
+  /** Rows in accepted batches. */
+  seen: number;
+  /** Rows learned from. */
+  learned: number;
+  /** Rows held out for the gate. */
+  heldOut: number;
+}
+
+/** A metric and its value (null when nothing was scored). */
+export interface PrequentialScore {
+  /** The metric. */
+  metric: GateMetric;
+  /** Its value over the run. */
+  value: number | null;
+}
+
+/** A version the run wrote. */
+export interface Checkpoint {
+  /** The last batch it includes. */
+  batch: number;
+  /** The stored version. */
+  version: number;
+  /** Aliases moved to it. */
+  aliases: string[];
+}
+
+/** Where a resumed run picked up. */
+export interface ResumePoint {
+  /** The checkpoint version restored. */
+  version: number;
+  /** Batches of the stream it had consumed. */
+  position: number;
+}
+
+/** Where an aborted run stopped. */
+export interface StopPoint {
+  /** The next batch it would have processed. */
+  batch: number;
+  /** The stage it stopped before. */
+  stage: keyof StageTimes | "between batches";
 }
