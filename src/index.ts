@@ -73,7 +73,7 @@ export { ksTwoSample, ksStatistic, ksExactPValue, type KsResult } from "./valida
 export { chiSquaredGoodnessOfFit, type ChiSquaredResult } from "./validate/tests/chi-squared.js";
 export { jensenShannonDistance } from "./validate/tests/jensen-shannon.js";
 export { wassersteinDistance } from "./validate/tests/wasserstein.js";
-export { psi, psiBins, binShares } from "./validate/tests/psi.js";
+export { psi, psiBins, psiOfShares, binShares } from "./validate/tests/psi.js";
 export { chiSquaredSf, kolmogorovSf } from "./validate/tests/special.js";
 export type { DriftDetector, DetectorJSON } from "./drift/detector.js";
 export { ADWIN, type ADWINParams } from "./drift/adwin.js";

@@ -3,7 +3,7 @@ import type { Table } from "./table.js";
 import { chiSquaredGoodnessOfFit } from "./tests/chi-squared.js";
 import { jensenShannonDistance } from "./tests/jensen-shannon.js";
 import { ksTwoSample } from "./tests/ks.js";
-import { binShares, psiBins } from "./tests/psi.js";
+import { binShares, psiBins, psiOfShares } from "./tests/psi.js";
 import { wassersteinDistance } from "./tests/wasserstein.js";
 import {
   issue,
@@ -265,13 +265,7 @@ function scoreNumeric(t: DriftTest, ref: ColumnReference, values: Float64Array, 
       const r = chiSquaredGoodnessOfFit(curShares.map((x) => x * n), shares);
       return { score: r.statistic, pValue: r.pValue };
     }
-    let s = 0;
-    for (let b = 0; b < shares.length; b++) {
-      const e = Math.max(shares[b]!, 1e-4);
-      const a = Math.max(curShares[b]!, 1e-4);
-      s += (a - e) * Math.log(a / e);
-    }
-    return { score: s };
+    return { score: psiOfShares(shares, curShares) };
   }
   const sortedCur = present === values ? values.slice().sort() : present.sort();
   const r = ref.sorted();
@@ -340,15 +334,8 @@ function scoreCategorical(t: DriftTest, ref: ColumnReference, codes: Int32Array,
     }
     case "jensen_shannon":
       return { score: jensenShannonDistance(refShares, curShares) };
-    case "psi": {
-      let s = 0;
-      for (let i = 0; i < levels.length; i++) {
-        const e = Math.max(refShares[i]!, 1e-4);
-        const a = Math.max(curShares[i]!, 1e-4);
-        s += (a - e) * Math.log(a / e);
-      }
-      return { score: s };
-    }
+    case "psi":
+      return { score: psiOfShares(refShares, curShares) };
     default:
       // KS and Wasserstein need an order; categories have none.
       return null;

@@ -11,12 +11,15 @@
  * ```
  */
 export function psi(edges: Float64Array, reference: ArrayLike<number>, current: ArrayLike<number>, epsilon = 1e-4): number {
-  const r = binShares(edges, reference);
-  const c = binShares(edges, current);
+  return psiOfShares(binShares(edges, reference), binShares(edges, current), epsilon);
+}
+
+/** PSI of two share vectors over the same bins (or categories); empty ones count as `epsilon`. */
+export function psiOfShares(reference: ArrayLike<number>, current: ArrayLike<number>, epsilon = 1e-4): number {
   let s = 0;
-  for (let b = 0; b < r.length; b++) {
-    const e = Math.max(r[b]!, epsilon);
-    const a = Math.max(c[b]!, epsilon);
+  for (let b = 0; b < reference.length; b++) {
+    const e = Math.max(reference[b]!, epsilon);
+    const a = Math.max(current[b]!, epsilon);
     s += (a - e) * Math.log(a / e);
   }
   return s;
