@@ -120,3 +120,6 @@ export { type GateDecision, type GateMetric, type GateOptions } from "./pipeline
 export { Featurizer, type FeatureLayout, type Featurized } from "./pipeline/featurize.js";
 export type { BatchCounts, BatchRecord, Checkpoint, IssueSummary, PrequentialScore, Promotion, ResumePoint, RowCounts, RunReport, StageTimes, StopPoint } from "./pipeline/report.js";
 export { fingerprint } from "./core/fingerprint.js";
+export { systemClock, type Clock, type TimerHandle } from "./schedule/clock.js";
+export { Scheduler, type RetryOptions, type RunContext, type SchedulerEvent, type SchedulerOptions } from "./schedule/scheduler.js";
+export { RowBuffer, anyOf, everyNRows, manual, onDrift, onMetricDecay, type MetricDecayOptions, type ObservingTrigger, type Trigger } from "./schedule/triggers.js";

@@ -198,6 +198,8 @@ export interface RunOptions {
   onProgress?: (progress: Progress) => void;
   /** Called for every event. */
   onEvent?: (event: PipelineEvent) => void;
+  /** Why this run happens (a scheduler's tick or trigger reason); recorded in the report. */
+  trigger?: string;
 }
 
 type Part = { X: Float64Array; cols: number; y: Float64Array };
@@ -352,7 +354,7 @@ export class Pipeline {
   }
 
   private async run(source: Iterable<SourceBatch> | AsyncIterable<SourceBatch>, options: RunOptions): Promise<RunReport> {
-    const { signal, onProgress, onEvent } = options;
+    const { signal, onProgress, onEvent, trigger } = options;
     const started = this.now();
     const stageMs: StageTimes = { validate: 0, featurize: 0, predict: 0, update: 0, gate: 0, save: 0 };
     const report: RunReport = {
@@ -373,6 +375,7 @@ export class Pipeline {
       records: [],
       recordsDropped: 0,
       ...(this.resume ? { resumedFrom: this.resume } : {}),
+      ...(trigger !== undefined ? { trigger } : {}),
     };
     const emit = (e: PipelineEvent): void => onEvent?.(e);
     const total = Array.isArray(source) ? source.length : undefined;

@@ -101,6 +101,8 @@ export interface RunReport {
   recordsDropped: number;
   /** Set when the run resumed from a stored checkpoint. */
   resumedFrom?: ResumePoint;
+  /** Why the run happened, when a scheduler (or the host) said. */
+  trigger?: string;
   /** Where an aborted run stopped. */
   stoppedAt?: StopPoint;
 }

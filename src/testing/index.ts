@@ -7,3 +7,4 @@
  */
 export { assertLearnerConformance, learnerChecks, type ConformanceCheck, type LearnerCheckOptions } from "./learner-checks.js";
 export { storeChecks, type AsyncConformanceCheck, type StoreCheckOptions } from "./store-checks.js";
+export { FakeClock } from "./fake-clock.js";
