@@ -121,5 +121,17 @@ export { Featurizer, type FeatureLayout, type Featurized } from "./pipeline/feat
 export type { BatchCounts, BatchRecord, Checkpoint, IssueSummary, PrequentialScore, Promotion, ResumePoint, RowCounts, RunReport, StageTimes, StopPoint } from "./pipeline/report.js";
 export { fingerprint } from "./core/fingerprint.js";
 export { systemClock, type Clock, type TimerHandle } from "./schedule/clock.js";
-export { Scheduler, type RetryOptions, type RunContext, type SchedulerEvent, type SchedulerOptions } from "./schedule/scheduler.js";
+export {
+  Scheduler,
+  type RetryOptions,
+  type RunContext,
+  type RunFailedEvent,
+  type RunStartedEvent,
+  type RunSucceededEvent,
+  type SchedulerEvent,
+  type SchedulerOptions,
+  type SkippedEvent,
+  type StoppedEvent,
+  type TickEvent,
+} from "./schedule/scheduler.js";
 export { RowBuffer, anyOf, everyNRows, manual, onDrift, onMetricDecay, type MetricDecayOptions, type ObservingTrigger, type Trigger } from "./schedule/triggers.js";

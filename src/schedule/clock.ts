@@ -3,7 +3,7 @@ export type TimerHandle = unknown;
 
 /**
  * Time as the scheduler sees it. The system clock by default; tests inject
- * {@link FakeClock} (from `freshml/testing`) and move time by hand, so nothing sleeps.
+ * `FakeClock` (from `freshml/testing`) and move time by hand, so nothing sleeps.
  */
 export interface Clock {
   /** Milliseconds since the epoch. */

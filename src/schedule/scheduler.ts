@@ -23,14 +23,73 @@ export interface RetryOptions {
   factor?: number;
 }
 
-/** What the scheduler tells. */
-export type SchedulerEvent =
-  | { type: "tick"; at: number; reason: string }
-  | { type: "skipped"; at: number; reason: string; why: "run in flight" }
-  | { type: "run_started"; at: number; reason: string; attempt: number }
-  | { type: "run_succeeded"; at: number; reason: string; attempt: number; result: unknown }
-  | { type: "run_failed"; at: number; reason: string; attempt: number; error: unknown; willRetry: boolean }
-  | { type: "stopped"; at: number };
+/** What the scheduler tells: a discriminated union on `type`. */
+export type SchedulerEvent = TickEvent | SkippedEvent | RunStartedEvent | RunSucceededEvent | RunFailedEvent | StoppedEvent;
+
+interface SchedulerEventBase {
+  /** Clock time of the event, ms since the epoch. */
+  at: number;
+}
+
+/** A cron tick came due. */
+export interface TickEvent extends SchedulerEventBase {
+  /** Discriminant. */
+  type: "tick";
+  /** "cron <expression> at <time>". */
+  reason: string;
+}
+
+/** A tick or trigger found a run in flight: no second run is started. */
+export interface SkippedEvent extends SchedulerEventBase {
+  /** Discriminant. */
+  type: "skipped";
+  /** What asked for the run. */
+  reason: string;
+  /** Why it was skipped. */
+  why: "run in flight";
+}
+
+/** A run started. */
+export interface RunStartedEvent extends SchedulerEventBase {
+  /** Discriminant. */
+  type: "run_started";
+  /** Why it runs. */
+  reason: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
+/** A run finished without throwing. */
+export interface RunSucceededEvent extends SchedulerEventBase {
+  /** Discriminant. */
+  type: "run_succeeded";
+  /** Why it ran. */
+  reason: string;
+  /** Which attempt. */
+  attempt: number;
+  /** What the run function returned (a RunReport, usually). */
+  result: unknown;
+}
+
+/** A run threw; the scheduler goes on. */
+export interface RunFailedEvent extends SchedulerEventBase {
+  /** Discriminant. */
+  type: "run_failed";
+  /** Why it ran. */
+  reason: string;
+  /** Which attempt. */
+  attempt: number;
+  /** What it threw. */
+  error: unknown;
+  /** Whether a retry is scheduled. */
+  willRetry: boolean;
+}
+
+/** `stop()` finished. */
+export interface StoppedEvent extends SchedulerEventBase {
+  /** Discriminant. */
+  type: "stopped";
+}
 
 /** Options of {@link Scheduler}. */
 export interface SchedulerOptions {
