@@ -388,6 +388,22 @@ export class Pipeline {
     const record = (r: BatchRecord): void => {
       if (bounded(report.records, r)) report.recordsDropped++;
     };
+    // A batch that fails validation: recorded with every reason, never learned from.
+    const quarantine = async (index: number, rows: number, issues: IssueSummary[]): Promise<void> => {
+      this.position++;
+      report.batches.quarantined++;
+      record({ batch: index, status: "quarantined", rows, prequential: null, issues });
+      emit({ type: "batch_quarantined", batch: index, issues });
+      if (this.o.onQuarantine !== "throw") return;
+      // Save what was learned before stopping, so a restart resumes after this batch.
+      await this.save(index, report, emit);
+      report.championVersion = this.championVersion;
+      report.durationMs = this.now() - started;
+      throw new FreshmlError("batch_quarantined", `batch ${index} failed validation: ${issues.map((i) => i.message).join("; ")}`, {
+        batch: index,
+        report,
+      });
+    };
     const stopped = (stage: keyof StageTimes | "between batches"): boolean => {
       if (!signal?.aborted) return false;
       report.status = "aborted";
@@ -409,17 +425,7 @@ export class Pipeline {
       const checked = this.check(batch, index);
       stageMs.validate += this.now() - t;
       if (!checked.ok) {
-        this.position++;
-        report.batches.quarantined++;
-        record({ batch: index, status: "quarantined", rows: checked.rows, prequential: null, issues: checked.issues });
-        emit({ type: "batch_quarantined", batch: index, issues: checked.issues });
-        if (this.o.onQuarantine === "throw") {
-          report.durationMs = this.now() - started;
-          throw new FreshmlError("batch_quarantined", `batch ${index} failed validation: ${checked.issues.map((i) => i.message).join("; ")}`, {
-            batch: index,
-            report,
-          });
-        }
+        await quarantine(index, checked.rows, checked.issues);
         continue;
       }
       if (stopped("featurize")) break;
@@ -431,12 +437,7 @@ export class Pipeline {
       } catch (err) {
         stageMs.featurize += this.now() - t;
         if (!isFreshmlError(err)) throw err;
-        const issues: IssueSummary[] = [{ code: err.code, severity: "error", message: err.message }];
-        this.position++;
-        report.batches.quarantined++;
-        record({ batch: index, status: "quarantined", rows: checked.rows, prequential: null, issues });
-        emit({ type: "batch_quarantined", batch: index, issues });
-        if (this.o.onQuarantine === "throw") throw new FreshmlError("batch_quarantined", `batch ${index}: ${err.message}`, { batch: index, report });
+        await quarantine(index, checked.rows, [{ code: err.code, severity: "error", message: err.message }]);
         continue;
       }
       stageMs.featurize += this.now() - t;

@@ -201,11 +201,16 @@ describe("Pipeline.runBatches", () => {
   });
 
   it("onQuarantine: 'throw' records the batch, then throws batch_quarantined with the report", async () => {
-    const p = new Pipeline({ schema: Row, target: "load", trainer: new LinearRegression({ l2: 1e-3 }), onQuarantine: "throw" });
-    const err = await p.runBatches([rowBatch(1), badBatch(2)]).catch((e: unknown) => e);
+    const store = new MemoryModelStore();
+    const mk = (): Pipeline => new Pipeline({ schema: Row, target: "load", trainer: new LinearRegression({ l2: 1e-3 }), store, onQuarantine: "throw" });
+    const source = [rowBatch(1), badBatch(2), rowBatch(3)];
+    const err = await mk().runBatches(source).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FreshmlError);
     expect((err as FreshmlError).code).toBe("batch_quarantined");
     expect(((err as FreshmlError).details.report as RunReport).batches).toMatchObject({ total: 2, accepted: 1, quarantined: 1 });
+    // What was learned was saved first: a restart resumes after the quarantined batch.
+    const resumed = await mk().runBatches(source);
+    expect(resumed.batches).toMatchObject({ skipped: 2, total: 1, accepted: 1 });
   });
 
   it("quarantines a numeric batch with NaN or a wrong width, and quality failures", async () => {
