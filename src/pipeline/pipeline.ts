@@ -261,6 +261,7 @@ export class Pipeline {
   private detector: DriftDetector | null;
   private window: Part[] = [];
   private position = 0;
+  private savedPosition = 0;
   private batchesSinceSave = 0;
   private rowsSinceSave = 0;
   private fp = "0000000000000000";
@@ -348,6 +349,7 @@ export class Pipeline {
     const state = cp !== null ? await this.store.get(this.name, cp) : rec;
     this.learner = cp !== null && cp !== champion ? restoreTrainer(state.trainer, registry) : this.champion.copy();
     this.position = Number(state.tags[TAG_POSITION] ?? 0);
+    this.savedPosition = this.position;
     this.fp = state.tags[TAG_FINGERPRINT] ?? this.fp;
     if (this.detector && state.tags[TAG_DETECTOR]) this.detector = restoreDetector(JSON.parse(state.tags[TAG_DETECTOR]));
     this.resume = { version: cp ?? champion, position: this.position };
@@ -689,6 +691,7 @@ export class Pipeline {
       ...(this.detector ? { [TAG_DETECTOR]: JSON.stringify(this.detector.toJSON()) } : {}),
     });
     const data = { batches: this.batchesSinceSave, rows: this.rowsSinceSave, fingerprint: this.fp };
+    let championSavedNow = false;
     if (this.champion && this.championDirty) {
       const version = await this.store.put({
         name: this.name,
@@ -701,13 +704,16 @@ export class Pipeline {
       await this.store.setAlias(this.name, "champion", version);
       this.championVersion = version;
       this.championDirty = false;
+      championSavedNow = true;
       last = version;
       pushBounded(report.checkpoints, { batch: index, version, aliases: ["champion"] }, this.o.maxBatchRecords);
       emit({ type: "checkpoint_saved", batch: index, version, aliases: ["champion"] });
     }
-    if (!this.learnerSaved && this.championVersion !== null) {
+    // The checkpoint records the learning state and the stream position; a new one is
+    // needed when either moved (a quarantined batch moves only the position).
+    if (this.championVersion !== null && (!this.learnerSaved || this.position !== this.savedPosition)) {
       let version = this.championVersion;
-      if (this.learner !== this.champion) {
+      if (this.learner !== this.champion || !championSavedNow) {
         version = await this.store.put({ name: this.name, parent: this.championVersion, trainer: this.learner.toJSON(), data, tags: tags("checkpoint") });
         pushBounded(report.checkpoints, { batch: index, version, aliases: ["checkpoint"] }, this.o.maxBatchRecords);
         emit({ type: "checkpoint_saved", batch: index, version, aliases: ["checkpoint"] });
@@ -715,6 +721,7 @@ export class Pipeline {
       }
       await this.store.setAlias(this.name, "checkpoint", version);
       this.learnerSaved = true;
+      this.savedPosition = this.position;
     }
     if (last !== null) {
       this.batchesSinceSave = 0;
