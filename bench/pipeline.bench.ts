@@ -37,18 +37,22 @@ function* stream(n: number, batches: ReturnType<typeof pool>): Iterable<(typeof 
 
 async function runChild(policy: string, n: number): Promise<void> {
   const batches = pool();
+  const make = (): Pipeline =>
+    new Pipeline({
+      trainer: new LinearRegression(),
+      policy: policy === "full" ? "full" : ("incremental" as RetrainPolicy),
+      gate: { tolerance: 0 },
+      checkpoint: "end",
+      // "lean": keep 10 per-batch records instead of 1,000, for unbounded streams.
+      ...(policy === "lean" ? { maxBatchRecords: 10 } : {}),
+    });
   // Warm up first (JIT, and the garbage collector's heap sizing) so every size is measured in steady state.
-  await new Pipeline({ trainer: new LinearRegression(), policy: policy === "full" ? "full" : "incremental", checkpoint: "end" }).runBatches(
-    stream(policy === "full" ? 20 : 1000, batches),
-  );
+  // "continuing" then measures the same, already trained pipeline: a long-lived service's next run.
+  const warm = make();
+  await warm.runBatches(stream(policy === "full" ? 20 : 1000, batches));
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
-  const p = new Pipeline({
-    trainer: new LinearRegression(),
-    policy: policy === "full" ? "full" : ("incremental" as RetrainPolicy),
-    gate: { tolerance: 0 },
-    checkpoint: "end",
-  });
+  const p = policy === "continuing" ? warm : make();
   const t0 = performance.now();
   const report = await p.runBatches(stream(n, batches));
   const ms = performance.now() - t0;
@@ -74,15 +78,39 @@ if (childAt >= 0) {
 
   // Scaling of incremental and full.
   const inc = [100, 1000, 10_000].map((n) => ({ n, ...child("incremental", n) }));
+  const cont = [100, 1000, 10_000].map((n) => ({ n, ...child("continuing", n) }));
+  const lean = [1000, 10_000].map((n) => ({ n, ...child("lean", n) }));
+  // Time in steady state: one warmed, trained pipeline in this process, each size 3 times (median).
+  const steadyPool = pool();
+  const steady = new Pipeline({ trainer: new LinearRegression(), gate: { tolerance: 0 }, checkpoint: "end" });
+  await steady.runBatches(stream(3000, steadyPool));
+  const steadyMs: Record<number, number> = {};
+  for (const n of [100, 1000, 10_000]) {
+    const runs: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      await steady.runBatches(stream(n, steadyPool));
+      runs.push(performance.now() - t0);
+    }
+    steadyMs[n] = runs.sort((a, b) => a - b)[1]!;
+  }
   const full = [25, 50, 100].map((n) => ({ n, ...child("full", n) }));
   console.log("\n| policy | batches | time (median of 3 processes) | ratio to the previous size | peak RSS | live heap after the run |");
   console.log("|---|---|---|---|---|---|");
   const row = (policy: string, r: { n: number; ms: number; maxRssKb: number; liveHeapMb: number }, ratio: string): void =>
     console.log(`| ${policy} | ${fmt(r.n)} | ${fmt(r.ms)} ms | ${ratio} | ${(r.maxRssKb / 1024).toFixed(1)} MB | ${r.liveHeapMb.toFixed(1)} MB |`);
-  inc.forEach((r, i) => row("incremental", r, i ? `${(r.ms / inc[i - 1]!.ms).toFixed(2)}× per 10×` : ""));
+  inc.forEach((r, i) => row("incremental, fresh pipeline", r, i ? `${(r.ms / inc[i - 1]!.ms).toFixed(2)}× per 10×` : ""));
+  cont.forEach((r, i) => row("incremental, trained pipeline's next run", r, i ? `${(r.ms / cont[i - 1]!.ms).toFixed(2)}× per 10×` : ""));
   full.forEach((r, i) => row("full", r, i ? `${(r.ms / full[i - 1]!.ms).toFixed(2)}× per 2×` : ""));
+  console.log(
+    `\nsteady state (one warmed pipeline in this process, median of 3): 100 / 1,000 / 10,000 batches in ${fmt(steadyMs[100]!)} / ${fmt(steadyMs[1000]!)} / ${fmt(steadyMs[10_000]!)} ms → ${(steadyMs[1000]! / steadyMs[100]!).toFixed(2)}× and ${(steadyMs[10_000]! / steadyMs[1000]!).toFixed(2)}× per 10×`,
+  );
   const rssGrowth = inc[2]!.maxRssKb / inc[1]!.maxRssKb - 1;
-  console.log(`\npeak RSS from 1,000 to 10,000 batches: ${(rssGrowth * 100).toFixed(1)}%; live heap ${inc[1]!.liveHeapMb.toFixed(1)} → ${inc[2]!.liveHeapMb.toFixed(1)} MB`);
+  console.log(`\npeak RSS from 1,000 to 10,000 batches: ${(rssGrowth * 100).toFixed(1)}% (fresh), ${((cont[2]!.maxRssKb / cont[1]!.maxRssKb - 1) * 100).toFixed(1)}% (trained); live heap ${inc[1]!.liveHeapMb.toFixed(1)} → ${inc[2]!.liveHeapMb.toFixed(1)} MB`);
+  console.log(
+    `peak RSS with maxBatchRecords: 10 (records die young): ${(lean[0]!.maxRssKb / 1024).toFixed(1)} → ${(lean[1]!.maxRssKb / 1024).toFixed(1)} MB, ${((lean[1]!.maxRssKb / lean[0]!.maxRssKb - 1) * 100).toFixed(1)}%`,
+  );
+  console.log(`marginal cost per batch, 1,000 → 10,000: ${(((inc[2]!.ms - inc[1]!.ms) / 9000) * 1000).toFixed(0)} µs; 100 → 1,000: ${(((inc[1]!.ms - inc[0]!.ms) / 900) * 1000).toFixed(0)} µs`);
 
   // End-to-end vs raw learner, numeric batches (in this process, 2,000 batches).
   const batches = pool();
@@ -162,6 +190,6 @@ if (childAt >= 0) {
   const outDir = fileURLToPath(new URL("./results/", import.meta.url));
   mkdirSync(outDir, { recursive: true });
   const out = `${outDir}pipeline-${started.toISOString().replace(/[:.]/g, "-")}.json`;
-  writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, freshml: VERSION, incremental: inc, full, rssGrowth, raw, e2e, noDetector, rowsRate, stages: { numeric: lastStages, rows: rowStages }, answers }, null, 1));
+  writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, freshml: VERSION, incremental: inc, continuing: cont, lean, steadyMs, full, rssGrowth, raw, e2e, noDetector, rowsRate, stages: { numeric: lastStages, rows: rowStages }, answers }, null, 1));
   console.log(`\nwrote ${out}`);
 }

@@ -88,7 +88,12 @@ export interface PipelineOptions {
   checkpoint?: CheckpointCadence;
   /** Restore trainers of these kinds from the store (default: the built-in ones). */
   registry?: TrainerRegistry;
-  /** Per-batch records (and promotions, alarms, checkpoints) kept in the report: the newest this many, so memory stays bounded. Default 1,000. */
+  /**
+   * Per-batch records (and promotions, alarms, checkpoints) kept in the report:
+   * the newest this many, so memory stays bounded. Default 1,000. For an
+   * unbounded stream, a small number (or 0) lets records die young, which keeps
+   * the heap — and peak RSS — flat; `onEvent` sees every batch anyway.
+   */
   maxBatchRecords?: number;
   /** Clock for stage timings, in ms. Default `performance.now`. */
   now?: () => number;
@@ -280,6 +285,7 @@ export class Pipeline {
     if (typeof policy === "object") checkParam(Number.isInteger(policy.window) && policy.window >= 1, "policy.window", "a positive integer", policy.window);
     else checkParam(policy === "incremental" || policy === "full", "policy", "incremental, full or { window }", policy);
     if (typeof checkpoint === "object") checkParam(Number.isInteger(checkpoint.every) && checkpoint.every >= 1, "checkpoint.every", "a positive integer", checkpoint.every);
+    checkParam(Number.isInteger(maxBatchRecords) && maxBatchRecords >= 0, "maxBatchRecords", "an integer ≥ 0", maxBatchRecords);
     if (typeof onDrift === "object") checkParam(Number.isInteger(onDrift.shrinkWindowTo) && onDrift.shrinkWindowTo >= 1, "onDrift.shrinkWindowTo", "a positive integer", onDrift.shrinkWindowTo);
     this.o = { ...options, policy, onQuarantine, onRejected, onDrift, checkpoint, maxBatchRecords };
     this.name = options.name ?? "model";
