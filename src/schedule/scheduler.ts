@@ -243,6 +243,8 @@ export class Scheduler {
     this.controller = controller;
     this.emit({ type: "run_started", at: this.clock.now(), reason, attempt });
     const run = (async (): Promise<void> => {
+      // Yield first, so inFlight is set below before the body (and its finally) can run.
+      await null;
       try {
         const result = await this.o.run({ signal: controller.signal, reason, attempt });
         this.emit({ type: "run_succeeded", at: this.clock.now(), reason, attempt, result });

@@ -140,6 +140,25 @@ describe("Scheduler", () => {
     await s.stop();
   });
 
+  it("survives a run function that throws synchronously", async () => {
+    const clock = new FakeClock(0);
+    let calls = 0;
+    const s = new Scheduler({
+      cron: "* * * * *",
+      clock,
+      run: (() => {
+        calls++;
+        if (calls === 1) throw new Error("sync boom");
+        return Promise.resolve();
+      }) as unknown as () => Promise<unknown>,
+    });
+    s.start();
+    await clock.advance(2 * 60_000);
+    expect(calls).toBe(2);
+    expect(s.running).toBe(false);
+    await s.stop();
+  });
+
   it("adds jitter to cron ticks", async () => {
     const clock = new FakeClock(0);
     const at: number[] = [];
