@@ -184,6 +184,7 @@ describe("Scheduler", () => {
     });
     now.fire("first");
     s.poke();
+    await clock.advance(0); // the run starts on the next turn
     now.fire("second");
     s.poke(); // in flight: skipped for now
     expect(reasons).toEqual(["manual: first"]);
