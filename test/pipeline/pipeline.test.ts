@@ -193,6 +193,24 @@ describe("Pipeline.runBatches", () => {
     expect(await store.resolveAlias("model", "champion")).toBe(r.championVersion);
   });
 
+  it.each([
+    ["promotion", 6],
+    ["every-batch", 6],
+    [{ every: 3 }, 2],
+    ["end", 1],
+  ] as const)("checkpoint cadence %j saves %i champion versions over 6 promoted batches", async (checkpoint, expected) => {
+    const store = new MemoryModelStore();
+    const p = new Pipeline({ trainer: new LinearRegression(), store, gate: { tolerance: Infinity }, checkpoint, detector: null });
+    const r = await p.runBatches(Array.from({ length: 6 }, (_, i) => numericBatch(i)));
+    const champions = (await store.list("model")).versions.filter((v) => v.tags["freshml.role"] === "champion");
+    expect(champions).toHaveLength(expected);
+    expect(await store.resolveAlias("model", "champion")).toBe(r.championVersion);
+    // The last champion holds all six batches; its lineage chains to the previous one.
+    const last = await store.get("model", "champion");
+    expect(restoreTrainer(last.trainer).nSeen).toBe(6 * 40);
+    if (expected > 1) expect(last.parent).toBe(champions[1]!.version);
+  });
+
   it("one run at a time", async () => {
     const p = new Pipeline({ trainer: new LinearRegression() });
     async function* slow(): AsyncIterable<ReturnType<typeof numericBatch>> {
