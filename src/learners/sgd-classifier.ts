@@ -17,6 +17,7 @@ import {
   sgdParamsShape,
   sgdStateSchema,
   stepRow,
+  sigmoid,
   stepSize,
   type SGDParams,
   type SGDStateJSON,
@@ -172,12 +173,6 @@ export class SGDClassifier implements Classifier {
   }
 }
 
-function sigmoid(z: number): number {
-  // Two branches keep exp() from overflowing for large |z|.
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
-}
 
 /** Softmax of the k logits of row offset `o` into `z`. */
 function softmaxInto(st: SGDState, X: Float64Array, o: number, z: Float64Array): void {

@@ -154,6 +154,14 @@ export class SGDState {
   }
 }
 
+/** The logistic function, without overflow for large |z|. */
+export function sigmoid(z: number): number {
+  // Two branches keep exp() from overflowing for large |z|.
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
 /** Bottou's t₀ for the `optimal` schedule, as scikit-learn derives it. */
 export function optimalT0(alpha: number): number {
   const typw = Math.sqrt(1 / Math.sqrt(alpha));
@@ -277,9 +285,7 @@ export function plainPass(
     if (out - out !== 0) return false;
     let g: number;
     if (loss === PassLoss.Logistic) {
-      // Two branches keep exp() from overflowing.
-      const pr = out >= 0 ? 1 / (1 + Math.exp(-out)) : Math.exp(out) / (1 + Math.exp(out));
-      g = pr - target[i]!;
+      g = sigmoid(out) - target[i]!;
     } else {
       g = out - target[i]!;
       if (loss === PassLoss.Huber) g = g > epsilon ? epsilon : g < -epsilon ? -epsilon : g;

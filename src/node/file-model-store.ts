@@ -107,15 +107,16 @@ export class FileModelStore implements ModelStore {
 
   async put(input: ModelRecordInput): Promise<number> {
     const name = checkName(input?.name);
-    // Check the record before taking the lock: bad input never touches the disk.
-    completeRecord(input, 1, this.now().toISOString(), VERSION);
+    // Check (and copy) the record once, before taking the lock: bad input never touches the disk.
+    const record = completeRecord(input, 1, this.now().toISOString(), VERSION);
     const dir = this.versionsDir(name);
     await mkdir(dir, { recursive: true });
     return this.locked(name, async () => {
       await this.removeDeadTemps(dir);
       let version = (await this.versionNumbers(name)).reduce((a, b) => Math.max(a, b), 0) + 1;
       for (;;) {
-        const record = completeRecord(input, version, this.now().toISOString(), VERSION);
+        record.version = version;
+        record.createdAt = this.now().toISOString();
         if (await createFileExclusive(join(dir, versionFile(version)), encodeVersion(record))) return version;
         version++; // taken (only possible if a lock was broken wrongly): never overwrite, take the next
       }

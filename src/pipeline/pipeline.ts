@@ -456,8 +456,11 @@ export class Pipeline {
       t = this.now();
       let preq: number | null = null;
       let detectorDrift = false;
+      // Kept for the gate: the champion's held-out score is read from these, not predicted again.
+      let championPred: Float64Array | null = null;
       if (this.champion && this.champion.nSeen > 0) {
         const pred = this.champion.predict({ X: part.X, cols: part.cols });
+        championPred = pred;
         const m = makeMetric(this.gate.metric);
         m.update(part.y, pred);
         prequential.merge(m);
@@ -503,7 +506,7 @@ export class Pipeline {
         decision = decide(
           this.gate,
           hold > 0 ? score(s, challenger, holdout.X, holdout.cols, holdout.y) : NaN,
-          this.champion && hold > 0 ? score(s, this.champion, holdout.X, holdout.cols, holdout.y) : null,
+          this.champion && hold > 0 ? championScore(s, this.champion, championPred, holdout, n - hold) : null,
           this.baseline && hold > 0 ? score(s, this.baseline, holdout.X, holdout.cols, holdout.y) : null,
           hold,
         );
@@ -735,6 +738,14 @@ export class Pipeline {
     }
     return last;
   }
+}
+
+/** The champion's score on the held-out rows, from its prequential predictions when it made them (rows predict independently). */
+function championScore(metric: GateDecision["metric"], champion: Trainer, pred: Float64Array | null, holdout: Part, from: number): number {
+  if (!pred) return score(metric, champion, holdout.X, holdout.cols, holdout.y);
+  const m = makeMetric(metric);
+  m.update(holdout.y, pred.subarray(from, from + holdout.y.length));
+  return m.get();
 }
 
 /** Appends, keeping the newest `limit` items; true when one was dropped. */
