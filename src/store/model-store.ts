@@ -28,6 +28,18 @@ export interface ModelRecordInput {
   tags?: Record<string, string>;
   /** freshml version that wrote it; defaults to the running library's. */
   libraryVersion?: string;
+  /**
+   * What serving needs besides the trainer, as JSON (the pipeline writes its
+   * featurizer here: schema fields, enum levels, imputation statistics).
+   * Opaque to the store; `loadModel` reads it.
+   */
+  preprocessing?: unknown;
+  /**
+   * What a pipeline needs to continue learning from this version (learning
+   * state beside the trainer: detector, window, gate statistics, batch ids),
+   * as JSON. Opaque to the store; a rollback to this version restores it.
+   */
+  learningState?: unknown;
 }
 
 /** An immutable stored version. */
@@ -50,10 +62,40 @@ export interface ModelRecord {
   tags: Record<string, string>;
   /** freshml version that wrote it. */
   libraryVersion: string;
+  /** Serving's preprocessing state, when the writer gave one (see {@link ModelRecordInput.preprocessing}). */
+  preprocessing?: unknown;
+  /** A pipeline's learning state at this version, when the writer gave one (see {@link ModelRecordInput.learningState}). */
+  learningState?: unknown;
+}
+
+/**
+ * What {@link ModelStore.putCheckpoint} takes: a pipeline's resumable state.
+ * Checkpoints are not versions: one slot per model name, overwritten by each
+ * write, never listed, numbered or pruned with the versions.
+ */
+export interface CheckpointInput {
+  /** The model's name (same rules as a version's). */
+  name: string;
+  /** The champion version this state continues from (null before the first promotion). */
+  champion: number | null;
+  /** The learner's envelope. */
+  trainer: TrainerJSON;
+  /** The pipeline's other state, as JSON; opaque to the store. */
+  state: unknown;
+}
+
+/** A stored checkpoint. */
+export interface CheckpointRecord extends CheckpointInput {
+  /** ISO-8601 time the store accepted it. */
+  createdAt: string;
+  /** 1, 2, 3, … per name: how many checkpoints have been written. */
+  sequence: number;
+  /** freshml version that wrote it. */
+  libraryVersion: string;
 }
 
 /** A version without its learned state: what {@link ModelStore.list} returns. */
-export type ModelVersionSummary = Omit<ModelRecord, "trainer"> & {
+export type ModelVersionSummary = Omit<ModelRecord, "trainer" | "preprocessing" | "learningState"> & {
   /** The trainer's kind (its parameters and state stay in the full record). */
   trainerKind: string;
 };
@@ -150,6 +192,13 @@ export interface ModelStore {
    * Returns the deleted version numbers.
    */
   prune(name: string, options: { keep: number }): Promise<number[]>;
+  /**
+   * Writes a pipeline's checkpoint for `name`, replacing the previous one
+   * atomically (a reader sees the old or the new, never a mix).
+   */
+  putCheckpoint(checkpoint: CheckpointInput): Promise<void>;
+  /** The newest checkpoint of `name`, or null if none was written. */
+  getCheckpoint(name: string): Promise<CheckpointRecord | null>;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
