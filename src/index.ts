@@ -6,9 +6,10 @@
  * @packageDocumentation
  */
 export { FreshmlError, isFreshmlError, type FreshmlErrorCode, type FreshmlErrorDetails, type FreshmlErrorJSON } from "./core/errors.js";
-export { assertFiniteFeatures, readBatch, readFeatures, type ReadBatchOptions, type Batch, type DenseBatch, type DenseFeatures, type FeatureInput, type FlatFeatures, type Rows } from "./core/batch.js";
+export { assertFiniteFeatures, checkBatch, isCheckedBatch, readBatch, readFeatures, sliceCheckedBatch, type CheckedBatch, type ReadBatchOptions, type Batch, type DenseBatch, type DenseFeatures, type FeatureInput, type FlatFeatures, type Rows } from "./core/batch.js";
 export { SeededRandom } from "./core/random.js";
-export { OnlineStandardScaler, type StandardScalerJSON } from "./schema/standard-scaler.js";
+export { OnlineStandardScaler, type StandardScalerJSON } from "./preprocessing/standard-scaler.js";
+export { Featurizer, type FeatureLayout, type Featurized, type FeaturizerJSON, type FieldJSON, type ImputeJSON } from "./preprocessing/featurizer.js";
 
 export type { ClassesParams } from "./learners/classes.js";
 export { isClassifier, type Classifier, type Task, type Trainer, type TrainerJSON } from "./learners/trainer.js";
@@ -84,6 +85,8 @@ export { driftStream, type SyntheticStream } from "./drift/streams.js";
 export {
   checkName,
   type AliasEvent,
+  type CheckpointInput,
+  type CheckpointRecord,
   type DataSummary,
   type ListOptions,
   type ModelRecord,
@@ -97,6 +100,10 @@ export { MemoryModelStore } from "./store/memory-model-store.js";
 export {
   Pipeline,
   type BatchQuarantinedEvent,
+  type BatchSkippedEvent,
+  type FieldName,
+  type IdentifiedRows,
+  type RollbackResult,
   type BatchValidatedEvent,
   type CheckpointCadence,
   type CheckpointSavedEvent,
@@ -117,8 +124,23 @@ export {
   type SourceBatch,
 } from "./pipeline/pipeline.js";
 export { type GateDecision, type GateMetric, type GateOptions } from "./pipeline/gate.js";
-export { Featurizer, type FeatureLayout, type Featurized } from "./pipeline/featurize.js";
-export type { BatchCounts, BatchRecord, Checkpoint, IssueSummary, PrequentialScore, Promotion, ResumePoint, RowCounts, RunReport, StageTimes, StopPoint } from "./pipeline/report.js";
+export { ServingModel, loadModel } from "./pipeline/serving.js";
+export type {
+  BatchCounts,
+  BatchRecord,
+  BatchScores,
+  Checkpoint,
+  IssueSummary,
+  MetricSeries,
+  PrequentialScore,
+  Promotion,
+  RestorePoint,
+  RowCounts,
+  RunReport,
+  SkippedBatch,
+  StageTimes,
+  StopPoint,
+} from "./pipeline/report.js";
 export { fingerprint } from "./core/fingerprint.js";
 export { systemClock, type Clock, type TimerHandle } from "./schedule/clock.js";
 export {

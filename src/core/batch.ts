@@ -90,6 +90,10 @@ function checkCols(cols: number, expectedCols: number | undefined): void {
  * ```
  */
 export function readFeatures(input: FeatureInput | Float64Array, expectedCols?: number, colsHint?: number, deferFiniteCheck = false): DenseFeatures {
+  if (isCheckedBatch(input)) {
+    checkCols(input.cols, expectedCols);
+    return input;
+  }
   if (input instanceof Float64Array) return readFlat(input, colsHint, expectedCols, deferFiniteCheck);
   if (Array.isArray(input)) return readRows(input as Rows, expectedCols);
   if (input !== null && typeof input === "object" && (input as { X?: unknown }).X instanceof Float64Array) {
@@ -207,6 +211,10 @@ export interface ReadBatchOptions {
  * ```
  */
 export function readBatch(batch: Batch, expectedCols?: number, options: ReadBatchOptions = {}): DenseBatch {
+  if (isCheckedBatch(batch)) {
+    checkCols(batch.cols, expectedCols);
+    return batch;
+  }
   if (batch === null || typeof batch !== "object") {
     throw new FreshmlError("non_numeric", `a batch must be an object { X, y }, got ${describeValue(batch)}`, {
       observed: describeValue(batch),
@@ -242,4 +250,63 @@ export function readBatch(batch: Batch, expectedCols?: number, options: ReadBatc
     if (v - v !== 0) throw nonFinite(i, undefined, v, "target");
   }
   return { X: features.X, rows: features.rows, cols: features.cols, y };
+}
+
+// Batches this module has checked. A WeakSet, not a property: a user's object cannot claim to be checked.
+const checkedBatches = new WeakSet<object>();
+declare const checkedBrand: unique symbol;
+
+/**
+ * A batch checked once at a boundary (the pipeline's featurize stage) and
+ * carried inward as this type: dense row-major features, finite values, one
+ * finite target per row, all in `Float64Array`s that nobody writes to after.
+ * `readBatch` and `readFeatures` return it as it is, without scanning it
+ * again, so a trainer called inside the loop does not re-check what the
+ * boundary checked. Only {@link checkBatch} and {@link sliceCheckedBatch}
+ * make one; trainers called directly by users still check their input.
+ */
+export interface CheckedBatch extends DenseBatch {
+  /** Row-major finite features. */
+  readonly X: Float64Array;
+  /** One finite target per row. */
+  readonly y: Float64Array;
+  /** Marks the type; there is no such property at run time. */
+  readonly [checkedBrand]: true;
+}
+
+/** True when `value` was made by {@link checkBatch} or {@link sliceCheckedBatch}. */
+export function isCheckedBatch(value: unknown): value is CheckedBatch {
+  return typeof value === "object" && value !== null && checkedBatches.has(value);
+}
+
+/**
+ * Checks a batch once (as {@link readBatch}) and returns it as a
+ * {@link CheckedBatch}: features and targets as `Float64Array`s (the input's
+ * own arrays when they already are). The caller must not write to them after.
+ *
+ * @example
+ * ```ts
+ * import { checkBatch, LinearRegression } from "freshml";
+ * const batch = checkBatch({ X: [[0], [1], [2]], y: [1, 3, 5] });
+ * new LinearRegression().update(batch); // no second scan of the values
+ * ```
+ */
+export function checkBatch(batch: Batch, expectedCols?: number): CheckedBatch {
+  if (isCheckedBatch(batch)) {
+    checkCols(batch.cols, expectedCols);
+    return batch;
+  }
+  const b = readBatch(batch, expectedCols);
+  const y = b.y instanceof Float64Array ? b.y : Float64Array.from(b.y);
+  return brand({ X: b.X, rows: b.rows, cols: b.cols, y });
+}
+
+/** Rows `from` (inclusive) to `to` (exclusive) of a checked batch, as a checked batch sharing its memory. */
+export function sliceCheckedBatch(batch: CheckedBatch, from: number, to: number): CheckedBatch {
+  return brand({ X: batch.X.subarray(from * batch.cols, to * batch.cols), rows: to - from, cols: batch.cols, y: batch.y.subarray(from, to) });
+}
+
+function brand(b: { X: Float64Array; rows: number; cols: number; y: Float64Array }): CheckedBatch {
+  checkedBatches.add(b);
+  return b as CheckedBatch;
 }

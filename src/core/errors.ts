@@ -25,7 +25,9 @@ export type FreshmlErrorCode =
   | "nothing_to_roll_back"
   | "lock_timeout"
   | "run_in_progress"
-  | "batch_quarantined";
+  | "batch_quarantined"
+  | "invalid_row"
+  | "learn_failed";
 
 /** Structured details that locate a failure. Every field is optional. */
 export interface FreshmlErrorDetails {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { assertFiniteFeatures } from "../core/batch.js";
 import { checkParam, FreshmlError } from "../core/errors.js";
 import { SeededRandom } from "../core/random.js";
-import { OnlineStandardScaler } from "../schema/standard-scaler.js";
+import { OnlineStandardScaler } from "../preprocessing/standard-scaler.js";
 import { checkLength, finiteArray } from "./envelope.js";
 import { allFinite, axpy, dot } from "../core/kernels.js";
 import { simdEnabled } from "../core/wasm/load.js";

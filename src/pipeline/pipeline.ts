@@ -1,36 +1,40 @@
 import type { z } from "zod";
-import { readBatch, type Batch } from "../core/batch.js";
+import { checkBatch, sliceCheckedBatch, type Batch, type CheckedBatch } from "../core/batch.js";
 import { FreshmlError, checkParam, isFreshmlError } from "../core/errors.js";
-import { fingerprint } from "../core/fingerprint.js";
 import { ADWIN } from "../drift/adwin.js";
 import type { DriftDetector } from "../drift/detector.js";
 import { restoreDetector } from "../drift/registry.js";
-import { builtinTrainers, restoreTrainer, type TrainerRegistry } from "../learners/registry.js";
+import { builtinTrainers, type TrainerRegistry } from "../learners/registry.js";
 import { isClassifier, type Trainer } from "../learners/trainer.js";
+import type { Metric } from "../metrics/metric.js";
+import { metricTask } from "../metrics/registry.js";
+import { Featurizer, type Featurized, type FieldJSON } from "../preprocessing/featurizer.js";
 import { MemoryModelStore } from "../store/memory-model-store.js";
 import type { ModelStore } from "../store/model-store.js";
-import { schemaValidator, type SchemaValidator } from "../validate/schema.js";
+import { schemaValidator, type FieldSpec, type SchemaValidator } from "../validate/schema.js";
 import { tableFromMatrix, type Table } from "../validate/table.js";
 import { runValidators, type ValidationIssue, type Validator } from "../validate/validator.js";
-import { Featurizer } from "./featurize.js";
-import { decide, gateSettings, makeMetric, score, type GateDecision, type GateOptions } from "./gate.js";
-import type { BatchRecord, IssueSummary, RunReport, StageTimes } from "./report.js";
+import {
+  Evidence,
+  decide,
+  gateSettings,
+  newMetric,
+  predictWith,
+  rowLosses,
+  scoreInto,
+  type EvidenceEntry,
+  type EvidenceEntryJSON,
+  type GateDecision,
+  type GateMetric,
+  type GateOptions,
+  type GateSettings,
+  type Predictions,
+} from "./gate.js";
+import { LearningState, type LearningStateJSON, type RetrainPolicy } from "./learning.js";
+import type { BatchRecord, BatchScores, IssueSummary, RestorePoint, RunReport, StageTimes } from "./report.js";
+import { ServingModel } from "./serving.js";
 
-/**
- * How the learning state follows the stream:
- * - `"incremental"`: learn each batch on top of the last: O(batch) per batch;
- * - `{ window: W }`: the model reflects only the last W accepted batches —
- *   exact `forget` where the trainer has it, otherwise rebuilt from the window;
- * - `"full"`: refit from scratch on every accepted batch so far: O(n) per batch,
- *   O(n²) per run; the honest baseline, and the way for trainers that cannot learn incrementally.
- */
-export type RetrainPolicy = "incremental" | "full" | WindowPolicy;
-
-/** The sliding-window policy. */
-export interface WindowPolicy {
-  /** Accepted batches the model reflects. */
-  window: number;
-}
+export type { RetrainPolicy, WindowPolicy } from "./learning.js";
 
 /** What to do when the stream detector fires: report only, start learning afresh, or shrink the window to k batches. */
 export type DriftReaction = "report" | "reset" | ShrinkWindow;
@@ -41,8 +45,8 @@ export interface ShrinkWindow {
   shrinkWindowTo: number;
 }
 
-/** When to write to the store: on every promotion (default), after every batch or every k batches, or only at the end. A final checkpoint is always written. */
-export type CheckpointCadence = "promotion" | "every-batch" | EveryKBatches | "end";
+/** When to write the learning state to the store: after every batch (default), every k batches, or only at the end of a run. Promotions are always saved when they happen. */
+export type CheckpointCadence = "every-batch" | EveryKBatches | "end";
 
 /** Save after every k-th batch of the stream. */
 export interface EveryKBatches {
@@ -50,49 +54,67 @@ export interface EveryKBatches {
   every: number;
 }
 
-/** An already numeric batch. */
-export type NumericBatch = Batch;
+/** An already numeric batch, optionally with an id (see {@link SourceBatch}). */
+export interface NumericBatch extends Batch {
+  /** The batch's identity: a re-delivered id is recognised and not learned twice. */
+  readonly id?: string;
+}
 
-/** A batch from the source: row objects (checked by the schema) or `{ X, y }`. */
-export type SourceBatch = readonly unknown[] | NumericBatch;
+/** Row objects with an id. */
+export interface IdentifiedRows {
+  /** The batch's identity: a re-delivered id is recognised and not learned twice. */
+  readonly id: string;
+  /** The rows, checked by the pipeline's schema. */
+  readonly rows: readonly unknown[];
+}
+
+/**
+ * A batch from the source: row objects (checked by the schema), row objects
+ * with an id (`{ id, rows }`), or numeric `{ X, y }` with an optional `id`.
+ */
+export type SourceBatch = readonly unknown[] | IdentifiedRows | NumericBatch;
+
+/** The field names of a zod object schema. */
+export type FieldName<S> = S extends z.ZodObject<infer Shape> ? Extract<keyof Shape, string> : string;
 
 /** Options of {@link Pipeline}. */
-export interface PipelineOptions {
+export interface PipelineOptions<S extends z.ZodObject = z.ZodObject> {
   /** The trainer whose parameters the pipeline learns with (it is cloned, never mutated). */
   trainer: Trainer;
   /** The model's name in the store. Default "model". */
   name?: string;
   /** zod object schema of a row; needed for batches of row objects. */
-  schema?: z.ZodObject;
+  schema?: S;
   /** Feature fields, in order (default: every schema field but the target). For numeric batches, the column names. */
-  features?: readonly string[];
+  features?: ReadonlyArray<FieldName<S>>;
   /** The target field. Default "target". */
-  target?: string;
+  target?: FieldName<S>;
   /** Quality and drift validators run on every batch after the schema. */
   validators?: readonly Validator[];
-  /** Where versions go. Default a new MemoryModelStore. */
+  /** Where versions and checkpoints go. Default a new MemoryModelStore. */
   store?: ModelStore;
-  /** Promotion rules. */
+  /** Promotion rules (default: the prequential challenge; see {@link GateOptions}). */
   gate?: GateOptions;
+  /** Metrics tracked prequentially for champion and challenger, batch by batch (the gate's is always tracked). */
+  metrics?: readonly GateMetric[];
   /** Retraining policy. Default "incremental". */
   policy?: RetrainPolicy;
-  /** A quarantined batch lets the run continue (default) or throws `batch_quarantined` after it is recorded. */
+  /** A quarantined batch lets the run continue (default) or throws `batch_quarantined` after it is recorded and the state saved. */
   onQuarantine?: "continue" | "throw";
-  /** A rejected challenger's batch: keep learning from it (default — it passed validation) or discard it. */
-  onRejected?: "keep-learning" | "discard";
   /** Detector on the champion's per-row error (absolute error, or 0/1 for classifiers). Default ADWIN; null for none. */
   detector?: DriftDetector | null;
   /** Reaction to the detector. Default "report". */
   onDrift?: DriftReaction;
-  /** Store write cadence. Default "promotion". */
+  /** Checkpoint cadence. Default "every-batch". */
   checkpoint?: CheckpointCadence;
   /** Restore trainers of these kinds from the store (default: the built-in ones). */
   registry?: TrainerRegistry;
+  /** Ids of learned batches remembered to recognise re-deliveries. Default 10,000. */
+  rememberBatchIds?: number;
   /**
-   * Per-batch records (and promotions, alarms, checkpoints) kept in the report:
-   * the newest this many, so memory stays bounded. Default 1,000. For an
-   * unbounded stream, a small number (or 0) lets records die young, which keeps
-   * the heap — and peak RSS — flat; `onEvent` sees every batch anyway.
+   * Per-batch records (and promotions, alarms, checkpoints, series) kept in the
+   * report: the newest this many, so memory stays bounded. Default 1,000.
+   * `onEvent` sees every batch anyway.
    */
   maxBatchRecords?: number;
   /** Clock for stage timings, in ms. Default `performance.now`. */
@@ -107,7 +129,7 @@ export interface Progress {
   rows: number;
   /** Rows per second so far. */
   rowsPerSec: number;
-  /** Batches in the source, when known (an array). */
+  /** Items in the source, when known (an array). */
   total?: number;
   /** Estimated time left, in ms, when the total is known. */
   etaMs?: number;
@@ -115,6 +137,7 @@ export interface Progress {
 
 /** What the pipeline tells while it runs. */
 export type PipelineEvent =
+  | BatchSkippedEvent
   | BatchValidatedEvent
   | BatchQuarantinedEvent
   | ModelPromotedEvent
@@ -122,6 +145,18 @@ export type PipelineEvent =
   | DriftDetectedEvent
   | CheckpointSavedEvent
   | RunFinishedEvent;
+
+/** A source item was passed over: replayed before `resume.from`, or an id learned already. */
+export interface BatchSkippedEvent {
+  /** Discriminant. */
+  type: "batch_skipped";
+  /** Its place in this run's source. */
+  item: number;
+  /** Its id, when it has one. */
+  id?: string;
+  /** Why. */
+  reason: "replayed" | "redelivered";
+}
 
 /** A batch passed validation (it may carry warnings). */
 export interface BatchValidatedEvent {
@@ -135,7 +170,7 @@ export interface BatchValidatedEvent {
   warnings: number;
 }
 
-/** A batch failed validation and was not learned from. */
+/** A batch was not learned: it failed validation, or the trainer could not learn it. */
 export interface BatchQuarantinedEvent {
   /** Discriminant. */
   type: "batch_quarantined";
@@ -151,8 +186,8 @@ export interface ModelPromotedEvent {
   type: "model_promoted";
   /** Position in the stream. */
   batch: number;
-  /** Its gate score. */
-  score: number;
+  /** The decision, with its numbers. */
+  decision: GateDecision;
 }
 
 /** A challenger was not promoted. */
@@ -175,16 +210,16 @@ export interface DriftDetectedEvent {
   reaction: string;
 }
 
-/** A version was written and aliases moved to it. */
+/** A champion version or the checkpoint was written. */
 export interface CheckpointSavedEvent {
   /** Discriminant. */
   type: "checkpoint_saved";
   /** The last batch it includes. */
   batch: number;
-  /** The stored version. */
-  version: number;
-  /** Aliases moved to it ("champion", "checkpoint"). */
-  aliases: string[];
+  /** The new version (`champion`), or the champion version the checkpoint continues from. */
+  version: number | null;
+  /** What was written. */
+  kind: "champion" | "checkpoint";
 }
 
 /** The run ended (completed or aborted). */
@@ -205,28 +240,97 @@ export interface RunOptions {
   onEvent?: (event: PipelineEvent) => void;
   /** Why this run happens (a scheduler's tick or trigger reason); recorded in the report. */
   trigger?: string;
+  /**
+   * The source replays a stream from its start: pass over its first `from`
+   * items (`"checkpoint"`: as many as the stored state has consumed). Without
+   * it every item is new, unless its id was learned already.
+   */
+  resume?: { from: number | "checkpoint" };
 }
 
-type Part = { X: Float64Array; cols: number; y: Float64Array };
+/** What {@link Pipeline.rollback} did. */
+export interface RollbackResult {
+  /** The champion version before. */
+  from: number | null;
+  /** The champion version now, whose learning state the pipeline continues from. */
+  to: number;
+  /** Rows the learning state had learned since that version, now dropped (re-send their batches to learn them again). */
+  rowsDropped: number;
+}
 
-const TAG_POSITION = "freshml.position";
-const TAG_DETECTOR = "freshml.detector";
-const TAG_FINGERPRINT = "freshml.fingerprint";
-const TAG_ROLE = "freshml.role";
+/** The serving side: a model and, for a stored one, its version. */
+interface Champion {
+  readonly model: ServingModel;
+  /** Its stored version; null until saved. */
+  version: number | null;
+  /** The learning state as it was when this champion was promoted (saved with the version). */
+  readonly snapshot: { learning: LearningStateJSON; detector: unknown } | null;
+}
+
+/** A validated batch, laid out. */
+interface Validated {
+  readonly rows: number;
+  readonly issues: IssueSummary[];
+  readonly drift?: BatchRecord["drift"];
+  /** Row objects as a table (schema path). */
+  readonly table?: Table;
+  /** Numeric batches, checked. */
+  readonly numeric?: CheckedBatch;
+}
+
+/** A featurised batch: one checked batch per featurizer state that must read it. */
+interface Features {
+  readonly rows: number;
+  readonly y: Float64Array;
+  /** Before imputation (row objects), or null for numeric batches. */
+  readonly raw: Featurized | null;
+  /** The batch as the learning state sees it (imputed with its statistics). */
+  readonly forLearner: CheckedBatch;
+}
+
+/** What the models said before learning the batch. */
+interface Tested {
+  readonly champion: Predictions | null;
+  readonly challenger: Predictions | null;
+  readonly scores: BatchScores;
+  readonly prequential: number | null;
+  readonly evidence: EvidenceEntry | null;
+  readonly detectorDrift: boolean;
+}
+
+/** A batch that will not be learned. */
+class Quarantine {
+  constructor(readonly issues: IssueSummary[]) {}
+}
+
+const DEFAULT_ID_MEMORY = 10_000;
 
 /**
- * The retraining loop. For each batch of a stream: validate (schema, quality,
- * drift; a failing batch is quarantined with every reason and never learned
- * from) → featurise → the champion predicts the batch before learning from it
- * (prequential score; its errors feed a drift detector) → a challenger learns
- * the batch per the policy → the gate scores challenger, champion (and a
- * baseline) on the batch's held-out rows → a promoted challenger becomes the
- * champion and is saved as a new version with its lineage.
+ * The retraining loop. For each batch of a stream:
+ * 1. **validate** — schema, quality and drift validators; a failing batch is
+ *    quarantined with every reason and never learned;
+ * 2. **featurize** — fields to a checked numeric batch (one-hot enums in
+ *    their declared order, missing optional numbers imputed);
+ * 3. **test** — the champion and the challenger (the learning state) predict
+ *    the batch before anything learns it: every tracked metric gets a point,
+ *    the gate gets paired scores, the champion's errors feed a drift detector;
+ * 4. **gate** — promotes the challenger when its paired out-of-time scores
+ *    over recent batches beat the champion's ({@link GateOptions});
+ * 5. **learn** — the learning state learns every row of the batch, per the
+ *    policy (nothing is held out for good);
+ * 6. **save** — a promoted model becomes a new version with its lineage and
+ *    featurizer (alias `champion`); the learning state goes to the store's
+ *    checkpoint slot, apart from versions.
+ *
+ * Restart: a new Pipeline on a store restores champion, learning state,
+ * detector, window and gate evidence; every batch it is given is new unless
+ * its `id` was learned already or the run says `resume: { from }`. Rollback
+ * ({@link Pipeline.rollback}, or `store.rollback` seen at the next run)
+ * moves champion and learning state together. A stored version serves by
+ * itself: `loadModel(store, name, "champion").predictRows(rows)`.
  *
  * One run at a time; a second concurrent `runBatches` gets `run_in_progress`.
- * A new Pipeline on a store that holds a checkpoint resumes from it, skipping
- * the batches it had already consumed. Memory is O(model + batch + window),
- * whatever the stream's length (the report keeps at most `maxBatchRecords`).
+ * Memory is O(model + batch + window) whatever the stream's length.
  *
  * @example
  * ```ts
@@ -237,93 +341,126 @@ const TAG_ROLE = "freshml.role";
  *   schema: Row, features: ["temp", "hour"], target: "load",
  *   validators: [qualityChecks({ maxMissingRate: 0 }), driftCheck()],
  *   trainer: new LinearRegression({ l2: 1e-3 }),
- *   gate: { metric: "rmse", tolerance: 0 },
  * });
  * const batches = [0, 1, 2].map((k) => Array.from({ length: 50 }, (_, i) => ({ temp: i % 30, hour: i % 24, load: 2 * (i % 30) + k })));
  * const report = await pipeline.runBatches(batches);
- * // report.batches: { total: 3, accepted: 3, quarantined: 0, skipped: 0 }
+ * // report.batches: { total: 3, accepted: 3, quarantined: 0, skipped: 0 }; report.rows.learned === 150
  * ```
  */
-export class Pipeline {
+export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   /** The model name in the store. */
   readonly name: string;
-  private readonly o: Required<Pick<PipelineOptions, "policy" | "onQuarantine" | "onRejected" | "onDrift" | "checkpoint" | "maxBatchRecords">> &
-    PipelineOptions;
+  private readonly trainer: Trainer;
   private readonly store: ModelStore;
-  private readonly gate: ReturnType<typeof gateSettings>;
+  private readonly settings: GateSettings;
+  private readonly tracked: readonly GateMetric[];
+  private readonly policy: RetrainPolicy;
+  private readonly onQuarantine: "continue" | "throw";
+  private readonly onDrift: DriftReaction;
+  private readonly cadence: CheckpointCadence;
+  private readonly registry: TrainerRegistry;
+  private readonly idLimit: number;
+  private readonly maxRecords: number;
+  private readonly validators: readonly Validator[];
   private readonly rows: SchemaValidator | null;
   private readonly featurizer: Featurizer | null;
+  private readonly columnNames: readonly string[] | undefined;
+  private readonly target: string;
+  private readonly detectorTemplate: DriftDetector | null;
+  private readonly evaluationSet: { raw: Featurized | null; numeric: CheckedBatch | null } | null;
   private readonly now: () => number;
+  /** Whether any tracked metric reads class probabilities. */
+  private readonly needProba: boolean;
   private running = false;
   private started = false;
-  // Learning state.
-  private learner: Trainer;
-  private champion: Trainer | null = null;
-  private championVersion: number | null = null;
-  private championDirty = false;
-  private learnerSaved = true;
-  private baseline: Trainer | null;
+  // State.
+  private learning: LearningState;
+  private champion: Champion | null = null;
+  /** True while the learning state equals the champion (promoted, nothing learned since). */
+  private learnerIsChampion = false;
   private detector: DriftDetector | null;
-  private window: Part[] = [];
-  private position = 0;
-  private savedPosition = 0;
-  private batchesSinceSave = 0;
-  private rowsSinceSave = 0;
-  private fp = "0000000000000000";
-  private resume: { version: number; position: number } | null = null;
+  private evidence: Evidence;
+  private championDirty = false;
+  private stateDirty = false;
+  private batchesSinceCheckpoint = 0;
+  private restored: RestorePoint | null = null;
 
-  constructor(options: PipelineOptions) {
-    if (!options || typeof options.trainer?.update !== "function") throw new FreshmlError("invalid_params", "Pipeline needs a trainer");
+  constructor(options: PipelineOptions<S>) {
+    if (!options || typeof options.trainer?.update !== "function") throw new FreshmlError("invalid_params", "Pipeline needs a trainer", { param: "trainer" });
     const {
       policy = "incremental",
       onQuarantine = "continue",
-      onRejected = "keep-learning",
       onDrift = "report",
-      checkpoint = "promotion",
+      checkpoint = "every-batch",
       maxBatchRecords = 1000,
+      rememberBatchIds = DEFAULT_ID_MEMORY,
     } = options;
     if (typeof policy === "object") checkParam(Number.isInteger(policy.window) && policy.window >= 1, "policy.window", "a positive integer", policy.window);
     else checkParam(policy === "incremental" || policy === "full", "policy", "incremental, full or { window }", policy);
     if (typeof checkpoint === "object") checkParam(Number.isInteger(checkpoint.every) && checkpoint.every >= 1, "checkpoint.every", "a positive integer", checkpoint.every);
+    else checkParam(checkpoint === "every-batch" || checkpoint === "end", "checkpoint", "every-batch, end or { every }", checkpoint);
+    checkParam(onQuarantine === "continue" || onQuarantine === "throw", "onQuarantine", "continue or throw", onQuarantine);
     checkParam(Number.isInteger(maxBatchRecords) && maxBatchRecords >= 0, "maxBatchRecords", "an integer ≥ 0", maxBatchRecords);
+    checkParam(Number.isInteger(rememberBatchIds) && rememberBatchIds >= 0, "rememberBatchIds", "an integer ≥ 0", rememberBatchIds);
     if (typeof onDrift === "object") checkParam(Number.isInteger(onDrift.shrinkWindowTo) && onDrift.shrinkWindowTo >= 1, "onDrift.shrinkWindowTo", "a positive integer", onDrift.shrinkWindowTo);
-    this.o = { ...options, policy, onQuarantine, onRejected, onDrift, checkpoint, maxBatchRecords };
+    else checkParam(onDrift === "report" || onDrift === "reset", "onDrift", "report, reset or { shrinkWindowTo }", onDrift);
+    this.trainer = options.trainer;
     this.name = options.name ?? "model";
     this.store = options.store ?? new MemoryModelStore();
-    this.gate = gateSettings(options.gate ?? {}, options.trainer);
-    this.now = options.now ?? (() => performance.now());
-    this.learner = options.trainer.clone();
-    this.baseline = this.gate.baseline ? this.gate.baseline.clone() : null;
-    this.detector = options.detector === undefined ? new ADWIN() : options.detector;
-    const target = options.target ?? "target";
+    this.settings = gateSettings(options.gate ?? {}, options.trainer);
+    const tracked = [this.settings.metric, ...(options.metrics ?? []).filter((m) => m !== this.settings.metric)];
+    for (const m of tracked) {
+      if ((metricTask(m) === "classification") !== (options.trainer.task === "classification")) {
+        throw new FreshmlError("invalid_params", `metric ${m} does not fit a ${options.trainer.task} trainer`, { param: "metrics" });
+      }
+    }
+    this.tracked = tracked;
+    this.needProba = this.settings.proba || tracked.some((m) => newMetric(m, this.settings.classes).input === "proba");
+    this.policy = policy;
+    this.onQuarantine = onQuarantine;
+    this.onDrift = onDrift;
+    this.cadence = checkpoint;
+    this.registry = options.registry ?? builtinTrainers;
+    this.idLimit = rememberBatchIds;
+    this.maxRecords = maxBatchRecords;
+    this.validators = options.validators ?? [];
+    this.now = options.now ?? ((): number => performance.now());
+    this.target = options.target ?? "target";
+    this.detectorTemplate = options.detector === undefined ? new ADWIN() : options.detector;
+    this.detector = this.detectorTemplate ? restoreDetector(this.detectorTemplate.toJSON()) : null;
     if (options.schema) {
       this.rows = schemaValidator(options.schema);
-      const layout = this.rows.layout;
-      const byName = new Map(layout.map((f) => [f.name, f]));
-      const features = options.features ?? layout.map((f) => f.name).filter((n) => n !== target);
-      for (const f of [...features, target]) {
-        const spec = byName.get(f);
-        if (!spec) throw new FreshmlError("invalid_params", `field ${f} is not a number, boolean, enum or string field of the schema`, { param: "features" });
-        if (spec.kind === "string") throw new FreshmlError("invalid_params", `field ${f} is a free string; use z.enum([...]) so it can be one-hot encoded`);
-      }
-      this.featurizer = new Featurizer(features, target, (c) => {
-        const s = byName.get(c)!;
-        return s.kind === "enum" ? s.levels : null;
-      });
+      this.featurizer = featurizerFor(this.rows.layout, options.features, this.target, options.trainer);
+      this.columnNames = undefined;
     } else {
       this.rows = null;
       this.featurizer = null;
+      if (options.features !== undefined) checkParam(Array.isArray(options.features) && options.features.every((f) => typeof f === "string"), "features", "column names", options.features);
+      this.columnNames = options.features;
     }
+    this.learning = new LearningState(options.trainer, policy, this.featurizer?.copy() ?? null, this.settings.baseline?.clone() ?? null, rememberBatchIds);
+    this.evidence = new Evidence(this.settings.mode === "holdout" ? 1 : this.settings.window);
+    this.evaluationSet = options.gate?.evaluationSet === undefined ? null : this.readEvaluationSet(options.gate.evaluationSet);
   }
 
-  /** The serving model (null before the first promotion). */
+  /** The serving model (null before the first promotion): trainer and featurizer, ready for `predictRows`. */
+  get servingModel(): ServingModel | null {
+    return this.champion?.model ?? null;
+  }
+
+  /** The champion's trainer (null before the first promotion). */
   get championModel(): Trainer | null {
-    return this.champion;
+    return this.champion?.model.trainer ?? null;
   }
 
   /** The version of the serving model in the store (null if not saved yet). */
   get championStoreVersion(): number | null {
-    return this.championVersion;
+    return this.champion?.version ?? null;
+  }
+
+  /** Batches of the stream consumed so far (accepted and quarantined, across runs). */
+  get position(): number {
+    return this.learning.position;
   }
 
   /**
@@ -334,437 +471,790 @@ export class Pipeline {
     if (this.running) throw new FreshmlError("run_in_progress", `pipeline ${this.name} is already running; one run at a time`);
     this.running = true;
     try {
-      if (!this.started) {
-        await this.restore();
-        this.started = true;
-      }
+      await this.sync();
       return await this.run(source, options);
     } finally {
       this.running = false;
     }
   }
 
-  private async restore(): Promise<void> {
-    const registry = this.o.registry ?? builtinTrainers;
-    const champion = await this.store.resolveAlias(this.name, "champion");
-    if (champion === null) return;
-    const rec = await this.store.get(this.name, champion);
-    this.champion = restoreTrainer(rec.trainer, registry);
-    this.championVersion = champion;
-    const cp = await this.store.resolveAlias(this.name, "checkpoint");
-    const state = cp !== null ? await this.store.get(this.name, cp) : rec;
-    this.learner = cp !== null && cp !== champion ? restoreTrainer(state.trainer, registry) : this.champion.copy();
-    this.position = Number(state.tags[TAG_POSITION] ?? 0);
-    this.savedPosition = this.position;
-    this.fp = state.tags[TAG_FINGERPRINT] ?? this.fp;
-    if (this.detector && state.tags[TAG_DETECTOR]) this.detector = restoreDetector(JSON.parse(state.tags[TAG_DETECTOR]));
-    this.resume = { version: cp ?? champion, position: this.position };
+  /**
+   * Rolls the champion back one step (the store's alias history) and moves
+   * the learning state with it: the pipeline continues from that version's
+   * own learning state, not from what was learned after it. The rollback is
+   * in the alias history; the next promoted version names it as its parent.
+   */
+  async rollback(): Promise<RollbackResult> {
+    if (this.running) throw new FreshmlError("run_in_progress", `pipeline ${this.name} is running; roll back between runs`);
+    this.running = true;
+    try {
+      await this.sync();
+      const from = this.champion?.version ?? null;
+      const rowsBefore = this.learning.rowsLearned;
+      const to = await this.store.rollback(this.name, "champion");
+      await this.restoreChampion(to);
+      await this.writeCheckpoint(null, this.learning.position - 1);
+      return { from, to, rowsDropped: Math.max(0, rowsBefore - this.learning.rowsLearned) };
+    } finally {
+      this.running = false;
+    }
   }
 
+  // ——— restore ———
+
+  /** Brings the state in step with the store: on the first run, and whenever the champion alias moved under us. */
+  private async sync(): Promise<void> {
+    const alias = await this.store.resolveAlias(this.name, "champion");
+    if (this.started && alias === (this.champion?.version ?? null)) return;
+    this.started = true;
+    const cp = await this.store.getCheckpoint(this.name);
+    if (cp && cp.champion === alias) {
+      const state = cp.state as { learning: unknown; detector: unknown; evidence: EvidenceEntryJSON[]; learnerIsChampion: boolean };
+      this.champion = alias === null ? null : await this.loadChampion(alias);
+      this.learning = this.restoreLearning(state.learning, cp.trainer);
+      this.detector = this.restoreDetectorState(state.detector);
+      this.evidence = Evidence.fromJSON(state.evidence ?? [], this.evidence.window);
+      this.learnerIsChampion = state.learnerIsChampion === true;
+      this.restored = { version: alias, checkpoint: cp.sequence, position: this.learning.position, from: "checkpoint" };
+    } else if (alias !== null) {
+      await this.restoreChampion(alias);
+    }
+  }
+
+  /** Serves `version` and continues learning from its own learning state. */
+  private async restoreChampion(version: number): Promise<void> {
+    const rec = await this.store.get(this.name, version);
+    const champion = this.championFromRecord(rec);
+    const snap = rec.learningState as { learning?: unknown; detector?: unknown } | undefined;
+    if (snap?.learning) {
+      this.learning = this.restoreLearning(snap.learning, rec.trainer);
+      this.detector = this.restoreDetectorState(snap.detector);
+    } else {
+      // Written by something else than a pipeline: learn on from its trainer, with fresh bookkeeping.
+      const s = new LearningState(this.trainer, this.policy, champion.model.featurizer?.copy() ?? this.featurizer?.copy() ?? null, this.settings.baseline?.clone() ?? null, this.idLimit);
+      s.trainer = champion.model.trainer.copy();
+      this.learning = s;
+      this.detector = this.detectorTemplate ? restoreDetector(this.detectorTemplate.toJSON()) : null;
+    }
+    this.learning.markChampion();
+    this.champion = champion;
+    this.evidence.clear();
+    this.learnerIsChampion = true;
+    this.championDirty = false;
+    this.stateDirty = true;
+    this.restored = { version, checkpoint: null, position: this.learning.position, from: "champion" };
+  }
+
+  private async loadChampion(version: number): Promise<Champion> {
+    return this.championFromRecord(await this.store.get(this.name, version));
+  }
+
+  private championFromRecord(rec: Awaited<ReturnType<ModelStore["get"]>>): Champion {
+    const model = ServingModel.fromRecord(rec, this.registry);
+    if ((model.featurizer === null) !== (this.featurizer === null)) {
+      throw new FreshmlError("invalid_state", `version ${rec.version} of ${this.name} was trained on ${model.featurizer ? "row objects" : "numeric batches"}; this pipeline ${this.featurizer ? "has a schema" : "has none"}`);
+    }
+    if (model.featurizer && this.featurizer && JSON.stringify(model.featurizer.layout) !== JSON.stringify(this.featurizer.layout)) {
+      throw new FreshmlError("invalid_state", `version ${rec.version} of ${this.name} has the features ${model.featurizer.layout.names.join(", ")}; this pipeline's are ${this.featurizer.layout.names.join(", ")}`);
+    }
+    return { model, version: rec.version, snapshot: null };
+  }
+
+  private restoreLearning(json: unknown, trainer: Parameters<typeof LearningState.restore>[1]): LearningState {
+    return LearningState.restore(json, trainer, { template: this.trainer, policy: this.policy, idLimit: this.idLimit, registry: this.registry, featurizer: this.featurizer });
+  }
+
+  private restoreDetectorState(json: unknown): DriftDetector | null {
+    if (!this.detectorTemplate) return null;
+    return json ? restoreDetector(json) : restoreDetector(this.detectorTemplate.toJSON());
+  }
+
+  // ——— the loop ———
+
   private async run(source: Iterable<SourceBatch> | AsyncIterable<SourceBatch>, options: RunOptions): Promise<RunReport> {
-    const { signal, onProgress, onEvent, trigger } = options;
-    const started = this.now();
-    const stageMs: StageTimes = { validate: 0, featurize: 0, predict: 0, update: 0, gate: 0, save: 0 };
-    const report: RunReport = {
+    const run = new Run(
+      { name: this.name, now: this.now, metric: this.settings.metric, tracked: this.tracked, maxRecords: this.maxRecords, championVersion: this.champion?.version ?? null },
+      options,
+      Array.isArray(source) ? source.length : undefined,
+    );
+    if (this.restored) run.report.restoredFrom = this.restored;
+    this.restored = null;
+    let toSkip = options.resume === undefined ? 0 : options.resume.from === "checkpoint" ? this.learning.position : options.resume.from;
+    checkParam(Number.isInteger(toSkip) && toSkip >= 0, "resume.from", "an integer ≥ 0 or \"checkpoint\"", toSkip);
+    let item = -1;
+    for await (const batch of source as AsyncIterable<SourceBatch>) {
+      item++;
+      if (run.stopped("between batches", this.learning.position)) break;
+      const id = batchId(batch);
+      if (toSkip > 0) {
+        toSkip--;
+        run.skip(item, id, "replayed");
+        continue;
+      }
+      if (id !== undefined && this.learning.ids.has(id)) {
+        run.skip(item, id, "redelivered");
+        continue;
+      }
+      await this.step(batch, id, run);
+    }
+    await run.timed("save", () => this.writeCheckpoint(run, this.learning.position - 1, true));
+    return run.finish(this.champion?.version ?? null);
+  }
+
+  /** One batch through every stage. */
+  private async step(batch: SourceBatch, id: string | undefined, run: Run): Promise<void> {
+    const index = this.learning.position;
+    run.report.batches.total++;
+    const validated = run.time("validate", () => this.validate(batch, index));
+    if (validated instanceof Quarantine) return this.quarantine(run, index, id, validated, batchRows(batch));
+    if (run.stopped("featurize", index)) return;
+    const features = run.time("featurize", () => this.featurize(validated));
+    if (features instanceof Quarantine) return this.quarantine(run, index, id, features, validated.rows);
+    run.emit({ type: "batch_validated", batch: index, rows: features.rows, warnings: validated.issues.length });
+    if (run.stopped("test", index)) return;
+    const tested = run.time("test", () => this.test(features, run));
+    if (tested instanceof Quarantine) return this.quarantine(run, index, id, tested, features.rows);
+    if (run.stopped("gate", index)) return;
+    let decision = run.time("gate", () => this.gate(features, tested, index, run));
+    if (run.stopped("learn", index)) return;
+    const learned = run.time("learn", () => this.learn(features, id));
+    if (learned instanceof Quarantine) return this.quarantine(run, index, id, learned, features.rows);
+    // The first model serves as soon as it exists, unless a rule needs evidence first.
+    if (!this.champion) decision = this.promoteFirst(index, run) ?? decision;
+    // Validators learn their references from batches that were learned.
+    if (validated.table) for (const v of this.validators) v.accept?.(validated.table);
+    if (tested.detectorDrift) this.reactToDrift(index, run);
+    this.learning.position++;
+    this.stateDirty = true;
+    run.accepted(features.rows);
+    const record: BatchRecord = {
+      batch: index,
+      ...(id !== undefined ? { id } : {}),
+      status: "accepted",
+      rows: features.rows,
+      prequential: tested.prequential,
+      scores: tested.scores,
+      ...(decision ? { decision } : {}),
+      detectorDrift: tested.detectorDrift,
+      issues: validated.issues,
+      ...(validated.drift ? { drift: validated.drift } : {}),
+    };
+    const saved = await run.timed("save", () => this.save(run, index));
+    if (saved !== null) record.savedVersion = saved;
+    run.record(record);
+    run.progress(features.rows);
+  }
+
+  /** 1. validate: schema (row objects) or shape and finiteness (numeric), then the validators. */
+  private validate(batch: SourceBatch, index: number): Validated | Quarantine {
+    const rows = rowsOf(batch);
+    let table: Table;
+    let numeric: CheckedBatch | undefined;
+    if (rows) {
+      if (!this.rows) throw new FreshmlError("invalid_params", "a batch of row objects needs the pipeline's schema: pass `schema` (a zod object) to new Pipeline()", { param: "schema" });
+      const r = this.rows.check(rows);
+      if (!r.ok) {
+        const issues = r.issues.map(summarize);
+        if (r.issuesOmitted) issues.push({ code: "schema", severity: "error", message: `${r.issuesOmitted} more schema issues` });
+        return new Quarantine(issues);
+      }
+      table = r.table!;
+    } else {
+      if (this.featurizer) throw new FreshmlError("invalid_params", "this pipeline has a schema: give it batches of row objects, not { X, y }", { param: "schema" });
+      try {
+        numeric = checkBatch(batch as Batch, this.learning.trainer.nFeatures ?? this.champion?.model.trainer.nFeatures ?? this.columnNames?.length);
+      } catch (err) {
+        if (!isFreshmlError(err)) throw err;
+        return new Quarantine([{ code: err.code, severity: "error", message: err.message }]);
+      }
+      // Without validators there is nothing to read a table: skip laying it out.
+      if (this.validators.length === 0) return { rows: numeric.rows, issues: [], numeric };
+      const names = this.columnNames && this.columnNames.length === numeric.cols ? this.columnNames : Array.from({ length: numeric.cols }, (_, j) => `x${j}`);
+      table = tableFromMatrix(numeric.X, names, { values: numeric.y, name: this.target, categorical: isClassifier(this.trainer) });
+    }
+    const result = runValidators(this.validators, table, { batchIndex: index });
+    const issues = result.issues.map(summarize);
+    if (!result.ok) return new Quarantine(issues);
+    return { rows: table.rows, issues, table, ...(numeric ? { numeric } : {}), ...(result.drift ? { drift: result.drift.columns } : {}) };
+  }
+
+  /** 2. featurize: row objects to a checked numeric batch (imputed with the learning state's statistics). */
+  private featurize(v: Validated): Features | Quarantine {
+    if (v.numeric) return { rows: v.numeric.rows, y: v.numeric.y, raw: null, forLearner: v.numeric };
+    const f = this.learning.featurizer!;
+    try {
+      const raw = f.transform(v.table!);
+      return { rows: v.rows, y: raw.y, raw, forLearner: checkBatch({ X: f.impute(raw.X, raw.missing), cols: raw.cols, y: raw.y }) };
+    } catch (err) {
+      if (!isFreshmlError(err)) throw err;
+      return new Quarantine([{ code: err.code, severity: "error", message: err.message }]);
+    }
+  }
+
+  /** The batch as a featurizer other than the learning state's sees it. */
+  private inputFor(features: Features, featurizer: Featurizer | null): CheckedBatch {
+    if (!features.raw || features.raw.missing === 0 || !featurizer) return features.forLearner;
+    return checkBatch({ X: featurizer.impute(features.raw.X, features.raw.missing), cols: features.raw.cols, y: features.y });
+  }
+
+  /** 3. test: every model predicts the batch before anything learns it. */
+  private test(features: Features, run: Run): Tested | Quarantine {
+    const s = this.settings;
+    const y = features.y;
+    const champion = this.champion;
+    const learner = this.learning.trainer;
+    const needProba = this.needProba;
+    let champ: Predictions | null = null;
+    let chall: Predictions | null = null;
+    let base: Predictions | null = null;
+    try {
+      if (champion) champ = predictWith(champion.model.trainer, this.inputFor(features, champion.model.featurizer), needProba);
+      if (learner.nSeen > 0) chall = this.learnerIsChampion && champ ? champ : predictWith(learner, features.forLearner, needProba);
+      const baseline = this.learning.baseline;
+      if (baseline && baseline.nSeen > 0) base = predictWith(baseline, features.forLearner, needProba);
+    } catch (err) {
+      if (!isFreshmlError(err)) throw err;
+      return new Quarantine([{ code: "prediction_failed", severity: "error", message: `no model learned this batch: ${err.message}` }]);
+    }
+    const scores: BatchScores = {};
+    if (champ) scores.champion = run.score("champion", this.tracked, s.classes, y, champ);
+    if (chall) scores.challenger = run.score("challenger", this.tracked, s.classes, y, chall);
+    let evidence: EvidenceEntry | null = null;
+    if (chall && s.mode === "prequential") evidence = this.evidenceOf(y, chall, champ, base, 0, y.length);
+    let detectorDrift = false;
+    if (champ && this.detector) detectorDrift = feedDetector(this.detector, y, champ.values, isClassifier(champion!.model.trainer));
+    if (detectorDrift) run.alarm(this.learning.position);
+    return { champion: champ, challenger: chall, scores, prequential: scores.champion?.[s.metric] ?? null, evidence, detectorDrift };
+  }
+
+  /** Paired evidence of rows [from, to) of a batch. */
+  private evidenceOf(y: Float64Array, chall: Predictions, champ: Predictions | null, base: Predictions | null, from: number, to: number): EvidenceEntry {
+    const s = this.settings;
+    const part = (p: Predictions): Predictions => ({ values: p.values.subarray(from, to), proba: p.proba ? p.proba.subarray(from * (s.classes?.length ?? 1), to * (s.classes?.length ?? 1)) : null });
+    const ys = y.subarray(from, to);
+    const metricOf = (p: Predictions): Metric => {
+      const m = newMetric(s.metric, s.classes);
+      scoreInto(m, ys, part(p));
+      return m;
+    };
+    const entry: EvidenceEntry = { batch: this.learning.position, rows: 0, sumD: 0, sumD2: 0, challenger: metricOf(chall), champion: champ ? metricOf(champ) : null, baseline: base ? metricOf(base) : null };
+    if (champ) {
+      const n = to - from;
+      const a = new Float64Array(n);
+      const b = new Float64Array(n);
+      rowLosses(s, ys, part(chall), a);
+      rowLosses(s, ys, part(champ), b);
+      let sd = 0;
+      let sd2 = 0;
+      for (let i = 0; i < n; i++) {
+        const d = a[i]! - b[i]!;
+        sd += d;
+        sd2 += d * d;
+      }
+      entry.rows = n;
+      entry.sumD = sd;
+      entry.sumD2 = sd2;
+    }
+    return entry;
+  }
+
+  /** 4. gate: promotes the challenger that earned it (prequential), or a candidate scored on the batch's tail (holdout). */
+  private gate(features: Features, tested: Tested, index: number, run: Run): GateDecision | undefined {
+    const s = this.settings;
+    if (s.mode === "holdout") return this.holdoutGate(features, tested, index, run);
+    // Nothing fitted to decide about, or the challenger is the champion (their pairs would all be 0).
+    if (!tested.evidence || this.learnerIsChampion) return undefined;
+    this.evidence.push(tested.evidence);
+    const candidate = this.learning;
+    const decision = decide(s, this.evidence.entries, this.champion !== null, this.evaluator(candidate.trainer, candidate.featurizer));
+    this.conclude(decision, index, run, () => candidate.copy(), true);
+    return decision;
+  }
+
+  /** Holdout mode: a copy of the learning state learns the batch's head and is compared with the champion on its tail. */
+  private holdoutGate(features: Features, tested: Tested, index: number, run: Run): GateDecision | undefined {
+    const s = this.settings;
+    const n = features.rows;
+    const hold = Math.max(1, Math.floor(n * s.holdoutFraction));
+    if (n < 2 || !this.champion) return undefined;
+    const candidate = this.learning.copy();
+    try {
+      candidate.learn(sliceCheckedBatch(features.forLearner, 0, n - hold), undefined);
+    } catch (err) {
+      if (!isFreshmlError(err)) throw err;
+      return undefined; // the learn stage meets the same failure and quarantines the batch
+    }
+    const tail = sliceCheckedBatch(features.forLearner, n - hold, n);
+    const needProba = s.proba;
+    let chall: Predictions;
+    try {
+      chall = predictWith(candidate.trainer, tail, needProba);
+    } catch (err) {
+      if (!isFreshmlError(err)) throw err;
+      return undefined;
+    }
+    const champTail: Predictions | null = tested.champion
+      ? { values: tested.champion.values.subarray(n - hold), proba: tested.champion.proba ? tested.champion.proba.subarray((n - hold) * (s.classes?.length ?? 1)) : null }
+      : null;
+    const entry = this.evidenceOf(tail.y, chall, champTail, null, 0, hold);
+    const decision = decide(s, [entry], true, this.evaluator(candidate.trainer, candidate.featurizer));
+    this.conclude(decision, index, run, () => candidate, false);
+    return decision;
+  }
+
+  /** Acts on a decision: a promoted challenger becomes the champion, with the learning state it had. */
+  private conclude(decision: GateDecision, index: number, run: Run, promoted: () => LearningState, isLearner: boolean): void {
+    if (!decision.promoted) {
+      run.emit({ type: "model_rejected", batch: index, reasons: decision.reasons });
+      return;
+    }
+    this.promote(promoted(), isLearner, index, run, decision);
+  }
+
+  /** `state` becomes the champion; `isLearner`: it is a copy of the learning state as it stands. */
+  private promote(state: LearningState, isLearner: boolean, index: number, run: Run, decision: GateDecision): void {
+    this.champion = {
+      model: new ServingModel(state.trainer, state.featurizer, null),
+      version: null,
+      snapshot: { learning: state.toJSON(), detector: null },
+    };
+    this.championDirty = true;
+    this.learnerIsChampion = isLearner;
+    this.learning.markChampion();
+    this.evidence.clear();
+    // A fresh detector: the error stream it watches is the new champion's.
+    if (this.detectorTemplate) this.detector = restoreDetector(this.detectorTemplate.toJSON());
+    run.promoted(index, decision);
+  }
+
+  /** After the first batch is learned: the first model serves unless a rule needs evidence it has not got. */
+  private promoteFirst(index: number, run: Run): GateDecision | undefined {
+    if (this.learning.trainer.nSeen === 0) return undefined;
+    const decision = decide(this.settings, this.evidence.entries, false, this.evaluator(this.learning.trainer, this.learning.featurizer));
+    if (!decision.promoted) return undefined;
+    this.promote(this.learning.copy(), true, index, run, decision);
+    return decision;
+  }
+
+  /** Scores a candidate and the champion on the evaluation set, when there is one. */
+  private evaluator(trainer: Trainer, featurizer: Featurizer | null): (() => { challenger: number; champion: number | null }) | null {
+    const set = this.evaluationSet;
+    if (!set) return null;
+    const s = this.settings;
+    const scoreOn = (t: Trainer, f: Featurizer | null): number => {
+      const batch = set.numeric ?? checkBatch({ X: f!.impute(set.raw!.X, set.raw!.missing), cols: set.raw!.cols, y: set.raw!.y });
+      try {
+        const m = newMetric(s.metric, s.classes);
+        scoreInto(m, batch.y, predictWith(t, batch, s.proba));
+        return m.get();
+      } catch (err) {
+        if (!isFreshmlError(err)) throw err;
+        return NaN;
+      }
+    };
+    return () => ({ challenger: scoreOn(trainer, featurizer), champion: this.champion ? scoreOn(this.champion.model.trainer, this.champion.model.featurizer) : null });
+  }
+
+  /** 5. learn: the learning state learns every row of the batch. */
+  private learn(features: Features, id: string | undefined): true | Quarantine {
+    try {
+      this.learning.learn(features.forLearner, id, features.raw ?? undefined);
+    } catch (err) {
+      if (!isFreshmlError(err)) throw err;
+      return new Quarantine([{ code: "learn_failed", severity: "error", message: `the trainer could not learn this batch (${err.code}): ${err.message}` }]);
+    }
+    this.learnerIsChampion = false;
+    return true;
+  }
+
+  private reactToDrift(index: number, run: Run): void {
+    const r = this.onDrift;
+    let reaction = "report";
+    if (r === "reset" || (typeof r === "object" && (this.policy === "incremental" || this.policy === "full"))) {
+      this.learning.reset();
+      reaction = "reset";
+    } else if (typeof r === "object") {
+      this.learning.shrinkWindow(r.shrinkWindowTo);
+      reaction = `shrink window to ${r.shrinkWindowTo}`;
+    }
+    if (reaction !== "report") this.learnerIsChampion = false;
+    run.emit({ type: "drift_detected", batch: index, reaction });
+  }
+
+  private async quarantine(run: Run, index: number, id: string | undefined, q: Quarantine, rows: number): Promise<void> {
+    this.learning.position++;
+    this.stateDirty = true;
+    run.quarantined(index, id, rows, q.issues);
+    if (this.onQuarantine !== "throw") return;
+    // Save what was learned before stopping, so a restart continues after this batch.
+    await this.save(run, index, true);
+    const report = run.finish(this.champion?.version ?? null, false);
+    throw new FreshmlError("batch_quarantined", `batch ${index} was quarantined: ${q.issues.map((i) => i.message).join("; ")}`, { batch: index, report });
+  }
+
+  // ——— save ———
+
+  /** 6. save: a promotion as a new version now; the learning state at the checkpoint cadence. Returns the version written, if any. */
+  private async save(run: Run, index: number, force = false): Promise<number | null> {
+    const version = await this.saveChampion(run, index);
+    this.batchesSinceCheckpoint++;
+    const c = this.cadence;
+    const due = force || c === "every-batch" || (typeof c === "object" && this.batchesSinceCheckpoint >= c.every);
+    if (due) await this.writeCheckpoint(run, index);
+    return version;
+  }
+
+  private async saveChampion(run: Run | null, index: number): Promise<number | null> {
+    const c = this.champion;
+    if (!c || !this.championDirty || !c.snapshot) return null;
+    const parent = await this.store.resolveAlias(this.name, "champion");
+    const learning = c.snapshot.learning;
+    const since = learning.sinceChampion;
+    const version = await this.store.put({
       name: this.name,
+      parent,
+      trainer: c.model.trainer.toJSON(),
+      ...(c.model.featurizer ? { preprocessing: c.model.featurizer.toJSON() } : {}),
+      learningState: { learning, detector: null },
+      metrics: this.lastDecisionMetrics(run),
+      data: { batches: since.batches, rows: since.rows, fingerprint: learning.fingerprint },
+      tags: {
+        "freshml.position": String(learning.position),
+        "freshml.rowsLearned": String(learning.rowsLearned),
+        ...(since.ids.length ? { "freshml.batchIds": JSON.stringify(since.ids) } : {}),
+      },
+    });
+    await this.store.setAlias(this.name, "champion", version);
+    c.version = version;
+    this.championDirty = false;
+    this.stateDirty = true;
+    run?.saved(index, version, "champion");
+    return version;
+  }
+
+  private lastDecisionMetrics(run: Run | null): Record<string, number> {
+    const d = run?.lastDecision;
+    if (!d) return {};
+    const out: Record<string, number> = {};
+    if (d.challenger !== null) out[d.metric] = d.challenger;
+    if (d.champion !== null) out[`${d.metric}.previousChampion`] = d.champion;
+    if (d.baseline !== null) out[`${d.metric}.baseline`] = d.baseline;
+    return out;
+  }
+
+  /** Writes the champion if pending, then the learning state to the checkpoint slot (when it changed). */
+  private async writeCheckpoint(run: Run | null, index: number, final = false): Promise<void> {
+    if (final) await this.saveChampion(run, index);
+    if (!this.stateDirty) return;
+    const champion = this.champion?.version ?? null;
+    await this.store.putCheckpoint({
+      name: this.name,
+      champion,
+      trainer: this.learning.trainer.toJSON(),
+      state: {
+        learning: this.learning.toJSON(),
+        detector: this.detector?.toJSON() ?? null,
+        evidence: this.evidence.toJSON(),
+        learnerIsChampion: this.learnerIsChampion,
+      },
+    });
+    this.stateDirty = false;
+    this.batchesSinceCheckpoint = 0;
+    run?.saved(index, champion, "checkpoint");
+  }
+
+  private readEvaluationSet(set: NonNullable<GateOptions["evaluationSet"]>): { raw: Featurized | null; numeric: CheckedBatch | null } {
+    try {
+      if (Array.isArray(set)) {
+        if (!this.rows || !this.featurizer) throw new FreshmlError("invalid_params", "gate.evaluationSet of row objects needs the pipeline's schema", { param: "gate.evaluationSet" });
+        const r = this.rows.check(set);
+        if (!r.ok) throw new FreshmlError("invalid_params", `gate.evaluationSet fails the schema: ${r.issues[0]?.message ?? ""}`, { param: "gate.evaluationSet" });
+        return { raw: this.featurizer.transform(r.table!), numeric: null };
+      }
+      return { raw: null, numeric: checkBatch(set as Batch) };
+    } catch (err) {
+      if (isFreshmlError(err) && err.code !== "invalid_params") throw new FreshmlError("invalid_params", `gate.evaluationSet: ${err.message}`, { param: "gate.evaluationSet" });
+      throw err;
+    }
+  }
+}
+
+/** Per-run bookkeeping: the report, events, stage times, progress. */
+class Run {
+  readonly report: RunReport;
+  lastDecision: GateDecision | null = null;
+  private readonly started: number;
+  private readonly totals: Record<string, { champion: Metric | null; challenger: Metric | null }> = {};
+  private rowsThisRun = 0;
+  private processed = 0;
+
+  private readonly now: () => number;
+  private readonly limit: number;
+  private readonly gateMetric: GateMetric;
+  private readonly tracked: readonly GateMetric[];
+  private pendingSeries: BatchScores = {};
+
+  constructor(
+    setup: { name: string; now: () => number; metric: GateMetric; tracked: readonly GateMetric[]; maxRecords: number; championVersion: number | null },
+    private readonly options: RunOptions,
+    private readonly total: number | undefined,
+  ) {
+    this.now = setup.now;
+    this.limit = setup.maxRecords;
+    this.gateMetric = setup.metric;
+    this.tracked = setup.tracked;
+    this.started = this.now();
+    this.report = {
+      name: setup.name,
       status: "completed",
       startedAt: new Date().toISOString(),
       durationMs: 0,
       batches: { total: 0, accepted: 0, quarantined: 0, skipped: 0 },
-      rows: { seen: 0, learned: 0, heldOut: 0 },
-      stageMs,
-      prequential: { metric: this.gate.metric, value: null },
+      rows: { seen: 0, learned: 0, quarantined: 0 },
+      stageMs: { validate: 0, featurize: 0, test: 0, gate: 0, learn: 0, save: 0 },
+      prequential: { metric: setup.metric, value: null },
+      metrics: {},
+      series: {},
       promotions: [],
       promotionsTotal: 0,
       driftAlarms: [],
       driftAlarmsTotal: 0,
       checkpoints: [],
-      championVersion: this.championVersion,
+      skipped: [],
+      championVersion: setup.championVersion,
       records: [],
       recordsDropped: 0,
-      ...(this.resume ? { resumedFrom: this.resume } : {}),
-      ...(trigger !== undefined ? { trigger } : {}),
+      ...(options.trigger !== undefined ? { trigger: options.trigger } : {}),
     };
-    const emit = (e: PipelineEvent): void => onEvent?.(e);
-    const total = Array.isArray(source) ? source.length : undefined;
-    const prequential = makeMetric(this.gate.metric);
-    let skip = this.resume?.position ?? 0;
-    this.resume = null;
-    let rowsThisRun = 0;
-    let processed = 0;
-    const bounded = <T>(list: T[], item: T): boolean => pushBounded(list, item, this.o.maxBatchRecords);
-    const record = (r: BatchRecord): void => {
-      if (bounded(report.records, r)) report.recordsDropped++;
-    };
-    // A batch that fails validation: recorded with every reason, never learned from.
-    const quarantine = async (index: number, rows: number, issues: IssueSummary[]): Promise<void> => {
-      this.position++;
-      report.batches.quarantined++;
-      record({ batch: index, status: "quarantined", rows, prequential: null, issues });
-      emit({ type: "batch_quarantined", batch: index, issues });
-      if (this.o.onQuarantine !== "throw") return;
-      // Save what was learned before stopping, so a restart resumes after this batch.
-      await this.save(index, report, emit);
-      report.championVersion = this.championVersion;
-      report.durationMs = this.now() - started;
-      throw new FreshmlError("batch_quarantined", `batch ${index} failed validation: ${issues.map((i) => i.message).join("; ")}`, {
-        batch: index,
-        report,
-      });
-    };
-    const stopped = (stage: keyof StageTimes | "between batches"): boolean => {
-      if (!signal?.aborted) return false;
-      report.status = "aborted";
-      report.stoppedAt = { batch: this.position, stage };
-      return true;
-    };
+    for (const m of setup.tracked) this.report.series[m] = { batch: [], champion: [], challenger: [] };
+  }
 
-    for await (const batch of source as AsyncIterable<SourceBatch>) {
-      if (skip > 0) {
-        skip--;
-        report.batches.skipped++;
-        continue;
-      }
-      if (stopped("between batches")) break;
-      const index = this.position;
-      report.batches.total++;
-      // 1. validate
-      let t = this.now();
-      const checked = this.check(batch, index);
-      stageMs.validate += this.now() - t;
-      if (!checked.ok) {
-        await quarantine(index, checked.rows, checked.issues);
-        continue;
-      }
-      if (stopped("featurize")) break;
-      // 2. featurise
-      t = this.now();
-      let part: Part;
-      try {
-        part = checked.features ?? this.featurize(checked.table!);
-      } catch (err) {
-        stageMs.featurize += this.now() - t;
-        if (!isFreshmlError(err)) throw err;
-        await quarantine(index, checked.rows, [{ code: err.code, severity: "error", message: err.message }]);
-        continue;
-      }
-      stageMs.featurize += this.now() - t;
-      emit({ type: "batch_validated", batch: index, rows: checked.rows, warnings: checked.issues.length });
-      const n = part.y.length;
-      if (stopped("predict")) break;
-      // 3. test, then train: the champion predicts the batch before anyone learns it.
-      t = this.now();
-      let preq: number | null = null;
-      let detectorDrift = false;
-      // Kept for the gate: the champion's held-out score is read from these, not predicted again.
-      let championPred: Float64Array | null = null;
-      if (this.champion && this.champion.nSeen > 0) {
-        const pred = this.champion.predict({ X: part.X, cols: part.cols });
-        championPred = pred;
-        const m = makeMetric(this.gate.metric);
-        m.update(part.y, pred);
-        prequential.merge(m);
-        preq = m.get();
-        if (this.detector) {
-          const cls = isClassifier(this.champion);
-          for (let i = 0; i < n; i++) {
-            this.detector.update(cls ? (pred[i] === part.y[i] ? 0 : 1) : Math.abs(pred[i]! - part.y[i]!));
-            if (this.detector.driftDetected) detectorDrift = true;
-          }
+  emit(e: PipelineEvent): void {
+    this.options.onEvent?.(e);
+  }
+
+  time<T>(stage: keyof StageTimes, f: () => T): T {
+    const t = this.now();
+    try {
+      return f();
+    } finally {
+      this.report.stageMs[stage] += this.now() - t;
+    }
+  }
+
+  async timed<T>(stage: keyof StageTimes, f: () => Promise<T>): Promise<T> {
+    const t = this.now();
+    try {
+      return await f();
+    } finally {
+      this.report.stageMs[stage] += this.now() - t;
+    }
+  }
+
+  stopped(stage: keyof StageTimes | "between batches", batch: number): boolean {
+    if (!this.options.signal?.aborted) return false;
+    if (this.report.status !== "aborted") {
+      this.report.status = "aborted";
+      this.report.stoppedAt = { batch, stage };
+    }
+    return true;
+  }
+
+  /** Scores predictions on every tracked metric; folds them into the run's totals. */
+  score(role: "champion" | "challenger", tracked: readonly GateMetric[], classes: readonly number[] | undefined, y: Float64Array, p: Predictions): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const name of tracked) {
+      const m = newMetric(name, classes);
+      scoreInto(m, y, p);
+      out[name] = m.get();
+      const t = (this.totals[name] ??= { champion: null, challenger: null });
+      if (t[role] === null) t[role] = m;
+      else t[role]!.merge(m);
+    }
+    this.pendingSeries[role] = out;
+    return out;
+  }
+
+  skip(item: number, id: string | undefined, reason: "replayed" | "redelivered"): void {
+    this.report.batches.skipped++;
+    this.bounded(this.report.skipped, { item, ...(id !== undefined ? { id } : {}), reason });
+    this.emit({ type: "batch_skipped", item, ...(id !== undefined ? { id } : {}), reason });
+  }
+
+  alarm(batch: number): void {
+    this.bounded(this.report.driftAlarms, batch);
+    this.report.driftAlarmsTotal++;
+  }
+
+  promoted(batch: number, decision: GateDecision): void {
+    this.lastDecision = decision;
+    this.bounded(this.report.promotions, { batch, version: null, score: decision.challenger });
+    this.report.promotionsTotal++;
+    this.emit({ type: "model_promoted", batch, decision });
+  }
+
+  saved(batch: number, version: number | null, kind: "champion" | "checkpoint"): void {
+    this.bounded(this.report.checkpoints, { batch, version, kind });
+    if (kind === "champion") {
+      const last = this.report.promotions[this.report.promotions.length - 1];
+      if (last && last.version === null) last.version = version;
+    }
+    this.emit({ type: "checkpoint_saved", batch, version, kind });
+  }
+
+  accepted(rows: number): void {
+    this.report.batches.accepted++;
+    this.report.rows.seen += rows;
+    this.report.rows.learned += rows;
+  }
+
+  quarantined(batch: number, id: string | undefined, rows: number, issues: IssueSummary[]): void {
+    this.report.batches.quarantined++;
+    this.report.rows.quarantined += rows;
+    this.pendingSeries = {};
+    this.record({ batch, ...(id !== undefined ? { id } : {}), status: "quarantined", rows, prequential: null, issues });
+    this.emit({ type: "batch_quarantined", batch, issues });
+    this.progress(rows);
+  }
+
+  record(r: BatchRecord): void {
+    if (this.bounded(this.report.records, r)) this.report.recordsDropped++;
+    if (r.status === "accepted") {
+      for (const m of this.tracked) {
+        const s = this.report.series[m]!;
+        s.batch.push(r.batch);
+        s.champion.push(this.pendingSeries.champion?.[m] ?? null);
+        s.challenger.push(this.pendingSeries.challenger?.[m] ?? null);
+        if (s.batch.length > this.limit) {
+          s.batch.shift();
+          s.champion.shift();
+          s.challenger.shift();
         }
       }
-      stageMs.predict += this.now() - t;
-      if (detectorDrift) {
-        bounded(report.driftAlarms, index);
-        report.driftAlarmsTotal++;
-        const reaction = this.react();
-        emit({ type: "drift_detected", batch: index, reaction });
-      }
-      if (stopped("update")) break;
-      // 4. a challenger learns the batch's training rows (the last holdoutFraction are held out for the gate).
-      t = this.now();
-      const hold = n >= 2 ? Math.max(1, Math.floor(n * this.gate.holdoutFraction)) : 0;
-      const train = slice(part, 0, n - hold);
-      const holdout = slice(part, n - hold, n);
-      // A trainer that cannot learn or predict this batch (singular, diverged) yields a rejected challenger, not a crash.
-      let challenger: Trainer | null = null;
-      let failure: string | null = null;
-      try {
-        challenger = this.challengerFor(train);
-        this.baseline?.update({ X: train.X, cols: train.cols, y: train.y });
-      } catch (err) {
-        if (!isFreshmlError(err)) throw err;
-        failure = `the challenger could not learn the batch: ${err.message}`;
-      }
-      stageMs.update += this.now() - t;
-      // 5. gate
-      t = this.now();
-      const s = this.gate.metric;
-      let decision: GateDecision;
-      try {
-        if (failure !== null || !challenger) throw new FreshmlError("diverged", failure ?? "no challenger");
-        decision = decide(
-          this.gate,
-          hold > 0 ? score(s, challenger, holdout.X, holdout.cols, holdout.y) : NaN,
-          this.champion && hold > 0 ? championScore(s, this.champion, championPred, holdout, n - hold) : null,
-          this.baseline && hold > 0 ? score(s, this.baseline, holdout.X, holdout.cols, holdout.y) : null,
-          hold,
+    }
+    this.pendingSeries = {};
+  }
+
+  progress(rows: number): void {
+    this.processed++;
+    this.rowsThisRun += rows;
+    const onProgress = this.options.onProgress;
+    if (!onProgress) return;
+    const elapsed = this.now() - this.started;
+    const p: Progress = { batches: this.processed, rows: this.rowsThisRun, rowsPerSec: elapsed > 0 ? (this.rowsThisRun / elapsed) * 1000 : 0 };
+    if (this.total === undefined) onProgress(p);
+    else {
+      const done = this.processed + this.report.batches.skipped;
+      onProgress({ ...p, total: this.total, etaMs: (elapsed / done) * Math.max(0, this.total - done) });
+    }
+  }
+
+  finish(championVersion: number | null, emit = true): RunReport {
+    for (const [name, t] of Object.entries(this.totals)) {
+      this.report.metrics[name] = { champion: valueOf(t.champion), challenger: valueOf(t.challenger) };
+    }
+    this.report.prequential.value = this.report.metrics[this.gateMetric]?.champion ?? null;
+    this.report.championVersion = championVersion;
+    this.report.durationMs = this.now() - this.started;
+    if (emit) this.emit({ type: "run_finished", report: this.report });
+    return this.report;
+  }
+
+  /** Appends, keeping the newest `limit` items; true when one was dropped. */
+  private bounded<T>(list: T[], item: T): boolean {
+    list.push(item);
+    if (list.length <= this.limit) return false;
+    list.shift();
+    return true;
+  }
+}
+
+function valueOf(m: Metric | null): number | null {
+  if (!m || m.count === 0) return null;
+  const v = m.get();
+  return Number.isFinite(v) ? v : null;
+}
+
+/** Feeds the champion's per-row errors to the detector; true when it fired. */
+function feedDetector(detector: DriftDetector, y: Float64Array, pred: Float64Array, classifier: boolean): boolean {
+  let fired = false;
+  for (let i = 0; i < y.length; i++) {
+    detector.update(classifier ? (pred[i] === y[i] ? 0 : 1) : Math.abs(pred[i]! - y[i]!));
+    if (detector.driftDetected) fired = true;
+  }
+  return fired;
+}
+
+/** The featurizer a schema implies, with every configuration mistake reported here rather than as quarantined batches. */
+function featurizerFor(layout: readonly FieldSpec[], features: readonly string[] | undefined, target: string, trainer: Trainer): Featurizer {
+  const byName = new Map(layout.map((f) => [f.name, f]));
+  const known = layout.map((f) => f.name).join(", ");
+  const targetSpec = byName.get(target);
+  if (!targetSpec) throw new FreshmlError("invalid_params", `target ${JSON.stringify(target)} is not a field of the schema (fields: ${known})`, { param: "target" });
+  if (targetSpec.kind === "string") throw new FreshmlError("invalid_params", `target ${target} is a free string; use z.enum([...]) for class labels`, { param: "target" });
+  if (targetSpec.optional) throw new FreshmlError("invalid_params", `target ${target} is optional in the schema; a row without a target cannot be learned`, { param: "target" });
+  if (features !== undefined && !Array.isArray(features)) throw new FreshmlError("invalid_params", "features must be an array of field names", { param: "features" });
+  const names = features ?? layout.map((f) => f.name).filter((n) => n !== target);
+  if (names.length === 0) throw new FreshmlError("invalid_params", "the pipeline has no feature fields", { param: "features" });
+  const fields: FieldJSON[] = [];
+  for (const name of names) {
+    const spec = byName.get(name);
+    if (!spec) throw new FreshmlError("invalid_params", `feature ${JSON.stringify(name)} is not a number, boolean or enum field of the schema (fields: ${known})`, { param: "features" });
+    if (spec.kind === "string") throw new FreshmlError("invalid_params", `feature ${name} is a free string; use z.enum([...]) so it can be one-hot encoded`, { param: "features" });
+    if (name === target) throw new FreshmlError("invalid_params", `${name} is the target; it cannot be a feature too`, { param: "features" });
+    fields.push(toField(spec));
+  }
+  if (trainer.task === "classification") {
+    const classes = isClassifier(trainer) ? trainer.classes : [];
+    if (targetSpec.kind === "enum") {
+      const k = targetSpec.levels.length;
+      const expected = Array.from({ length: k }, (_, i) => i);
+      if (classes.length !== k || classes.some((c, i) => c !== i)) {
+        throw new FreshmlError(
+          "invalid_params",
+          `the target ${target} has ${k} levels (${targetSpec.levels.join(", ")}), learned as classes ${JSON.stringify(expected)}; the trainer declares classes ${JSON.stringify(classes)}`,
+          { param: "trainer", observed: classes, expected },
         );
-      } catch (err) {
-        if (!isFreshmlError(err)) throw err;
-        decision = { metric: s, promoted: false, challenger: NaN, champion: null, baseline: null, reasons: [failure ?? `scoring failed: ${err.message}`], holdoutRows: hold };
-        if (failure !== null) challenger = null;
       }
-      stageMs.gate += this.now() - t;
-      if (decision.promoted && challenger) {
-        this.champion = challenger;
-        this.championDirty = true;
-        this.learner = challenger;
-        this.commitWindow();
-        bounded(report.promotions, { batch: index, version: null, score: decision.challenger });
-        report.promotionsTotal++;
-        emit({ type: "model_promoted", batch: index, score: decision.challenger });
-      } else {
-        if (this.o.onRejected === "keep-learning" && challenger) {
-          this.learner = challenger;
-          this.commitWindow();
-        } else this.pendingWindow = null;
-        emit({ type: "model_rejected", batch: index, reasons: decision.reasons });
-      }
-      this.learnerSaved = false;
-      if (checked.table) for (const v of this.o.validators ?? []) v.accept?.(checked.table);
-      this.fp = fingerprint(part.y, fingerprint(part.X, this.fp));
-      this.position++;
-      this.batchesSinceSave++;
-      this.rowsSinceSave += n;
-      report.batches.accepted++;
-      report.rows.seen += n;
-      report.rows.learned += n - hold;
-      report.rows.heldOut += hold;
-      const rec: BatchRecord = {
-        batch: index,
-        status: "accepted",
-        rows: n,
-        prequential: preq,
-        decision,
-        detectorDrift,
-        issues: checked.issues,
-        ...(checked.drift ? { drift: checked.drift } : {}),
-      };
-      // 6. save, at the configured cadence
-      const c = this.o.checkpoint;
-      const due = (c === "promotion" && decision.promoted) || c === "every-batch" || (typeof c === "object" && (index + 1) % c.every === 0);
-      if (due) {
-        t = this.now();
-        const saved = await this.save(index, report, emit);
-        if (saved !== null) rec.savedVersion = saved;
-        if (decision.promoted) report.promotions[report.promotions.length - 1]!.version = this.championVersion;
-        stageMs.save += this.now() - t;
-      }
-      record(rec);
-      processed++;
-      rowsThisRun += n;
-      if (onProgress) {
-        const elapsed = this.now() - started;
-        const p = { batches: processed + report.batches.quarantined, rows: rowsThisRun, rowsPerSec: elapsed > 0 ? (rowsThisRun / elapsed) * 1000 : 0 };
-        onProgress(total === undefined ? p : { ...p, total, etaMs: (elapsed / report.batches.total) * Math.max(0, total - report.batches.total - report.batches.skipped) });
+    } else if (targetSpec.kind === "boolean") {
+      if (classes.length !== 2 || classes[0] !== 0 || classes[1] !== 1) {
+        throw new FreshmlError("invalid_params", `the target ${target} is a boolean (classes [0, 1]); the trainer declares ${JSON.stringify(classes)}`, { param: "trainer" });
       }
     }
-    // A final checkpoint, so a new Pipeline on this store resumes exactly here.
-    const t = this.now();
-    await this.save(this.position - 1, report, emit);
-    stageMs.save += this.now() - t;
-    report.prequential.value = prequential.count > 0 ? prequential.get() : null;
-    report.championVersion = this.championVersion;
-    report.durationMs = this.now() - started;
-    emit({ type: "run_finished", report });
-    return report;
+  } else if (targetSpec.kind === "enum") {
+    throw new FreshmlError("invalid_params", `the target ${target} is an enum (class labels) but ${trainer.kind} does regression; use a classifier`, { param: "trainer" });
   }
-
-  /** Validates one batch: schema (row objects) or shape (numeric), then the validators. */
-  private check(batch: SourceBatch, index: number): {
-    ok: boolean;
-    rows: number;
-    issues: IssueSummary[];
-    table?: Table;
-    features?: Part;
-    drift?: BatchRecord["drift"];
-  } {
-    let table: Table;
-    let features: Part | undefined;
-    if (Array.isArray(batch)) {
-      if (!this.rows) {
-        return { ok: false, rows: batch.length, issues: [{ code: "schema", severity: "error", message: "a batch of row objects needs the pipeline's schema" }] };
-      }
-      const r = this.rows.check(batch);
-      if (!r.ok) {
-        const issues = r.issues.map(summarize);
-        if (r.issuesOmitted) issues.push({ code: "schema", severity: "error", message: `${r.issuesOmitted} more schema issues` });
-        return { ok: false, rows: batch.length, issues };
-      }
-      table = r.table!;
-    } else {
-      let b;
-      try {
-        b = readBatch(batch as Batch, this.learner.nFeatures ?? this.champion?.nFeatures);
-      } catch (err) {
-        if (!isFreshmlError(err)) throw err;
-        const rows = Array.isArray((batch as Batch)?.X) ? ((batch as Batch).X as unknown[]).length : 0;
-        return { ok: false, rows, issues: [{ code: err.code, severity: "error", message: err.message }] };
-      }
-      const y = b.y instanceof Float64Array ? b.y : Float64Array.from(b.y);
-      features = { X: b.X, cols: b.cols, y };
-      // Without validators there is nothing to read a table: skip laying it out.
-      if (!this.o.validators?.length) return { ok: true, rows: b.rows, issues: [], features };
-      const names = this.o.features && this.o.features.length === b.cols ? this.o.features : Array.from({ length: b.cols }, (_, j) => `x${j}`);
-      table = tableFromMatrix(b.X, names, { values: y, name: this.o.target ?? "target", categorical: isClassifier(this.o.trainer) });
-    }
-    const result = runValidators(this.o.validators ?? [], table, { batchIndex: index });
-    const issues = result.issues.map(summarize);
-    return {
-      ok: result.ok,
-      rows: table.rows,
-      issues,
-      table,
-      ...(features ? { features } : {}),
-      ...(result.drift ? { drift: result.drift.columns } : {}),
-    };
-  }
-
-  private featurize(table: Table): Part {
-    const f = this.featurizer!.transform(table);
-    // The learner would reject NaN too; checking here quarantines the batch instead.
-    readBatch({ X: f.X, cols: f.cols, y: f.y });
-    return f;
-  }
-
-  /** The challenger: a copy of the learning state that has learned `train`, per the policy. */
-  private challengerFor(train: Part): Trainer {
-    const policy = this.o.policy;
-    const batch = { X: train.X, cols: train.cols, y: train.y };
-    if (policy === "incremental") {
-      const c = this.learner.copy();
-      if (train.y.length > 0) c.update(batch);
-      return c;
-    }
-    // Own copies: the caller may reuse its batch buffers.
-    const window = [...this.window, { X: train.X.slice(), cols: train.cols, y: train.y.slice() }];
-    const limit = policy === "full" ? Infinity : policy.window;
-    while (window.length > limit) window.shift();
-    let c: Trainer;
-    if (policy !== "full" && typeof this.learner.forget === "function" && this.window.length > 0) {
-      c = this.learner.copy();
-      c.update(batch);
-      // Exactly forget what slid out of the window.
-      for (const old of this.window.slice(0, this.window.length + 1 - window.length)) c.forget!({ X: old.X, cols: old.cols, y: old.y });
-    } else {
-      c = this.o.trainer.clone();
-      for (const p of window) if (p.y.length > 0) c.update({ X: p.X, cols: p.cols, y: p.y });
-    }
-    this.pendingWindow = window;
-    return c;
-  }
-
-  // The window the challenger learned; it becomes the window if the learner moves on to the challenger.
-  private pendingWindow: Part[] | null = null;
-
-  private commitWindow(): void {
-    if (this.pendingWindow) this.window = this.pendingWindow;
-    this.pendingWindow = null;
-  }
-
-  /** Reaction to the stream detector. Returns a label for the event. */
-  private react(): string {
-    const r = this.o.onDrift;
-    if (r === "report") return "report";
-    if (r === "reset" || this.o.policy === "incremental" || this.o.policy === "full") {
-      this.learner = this.o.trainer.clone();
-      this.window = [];
-      return "reset";
-    }
-    const keep = this.window.slice(-r.shrinkWindowTo);
-    const c = this.o.trainer.clone();
-    for (const p of keep) if (p.y.length > 0) c.update({ X: p.X, cols: p.cols, y: p.y });
-    this.learner = c;
-    this.window = keep;
-    return `shrink window to ${r.shrinkWindowTo}`;
-  }
-
-  /** Writes what changed: the champion (moving "champion"), and the learning state (moving "checkpoint"). */
-  private async save(index: number, report: RunReport, emit: (e: PipelineEvent) => void): Promise<number | null> {
-    let last: number | null = null;
-    const tags = (role: string): Record<string, string> => ({
-      [TAG_POSITION]: String(this.position),
-      [TAG_FINGERPRINT]: this.fp,
-      [TAG_ROLE]: role,
-      ...(this.detector ? { [TAG_DETECTOR]: JSON.stringify(this.detector.toJSON()) } : {}),
-    });
-    const data = { batches: this.batchesSinceSave, rows: this.rowsSinceSave, fingerprint: this.fp };
-    let championSavedNow = false;
-    if (this.champion && this.championDirty) {
-      const version = await this.store.put({
-        name: this.name,
-        parent: this.championVersion,
-        trainer: this.champion.toJSON(),
-        metrics: lastDecisionMetrics(report, this.gate.metric),
-        data,
-        tags: tags("champion"),
-      });
-      await this.store.setAlias(this.name, "champion", version);
-      this.championVersion = version;
-      this.championDirty = false;
-      championSavedNow = true;
-      last = version;
-      pushBounded(report.checkpoints, { batch: index, version, aliases: ["champion"] }, this.o.maxBatchRecords);
-      emit({ type: "checkpoint_saved", batch: index, version, aliases: ["champion"] });
-    }
-    // The checkpoint records the learning state and the stream position; a new one is
-    // needed when either moved (a quarantined batch moves only the position).
-    if (this.championVersion !== null && (!this.learnerSaved || this.position !== this.savedPosition)) {
-      let version = this.championVersion;
-      if (this.learner !== this.champion || !championSavedNow) {
-        version = await this.store.put({ name: this.name, parent: this.championVersion, trainer: this.learner.toJSON(), data, tags: tags("checkpoint") });
-        pushBounded(report.checkpoints, { batch: index, version, aliases: ["checkpoint"] }, this.o.maxBatchRecords);
-        emit({ type: "checkpoint_saved", batch: index, version, aliases: ["checkpoint"] });
-        last = version;
-      }
-      await this.store.setAlias(this.name, "checkpoint", version);
-      this.learnerSaved = true;
-      this.savedPosition = this.position;
-    }
-    if (last !== null) {
-      this.batchesSinceSave = 0;
-      this.rowsSinceSave = 0;
-    }
-    return last;
-  }
+  return new Featurizer(fields, toField(targetSpec));
 }
 
-/** The champion's score on the held-out rows, from its prequential predictions when it made them (rows predict independently). */
-function championScore(metric: GateDecision["metric"], champion: Trainer, pred: Float64Array | null, holdout: Part, from: number): number {
-  if (!pred) return score(metric, champion, holdout.X, holdout.cols, holdout.y);
-  const m = makeMetric(metric);
-  m.update(holdout.y, pred.subarray(from, from + holdout.y.length));
-  return m.get();
+function toField(spec: FieldSpec): FieldJSON {
+  if (spec.kind === "string") throw new FreshmlError("invalid_params", `field ${spec.name} is a free string`);
+  return { name: spec.name, kind: spec.kind, optional: spec.optional, ...(spec.kind === "enum" ? { levels: spec.levels.slice() } : {}) };
 }
 
-/** Appends, keeping the newest `limit` items; true when one was dropped. */
-function pushBounded<T>(list: T[], item: T, limit: number): boolean {
-  list.push(item);
-  if (list.length <= limit) return false;
-  list.shift();
-  return true;
+function rowsOf(batch: SourceBatch): readonly unknown[] | null {
+  if (Array.isArray(batch)) return batch;
+  const rows = (batch as Partial<IdentifiedRows> | null)?.rows;
+  return Array.isArray(rows) ? rows : null;
 }
 
-function slice(p: Part, from: number, to: number): Part {
-  return { X: p.X.subarray(from * p.cols, to * p.cols), cols: p.cols, y: p.y.subarray(from, to) };
+function batchRows(batch: SourceBatch): number {
+  const rows = rowsOf(batch);
+  if (rows) return rows.length;
+  const y = (batch as Partial<NumericBatch> | null)?.y;
+  return y && typeof y === "object" && typeof y.length === "number" ? y.length : 0;
+}
+
+function batchId(batch: SourceBatch): string | undefined {
+  if (Array.isArray(batch) || batch === null || typeof batch !== "object") return undefined;
+  const id = (batch as { id?: unknown }).id;
+  if (id === undefined) return undefined;
+  if (typeof id !== "string" || id.length === 0 || id.length > 512) {
+    throw new FreshmlError("invalid_params", `a batch id must be a non-empty string of at most 512 characters, got ${typeof id === "string" ? `${id.length} characters` : typeof id}`, { param: "id" });
+  }
+  return id;
 }
 
 function summarize(i: ValidationIssue): IssueSummary {
   return { code: i.code, severity: i.severity, ...(i.column !== undefined ? { column: i.column } : {}), message: i.message };
-}
-
-function lastDecisionMetrics(report: RunReport, metric: string): Record<string, number> {
-  const last = report.promotions[report.promotions.length - 1];
-  return last && Number.isFinite(last.score) ? { [metric]: last.score } : {};
 }

@@ -5,15 +5,15 @@ import type { GateDecision, GateMetric } from "./gate.js";
 export interface StageTimes {
   /** Schema, quality and drift checks. */
   validate: number;
-  /** Rows to a feature matrix. */
+  /** Rows to a feature matrix (imputation included). */
   featurize: number;
-  /** The champion's prequential predictions and the stream detector. */
-  predict: number;
-  /** The challenger learning the batch (per the policy). */
-  update: number;
-  /** Scoring challenger, champion and baseline on held-out rows. */
+  /** Champion, challenger and baseline predicting the batch before anything learns it; metrics; the stream detector. */
+  test: number;
+  /** The gate's decision (in holdout mode: the candidate learning the batch's head, too). */
   gate: number;
-  /** Writing versions and aliases to the store. */
+  /** The learning state learning the batch, per the policy. */
+  learn: number;
+  /** Writing versions, aliases and checkpoints to the store. */
   save: number;
 }
 
@@ -29,17 +29,29 @@ export interface IssueSummary {
   message: string;
 }
 
+/** Metric values of the models on one batch, before they learned it. */
+export interface BatchScores {
+  /** The champion's, by metric (absent when there was no champion). */
+  champion?: Record<string, number>;
+  /** The challenger's (the learning state's), by metric (absent before it learned anything). */
+  challenger?: Record<string, number>;
+}
+
 /** What happened to one batch. */
 export interface BatchRecord {
-  /** The batch's position in the stream (counting across resumed runs). */
+  /** The batch's position in the stream (counting across runs). */
   batch: number;
-  /** accepted, or quarantined (never learned from). */
+  /** The batch's id, when the source gave one. */
+  id?: string;
+  /** accepted (learned), or quarantined (never learned). */
   status: "accepted" | "quarantined";
   /** Rows in the batch. */
   rows: number;
-  /** The champion's prequential score on this batch before learning it (null when there was no champion). */
+  /** The champion's prequential score on the gate metric, before anything learned the batch (null without a champion). */
   prequential: number | null;
-  /** The gate's decision (accepted batches). */
+  /** Every tracked metric of champion and challenger on this batch, out of time. */
+  scores?: BatchScores;
+  /** The gate's decision (absent when there was nothing to decide: no fitted challenger, or it is the champion). */
   decision?: GateDecision;
   /** Whether the stream detector fired on this batch's errors. */
   detectorDrift?: boolean;
@@ -51,20 +63,40 @@ export interface BatchRecord {
   savedVersion?: number;
 }
 
+/** A batch passed over without being processed. */
+export interface SkippedBatch {
+  /** Its place in the source of this run (0 = the first item). */
+  item: number;
+  /** Its id, when it has one. */
+  id?: string;
+  /** `replayed`: before `resume.from`; `redelivered`: its id was learned already. */
+  reason: "replayed" | "redelivered";
+}
+
 /** A promotion: the version it became (null when the checkpoint cadence did not save it). */
 export interface Promotion {
-  /** The batch whose challenger was promoted. */
+  /** The batch at whose gate it was promoted. */
   batch: number;
   /** The stored version, or null if not saved at promotion time. */
   version: number | null;
   /** The challenger's gate score. */
-  score: number;
+  score: number | null;
+}
+
+/** One tracked metric over the run, batch by batch (the newest `maxBatchRecords`). */
+export interface MetricSeries {
+  /** Stream positions. */
+  batch: number[];
+  /** The champion's value on each batch (null: no champion). */
+  champion: Array<number | null>;
+  /** The challenger's (null: not fitted yet). */
+  challenger: Array<number | null>;
 }
 
 /**
  * Everything a run did, JSON-serialisable. Every batch is accounted for:
- * `accepted + quarantined = total` (plus `skipped` when a resumed run passed
- * over batches learned before).
+ * `accepted + quarantined = total`; skipped items (replayed or re-delivered)
+ * are counted apart.
  */
 export interface RunReport {
   /** The model name in the store. */
@@ -81,8 +113,12 @@ export interface RunReport {
   rows: RowCounts;
   /** Time per stage. */
   stageMs: StageTimes;
-  /** The champion's prequential score over the whole run (test-then-train). */
+  /** The champion's prequential score on the gate metric over the run (test-then-train). */
   prequential: PrequentialScore;
+  /** Every tracked metric over the run: champion and challenger, prequential. */
+  metrics: Record<string, { champion: number | null; challenger: number | null }>;
+  /** Every tracked metric batch by batch. */
+  series: Record<string, MetricSeries>;
   /** Promotions, in order (the newest `maxBatchRecords`; `promotionsTotal` counts all). */
   promotions: Promotion[];
   /** Promotions in the run. */
@@ -91,16 +127,18 @@ export interface RunReport {
   driftAlarms: number[];
   /** Detector alarms in the run. */
   driftAlarmsTotal: number;
-  /** Versions written, with the aliases moved to them (the newest `maxBatchRecords`). */
+  /** Versions and checkpoints written (the newest `maxBatchRecords`). */
   checkpoints: Checkpoint[];
+  /** Items of the source passed over, with why (the newest `maxBatchRecords`). */
+  skipped: SkippedBatch[];
   /** The champion version serving at the end (null if none was saved). */
   championVersion: number | null;
   /** Per-batch records (the newest `maxBatchRecords`; older ones are counted in `recordsDropped`). */
   records: BatchRecord[];
   /** Records dropped to bound memory. */
   recordsDropped: number;
-  /** Set when the run resumed from a stored checkpoint. */
-  resumedFrom?: ResumePoint;
+  /** Set when the run restored its state from the store. */
+  restoredFrom?: RestorePoint;
   /** Why the run happened, when a scheduler (or the host) said. */
   trigger?: string;
   /** Where an aborted run stopped. */
@@ -111,11 +149,11 @@ export interface RunReport {
 export interface BatchCounts {
   /** Batches processed. */
   total: number;
-  /** Learned from. */
+  /** Learned. */
   accepted: number;
-  /** Failed validation, never learned from. */
+  /** Failed validation (or could not be learned), never learned. */
   quarantined: number;
-  /** Passed over on resume (learned by an earlier run). */
+  /** Passed over: replayed before `resume.from`, or re-delivered ids already learned. */
   skipped: number;
 }
 
@@ -123,10 +161,10 @@ export interface BatchCounts {
 export interface RowCounts {
   /** Rows in accepted batches. */
   seen: number;
-  /** Rows learned from. */
+  /** Rows learned (every row of every accepted batch). */
   learned: number;
-  /** Rows held out for the gate. */
-  heldOut: number;
+  /** Rows in quarantined batches. */
+  quarantined: number;
 }
 
 /** A metric and its value (null when nothing was scored). */
@@ -137,22 +175,30 @@ export interface PrequentialScore {
   value: number | null;
 }
 
-/** A version the run wrote. */
+/** A version or checkpoint the run wrote. */
 export interface Checkpoint {
   /** The last batch it includes. */
   batch: number;
-  /** The stored version. */
-  version: number;
-  /** Aliases moved to it. */
-  aliases: string[];
+  /** The stored version (`champion`), or the champion version a checkpoint continues from. */
+  version: number | null;
+  /** `champion`: a new version with the alias moved to it; `checkpoint`: the learning state's slot. */
+  kind: "champion" | "checkpoint";
 }
 
-/** Where a resumed run picked up. */
-export interface ResumePoint {
-  /** The checkpoint version restored. */
-  version: number;
-  /** Batches of the stream it had consumed. */
+/** Where a run's state came from. */
+export interface RestorePoint {
+  /** The champion version restored (null: none yet). */
+  version: number | null;
+  /** The checkpoint's sequence number, when the learning state came from the checkpoint. */
+  checkpoint: number | null;
+  /** Batches of the stream the state had consumed. */
   position: number;
+  /**
+   * `checkpoint`: the learning state continues from the checkpoint;
+   * `champion`: the champion alias had moved (a rollback, or another writer), so
+   * learning continues from that version's own learning state.
+   */
+  from: "checkpoint" | "champion";
 }
 
 /** Where an aborted run stopped. */

@@ -1,57 +1,33 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import {
   FreshmlError,
+  GaussianNB,
   LastValueRegressor,
   LinearRegression,
   MemoryModelStore,
   Pipeline,
   SGDClassifier,
   SGDRegressor,
-  SeededRandom,
   qualityChecks,
   restoreTrainer,
   type RunReport,
 } from "../../src/index.js";
-
-const Row = z.object({ temp: z.number().min(-50).max(60), hour: z.number().int().min(0).max(23), day: z.enum(["wk", "we"]), load: z.number() });
-type R = z.infer<typeof Row>;
-
-function rowBatch(seed: number, n = 60, shift = 0): R[] {
-  const rng = new SeededRandom(seed);
-  return Array.from({ length: n }, (_, i) => {
-    const temp = 20 + 8 * rng.nextGaussian();
-    const hour = i % 24;
-    const day = rng.next() < 0.3 ? "we" : "wk";
-    return { temp, hour, day, load: 10 + 2 * temp + 0.5 * hour + (day === "we" ? -5 : 0) + shift + 0.5 * rng.nextGaussian() };
-  });
-}
-
-const badBatch = (seed: number): unknown[] => {
-  const b: unknown[] = rowBatch(seed, 20);
-  b[3] = { temp: "hot", hour: 25, day: "xx" };
-  return b;
-};
-
-function numericBatch(seed: number, n = 50): { X: Float64Array; cols: number; y: Float64Array } {
-  const rng = new SeededRandom(seed);
-  const X = Float64Array.from({ length: n * 3 }, () => rng.nextGaussian());
-  const y = Float64Array.from({ length: n }, (_, i) => 1 + X[i * 3]! - 2 * X[i * 3 + 1]! + 0.1 * rng.nextGaussian());
-  return { X, cols: 3, y };
-}
+import { Row, badBatch, classBatch, numericBatch, rowBatch, type R } from "./helpers.js";
 
 const untimed = (r: RunReport): unknown => JSON.parse(JSON.stringify({ ...r, startedAt: 0, durationMs: 0, stageMs: 0 }));
 
 describe("Pipeline.runBatches", () => {
-  it("validates, featurises (one-hot enums), learns, gates and saves with lineage", async () => {
+  it("validates, featurises (one-hot enums), learns every row, gates and saves with lineage", async () => {
     const store = new MemoryModelStore();
     const events: string[] = [];
-    const p = new Pipeline({ schema: Row, target: "load", trainer: new LinearRegression({ l2: 1e-6 }), store, gate: { tolerance: 0.5 } });
+    const p = new Pipeline({ schema: Row, target: "load", trainer: new LinearRegression({ l2: 1e-6 }), store });
     const report = await p.runBatches([rowBatch(1), rowBatch(2), rowBatch(3)], { onEvent: (e) => events.push(e.type) });
     expect(report.batches).toEqual({ total: 3, accepted: 3, quarantined: 0, skipped: 0 });
-    expect(report.promotions.length).toBeGreaterThanOrEqual(1);
+    expect(report.rows).toEqual({ seen: 180, learned: 180, quarantined: 0 });
+    // The first model serves as soon as it exists.
     expect(report.promotions[0]).toMatchObject({ batch: 0, version: 1 });
+    expect(report.records[0]!.decision!.mode).toBe("first");
     expect(events).toContain("model_promoted");
     expect(events[events.length - 1]).toBe("run_finished");
     const champ = await store.get("model", "champion");
@@ -63,6 +39,10 @@ describe("Pipeline.runBatches", () => {
     expect(w).toHaveLength(4);
     expect(w[0]).toBeCloseTo(2, 1);
     expect(w[3]! - w[2]!).toBeCloseTo(-5, 0);
+    // The learning state learned all 180 rows, in the checkpoint slot (not a version).
+    const cp = (await store.getCheckpoint("model"))!;
+    expect(restoreTrainer(cp.trainer).nSeen).toBe(180);
+    expect(cp.champion).toBe(report.championVersion);
     expect(report.prequential.metric).toBe("rmse");
     expect(report.prequential.value!).toBeLessThan(1);
     expect(JSON.parse(JSON.stringify(report)).batches.total).toBe(3);
@@ -76,139 +56,111 @@ describe("Pipeline.runBatches", () => {
         const withBad = new MemoryModelStore();
         const without = new MemoryModelStore();
         const mk = (store: MemoryModelStore): Pipeline =>
-          new Pipeline({ schema: Row, target: "load", trainer: new LinearRegression({ l2: 1e-3 }), store, gate: { tolerance: Infinity }, detector: null });
+          new Pipeline({ schema: Row, target: "load", trainer: new LinearRegression({ l2: 1e-3 }), store, gate: { confidence: 0.5, minRows: 1 }, detector: null });
         const r1 = await mk(withBad).runBatches(seq);
         await mk(without).runBatches(clean);
         expect(r1.batches.accepted + r1.batches.quarantined).toBe(r1.batches.total);
         expect(r1.batches.quarantined).toBe(bad.filter(Boolean).length);
-        // The same champions, version for version; the bad batches only move the checkpoint's
-        // stream position (a checkpoint record may be added to carry it).
-        const champions = async (s: MemoryModelStore) =>
-          (await s.list("model", { limit: 1000 })).versions.filter((v) => v.tags["freshml.role"] === "champion");
-        const a = await champions(withBad);
-        const b = await champions(without);
+        const versions = async (s: MemoryModelStore) => (await s.list("model", { limit: 1000 })).versions;
+        const a = await versions(withBad);
+        const b = await versions(without);
         expect(a.map((v) => v.version)).toEqual(b.map((v) => v.version));
         for (const v of b) expect((await withBad.get("model", v.version)).trainer).toEqual((await without.get("model", v.version)).trainer);
-        if (b.length) expect((await withBad.get("model", "champion")).trainer).toEqual((await without.get("model", "champion")).trainer);
+        // The learning state too: the bad batches moved only the stream position.
+        const ca = (await withBad.getCheckpoint("model"))!;
+        const cb = (await without.getCheckpoint("model"))!;
+        expect(ca.trainer).toEqual(cb.trainer);
         for (const q of r1.records.filter((r) => r.status === "quarantined")) expect(q.issues[0]!.code).toBe("schema");
       }),
       { numRuns: 25, seed: 3 },
     );
   });
 
-  it("a resumed run equals an uninterrupted one", async () => {
-    const batches = Array.from({ length: 12 }, (_, i) => rowBatch(i + 1, 40, i >= 6 ? 3 : 0));
-    const mk = (store: MemoryModelStore): Pipeline =>
-      new Pipeline({ schema: Row, target: "load", trainer: new LinearRegression({ l2: 1e-3 }), store, gate: { tolerance: 0.05 } });
-    const whole = new MemoryModelStore();
-    const r = await mk(whole).runBatches(batches);
-    const split = new MemoryModelStore();
-    await mk(split).runBatches(batches.slice(0, 5)); // "crash" after 5 batches
-    const resumed = await mk(split).runBatches(batches); // a new process replays the source from the start
-    expect(resumed.resumedFrom?.position).toBe(5);
-    expect(resumed.batches.skipped).toBe(5);
-    expect(resumed.batches.total).toBe(7);
-    const a = await whole.get("model", "champion");
-    const b = await split.get("model", "champion");
-    expect(b.trainer).toEqual(a.trainer);
-    const probe = [[20, 3, 1, 0]];
-    expect(Array.from(restoreTrainer(b.trainer).predict(probe))).toEqual(Array.from(restoreTrainer(a.trainer).predict(probe)));
-    expect(r.promotions.length).toBe(r.promotions.length);
-  });
-
   it("same seed, same data: the same report (timings aside)", async () => {
     const run = async (): Promise<RunReport> =>
-      new Pipeline({ trainer: new SGDRegressor({ seed: 9 }), gate: { tolerance: 0.1, holdoutFraction: 0.25 } }).runBatches(
-        Array.from({ length: 8 }, (_, i) => numericBatch(i)),
-      );
+      new Pipeline({ trainer: new SGDRegressor({ seed: 9 }), gate: { minRows: 20 } }).runBatches(Array.from({ length: 8 }, (_, i) => numericBatch(i)));
     expect(untimed(await run())).toEqual(untimed(await run()));
   });
 
   it("window(W) with exact forget equals a fresh fit on the last W batches", async () => {
     const batches = Array.from({ length: 9 }, (_, i) => numericBatch(i + 20, 40));
-    const p = new Pipeline({ trainer: new LinearRegression(), policy: { window: 3 }, gate: { tolerance: Infinity, holdoutFraction: 0.25 }, detector: null });
+    const store = new MemoryModelStore();
+    const p = new Pipeline({ trainer: new LinearRegression(), store, policy: { window: 3 }, detector: null });
     await p.runBatches(batches);
+    const learner = restoreTrainer((await store.getCheckpoint("model"))!.trainer) as LinearRegression;
     const fresh = new LinearRegression();
-    for (const b of batches.slice(-3)) fresh.update({ X: b.X.subarray(0, 30 * 3), cols: 3, y: b.y.subarray(0, 30) });
-    const got = (p.championModel as LinearRegression).coefficients();
+    for (const b of batches.slice(-3)) fresh.update(b);
+    const got = learner.coefficients();
     const want = fresh.coefficients();
     for (let j = 0; j < 3; j++) expect(Math.abs(got.weights[j]! - want.weights[j]!)).toBeLessThan(1e-9);
-    expect(p.championModel!.nSeen).toBe(90);
+    expect(learner.nSeen).toBe(120);
   });
 
   it("window(W) without forget rebuilds; full refits everything", async () => {
     const batches = Array.from({ length: 5 }, (_, i) => numericBatch(i + 40, 20));
-    const win = new Pipeline({ trainer: new SGDRegressor({ seed: 1 }), policy: { window: 2 }, gate: { tolerance: Infinity }, detector: null });
-    await win.runBatches(batches);
-    expect(win.championModel!.nSeen).toBe(2 * 16);
-    const full = new Pipeline({ trainer: new LinearRegression(), policy: "full", gate: { tolerance: Infinity }, detector: null });
-    await full.runBatches(batches);
-    expect(full.championModel!.nSeen).toBe(5 * 16);
+    const s1 = new MemoryModelStore();
+    await new Pipeline({ trainer: new SGDRegressor({ seed: 1 }), store: s1, policy: { window: 2 }, detector: null }).runBatches(batches);
+    expect(restoreTrainer((await s1.getCheckpoint("model"))!.trainer).nSeen).toBe(2 * 20);
+    const s2 = new MemoryModelStore();
+    await new Pipeline({ trainer: new LinearRegression(), store: s2, policy: "full", detector: null }).runBatches(batches);
+    expect(restoreTrainer((await s2.getCheckpoint("model"))!.trainer).nSeen).toBe(5 * 20);
   });
 
-  it("the gate applies an absolute bound, a tolerance and a baseline, and says why", async () => {
-    const noisy = (seed: number) => numericBatch(seed, 40);
+  it("the gate applies an absolute bound and a baseline, and says why", async () => {
     const strict = new Pipeline({ trainer: new LinearRegression(), gate: { absolute: 1e-6 } });
-    const r = await strict.runBatches([noisy(1), noisy(2)]);
+    const r = await strict.runBatches([numericBatch(1), numericBatch(2)]);
     expect(r.promotions).toEqual([]);
-    expect(r.records[0]!.decision!.reasons[0]).toMatch(/absolute bound/);
+    expect(r.records[1]!.decision!.reasons[0]).toMatch(/absolute bound/);
     expect(strict.championModel).toBeNull();
-    const vsBaseline = new Pipeline({ trainer: new LinearRegression(), gate: { baseline: new LastValueRegressor(), tolerance: Infinity } });
-    const rb = await vsBaseline.runBatches([noisy(3), noisy(4)]);
-    expect(rb.records[1]!.decision!.baseline).not.toBeNull();
-    expect(rb.records[1]!.decision!.promoted).toBe(true);
+    const vsBaseline = new Pipeline({ trainer: new LinearRegression(), gate: { baseline: new LastValueRegressor() } });
+    const rb = await vsBaseline.runBatches([numericBatch(3), numericBatch(4), numericBatch(5)]);
+    // No evidence yet on batch 0; on batch 1 the challenger beat the baseline out of time and became the first champion.
+    expect(rb.records[1]!.decision).toMatchObject({ mode: "first", promoted: true });
+    expect(rb.records[1]!.decision!.baseline).toBeGreaterThan(rb.records[1]!.decision!.challenger!);
   });
 
-  it("a trainer that fails on a batch gives a rejected challenger with the reason, not a crash", async () => {
+  it("a trainer that cannot learn a batch quarantines it as learn_failed, with the reason", async () => {
     // One-hot day columns plus an intercept are collinear: plain least squares is singular.
     const p = new Pipeline({ schema: Row, target: "load", trainer: new LinearRegression() });
     const r = await p.runBatches([rowBatch(1), rowBatch(2)]);
     expect(r.promotions).toEqual([]);
-    expect(r.records[0]!.decision!.reasons[0]).toMatch(/singular.*l2/);
-  });
-
-  it("a rejected challenger keeps learning by default, or is discarded", async () => {
-    const batches = [numericBatch(1), numericBatch(2), numericBatch(3)];
-    const keep = new Pipeline({ trainer: new LinearRegression(), gate: { absolute: 1e-9 }, checkpoint: "every-batch" });
-    const discard = new Pipeline({ trainer: new LinearRegression(), gate: { absolute: 1e-9 }, onRejected: "discard" });
-    await keep.runBatches(batches);
-    await discard.runBatches(batches);
-    expect((keep as unknown as { learner: LinearRegression }).learner.nSeen).toBe(120);
-    expect((discard as unknown as { learner: LinearRegression }).learner.nSeen).toBe(0);
+    expect(r.batches).toMatchObject({ accepted: 0, quarantined: 2 });
+    expect(r.records[0]!.issues[0]!.code).toBe("learn_failed");
+    expect(r.records[0]!.issues[0]!.message).toMatch(/singular.*l2/);
   });
 
   it("stops between stages when aborted; nothing half-written; the report says where", async () => {
     const store = new MemoryModelStore();
     const ac = new AbortController();
-    const p = new Pipeline({ trainer: new LinearRegression(), store, gate: { tolerance: Infinity } });
+    const p = new Pipeline({ trainer: new LinearRegression(), store });
     const r = await p.runBatches(
       Array.from({ length: 10 }, (_, i) => numericBatch(i)),
-      { signal: ac.signal, onEvent: (e) => e.type === "model_promoted" && e.batch === 2 && ac.abort() },
+      { signal: ac.signal, onEvent: (e) => e.type === "batch_validated" && e.batch === 2 && ac.abort() },
     );
     expect(r.status).toBe("aborted");
-    expect(r.stoppedAt).toEqual({ batch: 3, stage: "between batches" });
+    expect(r.stoppedAt).toEqual({ batch: 2, stage: "test" });
     expect(r.batches.total).toBe(3);
+    expect(r.batches.accepted).toBe(2);
     const versions = (await store.list("model")).versions;
     for (const v of versions) expect((await store.get("model", v.version)).version).toBe(v.version);
     expect(await store.resolveAlias("model", "champion")).toBe(r.championVersion);
+    // The checkpoint holds the two learned batches; the next run learns batch 2 again from the start.
+    expect(restoreTrainer((await store.getCheckpoint("model"))!.trainer).nSeen).toBe(100);
   });
 
   it.each([
-    ["promotion", 6],
     ["every-batch", 6],
     [{ every: 3 }, 2],
     ["end", 1],
-  ] as const)("checkpoint cadence %j saves %i champion versions over 6 promoted batches", async (checkpoint, expected) => {
+  ] as const)("checkpoint cadence %j writes the learning state %i times over 6 batches; promotions are saved when they happen", async (checkpoint, expected) => {
     const store = new MemoryModelStore();
-    const p = new Pipeline({ trainer: new LinearRegression(), store, gate: { tolerance: Infinity }, checkpoint, detector: null });
+    const p = new Pipeline({ trainer: new LinearRegression(), store, checkpoint, detector: null });
     const r = await p.runBatches(Array.from({ length: 6 }, (_, i) => numericBatch(i)));
-    const champions = (await store.list("model")).versions.filter((v) => v.tags["freshml.role"] === "champion");
-    expect(champions).toHaveLength(expected);
+    expect(r.checkpoints.filter((c) => c.kind === "checkpoint")).toHaveLength(expected);
+    expect((await store.getCheckpoint("model"))!.sequence).toBe(expected);
+    expect(r.promotions.every((x) => x.version !== null)).toBe(true);
     expect(await store.resolveAlias("model", "champion")).toBe(r.championVersion);
-    // The last champion holds all six batches; its lineage chains to the previous one.
-    const last = await store.get("model", "champion");
-    expect(restoreTrainer(last.trainer).nSeen).toBe(6 * 40);
-    if (expected > 1) expect(last.parent).toBe(champions[1]!.version);
+    expect(restoreTrainer((await store.getCheckpoint("model"))!.trainer).nSeen).toBe(6 * 50);
   });
 
   it("one run at a time", async () => {
@@ -223,7 +175,7 @@ describe("Pipeline.runBatches", () => {
     expect((await first).batches.total).toBe(2);
   });
 
-  it("onQuarantine: 'throw' records the batch, then throws batch_quarantined with the report", async () => {
+  it("onQuarantine: 'throw' records the batch, saves, then throws batch_quarantined with the report", async () => {
     const store = new MemoryModelStore();
     const mk = (): Pipeline => new Pipeline({ schema: Row, target: "load", trainer: new LinearRegression({ l2: 1e-3 }), store, onQuarantine: "throw" });
     const source = [rowBatch(1), badBatch(2), rowBatch(3)];
@@ -231,8 +183,8 @@ describe("Pipeline.runBatches", () => {
     expect(err).toBeInstanceOf(FreshmlError);
     expect((err as FreshmlError).code).toBe("batch_quarantined");
     expect(((err as FreshmlError).details.report as RunReport).batches).toMatchObject({ total: 2, accepted: 1, quarantined: 1 });
-    // What was learned was saved first: a restart resumes after the quarantined batch.
-    const resumed = await mk().runBatches(source);
+    // A restart replaying the source resumes after the quarantined batch when it says so.
+    const resumed = await mk().runBatches(source, { resume: { from: "checkpoint" } });
     expect(resumed.batches).toMatchObject({ skipped: 2, total: 1, accepted: 1 });
   });
 
@@ -252,14 +204,24 @@ describe("Pipeline.runBatches", () => {
   it("streams an AsyncIterable and reports progress with an ETA for arrays", async () => {
     const progress: number[] = [];
     const p = new Pipeline({ trainer: new SGDClassifier({ classes: [0, 1], seed: 1 }) });
-    const cls = (seed: number) => {
-      const b = numericBatch(seed);
-      return { ...b, y: b.y.map((v) => (v > 1 ? 1 : 0)) };
-    };
-    const r = await p.runBatches([cls(1), cls(2), cls(3)], { onProgress: (x) => progress.push(x.etaMs!) });
+    const r = await p.runBatches([classBatch(1), classBatch(2), classBatch(3)], { onProgress: (x) => progress.push(x.etaMs!) });
     expect(progress).toHaveLength(3);
     expect(progress[2]).toBe(0);
-    expect(r.prequential.metric).toBe("accuracy");
+    expect(r.prequential.metric).toBe("logloss");
+  });
+
+  it("tracks every configured metric per batch for champion and challenger, classifiers included", async () => {
+    const p = new Pipeline({ trainer: new GaussianNB({ classes: [0, 1] }), metrics: ["accuracy", "rocauc", "macrof1", "balancedaccuracy"], gate: { metric: "logloss" } });
+    const r = await p.runBatches(Array.from({ length: 6 }, (_, i) => classBatch(i, 80)));
+    expect(Object.keys(r.series).sort()).toEqual(["accuracy", "balancedaccuracy", "logloss", "macrof1", "rocauc"]);
+    expect(r.series.accuracy!.batch).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(r.series.accuracy!.champion[0]).toBeNull(); // no champion before the first batch
+    for (const m of ["accuracy", "rocauc", "macrof1", "balancedaccuracy"]) {
+      expect(r.series[m]!.champion[5]).toBeGreaterThan(0.6);
+      expect(r.metrics[m]!.champion).toBeGreaterThan(0.6);
+      expect(r.records[5]!.scores!.challenger![m]).toBe(r.series[m]!.challenger[5]);
+    }
+    expect(r.metrics.logloss!.champion).toBeLessThan(0.7);
   });
 
   it("reacts to drift: the detector fires on a change and the learner starts afresh", async () => {
@@ -269,10 +231,19 @@ describe("Pipeline.runBatches", () => {
       return { ...b, y: b.y.map((v) => 10 - 3 * v) };
     });
     const events: string[] = [];
-    const p = new Pipeline({ trainer: new LinearRegression(), onDrift: "reset", gate: { tolerance: Infinity } });
+    const p = new Pipeline({ trainer: new LinearRegression(), onDrift: "reset" });
     const r = await p.runBatches([...before, ...after], { onEvent: (e) => e.type === "drift_detected" && events.push(e.reaction) });
     expect(r.driftAlarms.length).toBeGreaterThan(0);
     expect(r.driftAlarms[0]).toBeGreaterThanOrEqual(6);
     expect(events[0]).toBe("reset");
+  });
+
+  it("a batch a model cannot predict finitely is quarantined, not a crash, and the run goes on", async () => {
+    const p = new Pipeline({ trainer: new LinearRegression() });
+    const huge = numericBatch(2);
+    huge.X.fill(1.7e308); // finite, but −2 · 1.7e308 overflows
+    const r = await p.runBatches([numericBatch(1), huge, numericBatch(3)]);
+    expect(r.records.map((x) => x.status)).toEqual(["accepted", "quarantined", "accepted"]);
+    expect(r.records[1]!.issues[0]!.code).toBe("prediction_failed");
   });
 });

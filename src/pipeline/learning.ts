@@ -1,0 +1,272 @@
+import { z } from "zod";
+import { checkBatch, type CheckedBatch } from "../core/batch.js";
+import { FreshmlError } from "../core/errors.js";
+import { fingerprint } from "../core/fingerprint.js";
+import { restoreTrainer, type TrainerRegistry } from "../learners/registry.js";
+import type { Trainer, TrainerJSON } from "../learners/trainer.js";
+import { Featurizer, type Featurized } from "../preprocessing/featurizer.js";
+
+/**
+ * How the learning state follows the stream:
+ * - `"incremental"`: learn each batch on top of the last: O(batch) per batch;
+ * - `{ window: W }`: the model reflects only the last W accepted batches —
+ *   exact `forget` where the trainer has it, otherwise rebuilt from the window;
+ * - `"full"`: refit from scratch on every accepted batch so far: O(n) per batch,
+ *   O(n²) per run; the honest baseline, and the way for trainers that cannot learn incrementally.
+ */
+export type RetrainPolicy = "incremental" | "full" | WindowPolicy;
+
+/** The sliding-window policy. */
+export interface WindowPolicy {
+  /** Accepted batches the model reflects. */
+  window: number;
+}
+
+/** Batch ids a version's lineage lists at most. */
+const MAX_LINEAGE_IDS = 1000;
+
+/** A learned batch kept for a window (its features after imputation, as learned). */
+interface Kept {
+  readonly batch: CheckedBatch;
+}
+
+/** Batch ids learned, newest last, at most `limit`: recognises re-deliveries in bounded memory. */
+export class RecentIds {
+  private readonly ids = new Set<string>();
+
+  constructor(readonly limit: number) {}
+
+  /** Whether `id` was learned (among the newest `limit`). */
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  /** Remembers `id`, forgetting the oldest beyond the limit. */
+  add(id: string): void {
+    this.ids.add(id);
+    if (this.ids.size > this.limit) this.ids.delete(this.ids.values().next().value!);
+  }
+
+  /** Oldest first. */
+  toJSON(): string[] {
+    return [...this.ids];
+  }
+
+  /** Restores from {@link RecentIds.toJSON}. */
+  static fromJSON(ids: readonly string[], limit: number): RecentIds {
+    const r = new RecentIds(limit);
+    for (const id of ids) r.add(id);
+    return r;
+  }
+}
+
+/** JSON form of a {@link LearningState} (the learner's own envelope travels beside it). */
+export interface LearningStateJSON {
+  /** Always "freshml.learning". */
+  format: "freshml.learning";
+  /** Format version. */
+  formatVersion: 1;
+  /** Batches of the stream consumed (accepted and quarantined). */
+  position: number;
+  /** Rows learned. */
+  rowsLearned: number;
+  /** Batches learned. */
+  batchesLearned: number;
+  /** What was learned since the last champion was taken from this state: the lineage of the next version. */
+  sinceChampion: { batches: number; rows: number; ids: string[] };
+  /** Fingerprint of every learned batch, chained. */
+  fingerprint: string;
+  /** Ids of learned batches, oldest first (bounded). */
+  ids: string[];
+  /** The featurizer with its imputation statistics, when batches are row objects. */
+  featurizer: unknown;
+  /** The window's batches (window and full policies), oldest first. */
+  window: Array<{ X: number[]; cols: number; y: number[] }>;
+  /** The gate's baseline, when one is configured. */
+  baseline: TrainerJSON | null;
+}
+
+const stateSchema = z.object({
+  format: z.literal("freshml.learning"),
+  formatVersion: z.literal(1),
+  position: z.number().int().nonnegative(),
+  rowsLearned: z.number().int().nonnegative(),
+  batchesLearned: z.number().int().nonnegative(),
+  sinceChampion: z.object({ batches: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), ids: z.array(z.string()) }),
+  fingerprint: z.string().regex(/^[0-9a-f]{16}$/),
+  ids: z.array(z.string()),
+  featurizer: z.unknown(),
+  window: z.array(z.object({ X: z.array(z.number()), cols: z.number().int().positive(), y: z.array(z.number()) })),
+  baseline: z.unknown(),
+});
+
+/**
+ * Everything the pipeline has learned, apart from the champion: the learner,
+ * the featurizer's statistics, the window of batches (window and full
+ * policies), the baseline, and the stream's bookkeeping (position, rows,
+ * fingerprint, recent batch ids). One `learn` call takes in one batch, per
+ * the policy; `copy` is cheap (batches are shared, never written).
+ */
+export class LearningState {
+  /** The trainer being trained. */
+  trainer: Trainer;
+  /** The featurizer (row-object batches), with its imputation statistics. */
+  featurizer: Featurizer | null;
+  /** The gate's baseline, learning the same rows. */
+  baseline: Trainer | null;
+  /** Batches consumed. */
+  position = 0;
+  /** Rows learned. */
+  rowsLearned = 0;
+  /** Batches learned. */
+  batchesLearned = 0;
+  /** What was learned since the last champion was taken from this state. */
+  sinceChampion: { batches: number; rows: number; ids: string[] } = { batches: 0, rows: 0, ids: [] };
+  /** Chained fingerprint of the learned data. */
+  fingerprint = "0000000000000000";
+  /** Ids of learned batches. */
+  ids: RecentIds;
+  private window: Kept[] = [];
+
+  constructor(
+    /** The trainer whose parameters every rebuild starts from (never trained). */
+    readonly template: Trainer,
+    /** The policy. */
+    readonly policy: RetrainPolicy,
+    featurizer: Featurizer | null,
+    baseline: Trainer | null,
+    idLimit: number,
+  ) {
+    this.trainer = template.clone();
+    this.featurizer = featurizer;
+    this.baseline = baseline;
+    this.ids = new RecentIds(idLimit);
+  }
+
+  /** Batches kept for the policy. */
+  get windowLength(): number {
+    return this.window.length;
+  }
+
+  /**
+   * Learns one accepted batch, per the policy. `raw` (row-object batches) folds
+   * its observed values into the featurizer's statistics first. Throws the
+   * trainer's {@link FreshmlError} if it cannot learn the batch, and then
+   * nothing has changed.
+   */
+  learn(batch: CheckedBatch, id: string | undefined, raw?: Featurized): void {
+    const limit = this.policy === "incremental" ? 0 : this.policy === "full" ? Infinity : this.policy.window;
+    if (limit === 0) this.trainer.update(batch);
+    else {
+      const next = [...this.window, { batch }];
+      const leaving = next.length > limit ? next.slice(0, next.length - limit) : [];
+      const kept = leaving.length ? next.slice(leaving.length) : next;
+      if (typeof this.trainer.forget === "function" && this.policy !== "full") {
+        // Exact: learn the new batch, then un-learn what slid out. On a failure, start over from the window.
+        const t = leaving.length ? this.trainer.copy() : this.trainer;
+        t.update(batch);
+        for (const old of leaving) t.forget!(old.batch);
+        this.trainer = t;
+      } else {
+        const t = this.template.clone();
+        for (const k of kept) t.update(k.batch);
+        this.trainer = t;
+      }
+      this.window = kept;
+    }
+    this.baseline?.update(batch);
+    if (raw && this.featurizer) this.featurizer.learn(raw);
+    this.rowsLearned += batch.rows;
+    this.batchesLearned++;
+    this.sinceChampion.batches++;
+    this.sinceChampion.rows += batch.rows;
+    if (id !== undefined && this.sinceChampion.ids.length < MAX_LINEAGE_IDS) this.sinceChampion.ids.push(id);
+    this.fingerprint = fingerprint(batch.y, fingerprint(batch.X, this.fingerprint));
+    if (id !== undefined) this.ids.add(id);
+  }
+
+  /** A champion was taken from this state: lineage counts start again. */
+  markChampion(): void {
+    this.sinceChampion = { batches: 0, rows: 0, ids: [] };
+  }
+
+  /** Starts learning afresh (the drift reaction "reset"): the trainer and the window; statistics and bookkeeping stay. */
+  reset(): void {
+    this.trainer = this.template.clone();
+    this.window = [];
+  }
+
+  /** Keeps only the newest `k` batches of the window and rebuilds the trainer from them. */
+  shrinkWindow(k: number): void {
+    const kept = this.window.slice(-k);
+    const t = this.template.clone();
+    for (const w of kept) t.update(w.batch);
+    this.trainer = t;
+    this.window = kept;
+  }
+
+  /** An independent copy (the window's batches are shared: they are never written). */
+  copy(): LearningState {
+    const c = new LearningState(this.template, this.policy, this.featurizer?.copy() ?? null, this.baseline?.copy() ?? null, this.ids.limit);
+    c.trainer = this.trainer.copy();
+    c.position = this.position;
+    c.rowsLearned = this.rowsLearned;
+    c.batchesLearned = this.batchesLearned;
+    c.sinceChampion = { ...this.sinceChampion, ids: this.sinceChampion.ids.slice() };
+    c.fingerprint = this.fingerprint;
+    c.ids = RecentIds.fromJSON(this.ids.toJSON(), this.ids.limit);
+    c.window = this.window.slice();
+    return c;
+  }
+
+  /** JSON-safe form, without the trainer (which travels as its own envelope). */
+  toJSON(): LearningStateJSON {
+    return {
+      format: "freshml.learning",
+      formatVersion: 1,
+      position: this.position,
+      rowsLearned: this.rowsLearned,
+      batchesLearned: this.batchesLearned,
+      sinceChampion: { ...this.sinceChampion, ids: this.sinceChampion.ids.slice() },
+      fingerprint: this.fingerprint,
+      ids: this.ids.toJSON(),
+      featurizer: this.featurizer?.toJSON() ?? null,
+      window: this.window.map((k) => ({ X: Array.from(k.batch.X), cols: k.batch.cols, y: Array.from(k.batch.y) })),
+      baseline: this.baseline?.toJSON() ?? null,
+    };
+  }
+
+  /**
+   * Restores a state saved by {@link LearningState.toJSON} beside its trainer's
+   * envelope. The template, policy and limits come from the pipeline's options;
+   * anything malformed is `invalid_state`.
+   */
+  static restore(
+    json: unknown,
+    trainer: TrainerJSON,
+    options: { template: Trainer; policy: RetrainPolicy; idLimit: number; registry: TrainerRegistry; featurizer: Featurizer | null },
+  ): LearningState {
+    const parsed = stateSchema.safeParse(json);
+    if (!parsed.success) throw new FreshmlError("invalid_state", `not a freshml learning state: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
+    const j = parsed.data;
+    const featurizer = j.featurizer === null ? null : Featurizer.fromJSON(j.featurizer);
+    if ((featurizer === null) !== (options.featurizer === null)) {
+      throw new FreshmlError("invalid_state", "the stored learning state and this pipeline disagree on whether batches are row objects (schema)");
+    }
+    if (featurizer && options.featurizer && JSON.stringify(featurizer.layout) !== JSON.stringify(options.featurizer.layout)) {
+      throw new FreshmlError("invalid_state", `the stored model's features (${featurizer.layout.names.join(", ")}) differ from this pipeline's (${options.featurizer.layout.names.join(", ")})`);
+    }
+    const baseline = j.baseline === null ? null : restoreTrainer(j.baseline, options.registry);
+    const s = new LearningState(options.template, options.policy, featurizer, baseline, options.idLimit);
+    s.trainer = restoreTrainer(trainer, options.registry);
+    s.position = j.position;
+    s.rowsLearned = j.rowsLearned;
+    s.batchesLearned = j.batchesLearned;
+    s.sinceChampion = j.sinceChampion;
+    s.fingerprint = j.fingerprint;
+    s.ids = RecentIds.fromJSON(j.ids, options.idLimit);
+    const limit = options.policy === "incremental" ? 0 : options.policy === "full" ? Infinity : options.policy.window;
+    s.window = j.window.slice(Math.max(0, j.window.length - limit)).map((w) => ({ batch: checkBatch({ X: Float64Array.from(w.X), cols: w.cols, y: Float64Array.from(w.y) }) }));
+    return s;
+  }
+}
