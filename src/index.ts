@@ -84,6 +84,8 @@ export { driftStream, type SyntheticStream } from "./drift/streams.js";
 export {
   checkName,
   type AliasEvent,
+  type CheckpointInput,
+  type CheckpointRecord,
   type DataSummary,
   type ListOptions,
   type ModelRecord,
