@@ -8,6 +8,8 @@ import {
   aliasEventSchema,
   checkName,
   checkVersion,
+  checkpointRecordSchema,
+  completeCheckpoint,
   completeRecord,
   modelRecordSchema,
   readCursor,
@@ -15,6 +17,8 @@ import {
   rollbackTarget,
   summarize,
   type AliasEvent,
+  type CheckpointInput,
+  type CheckpointRecord,
   type ListOptions,
   type ModelRecord,
   type ModelRecordInput,
@@ -27,7 +31,7 @@ import { processAlive, withFileLock, type FileLockOptions } from "./file-lock.js
 import { packArrays, unpackArrays } from "./f64-codec.js";
 import { createFileExclusive, syncDir, writeFileAtomic } from "./fs-atomic.js";
 
-const summarySchema = modelRecordSchema.omit({ trainer: true }).extend({ trainerKind: z.string() });
+const summarySchema = modelRecordSchema.omit({ trainer: true, preprocessing: true, learningState: true }).extend({ trainerKind: z.string() });
 const headerSchema = z.object({
   format: z.literal("freshml.model"),
   formatVersion: z.literal(1),
@@ -45,8 +49,17 @@ const aliasFileSchema = z.object({
   history: z.array(aliasEventSchema),
 });
 type AliasState = { aliases: Record<string, number>; history: AliasEvent[] };
+const checkpointHeaderSchema = z.object({
+  format: z.literal("freshml.checkpoint"),
+  formatVersion: z.literal(1),
+  /** SHA-256 of the body line. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
 
 const VERSION_FILE = /^v(\d{8})\.json$/;
+const VERSION_TEMP = /^\.v\d{8}\.json\.tmp-(\d+)-/;
+const CHECKPOINT_FILE = "checkpoint.json";
+const CHECKPOINT_TEMP = /^\.checkpoint\.json\.tmp-(\d+)-/;
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 const versionFile = (v: number): string => `v${String(v).padStart(8, "0")}.json`;
 
@@ -63,16 +76,19 @@ export interface FileModelStoreOptions {
  * several processes and against crashes at any instant.
  *
  * Layout: `<root>/<model>/versions/v00000001.json` (one immutable file per
- * version) and `<root>/<model>/aliases.json` (current aliases and their whole
- * history). Number arrays of 16 or more in a learner's state are written as
- * base64 of their little-endian bytes (`{ "$f64": "…" }`): exact to the bit
- * and half the size of decimal text. A version file is a header line — format, SHA-256 checksums, and
+ * version), `<root>/<model>/aliases.json` (current aliases and their whole
+ * history) and `<root>/<model>/checkpoint.json` (the checkpoint slot: a
+ * header line with its SHA-256, then the body line). Number arrays of 16 or
+ * more in a learner's state, in a version's preprocessing and learning state,
+ * and in a checkpoint's state are written as base64 of their little-endian
+ * bytes (`{ "$f64": "…" }`): exact to the bit and half the size of decimal
+ * text. A version file is a header line — format, SHA-256 checksums, and
  * a summary for `list` — then the record line; a read that does not match its
  * checksum is `checksum_mismatch` naming the file, and every other version
  * still loads. Every read is checked with zod.
  *
  * Writes: temp file → fsync → hard link (a version never overwrites another)
- * or rename (aliases.json) → fsync of the folder. Writers take a per-model lock
+ * or rename (aliases.json, checkpoint.json) → fsync of the folder. Writers take a per-model lock
  * (a directory whose owner's process id is checked, so a crashed writer's lock
  * is broken at once); readers take none. A `kill -9` at any instant leaves at
  * most a stray temp file, which readers ignore.
@@ -112,7 +128,7 @@ export class FileModelStore implements ModelStore {
     const dir = this.versionsDir(name);
     await mkdir(dir, { recursive: true });
     return this.locked(name, async () => {
-      await this.removeDeadTemps(dir);
+      await this.removeDeadTemps(dir, VERSION_TEMP);
       let version = (await this.versionNumbers(name)).reduce((a, b) => Math.max(a, b), 0) + 1;
       for (;;) {
         record.version = version;
@@ -217,6 +233,26 @@ export class FileModelStore implements ModelStore {
     });
   }
 
+  async putCheckpoint(input: CheckpointInput): Promise<void> {
+    const name = checkName(input?.name);
+    // Check (and copy) before taking the lock: a bad write never touches the previous checkpoint.
+    const checkpoint = completeCheckpoint(input, 1, this.now().toISOString(), VERSION);
+    await this.locked(name, async () => {
+      await this.removeDeadTemps(this.modelDir(name), CHECKPOINT_TEMP);
+      // Under the lock, so the count is right across processes. A corrupted previous
+      // checkpoint throws: the store does not guess how many writes came before.
+      const previous = await readCheckpoint(this.checkpointPath(name), name);
+      checkpoint.sequence = (previous?.sequence ?? 0) + 1;
+      checkpoint.createdAt = this.now().toISOString();
+      await writeFileAtomic(this.checkpointPath(name), encodeCheckpoint(checkpoint));
+    });
+  }
+
+  async getCheckpoint(name: string): Promise<CheckpointRecord | null> {
+    checkName(name);
+    return readCheckpoint(this.checkpointPath(name), name);
+  }
+
   private modelDir(name: string): string {
     return join(this.root, name);
   }
@@ -225,15 +261,19 @@ export class FileModelStore implements ModelStore {
     return join(this.modelDir(name), "versions");
   }
 
+  private checkpointPath(name: string): string {
+    return join(this.modelDir(name), CHECKPOINT_FILE);
+  }
+
   private async locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
     await mkdir(this.modelDir(name), { recursive: true });
     return withFileLock(join(this.modelDir(name), "lock"), fn, this.lockOptions);
   }
 
   /** Deletes temp files left by writers that died mid-write (their process is gone). */
-  private async removeDeadTemps(dir: string): Promise<void> {
+  private async removeDeadTemps(dir: string, temp: RegExp): Promise<void> {
     for (const n of await readdir(dir)) {
-      const m = /^\.v\d{8}\.json\.tmp-(\d+)-/.exec(n);
+      const m = temp.exec(n);
       if (m && !processAlive(Number(m[1]))) await unlink(join(dir, n)).catch(() => undefined);
     }
   }
@@ -290,7 +330,10 @@ function mismatch(path: string, why: string): FreshmlError {
 function encodeVersion(record: ModelRecord): string {
   const summaryText = JSON.stringify(summarize(record));
   // Number arrays in the learned state are stored as base64 of their bytes (see f64-codec).
-  const recordText = JSON.stringify({ ...record, trainer: { ...record.trainer, state: packArrays(record.trainer.state) } });
+  const packed: Record<string, unknown> = { ...record, trainer: { ...record.trainer, state: packArrays(record.trainer.state) } };
+  if (record.preprocessing !== undefined) packed.preprocessing = packArrays(record.preprocessing);
+  if (record.learningState !== undefined) packed.learningState = packArrays(record.learningState);
+  const recordText = JSON.stringify(packed);
   const header = {
     format: "freshml.model",
     formatVersion: 1,
@@ -322,6 +365,8 @@ function decodeVersion(text: string, path: string, name: string, version: number
   try {
     record = modelRecordSchema.parse(JSON.parse(recordText)) as ModelRecord;
     record.trainer = { ...record.trainer, state: unpackArrays(record.trainer.state) };
+    if (record.preprocessing !== undefined) record.preprocessing = unpackArrays(record.preprocessing);
+    if (record.learningState !== undefined) record.learningState = unpackArrays(record.learningState);
   } catch {
     throw mismatch(path, "holds an invalid record");
   }
@@ -353,4 +398,45 @@ async function readSummary(path: string, name: string, version: number): Promise
   } finally {
     await fh.close();
   }
+}
+
+/** Header line (format, SHA-256 of the body) + body line, number arrays packed as in versions. */
+function encodeCheckpoint(checkpoint: CheckpointRecord): string {
+  const body = JSON.stringify({
+    ...checkpoint,
+    trainer: { ...checkpoint.trainer, state: packArrays(checkpoint.trainer.state) },
+    state: packArrays(checkpoint.state),
+  });
+  return `${JSON.stringify({ format: "freshml.checkpoint", formatVersion: 1, sha256: sha256(body) })}\n${body}\n`;
+}
+
+/** The checkpoint at `path`, verified (checksum, zod, name), or null if there is none. */
+async function readCheckpoint(path: string, name: string): Promise<CheckpointRecord | null> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
+  const nl = text.indexOf("\n");
+  if (nl < 0 || !text.endsWith("\n")) throw mismatch(path, "is truncated");
+  let header: z.infer<typeof checkpointHeaderSchema>;
+  try {
+    header = checkpointHeaderSchema.parse(JSON.parse(text.slice(0, nl)));
+  } catch {
+    throw mismatch(path, "has an invalid header");
+  }
+  const body = text.slice(nl + 1, text.length - 1);
+  if (sha256(body) !== header.sha256) throw mismatch(path, "does not match its checksum");
+  let checkpoint: CheckpointRecord;
+  try {
+    checkpoint = checkpointRecordSchema.parse(JSON.parse(body)) as CheckpointRecord;
+    checkpoint.trainer = { ...checkpoint.trainer, state: unpackArrays(checkpoint.trainer.state) };
+    checkpoint.state = unpackArrays(checkpoint.state);
+  } catch {
+    throw mismatch(path, "holds an invalid checkpoint");
+  }
+  if (checkpoint.name !== name) throw mismatch(path, `holds a checkpoint of ${checkpoint.name}, not ${name}`);
+  return checkpoint;
 }

@@ -3,12 +3,15 @@ import { VERSION } from "../version.js";
 import {
   checkName,
   checkVersion,
+  completeCheckpoint,
   completeRecord,
   readCursor,
   readLimit,
   rollbackTarget,
   summarize,
   type AliasEvent,
+  type CheckpointInput,
+  type CheckpointRecord,
   type ListOptions,
   type ModelRecord,
   type ModelRecordInput,
@@ -25,8 +28,8 @@ interface ModelEntry {
 
 /**
  * A {@link ModelStore} in memory: no Node built-ins, for tests, browsers and
- * short-lived processes. Records are deep-copied in and out, so a stored
- * version never changes, whatever the caller does with its objects.
+ * short-lived processes. Records and checkpoints are deep-copied in and out,
+ * so a stored version never changes, whatever the caller does with its objects.
  *
  * @example
  * ```ts
@@ -43,6 +46,8 @@ interface ModelEntry {
  */
 export class MemoryModelStore implements ModelStore {
   private readonly models = new Map<string, ModelEntry>();
+  // Apart from the versions: list, numbering and prune never see checkpoints.
+  private readonly checkpoints = new Map<string, CheckpointRecord>();
   private readonly now: () => Date;
 
   /** @param options.now — the clock (injectable for tests); defaults to the system time. */
@@ -123,6 +128,18 @@ export class MemoryModelStore implements ModelStore {
     const doomed = newestFirst.slice(keep).filter((v) => !pinned.has(v));
     for (const v of doomed) entry.versions.delete(v);
     return doomed.sort((a, b) => a - b);
+  }
+
+  async putCheckpoint(input: CheckpointInput): Promise<void> {
+    const name = checkName(input?.name);
+    const sequence = (this.checkpoints.get(name)?.sequence ?? 0) + 1;
+    // Checked (and copied) before anything changes: a bad write keeps the previous checkpoint.
+    this.checkpoints.set(name, completeCheckpoint(input, sequence, this.now().toISOString(), VERSION));
+  }
+
+  async getCheckpoint(name: string): Promise<CheckpointRecord | null> {
+    const checkpoint = this.checkpoints.get(checkName(name));
+    return checkpoint ? structuredClone(checkpoint) : null;
   }
 
   private entry(name: string, create = false): ModelEntry | undefined {

@@ -224,22 +224,43 @@ export function checkVersion(version: unknown): number {
   return version;
 }
 
+/** zod schema of a trainer envelope as stored (its state is opaque to the store). */
+export const trainerEnvelopeSchema = z.object({
+  format: z.literal("freshml.trainer"),
+  formatVersion: z.literal(1),
+  kind: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  state: z.unknown(),
+});
+
 /** zod schema of a stored record (every read from a store is checked against it). */
 export const modelRecordSchema = z.object({
   name: z.string(),
   version: z.number().int().positive(),
   createdAt: z.string(),
   parent: z.number().int().positive().nullable(),
-  trainer: z.object({
-    format: z.literal("freshml.trainer"),
-    formatVersion: z.literal(1),
-    kind: z.string(),
-    params: z.record(z.string(), z.unknown()),
-    state: z.unknown(),
-  }),
+  trainer: trainerEnvelopeSchema,
   metrics: z.record(z.string(), z.number()),
   data: z.object({ batches: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), fingerprint: z.string() }),
   tags: z.record(z.string(), z.string()),
+  libraryVersion: z.string(),
+  preprocessing: z.unknown().optional(),
+  learningState: z.unknown().optional(),
+});
+
+/** zod schema of a {@link CheckpointInput} (every checkpoint write is checked against it). */
+export const checkpointInputSchema = z.object({
+  name: z.string(),
+  champion: z.number().int().positive().nullable(),
+  trainer: trainerEnvelopeSchema,
+  // `unknown` lets an explicit undefined through, which JSON would silently drop.
+  state: z.unknown().refine((v) => v !== undefined, { message: "state is required (null when there is none)" }),
+});
+
+/** zod schema of a stored checkpoint (every read from a store is checked against it). */
+export const checkpointRecordSchema = checkpointInputSchema.extend({
+  createdAt: z.string(),
+  sequence: z.number().int().positive(),
   libraryVersion: z.string(),
 });
 
@@ -266,17 +287,52 @@ export function completeRecord(input: ModelRecordInput, version: number, created
     tags: input.tags ?? {},
     libraryVersion: input.libraryVersion ?? libraryVersion,
   };
+  // Only when given: a record without them reads back without the keys.
+  if (input.preprocessing !== undefined) record.preprocessing = input.preprocessing;
+  if (input.learningState !== undefined) record.learningState = input.learningState;
   const parsed = modelRecordSchema.safeParse(record);
   if (!parsed.success) {
     throw new FreshmlError("invalid_params", `invalid model record: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
   }
   // A deep copy: the stored version can never change with the caller's objects.
-  return structuredClone(record);
+  return deepCopy(record, "model record");
 }
 
-/** The summary of a record (no learned state). */
+/**
+ * Checks a checkpoint's input (`invalid_name`, then `invalid_params`) and
+ * returns a deep copy with the store's fields added.
+ */
+export function completeCheckpoint(input: CheckpointInput, sequence: number, createdAt: string, libraryVersion: string): CheckpointRecord {
+  checkName(input?.name);
+  const parsed = checkpointInputSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new FreshmlError("invalid_params", `invalid checkpoint: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
+  }
+  // Built field by field, so extra keys of the input (say, a CheckpointRecord read back) are not stored.
+  const record: CheckpointRecord = {
+    name: input.name,
+    champion: input.champion,
+    trainer: input.trainer,
+    state: input.state,
+    createdAt,
+    sequence,
+    libraryVersion,
+  };
+  return deepCopy(record, "checkpoint");
+}
+
+/** structuredClone, with a FreshmlError for values that are not data (functions, symbols, …). */
+function deepCopy<T>(value: T, what: string): T {
+  try {
+    return structuredClone(value);
+  } catch (err) {
+    throw new FreshmlError("invalid_params", `invalid ${what}: it holds a value that cannot be stored (${(err as Error).message})`);
+  }
+}
+
+/** The summary of a record (no learned state, no preprocessing, no learning state). */
 export function summarize(record: ModelRecord): ModelVersionSummary {
-  const { trainer, ...rest } = record;
+  const { trainer, preprocessing: _p, learningState: _l, ...rest } = record;
   return { ...rest, trainerKind: trainer.kind };
 }
 

@@ -1,7 +1,8 @@
 import { FreshmlError } from "../core/errors.js";
 import { LinearRegression } from "../learners/linear-regression.js";
 import { restoreTrainer } from "../learners/registry.js";
-import type { ModelRecordInput, ModelStore } from "../store/model-store.js";
+import type { CheckpointInput, CheckpointRecord, ModelRecordInput, ModelStore } from "../store/model-store.js";
+import { VERSION } from "../version.js";
 
 /** One named asynchronous check; `run` rejects with an Error describing the failure. */
 export interface AsyncConformanceCheck {
@@ -28,6 +29,25 @@ function eq(actual: unknown, expected: unknown, what: string): void {
   const e = JSON.stringify(expected);
   if (a !== e) fail(`${what}: got ${a}, expected ${e}`);
 }
+/** Deep equality that tells −0 from 0 and names the first difference (JSON.stringify cannot). */
+function same(actual: unknown, expected: unknown, what: string): void {
+  if (typeof expected === "number") {
+    if (!Object.is(actual, expected)) fail(`${what}: got ${describe(actual)}, expected ${describe(expected)}`);
+  } else if (Array.isArray(expected)) {
+    if (!Array.isArray(actual) || actual.length !== expected.length) fail(`${what}: got ${describe(actual)}, expected an array of ${expected.length}`);
+    for (let i = 0; i < expected.length; i++) same(actual[i], expected[i], `${what}[${i}]`);
+  } else if (expected !== null && typeof expected === "object") {
+    if (actual === null || typeof actual !== "object" || Array.isArray(actual)) fail(`${what}: got ${describe(actual)}, expected an object`);
+    const ak = Object.keys(actual).sort();
+    const ek = Object.keys(expected).sort();
+    eq(ak, ek, `${what} keys`);
+    for (const k of ek) same((actual as Record<string, unknown>)[k], (expected as Record<string, unknown>)[k], `${what}.${k}`);
+  } else if (actual !== expected) fail(`${what}: got ${describe(actual)}, expected ${describe(expected)}`);
+}
+function describe(v: unknown): string {
+  return typeof v === "number" && Object.is(v, -0) ? "-0" : Array.isArray(v) ? `an array of ${v.length}` : String(JSON.stringify(v));
+}
+
 async function rejectsWith(p: Promise<unknown>, code: string, what: string): Promise<void> {
   try {
     await p;
@@ -42,6 +62,43 @@ function trainedRecord(name: string, seed: number, extra: Partial<ModelRecordInp
   const m = new LinearRegression({ l2: 0.1 });
   m.update({ X: [[seed], [seed + 1], [seed + 3]], y: [1, 2 + seed, 4] });
   return { name, trainer: m.toJSON(), metrics: { rmse: seed / 10 }, data: { batches: 1, rows: 3, fingerprint: `fp${seed}` }, ...extra };
+}
+
+/** 1,000 finite doubles that decimal text or a float32 would not keep: −0, sums that are not what they look, extremes. */
+function awkwardNumbers(): number[] {
+  const special = [0.1 + 0.2, -0, 1e-300, -1e-300, 5e-324, -5e-324, 1.7976931348623157e308, -1.7976931348623157e308, 2 ** 53 + 2, 1 / 3, 0, 2.2250738585072014e-308];
+  return Array.from({ length: 1000 }, (_, i) => (i < special.length ? special[i]! : Math.sin(i) * 10 ** ((i % 41) - 20)));
+}
+
+/** Preprocessing-like JSON: nested objects, short arrays, strings, null, booleans, and a long number array deep inside. */
+function awkwardPreprocessing(): Record<string, unknown> {
+  return {
+    fields: [
+      { name: "temp", kind: "numeric", mean: 0.1 + 0.2, std: 1e-300, impute: null },
+      { name: "colour", kind: "enum", levels: ["red", "grün", "✓ blue"] },
+    ],
+    scale: [1, 2.5, -3, 1e21],
+    nested: { a: { b: { c: { weights: awkwardNumbers().slice(0, 64), ok: true, empty: {}, none: [] } } } },
+  };
+}
+
+/** Learning-state-like JSON with the 1,000-number array at the top. */
+function awkwardLearningState(): Record<string, unknown> {
+  return { window: awkwardNumbers(), detector: { kind: "PageHinkley", sum: -0.5, n: 12 }, batchIds: ["b1", "b2"], gate: { wins: 3, losses: 0 } };
+}
+
+function checkpoint(name: string, seed: number, extra: Partial<CheckpointInput> = {}): CheckpointInput {
+  return { name, champion: null, trainer: trainedRecord(name, seed).trainer, state: { seed, window: awkwardNumbers(), note: `cp${seed}` }, ...extra };
+}
+
+/** The fields a store must return exactly as written. */
+function sameCheckpoint(actual: CheckpointRecord | null, expected: CheckpointInput, sequence: number, what: string): void {
+  if (actual === null) fail(`${what}: getCheckpoint returned null`);
+  same(
+    { name: actual.name, champion: actual.champion, trainer: actual.trainer, state: actual.state, sequence: actual.sequence },
+    { name: expected.name, champion: expected.champion, trainer: expected.trainer, state: expected.state, sequence },
+    what,
+  );
 }
 
 /**
@@ -168,6 +225,118 @@ export function storeChecks(options: StoreCheckOptions): AsyncConformanceCheck[]
       await rejectsWith(s.put(bad), "invalid_params", "NaN metric");
       await rejectsWith(s.put({ ...trainedRecord("m", 1), trainer: { kind: "X" } as never }), "invalid_params", "not a trainer envelope");
       eq((await s.list("m")).versions.length, 0, "versions");
+    }),
+    c("preprocessing and learningState round-trip exactly (−0, 1e-300, 0.1 + 0.2, 1,000 numbers, nesting); summaries omit them", async (s) => {
+      const preprocessing = awkwardPreprocessing();
+      const learningState = awkwardLearningState();
+      const v = await s.put(trainedRecord("m", 1, { preprocessing, learningState }));
+      const r = await s.get("m", v);
+      same(r.preprocessing, awkwardPreprocessing(), "preprocessing");
+      same(r.learningState, awkwardLearningState(), "learningState");
+      // Stored by value: changing what was given or what came back changes nothing.
+      (preprocessing.scale as number[])[0] = 99;
+      (r.learningState as { window: number[] }).window[1] = 99;
+      const again = await s.get("m", v);
+      same(again.preprocessing, awkwardPreprocessing(), "preprocessing after mutations");
+      same(again.learningState, awkwardLearningState(), "learningState after mutations");
+      const [summary] = (await s.list("m")).versions;
+      if (!summary) fail("list lost the version");
+      for (const k of ["trainer", "preprocessing", "learningState"]) if (k in summary) fail(`a list summary holds ${k}`);
+    }),
+    c("a record without preprocessing or learningState reads back without those keys", async (s) => {
+      const v1 = await s.put(trainedRecord("m", 1));
+      const v2 = await s.put({ ...trainedRecord("m", 2), preprocessing: undefined, learningState: undefined });
+      for (const v of [v1, v2]) {
+        const r = await s.get("m", v);
+        for (const k of ["preprocessing", "learningState"]) if (k in r) fail(`version ${v} gained a ${k} key (${describe((r as never)[k])})`);
+      }
+      const v3 = await s.put(trainedRecord("m", 3, { preprocessing: null, learningState: { n: 0 } }));
+      const r3 = await s.get("m", v3);
+      same([r3.preprocessing, r3.learningState], [null, { n: 0 }], "null and small values");
+    }),
+    c("getCheckpoint is null before any checkpoint is written, even with versions", async (s) => {
+      eq(await s.getCheckpoint("m"), null, "checkpoint of an unknown model");
+      await s.put(trainedRecord("m", 1));
+      eq(await s.getCheckpoint("m"), null, "checkpoint of a model with versions only");
+    }),
+    c("a checkpoint round-trips exactly, with sequence 1, a time and the library version", async (s) => {
+      const input = checkpoint("m", 1);
+      await s.putCheckpoint(input);
+      const r = await s.getCheckpoint("m");
+      sameCheckpoint(r, checkpoint("m", 1), 1, "checkpoint");
+      if (typeof r!.createdAt !== "string" || Number.isNaN(Date.parse(r!.createdAt))) fail(`createdAt ${r!.createdAt} is not a time`);
+      eq(r!.libraryVersion, VERSION, "libraryVersion");
+    }),
+    c("each checkpoint write replaces the last: the newest comes back, sequence 2, then 3", async (s) => {
+      await s.putCheckpoint(checkpoint("m", 1));
+      await s.putCheckpoint(checkpoint("m", 2, { champion: 1 }));
+      sameCheckpoint(await s.getCheckpoint("m"), checkpoint("m", 2, { champion: 1 }), 2, "after two writes");
+      await s.putCheckpoint(checkpoint("m", 3, { champion: 4, state: null }));
+      sameCheckpoint(await s.getCheckpoint("m"), checkpoint("m", 3, { champion: 4, state: null }), 3, "after three writes");
+    }),
+    c("checkpoints are per model name", async (s) => {
+      await s.putCheckpoint(checkpoint("a", 1));
+      await s.putCheckpoint(checkpoint("b", 2));
+      await s.putCheckpoint(checkpoint("a", 3));
+      sameCheckpoint(await s.getCheckpoint("a"), checkpoint("a", 3), 2, "a");
+      sameCheckpoint(await s.getCheckpoint("b"), checkpoint("b", 2), 1, "b");
+      eq(await s.getCheckpoint("c"), null, "c");
+    }),
+    c("a checkpoint is not a version: never listed, never numbered, untouched by prune; its champion need not exist", async (s) => {
+      await s.putCheckpoint(checkpoint("m", 1, { champion: 42 }));
+      eq(await s.list("m"), { versions: [], unreadable: [] }, "list with only a checkpoint");
+      eq(await s.put(trainedRecord("m", 1)), 1, "first version after a checkpoint");
+      await s.putCheckpoint(checkpoint("m", 2, { champion: 1 }));
+      eq(await s.put(trainedRecord("m", 2)), 2, "next version after another checkpoint");
+      eq((await s.list("m")).versions.map((v) => v.version), [2, 1], "listed versions");
+      await s.setAlias("m", "champion", 2);
+      eq(await s.prune("m", { keep: 0 }), [1], "pruned");
+      sameCheckpoint(await s.getCheckpoint("m"), checkpoint("m", 2, { champion: 1 }), 2, "checkpoint after prune");
+      eq(await s.put(trainedRecord("m", 3)), 3, "version after prune");
+    }),
+    c("unsafe checkpoint names are invalid_name", async (s) => {
+      for (const bad of ["../x", "a/b", "..", ".hidden", "", "x".repeat(129), "line\nbreak"]) {
+        await rejectsWith(s.putCheckpoint(checkpoint(bad, 1)), "invalid_name", `putCheckpoint ${JSON.stringify(bad)}`);
+        await rejectsWith(s.getCheckpoint(bad), "invalid_name", `getCheckpoint ${JSON.stringify(bad)}`);
+      }
+    }),
+    c("a checkpoint that does not validate is invalid_params and the previous one stays", async (s) => {
+      await s.putCheckpoint(checkpoint("m", 1, { champion: 3 }));
+      const { trainer: _t, ...noTrainer } = checkpoint("m", 2);
+      const { state: _s, ...noState } = checkpoint("m", 2);
+      const bad: [string, unknown][] = [
+        ["champion 0", checkpoint("m", 2, { champion: 0 })],
+        ["champion -1", checkpoint("m", 2, { champion: -1 })],
+        ["champion 1.5", checkpoint("m", 2, { champion: 1.5 })],
+        ["champion as a string", checkpoint("m", 2, { champion: "1" as never })],
+        ["no champion", { ...checkpoint("m", 2), champion: undefined }],
+        ["no trainer", noTrainer],
+        ["not a trainer envelope", checkpoint("m", 2, { trainer: { kind: "X" } as never })],
+        ["no state", noState],
+      ];
+      for (const [what, input] of bad) await rejectsWith(s.putCheckpoint(input as CheckpointInput), "invalid_params", what);
+      sameCheckpoint(await s.getCheckpoint("m"), checkpoint("m", 1, { champion: 3 }), 1, "checkpoint after rejected writes");
+      await s.putCheckpoint(checkpoint("m", 3));
+      eq((await s.getCheckpoint("m"))?.sequence, 2, "sequence after rejected writes (they do not count)");
+    }),
+    c("checkpoints are stored by value: mutating inputs or outputs changes nothing", async (s) => {
+      const input = checkpoint("m", 1);
+      await s.putCheckpoint(input);
+      (input.state as { window: number[] }).window[0] = 99;
+      (input.trainer.params as Record<string, unknown>).l2 = 5;
+      const r = await s.getCheckpoint("m");
+      (r!.state as { window: number[] }).window[2] = 99;
+      (r!.state as { note: string }).note = "changed";
+      r!.sequence = 50;
+      sameCheckpoint(await s.getCheckpoint("m"), checkpoint("m", 1), 1, "stored checkpoint");
+    }),
+    c("concurrent checkpoint writes are each counted; the last one stored is whole", async (s) => {
+      await Promise.all(Array.from({ length: 10 }, (_, i) => s.putCheckpoint(checkpoint("m", i))));
+      const r = await s.getCheckpoint("m");
+      if (r === null) fail("no checkpoint after concurrent writes");
+      eq(r.sequence, 10, "sequence");
+      const seed = (r.state as { seed: number }).seed;
+      sameCheckpoint(r, checkpoint("m", seed), 10, `checkpoint ${seed}`);
     }),
   ];
 }

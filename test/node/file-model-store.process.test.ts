@@ -92,6 +92,26 @@ describe("FileModelStore with real processes", () => {
     for (const w of ["A", "B"]) for (let i = 0; i < 100; i++) expect(seen.has(`${w}:${i}`)).toBe(true);
   }, 120_000);
 
+  it("four processes writing 25 checkpoints each at once: sequence 100, and the last write is whole", async () => {
+    const dir = join(root, "checkpoints");
+    const writers = ["A", "B", "C", "D"];
+    const children = writers.map((w) => start(["checkpoints", dir, w, "25"]));
+    expect(await Promise.all(children.map(exited))).toEqual([0, 0, 0, 0]);
+    const store = new FileModelStore(dir);
+    const cp = await store.getCheckpoint("model"); // checksum and zod verified
+    expect(cp).not.toBeNull();
+    expect(cp!.sequence).toBe(100);
+    const state = cp!.state as { writer: string; seq: number; window: number[] };
+    expect(writers).toContain(state.writer);
+    // The last write of all is some writer's last (each writes in order).
+    expect(state.seq).toBe(24);
+    expect(cp!.champion).toBe(25);
+    // Same formula as store-child's checkpointWindow.
+    expect(state.window).toEqual(Array.from({ length: 500 }, (_, i) => Math.sin(state.seq * 1000 + i) / 3));
+    expect(readdirSync(join(dir, "model")).filter((f) => f.includes(".tmp-"))).toEqual([]);
+    expect(await store.list("model")).toEqual({ versions: [], unreadable: [] });
+  }, 120_000);
+
   it("a flipped byte is checksum_mismatch for that version only, naming the file", async () => {
     const dir = join(root, "tamper");
     const p = start(["puts", dir, "T", "3"]);

@@ -2,6 +2,7 @@
  * A writer process for the FileModelStore process tests (not a test itself).
  *   loop  <root> <seed>            put + move champion (and now and then roll back or prune) forever
  *   puts  <root> <writer> <count>  put <count> versions tagged with the writer, then exit
+ *   checkpoints <root> <writer> <count>  write <count> checkpoints of "model" marked with the writer, then exit
  */
 import { FileModelStore } from "../../src/node/index.js";
 import { LinearRegression, SeededRandom } from "../../src/index.js";
@@ -18,6 +19,11 @@ function record(seq: number, writer: string) {
   return { name: "model", trainer: m.toJSON(), metrics: { rmse: seq }, tags: { writer, seq: String(seq) } };
 }
 
+/** A pipeline-state-sized array; the process test recomputes it (same formula) to check the file is whole. */
+function checkpointWindow(seq: number): number[] {
+  return Array.from({ length: 500 }, (_, i) => Math.sin(seq * 1000 + i) / 3);
+}
+
 if (mode === "loop") {
   const rng = new SeededRandom(Number(a));
   for (let i = 0; ; i++) {
@@ -31,6 +37,12 @@ if (mode === "loop") {
 } else if (mode === "puts") {
   const count = Number(b);
   for (let i = 0; i < count; i++) await store.put(record(i, a!));
+} else if (mode === "checkpoints") {
+  const count = Number(b);
+  for (let i = 0; i < count; i++) {
+    const { trainer } = record(i, a!);
+    await store.putCheckpoint({ name: "model", champion: i + 1, trainer, state: { writer: a, seq: i, window: checkpointWindow(i) } });
+  }
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
