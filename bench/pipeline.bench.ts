@@ -13,7 +13,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { LinearRegression, Pipeline, SeededRandom, VERSION, type RetrainPolicy, type RunReport } from "../src/index.js";
+import { LinearRegression, Pipeline, SGDRegressor, SeededRandom, VERSION, driftCheck, type RetrainPolicy, type RunReport, type Validator } from "../src/index.js";
 import { compare } from "../examples/when-to-retrain.js";
 
 const D = 10;
@@ -41,7 +41,6 @@ async function runChild(policy: string, n: number): Promise<void> {
     new Pipeline({
       trainer: new LinearRegression(),
       policy: policy === "full" ? "full" : ("incremental" as RetrainPolicy),
-      gate: { tolerance: 0 },
       checkpoint: "end",
       // "lean": keep 10 per-batch records instead of 1,000, for unbounded streams.
       ...(policy === "lean" ? { maxBatchRecords: 10 } : {}),
@@ -82,7 +81,7 @@ if (childAt >= 0) {
   const lean = [1000, 10_000].map((n) => ({ n, ...child("lean", n) }));
   // Time in steady state: one warmed, trained pipeline in this process, each size 3 times (median).
   const steadyPool = pool();
-  const steady = new Pipeline({ trainer: new LinearRegression(), gate: { tolerance: 0 }, checkpoint: "end" });
+  const steady = new Pipeline({ trainer: new LinearRegression(), checkpoint: "end" });
   await steady.runBatches(stream(3000, steadyPool));
   const steadyMs: Record<number, number> = {};
   for (const n of [100, 1000, 10_000]) {
@@ -126,7 +125,7 @@ if (childAt >= 0) {
   const noDetector = med(await (async () => {
     const out: number[] = [];
     for (let r = 0; r < 5; r++) {
-      const p = new Pipeline({ trainer: new LinearRegression(), gate: { tolerance: 0 }, checkpoint: "end", detector: null });
+      const p = new Pipeline({ trainer: new LinearRegression(), checkpoint: "end", detector: null });
       const t0 = performance.now();
       await p.runBatches(stream(N, batches));
       out.push((N * ROWS) / ((performance.now() - t0) / 1e3));
@@ -137,7 +136,7 @@ if (childAt >= 0) {
   const e2e = med(await Promise.all([0, 1, 2, 3, 4].map(async () => 0)).then(async () => {
     const out: number[] = [];
     for (let r = 0; r < 5; r++) {
-      const p = new Pipeline({ trainer: new LinearRegression(), gate: { tolerance: 0 }, checkpoint: "end" });
+      const p = new Pipeline({ trainer: new LinearRegression(), checkpoint: "end" });
       const t0 = performance.now();
       const rep = await p.runBatches(stream(N, batches));
       out.push((N * ROWS) / ((performance.now() - t0) / 1e3));
@@ -156,7 +155,7 @@ if (childAt >= 0) {
   const rowsRate = med(await (async () => {
     const out: number[] = [];
     for (let r = 0; r < 5; r++) {
-      const p = new Pipeline({ schema: Row, target: "y", trainer: new LinearRegression(), gate: { tolerance: 0 }, checkpoint: "end" });
+      const p = new Pipeline({ schema: Row, target: "y", trainer: new LinearRegression(), checkpoint: "end" });
       const M = 400;
       const t0 = performance.now();
       const rep = await p.runBatches((function* () {
@@ -181,6 +180,49 @@ if (childAt >= 0) {
   console.log(`\nwhere the time goes, numeric: ${share(lastStages!)}`);
   console.log(`where the time goes, row objects: ${share(rowStages!)}`);
 
+  // The loop against the same loop written with scikit-learn (../shared/bench/pipeline_anchor.py),
+  // SGDRegressor on both sides, same data shape, run back to back in this process's session.
+  const anchorScript = fileURLToPath(new URL("../../shared/bench/pipeline_anchor.py", import.meta.url));
+  const anchor = (drift: boolean): number | null => {
+    try {
+      const out = execFileSync("/usr/bin/python3", [anchorScript, "--batches", String(N), ...(drift ? ["--drift"] : [])], { encoding: "utf8" });
+      return JSON.parse(out.trim().split("\n").pop()!).rows_per_s as number;
+    } catch {
+      return null; // scikit-learn not installed: apt-get install -y python3-sklearn python3-scipy
+    }
+  };
+  const sgdRaw = med([0, 1, 2, 3, 4].map(() => {
+    const m = new SGDRegressor({ seed: 0 });
+    const t0 = performance.now();
+    for (const b of stream(N, batches)) m.update(b);
+    return (N * ROWS) / ((performance.now() - t0) / 1e3);
+  }));
+  let sgdStages: RunReport["stageMs"] | null = null;
+  const sgdLoop = async (validators: Validator[]): Promise<number> => {
+    const out: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const p = new Pipeline({ trainer: new SGDRegressor({ seed: 0 }), checkpoint: "end", validators });
+      const t0 = performance.now();
+      const rep = await p.runBatches(stream(N, batches));
+      out.push((N * ROWS) / ((performance.now() - t0) / 1e3));
+      if (validators.length === 0) sgdStages = rep.stageMs;
+    }
+    return med(out);
+  };
+  const sgdE2e = await sgdLoop([]);
+  const sgdKs = await sgdLoop([driftCheck({ test: "ks" })]);
+  const py = anchor(false);
+  const pyKs = anchor(true);
+  const ratio = (a: number, b: number | null): string => (b === null ? "(anchor not run)" : `${(a / b).toFixed(1)}× the Python loop`);
+  console.log("\n| SGDRegressor, 1,000 × 10 batches | rows/s (median) | |");
+  console.log("|---|---|---|");
+  console.log(`| SGDRegressor.update alone (raw learner) | ${fmt(sgdRaw)} | |`);
+  console.log(`| Pipeline.runBatches (check, champion + challenger predict, ADWIN, gate, learn) | ${fmt(sgdE2e)} | ${((sgdE2e / sgdRaw) * 100).toFixed(0)}% of raw; ${ratio(sgdE2e, py)} |`);
+  console.log(`| … with driftCheck({ test: "ks" }) | ${fmt(sgdKs)} | ${ratio(sgdKs, pyKs)} |`);
+  console.log(`| scikit-learn loop (pipeline_anchor.py) | ${py === null ? "—" : fmt(py)} | |`);
+  console.log(`| scikit-learn loop + SciPy ks_2samp per column (--drift) | ${pyKs === null ? "—" : fmt(pyKs)} | |`);
+  console.log(`where the time goes, SGD: ${share(sgdStages!)}`);
+
   // The seed's question.
   console.log("\n| strategy (200 batches of 1,000 × 10, slowly drifting) | total time | mean RMSE in service |");
   console.log("|---|---|---|");
@@ -190,6 +232,6 @@ if (childAt >= 0) {
   const outDir = fileURLToPath(new URL("./results/", import.meta.url));
   mkdirSync(outDir, { recursive: true });
   const out = `${outDir}pipeline-${started.toISOString().replace(/[:.]/g, "-")}.json`;
-  writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, freshml: VERSION, incremental: inc, continuing: cont, lean, steadyMs, full, rssGrowth, raw, e2e, noDetector, rowsRate, stages: { numeric: lastStages, rows: rowStages }, answers }, null, 1));
+  writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, freshml: VERSION, incremental: inc, continuing: cont, lean, steadyMs, full, rssGrowth, raw, e2e, noDetector, rowsRate, sgd: { raw: sgdRaw, e2e: sgdE2e, ks: sgdKs, python: py, pythonKs: pyKs, stages: sgdStages }, stages: { numeric: lastStages, rows: rowStages }, answers }, null, 1));
   console.log(`\nwrote ${out}`);
 }

@@ -60,7 +60,7 @@ try {
     validators: [qualityChecks({ maxMissingRate: 0 })],
     trainer: new RecursiveLeastSquares({ forgetting: 0.98, l2: 1e-2 }),
     store,
-    gate: { metric: "mae", tolerance: 0.1, relative: true, holdoutFraction: 0.2 },
+    gate: { metric: "mae", minRows: 60, window: 2 },
   });
   const features = (rows: Reading[]): number[][] => rows.map((r) => [r.decade, r.season_sin, r.season_cos]);
   const staticModel = new LinearRegression();
@@ -83,14 +83,16 @@ try {
     if (k > 0) staticTotal.update([s.get()], [0]); // mean of the periods' errors, like the pipeline's column
     const served = rec.prequential;
     if (served !== null) pipelineTotal.update([served], [0]);
-    const d = rec.decision!;
-    const gate = d.promoted
-      ? `promoted → v${rec.savedVersion ?? "?"} (held-out MAE ${d.challenger.toFixed(2)})`
-      : `kept champion: ${d.reasons[0]}`;
+    const d = rec.decision;
+    const gate = !d
+      ? "learned (the champion is the learning state)"
+      : d.promoted
+        ? `promoted → v${rec.savedVersion ?? "?"}${d.challenger === null ? "" : ` (out-of-time MAE ${d.challenger.toFixed(2)} vs ${d.champion?.toFixed(2) ?? "—"})`}`
+        : `kept champion: ${d.reasons[0]}`;
     console.log(`${p.label.padEnd(11)}${(k === 0 ? "(trained)" : s.get().toFixed(2)).padStart(14)}${(served === null ? "—" : served.toFixed(2)).padStart(11)}   ${gate}`);
   });
   console.log(`${"mean".padEnd(11)}${staticTotal.get().toFixed(2).padStart(14)}${pipelineTotal.get().toFixed(2).padStart(11)}`);
-  const versions = (await store.list("co2")).versions.filter((v) => v.tags["freshml.role"] === "champion");
+  const versions = (await store.list("co2")).versions;
   console.log(`\n${report.batches.accepted} batches accepted, ${report.batches.quarantined} quarantined; ${versions.length} versions promoted; champion is v${report.championVersion}.`);
   console.log("The static model goes stale as the trend accelerates; the retraining pipeline stays within 1–3 ppm.");
 } finally {

@@ -21,11 +21,11 @@ import {
   Scheduler,
   everyNRows,
   qualityChecks,
-  restoreTrainer,
+  loadModel,
   SeededRandom,
   type ModelStore,
   type RunReport,
-  type Trainer,
+  type ServingModel,
 } from "freshml";
 
 export const Row = z.object({ temp: z.number().min(-40).max(50), hour: z.number().int().min(0).max(23), load: z.number() });
@@ -34,7 +34,7 @@ export type Row = z.infer<typeof Row>;
 /** The model that answers requests: replaced whole, never changed in place. */
 interface Serving {
   readonly version: number;
-  readonly model: Trainer;
+  readonly model: ServingModel;
 }
 
 export interface Service {
@@ -59,15 +59,14 @@ export async function startService(options: { store?: ModelStore; port?: number;
     validators: [qualityChecks({ maxMissingRate: 0 })],
     trainer: new LinearRegression({ l2: 1e-3 }),
     store,
-    gate: { tolerance: 0.05, relative: true },
+    gate: { minRows: 50 },
   });
   let serving: Serving | null = null;
   const refresh = async (): Promise<void> => {
     const version = await store.resolveAlias("load", "champion");
     if (version === null || version === serving?.version) return;
-    const record = await store.get("load", version);
-    // Build the new model completely, then swap it in with one assignment.
-    serving = Object.freeze({ version, model: restoreTrainer(record.trainer) });
+    // Load the new version completely (trainer and featurizer), then swap it in with one assignment.
+    serving = Object.freeze({ version, model: await loadModel(store, "load", version) });
   };
   await refresh();
 
@@ -81,7 +80,7 @@ export async function startService(options: { store?: ModelStore; port?: number;
         signal,
         trigger: reason,
         onEvent: (e) => {
-          if (e.type === "checkpoint_saved" && e.aliases.includes("champion")) void refresh();
+          if (e.type === "checkpoint_saved" && e.kind === "champion") void refresh();
         },
       });
       await refresh();
@@ -103,11 +102,10 @@ export async function startService(options: { store?: ModelStore; port?: number;
     if (req.method === "GET" && url.pathname === "/predict") {
       const snapshot = serving; // one read: the whole request uses this version
       if (!snapshot) return send(503, { error: "no model yet" });
-      const temp = Number(url.searchParams.get("temp"));
-      const hour = Number(url.searchParams.get("hour"));
-      if (!Number.isFinite(temp) || !Number.isFinite(hour)) return send(400, { error: "temp and hour must be numbers" });
+      // A row object straight from the query: the stored model checks and featurises it itself.
+      const row = { temp: Number(url.searchParams.get("temp")), hour: Number(url.searchParams.get("hour")) };
       try {
-        return send(200, { version: snapshot.version, prediction: snapshot.model.predict([[temp, hour]])[0] });
+        return send(200, { version: snapshot.version, prediction: snapshot.model.predictRows([row])[0] });
       } catch (err) {
         return send(400, { error: (err as Error).message });
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryModelStore, restoreTrainer } from "../src/index.js";
+import { MemoryModelStore, loadModel, type ServingModel } from "../src/index.js";
 import { observations, startService } from "../examples/service.js";
 
 describe("examples/service.ts: predictions during champion swaps", () => {
@@ -24,13 +24,17 @@ describe("examples/service.ts: predictions during champion swaps", () => {
         service.observe(observations(100 + round, 100, round * 3)); // drifting: new champions
         await Promise.all(requests);
       }
+      // A bad row is a 400 naming the field, from the stored model's own checks.
+      const bad = await fetch(`${base}/predict?temp=hot&hour=3`);
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: string }).error).toMatch(/temp/);
       await service.close();
       const versions = new Set(answers.map((a) => a.version));
       expect(versions.size).toBeGreaterThan(1); // swaps happened while requests were answered
       // Each answer is exactly what its version predicts: no request saw a half-loaded model.
-      const models = new Map<number, ReturnType<typeof restoreTrainer>>();
-      for (const v of versions) models.set(v, restoreTrainer((await store.get("load", v)).trainer));
-      for (const a of answers) expect(a.prediction).toBe(models.get(a.version)!.predict([[a.temp, a.hour]])[0]);
+      const models = new Map<number, ServingModel>();
+      for (const v of versions) models.set(v, await loadModel(store, "load", v));
+      for (const a of answers) expect(a.prediction).toBe(models.get(a.version)!.predictRows([{ temp: a.temp, hour: a.hour }])[0]);
       expect(service.reports.length).toBeGreaterThan(1);
       expect(service.reports.every((r) => r.trigger?.startsWith("every-n-rows"))).toBe(true);
     } finally {

@@ -388,8 +388,9 @@ export function decide(
       reasons.push(`${settings.metric} ${fmt(challenger)} fails the absolute bound ${settings.biggerIsBetter ? "≥" : "≤"} ${settings.absolute}`);
     }
   }
-  if (baseline !== null && (challenger === null || !better(challenger, baseline, 0))) {
-    reasons.push(`${settings.metric} ${challenger === null ? "(none)" : fmt(challenger)} does not beat the baseline's ${fmt(baseline)}`);
+  if (settings.baseline !== undefined) {
+    if (baseline === null || challenger === null) reasons.push(`no ${settings.metric} yet for the challenger and the baseline on the same rows`);
+    else if (!better(challenger, baseline, 0)) reasons.push(`${settings.metric} ${fmt(challenger)} does not beat the baseline's ${fmt(baseline)}`);
   }
   let evaluation: GateDecision["evaluation"];
   if (reasons.length === 0 && evaluate) {

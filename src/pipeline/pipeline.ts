@@ -620,7 +620,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     const learned = run.time("learn", () => this.learn(features, id));
     if (learned instanceof Quarantine) return this.quarantine(run, index, id, learned, features.rows);
     // The first model serves as soon as it exists, unless a rule needs evidence first.
-    if (!this.champion) decision = this.promoteFirst(index, run) ?? decision;
+    if (!this.champion && decision === undefined) decision = this.promoteFirst(features, index, run);
     // Validators learn their references from batches that were learned.
     if (validated.table) for (const v of this.validators) v.accept?.(validated.table);
     if (tested.detectorDrift) this.reactToDrift(index, run);
@@ -680,6 +680,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
 
   /** 2. featurize: row objects to a checked numeric batch (imputed with the learning state's statistics). */
   private featurize(v: Validated): Features | Quarantine {
+    const unknown = this.unknownLabel(v.numeric?.y ?? null);
+    if (unknown) return unknown;
     if (v.numeric) return { rows: v.numeric.rows, y: v.numeric.y, raw: null, forLearner: v.numeric };
     const f = this.learning.featurizer!;
     try {
@@ -689,6 +691,18 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       if (!isFreshmlError(err)) throw err;
       return new Quarantine([{ code: err.code, severity: "error", message: err.message }]);
     }
+  }
+
+  /** A classifier's batch with a label it does not declare is quarantined before any model or metric reads it. */
+  private unknownLabel(y: Float64Array | null): Quarantine | null {
+    const classes = this.settings.classes;
+    if (!y || !classes) return null;
+    for (let i = 0; i < y.length; i++) {
+      if (!classes.includes(y[i]!)) {
+        return new Quarantine([{ code: "unknown_class", severity: "error", message: `row ${i} has the label ${y[i]}; the trainer declares the classes ${JSON.stringify(classes)}` }]);
+      }
+    }
+    return null;
   }
 
   /** The batch as a featurizer other than the learning state's sees it. */
@@ -709,26 +723,50 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     let base: Predictions | null = null;
     try {
       if (champion) champ = predictWith(champion.model.trainer, this.inputFor(features, champion.model.featurizer), needProba);
-      if (learner.nSeen > 0) chall = this.learnerIsChampion && champ ? champ : predictWith(learner, features.forLearner, needProba);
-      const baseline = this.learning.baseline;
-      if (baseline && baseline.nSeen > 0) base = predictWith(baseline, features.forLearner, needProba);
     } catch (err) {
       if (!isFreshmlError(err)) throw err;
-      return new Quarantine([{ code: "prediction_failed", severity: "error", message: `no model learned this batch: ${err.message}` }]);
+      // Finite input the serving model cannot predict finitely (values near the float limit, say).
+      return new Quarantine([{ code: "prediction_failed", severity: "error", message: `the champion cannot predict this batch: ${err.message}` }]);
     }
+    // A challenger or baseline that cannot predict yet (a singular system, say) gives no evidence; the batch is still learned.
+    if (learner.nSeen > 0) chall = this.learnerIsChampion && champ ? champ : tryPredict(learner, features.forLearner, needProba);
+    const baseline = this.learning.baseline;
+    if (baseline && baseline.nSeen > 0) base = tryPredict(baseline, features.forLearner, needProba);
+    // Each tracked metric once per model; the gate's evidence reuses the gate metric's instances.
+    const champMetrics = champ ? this.metricsOf(y, champ) : null;
+    const challMetrics = chall ? this.metricsOf(y, chall) : null;
     const scores: BatchScores = {};
-    if (champ) scores.champion = run.score("champion", this.tracked, s.classes, y, champ);
-    if (chall) scores.challenger = run.score("challenger", this.tracked, s.classes, y, chall);
+    if (champMetrics) scores.champion = run.scored("champion", champMetrics);
+    if (challMetrics) scores.challenger = run.scored("challenger", challMetrics);
     let evidence: EvidenceEntry | null = null;
-    if (chall && s.mode === "prequential") evidence = this.evidenceOf(y, chall, champ, base, 0, y.length);
+    if (chall && s.mode === "prequential") {
+      evidence = this.evidenceOf(y, chall, champ, base, 0, y.length, { challenger: challMetrics![0]!, champion: champMetrics?.[0] ?? null });
+    }
     let detectorDrift = false;
     if (champ && this.detector) detectorDrift = feedDetector(this.detector, y, champ.values, isClassifier(champion!.model.trainer));
     if (detectorDrift) run.alarm(this.learning.position);
     return { champion: champ, challenger: chall, scores, prequential: scores.champion?.[s.metric] ?? null, evidence, detectorDrift };
   }
 
-  /** Paired evidence of rows [from, to) of a batch. */
-  private evidenceOf(y: Float64Array, chall: Predictions, champ: Predictions | null, base: Predictions | null, from: number, to: number): EvidenceEntry {
+  /** Every tracked metric (the gate's first) on a batch's predictions. */
+  private metricsOf(y: Float64Array, p: Predictions): Metric[] {
+    return this.tracked.map((name) => {
+      const m = newMetric(name, this.settings.classes);
+      scoreInto(m, y, p);
+      return m;
+    });
+  }
+
+  /** Paired evidence of rows [from, to) of a batch; `scored`: the gate metric already computed on exactly those rows. */
+  private evidenceOf(
+    y: Float64Array,
+    chall: Predictions,
+    champ: Predictions | null,
+    base: Predictions | null,
+    from: number,
+    to: number,
+    scored?: { challenger: Metric; champion: Metric | null },
+  ): EvidenceEntry {
     const s = this.settings;
     const part = (p: Predictions): Predictions => ({ values: p.values.subarray(from, to), proba: p.proba ? p.proba.subarray(from * (s.classes?.length ?? 1), to * (s.classes?.length ?? 1)) : null });
     const ys = y.subarray(from, to);
@@ -737,7 +775,15 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       scoreInto(m, ys, part(p));
       return m;
     };
-    const entry: EvidenceEntry = { batch: this.learning.position, rows: 0, sumD: 0, sumD2: 0, challenger: metricOf(chall), champion: champ ? metricOf(champ) : null, baseline: base ? metricOf(base) : null };
+    const entry: EvidenceEntry = {
+      batch: this.learning.position,
+      rows: 0,
+      sumD: 0,
+      sumD2: 0,
+      challenger: scored?.challenger ?? metricOf(chall),
+      champion: champ ? (scored?.champion ?? metricOf(champ)) : null,
+      baseline: base ? metricOf(base) : null,
+    };
     if (champ) {
       const n = to - from;
       const a = new Float64Array(n);
@@ -828,10 +874,22 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   }
 
   /** After the first batch is learned: the first model serves unless a rule needs evidence it has not got. */
-  private promoteFirst(index: number, run: Run): GateDecision | undefined {
+  private promoteFirst(features: Features, index: number, run: Run): GateDecision | undefined {
     if (this.learning.trainer.nSeen === 0) return undefined;
     const decision = decide(this.settings, this.evidence.entries, false, this.evaluator(this.learning.trainer, this.learning.featurizer));
-    if (!decision.promoted) return undefined;
+    // A model that cannot predict (a singular system, say) does not serve.
+    const probe = sliceCheckedBatch(features.forLearner, 0, 1);
+    try {
+      predictWith(this.learning.trainer, probe, this.needProba);
+    } catch (err) {
+      if (!isFreshmlError(err)) throw err;
+      decision.promoted = false;
+      decision.reasons.push(`the model cannot predict: ${err.message}`);
+    }
+    if (!decision.promoted) {
+      run.emit({ type: "model_rejected", batch: index, reasons: decision.reasons });
+      return decision;
+    }
     this.promote(this.learning.copy(), true, index, run, decision);
     return decision;
   }
@@ -1060,17 +1118,16 @@ class Run {
     return true;
   }
 
-  /** Scores predictions on every tracked metric; folds them into the run's totals. */
-  score(role: "champion" | "challenger", tracked: readonly GateMetric[], classes: readonly number[] | undefined, y: Float64Array, p: Predictions): Record<string, number> {
+  /** Records a model's tracked metrics on a batch and folds them into the run's totals (the instances are not changed). */
+  scored(role: "champion" | "challenger", metrics: readonly Metric[]): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const name of tracked) {
-      const m = newMetric(name, classes);
-      scoreInto(m, y, p);
+    metrics.forEach((m, k) => {
+      const name = this.tracked[k]!;
       out[name] = m.get();
       const t = (this.totals[name] ??= { champion: null, challenger: null });
-      if (t[role] === null) t[role] = m;
-      else t[role]!.merge(m);
-    }
+      t[role] ??= m.clone();
+      t[role]!.merge(m);
+    });
     this.pendingSeries[role] = out;
     return out;
   }
@@ -1173,6 +1230,15 @@ function valueOf(m: Metric | null): number | null {
   if (!m || m.count === 0) return null;
   const v = m.get();
   return Number.isFinite(v) ? v : null;
+}
+
+function tryPredict(model: Trainer, batch: CheckedBatch, proba: boolean): Predictions | null {
+  try {
+    return predictWith(model, batch, proba);
+  } catch (err) {
+    if (!isFreshmlError(err)) throw err;
+    return null;
+  }
 }
 
 /** Feeds the champion's per-row errors to the detector; true when it fired. */

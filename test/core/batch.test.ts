@@ -60,3 +60,23 @@ describe("readBatch: bad input gets a typed error naming the row and column", ()
     );
   });
 });
+
+describe("CheckedBatch", () => {
+  it("is checked once; readBatch and readFeatures pass it through; only the library can make one", async () => {
+    const { checkBatch, isCheckedBatch, readBatch, readFeatures, sliceCheckedBatch, FreshmlError } = await import("../../src/index.js");
+    const b = checkBatch({ X: [[1, 2], [3, 4], [5, 6]], y: [1, 2, 3] });
+    expect(isCheckedBatch(b)).toBe(true);
+    expect(b.y).toBeInstanceOf(Float64Array);
+    expect(readBatch(b)).toBe(b);
+    expect(readFeatures(b)).toBe(b);
+    expect(() => readBatch(b, 3)).toThrow(FreshmlError); // the column count is still checked
+    const s = sliceCheckedBatch(b, 1, 3);
+    expect(isCheckedBatch(s)).toBe(true);
+    expect(Array.from(s.X)).toEqual([3, 4, 5, 6]);
+    // A look-alike object is not checked: it is scanned as usual.
+    const fake = { ...b, X: new Float64Array([1, NaN, 3, 4, 5, 6]) };
+    expect(isCheckedBatch(fake)).toBe(false);
+    expect(() => readBatch(fake)).toThrow(/non_finite|finite/);
+    expect(() => checkBatch({ X: [[1, NaN]], y: [1] })).toThrow(FreshmlError);
+  });
+});

@@ -119,14 +119,28 @@ describe("Pipeline.runBatches", () => {
     expect(rb.records[1]!.decision!.baseline).toBeGreaterThan(rb.records[1]!.decision!.challenger!);
   });
 
-  it("a trainer that cannot learn a batch quarantines it as learn_failed, with the reason", async () => {
+  it("a model that cannot predict is not promoted, but every batch is still learned; a batch the trainer refuses is learn_failed", async () => {
     // One-hot day columns plus an intercept are collinear: plain least squares is singular.
     const p = new Pipeline({ schema: Row, target: "load", trainer: new LinearRegression() });
     const r = await p.runBatches([rowBatch(1), rowBatch(2)]);
     expect(r.promotions).toEqual([]);
-    expect(r.batches).toMatchObject({ accepted: 0, quarantined: 2 });
-    expect(r.records[0]!.issues[0]!.code).toBe("learn_failed");
-    expect(r.records[0]!.issues[0]!.message).toMatch(/singular.*l2/);
+    expect(r.batches).toMatchObject({ accepted: 2, quarantined: 0 });
+    expect(r.records[0]!.decision!.reasons[0]).toMatch(/cannot predict.*singular.*l2/);
+    // A label the classifier does not declare: quarantined before anything reads it.
+    const c = new Pipeline({ trainer: new SGDClassifier({ classes: [0, 1] }) });
+    const bad = classBatch(2);
+    bad.y[3] = 2;
+    const rc = await c.runBatches([classBatch(1), bad]);
+    expect(rc.records[1]!.issues[0]!.code).toBe("unknown_class");
+    // A trainer that refuses a batch after validation: learn_failed, with its reason, nothing learned.
+    const refusing = new LinearRegression();
+    (refusing as { update: LinearRegression["update"] }).update = () => {
+      throw new FreshmlError("diverged", "refused");
+    };
+    (refusing as { clone: () => LinearRegression }).clone = () => refusing;
+    const rf = await new Pipeline({ trainer: refusing }).runBatches([numericBatch(1)]);
+    expect(rf.records[0]!.issues[0]).toMatchObject({ code: "learn_failed", message: expect.stringMatching(/diverged.*refused/) });
+    expect(rf.rows.learned).toBe(0);
   });
 
   it("stops between stages when aborted; nothing half-written; the report says where", async () => {
