@@ -208,33 +208,45 @@ export function scoreInto(metric: Metric, y: Float64Array, p: Predictions): void
 }
 
 /**
- * Per-row losses for the paired test: squared error (rmse, r2), absolute
- * error (mae), 0/1 error (accuracy), or the log loss of the true class for
- * probability metrics (logloss, and rocauc, macrof1 and balancedaccuracy,
- * which have no per-row form).
+ * Sums of the per-row loss differences (challenger − champion) for the paired
+ * test, in one pass: squared error (rmse, r2), absolute error (mae), 0/1 error
+ * (accuracy), or the log loss of the true class for probability metrics
+ * (logloss, and rocauc, macrof1 and balancedaccuracy, which have no per-row form).
  */
-export function rowLosses(settings: GateSettings, y: Float64Array, p: Predictions, out: Float64Array): void {
+export function pairedLossSums(settings: GateSettings, y: Float64Array, a: Predictions, b: Predictions): { sumD: number; sumD2: number } {
   const n = y.length;
+  let sumD = 0;
+  let sumD2 = 0;
+  const add = (d: number): void => {
+    sumD += d;
+    sumD2 += d * d;
+  };
   if (settings.classes === undefined) {
-    if (settings.metric === "mae") for (let i = 0; i < n; i++) out[i] = Math.abs(p.values[i]! - y[i]!);
+    const pa = a.values;
+    const pb = b.values;
+    if (settings.metric === "mae") for (let i = 0; i < n; i++) add(Math.abs(pa[i]! - y[i]!) - Math.abs(pb[i]! - y[i]!));
     else
       for (let i = 0; i < n; i++) {
-        const e = p.values[i]! - y[i]!;
-        out[i] = e * e;
+        const ea = pa[i]! - y[i]!;
+        const eb = pb[i]! - y[i]!;
+        const d = ea * ea - eb * eb;
+        sumD += d;
+        sumD2 += d * d;
       }
-    return;
+    return { sumD, sumD2 };
   }
-  if (!settings.proba || !p.proba) {
-    for (let i = 0; i < n; i++) out[i] = p.values[i] === y[i] ? 0 : 1;
-    return;
+  if (!settings.proba || !a.proba || !b.proba) {
+    for (let i = 0; i < n; i++) add((a.values[i] === y[i] ? 0 : 1) - (b.values[i] === y[i] ? 0 : 1));
+    return { sumD, sumD2 };
   }
   const classes = settings.classes;
   const k = classes.length;
+  const logLoss = (p: Float64Array, i: number, c: number): number => -Math.log(Math.min(1 - 1e-15, Math.max(1e-15, c >= 0 ? p[i * k + c]! : 0)));
   for (let i = 0; i < n; i++) {
     const c = classes.indexOf(y[i]!);
-    const q = c >= 0 ? p.proba[i * k + c]! : 0;
-    out[i] = -Math.log(Math.min(1 - 1e-15, Math.max(1e-15, q)));
+    add(logLoss(a.proba, i, c) - logLoss(b.proba, i, c));
   }
+  return { sumD, sumD2 };
 }
 
 /** One batch of evidence: the paired per-row loss differences' sums and each role's metric on it. */

@@ -20,7 +20,7 @@ import {
   gateSettings,
   newMetric,
   predictWith,
-  rowLosses,
+  pairedLossSums,
   scoreInto,
   type EvidenceEntry,
   type EvidenceEntryJSON,
@@ -785,21 +785,10 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       baseline: base ? metricOf(base) : null,
     };
     if (champ) {
-      const n = to - from;
-      const a = new Float64Array(n);
-      const b = new Float64Array(n);
-      rowLosses(s, ys, part(chall), a);
-      rowLosses(s, ys, part(champ), b);
-      let sd = 0;
-      let sd2 = 0;
-      for (let i = 0; i < n; i++) {
-        const d = a[i]! - b[i]!;
-        sd += d;
-        sd2 += d * d;
-      }
-      entry.rows = n;
-      entry.sumD = sd;
-      entry.sumD2 = sd2;
+      const sums = pairedLossSums(s, ys, part(chall), part(champ));
+      entry.rows = to - from;
+      entry.sumD = sums.sumD;
+      entry.sumD2 = sums.sumD2;
     }
     return entry;
   }
