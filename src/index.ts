@@ -35,6 +35,8 @@ export { Accuracy } from "./metrics/accuracy.js";
 export { LogLoss } from "./metrics/log-loss.js";
 export { MacroF1 } from "./metrics/macro-f1.js";
 export { RocAuc } from "./metrics/roc-auc.js";
+export { BalancedAccuracy } from "./metrics/balanced-accuracy.js";
+export { createMetric, metricNames, metricTask, restoreMetric, type MetricName } from "./metrics/registry.js";
 
 export { setSimdEnabled, simdEnabled } from "./core/wasm/load.js";
 

@@ -1,4 +1,8 @@
+import { z } from "zod";
+import { checkRestored, countSchema, openMetricJSON } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
+
+const stateSchema = z.object({ n: countSchema, correct: countSchema });
 
 /**
  * Fraction of rows whose predicted label equals the true label.
@@ -47,6 +51,27 @@ export class Accuracy implements Metric {
 
   toJSON(): MetricJSON {
     return { metric: this.name, params: {}, state: { n: this.n, correct: this.correct } };
+  }
+
+  /**
+   * Restores from {@link Accuracy.toJSON} output; malformed JSON is `invalid_state`.
+   *
+   * @example
+   * ```ts
+   * import { Accuracy } from "freshml";
+   * const m = new Accuracy();
+   * m.update([0, 1, 1, 0], [0, 1, 0, 0]);
+   * const back = Accuracy.fromJSON(JSON.parse(JSON.stringify(m)));
+   * back.get(); // 0.75
+   * ```
+   */
+  static fromJSON(json: unknown): Accuracy {
+    const { state } = openMetricJSON(json, "accuracy", z.object({}), stateSchema);
+    checkRestored(state.correct <= state.n, "accuracy", "more correct rows than rows", { observed: state.correct, expected: state.n });
+    const m = new Accuracy();
+    m.n = state.n;
+    m.correct = state.correct;
+    return m;
   }
 
   private fold(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, sign: 1 | -1): void {

@@ -1,5 +1,10 @@
 import { checkClasses, ClassIndex } from "../learners/classes.js";
+import { z } from "zod";
+import { classesSchema, constructRestored, countSchema, openMetricJSON } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
+
+const paramsSchema = z.object({ classes: classesSchema });
+const stateSchema = z.object({ n: countSchema, sum: z.number() });
 
 /**
  * Mean negative log-likelihood of the true class (cross-entropy), from
@@ -58,6 +63,26 @@ export class LogLoss implements Metric {
 
   toJSON(): MetricJSON {
     return { metric: this.name, params: { classes: this.classes.slice() }, state: { n: this.n, sum: this.sum } };
+  }
+
+  /**
+   * Restores from {@link LogLoss.toJSON} output; malformed JSON is `invalid_state`.
+   *
+   * @example
+   * ```ts
+   * import { LogLoss } from "freshml";
+   * const m = new LogLoss({ classes: [0, 1] });
+   * m.update([1, 0], [0.2, 0.8, 0.6, 0.4]);
+   * const back = LogLoss.fromJSON(JSON.parse(JSON.stringify(m)));
+   * back.get(); // ≈ 0.367, as m.get()
+   * ```
+   */
+  static fromJSON(json: unknown): LogLoss {
+    const { params, state } = openMetricJSON(json, "logloss", paramsSchema, stateSchema);
+    const m = constructRestored("logloss", () => new LogLoss(params));
+    m.n = state.n;
+    m.sum = state.sum;
+    return m;
   }
 
   private fold(yTrue: ArrayLike<number>, proba: ArrayLike<number>, sign: 1 | -1): void {

@@ -1,5 +1,11 @@
+import { z } from "zod";
 import { checkClasses, ClassIndex } from "../learners/classes.js";
+import { checkLength } from "../learners/envelope.js";
+import { checkRestored, classesSchema, constructRestored, countSchema, countsSchema, openMetricJSON, total } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
+
+const paramsSchema = z.object({ classes: classesSchema });
+const stateSchema = z.object({ n: countSchema, tp: countsSchema, fp: countsSchema, fn: countsSchema });
 
 /**
  * Macro-averaged F1: the unweighted mean of per-class F1 = 2·TP / (2·TP + FP + FN)
@@ -80,6 +86,35 @@ export class MacroF1 implements Metric {
       params: { classes: this.classes.slice() },
       state: { n: this.n, tp: Array.from(this.tp), fp: Array.from(this.fp), fn: Array.from(this.fn) },
     };
+  }
+
+  /**
+   * Restores from {@link MacroF1.toJSON} output; malformed JSON is `invalid_state`.
+   *
+   * @example
+   * ```ts
+   * import { MacroF1 } from "freshml";
+   * const m = new MacroF1({ classes: [0, 1] });
+   * m.update([0, 0, 1, 1], [0, 1, 1, 1]);
+   * const back = MacroF1.fromJSON(JSON.parse(JSON.stringify(m)));
+   * back.get(); // ≈ 0.733, as m.get()
+   * ```
+   */
+  static fromJSON(json: unknown): MacroF1 {
+    const { params, state } = openMetricJSON(json, "macro_f1", paramsSchema, stateSchema);
+    const m = constructRestored("macro_f1", () => new MacroF1(params));
+    const k = m.classes.length;
+    checkLength("tp", state.tp, k);
+    checkLength("fp", state.fp, k);
+    checkLength("fn", state.fn, k);
+    // Every row is a TP or an FN of its true class, and a TP or an FP of its predicted one.
+    const tp = total(state.tp);
+    checkRestored(tp + total(state.fn) === state.n && tp + total(state.fp) === state.n, "macro_f1", "tp + fn and tp + fp must both equal n");
+    m.n = state.n;
+    m.tp = Float64Array.from(state.tp);
+    m.fp = Float64Array.from(state.fp);
+    m.fn = Float64Array.from(state.fn);
+    return m;
   }
 
   private fold(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, sign: 1 | -1): void {

@@ -1,4 +1,8 @@
+import { z } from "zod";
+import { countSchema, openMetricJSON } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
+
+const stateSchema = z.object({ n: countSchema, sum: z.number() });
 
 /**
  * Mean absolute error.
@@ -47,6 +51,27 @@ export class MAE implements Metric {
 
   toJSON(): MetricJSON {
     return { metric: this.name, params: {}, state: { n: this.n, sum: this.sum } };
+  }
+
+  /**
+   * Restores from {@link MAE.toJSON} output; malformed JSON is `invalid_state`.
+   *
+   * @example
+   * ```ts
+   * import { MAE } from "freshml";
+   * const m = new MAE();
+   * m.update([1, 2, 3], [2, 2, 5]);
+   * const back = MAE.fromJSON(JSON.parse(JSON.stringify(m)));
+   * back.update([0], [4]);
+   * back.get(); // (1 + 0 + 2 + 4) / 4 = 1.75
+   * ```
+   */
+  static fromJSON(json: unknown): MAE {
+    const { state } = openMetricJSON(json, "mae", z.object({}), stateSchema);
+    const m = new MAE();
+    m.n = state.n;
+    m.sum = state.sum;
+    return m;
   }
 
   private fold(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, sign: 1 | -1): void {

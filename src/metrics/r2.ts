@@ -1,4 +1,8 @@
+import { z } from "zod";
+import { countSchema, openMetricJSON } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
+
+const stateSchema = z.object({ n: countSchema, mean: z.number(), m2: z.number().nonnegative(), sse: z.number() });
 
 /**
  * Coefficient of determination, 1 − SSres / SStot, with the target's
@@ -66,6 +70,28 @@ export class R2 implements Metric {
 
   toJSON(): MetricJSON {
     return { metric: this.name, params: {}, state: { n: this.n, mean: this.mean, m2: this.m2, sse: this.sse } };
+  }
+
+  /**
+   * Restores from {@link R2.toJSON} output; malformed JSON is `invalid_state`.
+   *
+   * @example
+   * ```ts
+   * import { R2 } from "freshml";
+   * const m = new R2();
+   * m.update([1, 2, 3], [1, 2, 4]);
+   * const back = R2.fromJSON(JSON.parse(JSON.stringify(m)));
+   * back.get(); // 0.5
+   * ```
+   */
+  static fromJSON(json: unknown): R2 {
+    const { state } = openMetricJSON(json, "r2", z.object({}), stateSchema);
+    const m = new R2();
+    m.n = state.n;
+    m.mean = state.mean;
+    m.m2 = state.m2;
+    m.sse = state.sse;
+    return m;
   }
 
   private add(n: number, mean: number, m2: number, sse: number): void {

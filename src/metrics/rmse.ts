@@ -1,4 +1,8 @@
+import { z } from "zod";
+import { countSchema, openMetricJSON } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
+
+const stateSchema = z.object({ n: countSchema, sumSq: z.number() });
 
 /**
  * Root mean squared error.
@@ -47,6 +51,26 @@ export class RMSE implements Metric {
 
   toJSON(): MetricJSON {
     return { metric: this.name, params: {}, state: { n: this.n, sumSq: this.sumSq } };
+  }
+
+  /**
+   * Restores from {@link RMSE.toJSON} output; malformed JSON is `invalid_state`.
+   *
+   * @example
+   * ```ts
+   * import { RMSE } from "freshml";
+   * const m = new RMSE();
+   * m.update([0, 0], [3, 4]);
+   * const back = RMSE.fromJSON(JSON.parse(JSON.stringify(m)));
+   * back.get(); // √12.5 ≈ 3.536, as m.get()
+   * ```
+   */
+  static fromJSON(json: unknown): RMSE {
+    const { state } = openMetricJSON(json, "rmse", z.object({}), stateSchema);
+    const m = new RMSE();
+    m.n = state.n;
+    m.sumSq = state.sumSq;
+    return m;
   }
 
   private fold(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, sign: 1 | -1): void {

@@ -1,6 +1,12 @@
+import { z } from "zod";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { checkClasses, ClassIndex } from "../learners/classes.js";
+import { checkLength } from "../learners/envelope.js";
+import { checkRestored, classesSchema, constructRestored, countSchema, countsSchema, openMetricJSON, total } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
+
+const paramsSchema = z.object({ classes: classesSchema, bins: z.number() });
+const stateSchema = z.object({ n: countSchema, pos: countsSchema, neg: countsSchema });
 
 /**
  * Area under the ROC curve for two classes, streamed as two histograms of the
@@ -94,6 +100,30 @@ export class RocAuc implements Metric {
       params: { classes: this.classes.slice(), bins: this.bins },
       state: { n: this.n, pos: Array.from(this.pos), neg: Array.from(this.neg) },
     };
+  }
+
+  /**
+   * Restores from {@link RocAuc.toJSON} output; malformed JSON is `invalid_state`.
+   *
+   * @example
+   * ```ts
+   * import { RocAuc } from "freshml";
+   * const m = new RocAuc({ classes: [0, 1] });
+   * m.update([0, 0, 1, 1], [0.9, 0.1, 0.6, 0.4, 0.65, 0.35, 0.2, 0.8]);
+   * const back = RocAuc.fromJSON(JSON.parse(JSON.stringify(m)));
+   * back.get(); // 0.75
+   * ```
+   */
+  static fromJSON(json: unknown): RocAuc {
+    const { params, state } = openMetricJSON(json, "roc_auc", paramsSchema, stateSchema);
+    const m = constructRestored("roc_auc", () => new RocAuc(params));
+    checkLength("pos", state.pos, m.bins);
+    checkLength("neg", state.neg, m.bins);
+    checkRestored(total(state.pos) + total(state.neg) === state.n, "roc_auc", "pos + neg must sum to n");
+    m.n = state.n;
+    m.pos = Float64Array.from(state.pos);
+    m.neg = Float64Array.from(state.neg);
+    return m;
   }
 
   private fold(yTrue: ArrayLike<number>, proba: ArrayLike<number>, sign: 1 | -1): void {

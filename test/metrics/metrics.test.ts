@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Accuracy, LogLoss, MacroF1, MAE, R2, RMSE, RocAuc, type Metric } from "../../src/index.js";
+import { Accuracy, BalancedAccuracy, LogLoss, MacroF1, MAE, R2, RMSE, RocAuc, type Metric } from "../../src/index.js";
 import { sklearnFixture } from "../fixtures/load.js";
 
 const fx = sklearnFixture().metrics;
@@ -13,6 +13,7 @@ const cases: Case[] = [
   ["macro_f1", () => new MacroF1({ classes: [0, 1, 2] }), fx.labels_true, fx.labels_pred, fx.macro_f1, 1, 1e-12],
   ["logloss", () => new LogLoss({ classes: [0, 1, 2] }), fx.labels_true, fx.proba3, fx.log_loss, 3, 1e-12],
   ["roc_auc", () => new RocAuc({ classes: [0, 1] }), fx.binary_true, fx.proba2, fx.roc_auc, 2, 1e-3],
+  ["balancedaccuracy", () => new BalancedAccuracy({ classes: [0, 1, 2] }), fx.labels_true, fx.labels_pred, fx.balanced_accuracy, 1, 1e-12],
 ];
 
 describe.each(cases)("%s", (_name, make, yt, yp, expected, perRow, tol) => {
