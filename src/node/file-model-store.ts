@@ -49,6 +49,18 @@ const aliasFileSchema = z.object({
   history: z.array(aliasEventSchema),
 });
 type AliasState = { aliases: Record<string, number>; history: AliasEvent[] };
+/**
+ * `highest.json`: the highest version number ever allocated for the model
+ * (never lowered, whatever `prune` deletes). The SHA-256 covers the JSON of
+ * `{ name, highest }`.
+ */
+const highestFileSchema = z.object({
+  format: z.literal("freshml.highest"),
+  formatVersion: z.literal(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  name: z.string(),
+  highest: z.number().int().positive(),
+});
 const checkpointHeaderSchema = z.object({
   format: z.literal("freshml.checkpoint"),
   formatVersion: z.literal(1),
@@ -60,6 +72,8 @@ const VERSION_FILE = /^v(\d{8})\.json$/;
 const VERSION_TEMP = /^\.v\d{8}\.json\.tmp-(\d+)-/;
 const CHECKPOINT_FILE = "checkpoint.json";
 const CHECKPOINT_TEMP = /^\.checkpoint\.json\.tmp-(\d+)-/;
+const HIGHEST_FILE = "highest.json";
+const HIGHEST_TEMP = /^\.highest\.json\.tmp-(\d+)-/;
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 const versionFile = (v: number): string => `v${String(v).padStart(8, "0")}.json`;
 
@@ -77,7 +91,10 @@ export interface FileModelStoreOptions {
  *
  * Layout: `<root>/<model>/versions/v00000001.json` (one immutable file per
  * version), `<root>/<model>/aliases.json` (current aliases and their whole
- * history) and `<root>/<model>/checkpoint.json` (the checkpoint slot: a
+ * history), `<root>/<model>/highest.json` (the highest version number ever
+ * allocated, with its SHA-256: the high-water mark that keeps numbers from
+ * being reused after `prune` deletes the newest versions) and
+ * `<root>/<model>/checkpoint.json` (the checkpoint slot: a
  * header line with its SHA-256, then the body line). Number arrays of 16 or
  * more in a learner's state, in a version's preprocessing and learning state,
  * and in a checkpoint's state are written as base64 of their little-endian
@@ -88,10 +105,22 @@ export interface FileModelStoreOptions {
  * still loads. Every read is checked with zod.
  *
  * Writes: temp file → fsync → hard link (a version never overwrites another)
- * or rename (aliases.json, checkpoint.json) → fsync of the folder. Writers take a per-model lock
+ * or rename (aliases.json, highest.json, checkpoint.json) → fsync of the folder. Writers take a per-model lock
  * (a directory whose owner's process id is checked, so a crashed writer's lock
  * is broken at once); readers take none. A `kill -9` at any instant leaves at
  * most a stray temp file, which readers ignore.
+ *
+ * Numbering: `put` allocates `max(highest.json, newest version file) + 1`
+ * and writes that number to `highest.json` *before* it links the version file
+ * in, so a crash between the two leaves an unused number (a gap), never a
+ * number that a later put hands out again. `prune` raises `highest.json` to
+ * the newest version file before deleting anything. A store written before
+ * `highest.json` existed derives the mark from its version files and the
+ * numbers in its alias history. A `highest.json` that fails its checksum or
+ * schema check makes `put`, and a `prune` that would delete something, fail
+ * with `checksum_mismatch` naming the file, writing and deleting nothing
+ * (reads are unaffected); delete it to derive the mark again (a deleted,
+ * never-aliased number above the remaining files may then be given again).
  *
  * @example
  * ```ts
@@ -129,10 +158,15 @@ export class FileModelStore implements ModelStore {
     await mkdir(dir, { recursive: true });
     return this.locked(name, async () => {
       await this.removeDeadTemps(dir, VERSION_TEMP);
-      let version = (await this.versionNumbers(name)).reduce((a, b) => Math.max(a, b), 0) + 1;
+      await this.removeDeadTemps(this.modelDir(name), HIGHEST_TEMP);
+      // A corrupted highest.json throws here, before anything is written.
+      let version = (await this.highWater(name)).allocated + 1;
       for (;;) {
         record.version = version;
         record.createdAt = this.now().toISOString();
+        // The mark first, then the version file: a crash in between burns the number
+        // (a gap), it never lets a later put take a number a version or an alias once had.
+        await this.writeHighest(name, version);
         if (await createFileExclusive(join(dir, versionFile(version)), encodeVersion(record))) return version;
         version++; // taken (only possible if a lock was broken wrongly): never overwrite, take the next
       }
@@ -227,6 +261,14 @@ export class FileModelStore implements ModelStore {
       const pinned = new Set(Object.values((await this.readAliases(name)).aliases));
       const newestFirst = (await this.versionNumbers(name)).sort((a, b) => b - a);
       const doomed = newestFirst.slice(keep).filter((v) => !pinned.has(v));
+      if (doomed.length > 0) {
+        // Before deleting the files the mark may rest on (a store from before highest.json,
+        // or a crash between a put's two steps): raise the mark to cover them. A corrupted
+        // highest.json throws here, and nothing is deleted.
+        await this.removeDeadTemps(this.modelDir(name), HIGHEST_TEMP);
+        const { stored, allocated } = await this.highWater(name);
+        if (stored === null || stored < allocated) await this.writeHighest(name, allocated);
+      }
       for (const v of doomed) await unlink(join(this.versionsDir(name), versionFile(v))).catch(() => undefined);
       if (doomed.length > 0) await syncDir(this.versionsDir(name));
       return doomed.sort((a, b) => a - b);
@@ -292,6 +334,58 @@ export class FileModelStore implements ModelStore {
       if (m) out.push(Number(m[1]));
     }
     return out;
+  }
+
+  /**
+   * The model's high-water mark. `stored` is what highest.json holds (null
+   * when absent); `allocated` is the highest number that may have been handed
+   * out: the max of `stored` and the version files — and, when the file is
+   * absent (a store from before it existed), of every version in the alias
+   * history. Throws `checksum_mismatch` for an unreadable highest.json (or,
+   * when deriving, an unreadable aliases.json): the store does not guess.
+   */
+  private async highWater(name: string): Promise<{ stored: number | null; allocated: number }> {
+    const stored = await this.readHighest(name);
+    // reduce, not Math.max(...xs): a model may have more versions than a call has arguments.
+    let allocated = (await this.versionNumbers(name)).reduce((a, b) => Math.max(a, b), stored ?? 0);
+    if (stored === null) {
+      const { aliases, history } = await this.readAliases(name);
+      allocated = Object.values(aliases).reduce((a, b) => Math.max(a, b), allocated);
+      allocated = history.reduce((a, e) => Math.max(a, e.version, e.previous ?? 0), allocated);
+    }
+    return { stored, allocated };
+  }
+
+  private highestPath(name: string): string {
+    return join(this.modelDir(name), HIGHEST_FILE);
+  }
+
+  /** The number in highest.json, verified (checksum, zod, name), or null if there is none. */
+  private async readHighest(name: string): Promise<number | null> {
+    const path = this.highestPath(name);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw err;
+    }
+    let parsed: z.infer<typeof highestFileSchema>;
+    try {
+      parsed = highestFileSchema.parse(JSON.parse(text));
+    } catch {
+      throw mismatch(path, "is not a valid high-water file");
+    }
+    if (sha256(JSON.stringify({ name: parsed.name, highest: parsed.highest })) !== parsed.sha256) throw mismatch(path, "does not match its checksum");
+    if (parsed.name !== name) throw mismatch(path, `holds the high-water mark of ${parsed.name}, not ${name}`);
+    return parsed.highest;
+  }
+
+  /** Replaces highest.json atomically (temp → fsync → rename → fsync of the folder). */
+  private async writeHighest(name: string, highest: number): Promise<void> {
+    const body = { name, highest };
+    const file = { format: "freshml.highest", formatVersion: 1, sha256: sha256(JSON.stringify(body)), ...body };
+    await writeFileAtomic(this.highestPath(name), `${JSON.stringify(file)}\n`);
   }
 
   private async readAliases(name: string): Promise<AliasState> {

@@ -214,6 +214,20 @@ export function storeChecks(options: StoreCheckOptions): AsyncConformanceCheck[]
       const v7 = await s.put(trainedRecord("m", 7));
       eq(v7, 7, "numbers are never reused after a prune");
     }),
+    c("numbers are never reused after prune deletes the newest versions (keep: 0, nothing aliased)", async (s) => {
+      eq([await s.put(trainedRecord("m", 1)), await s.put(trainedRecord("m", 2)), await s.put(trainedRecord("m", 3))], [1, 2, 3], "versions");
+      eq(await s.prune("m", { keep: 0 }), [1, 2, 3], "pruned");
+      eq((await s.list("m")).versions, [], "versions left");
+      eq(await s.put(trainedRecord("m", 4)), 4, "version after pruning everything");
+      await rejectsWith(s.get("m", 1), "not_found", "a pruned version");
+      // The newest deleted while an older one is aliased: the same rule.
+      await s.setAlias("m", "champion", 4);
+      eq([await s.put(trainedRecord("m", 5)), await s.put(trainedRecord("m", 6))], [5, 6], "more versions");
+      eq(await s.prune("m", { keep: 0 }), [5, 6], "pruned around the alias");
+      eq(await s.put(trainedRecord("m", 7)), 7, "version after pruning the newest two");
+      eq((await s.get("m", 7)).data.fingerprint, "fp7", "the new version's record");
+      eq(await s.put(trainedRecord("other", 1)), 1, "another name still starts at 1");
+    }),
     c("concurrent puts get distinct versions", async (s) => {
       const versions = await Promise.all(Array.from({ length: 20 }, (_, i) => s.put(trainedRecord("m", i))));
       eq([...versions].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1), "versions");

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -133,7 +133,7 @@ describe("FileModelStore checkpoint file", () => {
     const store = fresh();
     await store.putCheckpoint(checkpoint());
     await store.put({ name: "m", trainer: trainer() });
-    expect(readdirSync(join(store.root, "m")).sort()).toEqual(["checkpoint.json", "versions"]);
+    expect(readdirSync(join(store.root, "m")).sort()).toEqual(["checkpoint.json", "highest.json", "versions"]);
     expect(readdirSync(join(store.root, "m", "versions"))).toEqual(["v00000001.json"]);
   });
 
@@ -191,5 +191,149 @@ describe("FileModelStore version preprocessing and learningState", () => {
     expect(text).not.toContain("learningState");
     const r = await store.get("m", 1);
     expect("preprocessing" in r || "learningState" in r).toBe(false);
+  });
+});
+
+describe("FileModelStore version numbering (highest.json)", () => {
+  const put = (store: FileModelStore, name = "m"): Promise<number> => store.put({ name, trainer: trainer(2) });
+  const highestFile = (store: FileModelStore, name = "m"): string => join(store.root, name, "highest.json");
+  const versionFiles = (store: FileModelStore): string[] => readdirSync(join(store.root, "m", "versions")).sort();
+  /** A valid highest.json, as the store writes it. */
+  const markText = (name: string, highest: number): string =>
+    `${JSON.stringify({ format: "freshml.highest", formatVersion: 1, sha256: sha256(JSON.stringify({ name, highest })), name, highest })}\n`;
+
+  it("is one checksummed line holding the highest number ever allocated", async () => {
+    const store = fresh();
+    await put(store);
+    await put(store);
+    expect(readFileSync(highestFile(store), "utf8")).toBe(markText("m", 2));
+    await store.prune("m", { keep: 0 });
+    expect(readFileSync(highestFile(store), "utf8")).toBe(markText("m", 2)); // prune never lowers it
+  });
+
+  it("after prune deletes every version, a new store object on the same folder (a new process's view) continues at 4", async () => {
+    const a = fresh();
+    expect([await put(a), await put(a), await put(a)]).toEqual([1, 2, 3]);
+    expect(await a.prune("m", { keep: 0 })).toEqual([1, 2, 3]);
+    expect(versionFiles(a)).toEqual([]);
+    const b = new FileModelStore(a.root);
+    expect(await put(b)).toBe(4);
+    expect((await new FileModelStore(a.root).list("m")).versions.map((v) => v.version)).toEqual([4]);
+    // The same when only the newest go (the oldest is aliased).
+    await b.setAlias("m", "champion", 4);
+    expect([await put(b), await put(b)]).toEqual([5, 6]);
+    expect(await b.prune("m", { keep: 0 })).toEqual([5, 6]);
+    expect(await put(new FileModelStore(a.root))).toBe(7);
+  });
+
+  it("a crash after the mark is written and before the version is linked burns the number; it is never handed out", async () => {
+    // The state such a crash leaves (test/node/file-model-store.process.test.ts makes it with a real SIGKILL):
+    // the mark at 3, versions 1 and 2, and a dead writer's temp file of version 3.
+    const store = fresh();
+    await put(store);
+    await put(store);
+    writeFileSync(highestFile(store), markText("m", 3));
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+    writeFileSync(join(store.root, "m", "versions", `.v00000003.json.tmp-${dead}-0000abcd`), "partial");
+    expect(await put(new FileModelStore(store.root))).toBe(4);
+    expect(versionFiles(store)).toEqual(["v00000001.json", "v00000002.json", "v00000004.json"]);
+    await expect(store.get("m", 3)).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("a crash before the mark is in place leaves the number unallocated; the next put takes it, and removes the dead temp", async () => {
+    const store = fresh();
+    await put(store);
+    await put(store);
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+    const temp = join(store.root, "m", `.highest.json.tmp-${dead}-0000abcd`);
+    writeFileSync(temp, markText("m", 3));
+    const live = join(store.root, "m", `.highest.json.tmp-${process.pid}-0000abcd`);
+    writeFileSync(live, markText("m", 3));
+    expect(await put(new FileModelStore(store.root))).toBe(3);
+    expect(readdirSync(join(store.root, "m")).filter((f) => f.includes(".tmp-"))).toEqual([`.highest.json.tmp-${process.pid}-0000abcd`]);
+  });
+
+  it("a store from before highest.json derives the mark from its version files, and prune writes it before deleting", async () => {
+    const store = fresh();
+    for (let i = 0; i < 3; i++) await put(store);
+    rmSync(highestFile(store));
+    expect(await put(new FileModelStore(store.root))).toBe(4);
+    expect(readFileSync(highestFile(store), "utf8")).toBe(markText("m", 4));
+
+    rmSync(highestFile(store));
+    expect(await store.prune("m", { keep: 0 })).toEqual([1, 2, 3, 4]);
+    expect(readFileSync(highestFile(store), "utf8")).toBe(markText("m", 4));
+    expect(await put(new FileModelStore(store.root))).toBe(5);
+  });
+
+  it("a store from before highest.json whose newest versions were already pruned takes its alias history into account", async () => {
+    const store = fresh();
+    for (let i = 0; i < 3; i++) await put(store);
+    await store.setAlias("m", "champion", 3);
+    await store.setAlias("m", "champion", 1);
+    // What the old prune({ keep: 0 }) left: version 1 (aliased), no mark.
+    rmSync(highestFile(store));
+    unlinkSync(join(store.root, "m", "versions", "v00000002.json"));
+    unlinkSync(join(store.root, "m", "versions", "v00000003.json"));
+    // Files alone would say 2; the history names 3.
+    expect(await put(new FileModelStore(store.root))).toBe(4);
+  });
+
+  it("deriving the mark reads the alias history, so then an unreadable aliases.json fails the put; with a mark it does not matter", async () => {
+    const store = fresh();
+    await put(store);
+    await store.setAlias("m", "champion", 1);
+    const aliases = join(store.root, "m", "aliases.json");
+    flipByte(aliases, -10);
+    expect(await put(store)).toBe(2); // the mark exists: aliases are not read
+    rmSync(highestFile(store));
+    await expect(put(store)).rejects.toMatchObject({ code: "checksum_mismatch", details: { file: aliases } });
+    expect(versionFiles(store)).toEqual(["v00000001.json", "v00000002.json"]);
+  });
+
+  it("a valid mark below the newest version file (restored from an old backup, say) is raised: max of the two", async () => {
+    const store = fresh();
+    for (let i = 0; i < 3; i++) await put(store);
+    writeFileSync(highestFile(store), markText("m", 1));
+    expect(await put(store)).toBe(4);
+    writeFileSync(highestFile(store), markText("m", 1));
+    expect(await store.prune("m", { keep: 0 })).toEqual([1, 2, 3, 4]);
+    expect(readFileSync(highestFile(store), "utf8")).toBe(markText("m", 4));
+    expect(await put(store)).toBe(5);
+  });
+
+  it("a corrupted mark makes put and prune fail with checksum_mismatch naming the file; nothing is written or deleted; reads still work", async () => {
+    const good = markText("m", 5);
+    const corruptions: [string, string][] = [
+      ["a flipped byte", good.replace('"highest":5', '"highest":1')],
+      ["truncated", good.slice(0, 40)],
+      ["not JSON", "garbage\n"],
+      ["a schema failure with a matching checksum", good.replace('"highest":5', '"highest":0').replace(sha256(JSON.stringify({ name: "m", highest: 5 })), sha256(JSON.stringify({ name: "m", highest: 0 })))],
+      ["another model's mark", markText("x", 9)],
+    ];
+    for (const [what, text] of corruptions) {
+      const store = fresh();
+      for (let i = 0; i < 3; i++) await put(store);
+      const file = highestFile(store);
+      writeFileSync(file, text);
+      await expect(put(store), what).rejects.toMatchObject({ code: "checksum_mismatch", message: expect.stringContaining(file), details: { file } });
+      await expect(store.prune("m", { keep: 0 }), what).rejects.toMatchObject({ code: "checksum_mismatch", details: { file } });
+      expect(readFileSync(file, "utf8"), what).toBe(text);
+      expect(versionFiles(store), what).toEqual(["v00000001.json", "v00000002.json", "v00000003.json"]);
+      expect((await store.list("m")).versions.map((v) => v.version), what).toEqual([3, 2, 1]);
+      expect((await store.get("m", 2)).version, what).toBe(2);
+      // Deleting it derives the mark again from the files (and alias history).
+      rmSync(file);
+      expect(await put(store), what).toBe(4);
+    }
+  });
+
+  it("is per model name", async () => {
+    const store = fresh();
+    await put(store, "a");
+    await put(store, "a");
+    await store.prune("a", { keep: 0 });
+    expect(await put(store, "b")).toBe(1);
+    expect(await put(store, "a")).toBe(3);
   });
 });
