@@ -22,7 +22,7 @@ describe("examples run and say what they should", () => {
     const [, staticErr, pipelineErr] = mean!.map(Number);
     expect(staticErr!).toBeGreaterThan(5 * pipelineErr!);
     expect(out).toMatch(/13 batches accepted, 0 quarantined/);
-    expect(out).toMatch(/promoted → v1 /);
+    expect(out).toMatch(/promoted → v1\b/);
   });
 });
 

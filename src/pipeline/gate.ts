@@ -18,9 +18,9 @@ export type GateMetric = MetricName;
  * - it passes the `absolute` bound, beats the `baseline` when there is one,
  *   and is not worse than the champion on the `evaluationSet` when there is one.
  *
- * The promoted model is the state that earned it — the one that predicted the
- * window — before it learns the batch at hand. Every accepted row is learned:
- * nothing is held out for good.
+ * A passing challenger is promoted once it has learned the batch at hand
+ * (`promote`: "after-learning"), or exactly as it was scored ("as-tested").
+ * Every accepted row is learned: nothing is held out for good.
  *
  * `mode: "holdout"` is the classic alternative: a copy of the learning state
  * learns the batch's first rows and is compared with the champion on the last
@@ -54,6 +54,16 @@ export interface GateOptions {
   baseline?: Trainer;
   /** Share of each batch held out in `mode: "holdout"`. Default 0.2. */
   holdoutFraction?: number;
+  /**
+   * Which state a passing challenger promotes:
+   * - `"after-learning"` (default): the learning state once it has learned
+   *   the batch at hand — the freshest model, whose trajectory earned it;
+   * - `"as-tested"`: exactly the state the evidence was measured on, before
+   *   the batch at hand — it serves nothing it was not tested after, at the
+   *   price of lagging one batch.
+   * The evaluation set, when there is one, scores the state to be promoted.
+   */
+  promote?: "after-learning" | "as-tested";
   /**
    * A fixed, trusted set (numeric `{ X, y }` or row objects): the challenger must
    * not be worse than the champion on it (and must pass `absolute` there), so a
@@ -90,6 +100,8 @@ export interface GateSettings {
   readonly proba: boolean;
   /** The baseline trainer (untrained template), if any. */
   readonly baseline: Trainer | undefined;
+  /** Which state a passing challenger promotes. */
+  readonly promote: "after-learning" | "as-tested";
 }
 
 /** One gate decision, with its numbers. */
@@ -129,7 +141,9 @@ export function gateSettings(options: GateOptions, trainer: Trainer): GateSettin
     margin = 0,
     confidence = 0.95,
     holdoutFraction = 0.2,
+    promote = "after-learning",
   } = options;
+  checkParam(promote === "after-learning" || promote === "as-tested", "gate.promote", "after-learning or as-tested", promote);
   checkParam(metricNames.includes(metric), "gate.metric", metricNames.join(", "), metric);
   if ((metricTask(metric) === "classification") !== (trainer.task === "classification")) {
     throw new FreshmlError("invalid_params", `gate.metric ${metric} does not fit a ${trainer.task} trainer (${trainer.kind})`, { param: "gate.metric" });
@@ -160,6 +174,7 @@ export function gateSettings(options: GateOptions, trainer: Trainer): GateSettin
     classes: classifier ? trainer.classes : undefined,
     proba,
     baseline: options.baseline,
+    promote,
   };
 }
 
@@ -404,20 +419,7 @@ export function decide(
     if (baseline === null || challenger === null) reasons.push(`no ${settings.metric} yet for the challenger and the baseline on the same rows`);
     else if (!better(challenger, baseline, 0)) reasons.push(`${settings.metric} ${fmt(challenger)} does not beat the baseline's ${fmt(baseline)}`);
   }
-  let evaluation: GateDecision["evaluation"];
-  if (reasons.length === 0 && evaluate) {
-    evaluation = evaluate();
-    if (!Number.isFinite(evaluation.challenger)) reasons.push("the challenger cannot be scored on the evaluation set");
-    else {
-      if (evaluation.champion !== null && !better(evaluation.challenger, evaluation.champion, 0)) {
-        reasons.push(`on the evaluation set, ${settings.metric} ${fmt(evaluation.challenger)} is worse than the champion's ${fmt(evaluation.champion)}`);
-      }
-      if (settings.absolute !== undefined && !(settings.biggerIsBetter ? evaluation.challenger >= settings.absolute : evaluation.challenger <= settings.absolute)) {
-        reasons.push(`on the evaluation set, ${settings.metric} ${fmt(evaluation.challenger)} fails the absolute bound`);
-      }
-    }
-  }
-  return {
+  const decision: GateDecision = {
     metric: settings.metric,
     mode: hasChampion ? settings.mode : "first",
     promoted: reasons.length === 0,
@@ -427,9 +429,27 @@ export function decide(
     statistic,
     rows,
     batches: evidence.length,
-    ...(evaluation ? { evaluation } : {}),
     reasons,
   };
+  if (decision.promoted && evaluate) checkEvaluation(settings, decision, evaluate());
+  return decision;
+}
+
+/** The evaluation-set rule: the candidate must not be worse than the champion there, and must pass the absolute bound. Updates the decision. */
+export function checkEvaluation(settings: GateSettings, decision: GateDecision, evaluation: { challenger: number; champion: number | null }): void {
+  const better = (a: number, b: number): boolean => (settings.biggerIsBetter ? a >= b : a <= b);
+  decision.evaluation = evaluation;
+  const reasons = decision.reasons;
+  if (!Number.isFinite(evaluation.challenger)) reasons.push("the challenger cannot be scored on the evaluation set");
+  else {
+    if (evaluation.champion !== null && Number.isFinite(evaluation.champion) && !better(evaluation.challenger, evaluation.champion)) {
+      reasons.push(`on the evaluation set, ${settings.metric} ${fmt(evaluation.challenger)} is worse than the champion's ${fmt(evaluation.champion)}`);
+    }
+    if (settings.absolute !== undefined && !better(evaluation.challenger, settings.absolute)) {
+      reasons.push(`on the evaluation set, ${settings.metric} ${fmt(evaluation.challenger)} fails the absolute bound`);
+    }
+  }
+  decision.promoted = reasons.length === 0;
 }
 
 function fmt(v: number): string {

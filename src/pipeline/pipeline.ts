@@ -16,6 +16,7 @@ import { tableFromMatrix, type Table } from "../validate/table.js";
 import { runValidators, type ValidationIssue, type Validator } from "../validate/validator.js";
 import {
   Evidence,
+  checkEvaluation,
   decide,
   gateSettings,
   newMetric,
@@ -314,10 +315,11 @@ const DEFAULT_ID_MEMORY = 10_000;
  * 3. **test** — the champion and the challenger (the learning state) predict
  *    the batch before anything learns it: every tracked metric gets a point,
  *    the gate gets paired scores, the champion's errors feed a drift detector;
- * 4. **gate** — promotes the challenger when its paired out-of-time scores
+ * 4. **gate** — decides whether the challenger's paired out-of-time scores
  *    over recent batches beat the champion's ({@link GateOptions});
  * 5. **learn** — the learning state learns every row of the batch, per the
- *    policy (nothing is held out for good);
+ *    policy (nothing is held out for good); a challenger that passed is
+ *    promoted now (or, with `gate.promote: "as-tested"`, was promoted as scored);
  * 6. **save** — a promoted model becomes a new version with its lineage and
  *    featurizer (alias `champion`); the learning state goes to the store's
  *    checkpoint slot, apart from versions.
@@ -384,6 +386,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   private stateDirty = false;
   private batchesSinceCheckpoint = 0;
   private restored: RestorePoint | null = null;
+  /** A decision that passed, waiting for the learning state to learn the batch before it is promoted. */
+  private pending: GateDecision | null = null;
 
   constructor(options: PipelineOptions<S>) {
     if (!options || typeof options.trainer?.update !== "function") throw new FreshmlError("invalid_params", "Pipeline needs a trainer", { param: "trainer" });
@@ -618,14 +622,26 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     let decision = run.time("gate", () => this.gate(features, tested, index, run));
     if (run.stopped("learn", index)) return;
     const learned = run.time("learn", () => this.learn(features, id));
-    if (learned instanceof Quarantine) return this.quarantine(run, index, id, learned, features.rows);
+    if (learned instanceof Quarantine) {
+      if (this.pending) {
+        this.pending.promoted = false;
+        this.pending.reasons.push("the batch could not be learned");
+        this.pending = null;
+      }
+      return this.quarantine(run, index, id, learned, features.rows);
+    }
+    this.learning.position++;
+    this.stateDirty = true;
+    if (this.pending) {
+      const passed = this.pending;
+      this.pending = null;
+      run.time("gate", () => this.promoteLearned(passed, index, run));
+    }
     // The first model serves as soon as it exists, unless a rule needs evidence first.
     if (!this.champion && decision === undefined) decision = this.promoteFirst(features, index, run);
     // Validators learn their references from batches that were learned.
     if (validated.table) for (const v of this.validators) v.accept?.(validated.table);
     if (tested.detectorDrift) this.reactToDrift(index, run);
-    this.learning.position++;
-    this.stateDirty = true;
     run.accepted(features.rows);
     const record: BatchRecord = {
       batch: index,
@@ -793,57 +809,65 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     return entry;
   }
 
-  /** 4. gate: promotes the challenger that earned it (prequential), or a candidate scored on the batch's tail (holdout). */
+  /**
+   * 4. gate: decides on the out-of-time evidence. A passing challenger is
+   * promoted now (`promote: "as-tested"`: the very state that was scored) or
+   * once it has learned the batch (the default; see {@link Pipeline.promoteLearned}).
+   */
   private gate(features: Features, tested: Tested, index: number, run: Run): GateDecision | undefined {
     const s = this.settings;
-    if (s.mode === "holdout") return this.holdoutGate(features, tested, index, run);
-    // Nothing fitted to decide about, or the challenger is the champion (their pairs would all be 0).
-    if (!tested.evidence || this.learnerIsChampion) return undefined;
-    this.evidence.push(tested.evidence);
-    const candidate = this.learning;
-    const decision = decide(s, this.evidence.entries, this.champion !== null, this.evaluator(candidate.trainer, candidate.featurizer));
-    this.conclude(decision, index, run, () => candidate.copy(), true);
+    let decision: GateDecision;
+    let tested_: LearningState;
+    if (s.mode === "holdout") {
+      const held = this.holdoutEvidence(features, tested);
+      if (!held) return undefined;
+      decision = decide(s, [held.entry], true, s.promote === "as-tested" ? this.evaluator(held.candidate) : null);
+      tested_ = held.candidate;
+    } else {
+      // Nothing fitted to decide about, or the challenger is the champion (their pairs would all be 0).
+      if (!tested.evidence || this.learnerIsChampion) return undefined;
+      this.evidence.push(tested.evidence);
+      decision = decide(s, this.evidence.entries, this.champion !== null, s.promote === "as-tested" ? this.evaluator(this.learning) : null);
+      tested_ = this.learning;
+    }
+    if (!decision.promoted) run.emit({ type: "model_rejected", batch: index, reasons: decision.reasons });
+    else if (s.promote === "as-tested") this.promote(tested_ === this.learning ? this.learning.copy() : tested_, tested_ === this.learning, index, run, decision);
+    else this.pending = decision;
     return decision;
   }
 
-  /** Holdout mode: a copy of the learning state learns the batch's head and is compared with the champion on its tail. */
-  private holdoutGate(features: Features, tested: Tested, index: number, run: Run): GateDecision | undefined {
+  /** Holdout mode: a copy of the learning state learns the batch's head; it and the champion are scored on the tail. */
+  private holdoutEvidence(features: Features, tested: Tested): { entry: EvidenceEntry; candidate: LearningState } | null {
     const s = this.settings;
     const n = features.rows;
     const hold = Math.max(1, Math.floor(n * s.holdoutFraction));
-    if (n < 2 || !this.champion) return undefined;
+    if (n < 2 || !this.champion) return null;
     const candidate = this.learning.copy();
-    try {
-      candidate.learn(sliceCheckedBatch(features.forLearner, 0, n - hold), undefined);
-    } catch (err) {
-      if (!isFreshmlError(err)) throw err;
-      return undefined; // the learn stage meets the same failure and quarantines the batch
-    }
     const tail = sliceCheckedBatch(features.forLearner, n - hold, n);
-    const needProba = s.proba;
     let chall: Predictions;
     try {
-      chall = predictWith(candidate.trainer, tail, needProba);
+      candidate.learn(sliceCheckedBatch(features.forLearner, 0, n - hold), undefined);
+      chall = predictWith(candidate.trainer, tail, s.proba);
     } catch (err) {
       if (!isFreshmlError(err)) throw err;
-      return undefined;
+      return null; // no evidence; the learn stage meets a learning failure again and says why
     }
+    const k = s.classes?.length ?? 1;
     const champTail: Predictions | null = tested.champion
-      ? { values: tested.champion.values.subarray(n - hold), proba: tested.champion.proba ? tested.champion.proba.subarray((n - hold) * (s.classes?.length ?? 1)) : null }
+      ? { values: tested.champion.values.subarray(n - hold), proba: tested.champion.proba ? tested.champion.proba.subarray((n - hold) * k) : null }
       : null;
-    const entry = this.evidenceOf(tail.y, chall, champTail, null, 0, hold);
-    const decision = decide(s, [entry], true, this.evaluator(candidate.trainer, candidate.featurizer));
-    this.conclude(decision, index, run, () => candidate, false);
-    return decision;
+    return { entry: this.evidenceOf(tail.y, chall, champTail, null, 0, hold), candidate };
   }
 
-  /** Acts on a decision: a promoted challenger becomes the champion, with the learning state it had. */
-  private conclude(decision: GateDecision, index: number, run: Run, promoted: () => LearningState, isLearner: boolean): void {
+  /** The default promotion: the learning state, once it has learned the batch whose evidence passed (the evaluation set scores it). */
+  private promoteLearned(decision: GateDecision, index: number, run: Run): void {
+    const evaluate = this.evaluator(this.learning);
+    if (evaluate) checkEvaluation(this.settings, decision, evaluate());
     if (!decision.promoted) {
       run.emit({ type: "model_rejected", batch: index, reasons: decision.reasons });
       return;
     }
-    this.promote(promoted(), isLearner, index, run, decision);
+    this.promote(this.learning.copy(), true, index, run, decision);
   }
 
   /** `state` becomes the champion; `isLearner`: it is a copy of the learning state as it stands. */
@@ -865,7 +889,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   /** After the first batch is learned: the first model serves unless a rule needs evidence it has not got. */
   private promoteFirst(features: Features, index: number, run: Run): GateDecision | undefined {
     if (this.learning.trainer.nSeen === 0) return undefined;
-    const decision = decide(this.settings, this.evidence.entries, false, this.evaluator(this.learning.trainer, this.learning.featurizer));
+    const decision = decide(this.settings, this.evidence.entries, false, this.evaluator(this.learning));
     // A model that cannot predict (a singular system, say) does not serve.
     const probe = sliceCheckedBatch(features.forLearner, 0, 1);
     try {
@@ -884,7 +908,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   }
 
   /** Scores a candidate and the champion on the evaluation set, when there is one. */
-  private evaluator(trainer: Trainer, featurizer: Featurizer | null): (() => { challenger: number; champion: number | null }) | null {
+  private evaluator(candidate: LearningState): (() => { challenger: number; champion: number | null }) | null {
+    const { trainer, featurizer } = candidate;
     const set = this.evaluationSet;
     if (!set) return null;
     const s = this.settings;

@@ -17,7 +17,7 @@ import type { ModelRecord, ModelStore } from "../store/model-store.js";
  * import { Pipeline, LinearRegression, MemoryModelStore, loadModel } from "freshml";
  * const Row = z.object({ temp: z.number().optional(), day: z.enum(["wk", "we"]), load: z.number() });
  * const store = new MemoryModelStore();
- * const pipeline = new Pipeline({ schema: Row, target: "load", trainer: new LinearRegression(), store });
+ * const pipeline = new Pipeline({ schema: Row, target: "load", trainer: new LinearRegression({ l2: 1e-6 }), store });
  * const batch = Array.from({ length: 40 }, (_, i) => ({ temp: i, day: i % 3 ? "wk" : "we", load: 2 * i + (i % 3 ? 0 : 5) } as const));
  * await pipeline.runBatches([batch]);
  * const model = await loadModel(store, "model", "champion");

@@ -100,7 +100,7 @@ describe("the gate on streams", () => {
     }
   });
 
-  it("a batch with corrupted labels is never promoted: prequential promotes the state that earned it; holdout needs an evaluation set", async () => {
+  it("a batch with corrupted labels: an evaluation set stops its promotion; as-tested promotion never serves it", async () => {
     const clean = (k: number): NumericBatch => numericBatch(700 + k, 60, k < 4 ? -2 : 3);
     const corrupted = (() => {
       const b = numericBatch(799, 60, 3);
@@ -108,22 +108,36 @@ describe("the gate on streams", () => {
     })();
     const stream = [0, 1, 2, 3, 4, 5, 6].map(clean);
     stream.push(corrupted, clean(8));
-    // Prequential: every promoted model was scored out of time before it learned anything it serves.
-    const store = new MemoryModelStore();
-    const r = await new Pipeline({ trainer: new LinearRegression(), store, policy: { window: 2 }, detector: null }).runBatches(stream);
-    for (const v of (await store.list("model")).versions) {
-      const m = restoreTrainer((await store.get("model", v.version)).trainer) as LinearRegression;
-      expect(Math.abs(m.coefficients().weights[1]!)).toBeLessThan(5); // never the −150 of the corrupted batch
-    }
-    expect(r.promotions.some((x) => x.batch === 8)).toBe(false);
+    const learnedCorruption = async (store: MemoryModelStore): Promise<boolean> => {
+      for (const v of (await store.list("model")).versions) {
+        const m = restoreTrainer((await store.get("model", v.version)).trainer) as LinearRegression;
+        if (Math.abs(m.coefficients().weights[1]!) > 5) return true; // the corrupted batch's slope is −150
+      }
+      return false;
+    };
+    const trusted = numericBatch(900, 200, 3);
+    const options = { trainer: new LinearRegression(), policy: { window: 2 }, detector: null } as const;
+    // The default promotes the state after it learned the batch: the trusted set sees the damage.
+    const guarded = new MemoryModelStore();
+    const rg = await new Pipeline({ ...options, store: guarded, gate: { evaluationSet: trusted } }).runBatches(stream);
+    expect(await learnedCorruption(guarded)).toBe(false);
+    const at7 = rg.records[7]!.decision;
+    if (at7?.evaluation) expect(at7.reasons.join()).toMatch(/evaluation set/);
+    // As-tested: every promoted model was scored out of time before it learned anything it serves.
+    const tested = new MemoryModelStore();
+    await new Pipeline({ ...options, store: tested, gate: { promote: "as-tested" } }).runBatches(stream);
+    expect(await learnedCorruption(tested)).toBe(false);
     // Holdout: the corrupted batch's own tail agrees with its head, so alone the gate promotes it…
     const holdout = { mode: "holdout" as const, confidence: 0.5, minRows: 5 };
-    const naive = await new Pipeline({ trainer: new LinearRegression(), policy: { window: 1 }, detector: null, gate: holdout }).runBatches(stream);
+    const naiveStore = new MemoryModelStore();
+    const naive = await new Pipeline({ ...options, policy: { window: 1 }, store: naiveStore, gate: holdout }).runBatches(stream);
     expect(naive.records[7]!.decision!.promoted).toBe(true);
+    expect(await learnedCorruption(naiveStore)).toBe(true);
     // …and a trusted evaluation set stops it.
-    const trusted = numericBatch(900, 200, 3);
-    const guarded = await new Pipeline({ trainer: new LinearRegression(), policy: { window: 1 }, detector: null, gate: { ...holdout, evaluationSet: trusted } }).runBatches(stream);
-    expect(guarded.records[7]!.decision!.promoted).toBe(false);
-    expect(guarded.records[7]!.decision!.reasons.join()).toMatch(/evaluation set/);
+    const held = new MemoryModelStore();
+    const rh = await new Pipeline({ ...options, policy: { window: 1 }, store: held, gate: { ...holdout, evaluationSet: trusted } }).runBatches(stream);
+    expect(rh.records[7]!.decision!.promoted).toBe(false);
+    expect(rh.records[7]!.decision!.reasons.join()).toMatch(/evaluation set/);
+    expect(await learnedCorruption(held)).toBe(false);
   });
 });
