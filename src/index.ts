@@ -105,6 +105,7 @@ export {
   type BatchSkippedEvent,
   type FieldName,
   type IdentifiedRows,
+  type ResumeFrom,
   type RollbackResult,
   type BatchValidatedEvent,
   type CheckpointCadence,
@@ -125,7 +126,7 @@ export {
   type RunOptions,
   type SourceBatch,
 } from "./pipeline/pipeline.js";
-export { type GateDecision, type GateMetric, type GateOptions } from "./pipeline/gate.js";
+export { type EvaluationScores, type GateDecision, type GateMetric, type GateOptions } from "./pipeline/gate.js";
 export { ServingModel, loadModel } from "./pipeline/serving.js";
 export type {
   BatchCounts,
@@ -138,6 +139,7 @@ export type {
   Promotion,
   RestorePoint,
   RowCounts,
+  RunMetric,
   RunReport,
   SkippedBatch,
   StageTimes,

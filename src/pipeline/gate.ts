@@ -1,3 +1,4 @@
+import type { Batch } from "../core/batch.js";
 import { checkParam, FreshmlError } from "../core/errors.js";
 import { isClassifier, type Trainer } from "../learners/trainer.js";
 import type { Metric, MetricJSON } from "../metrics/metric.js";
@@ -69,7 +70,7 @@ export interface GateOptions {
    * not be worse than the champion on it (and must pass `absolute` there), so a
    * batch with corrupted labels cannot promote a model scored on its own rows.
    */
-  evaluationSet?: { X: ReadonlyArray<ReadonlyArray<number>> | Float64Array; cols?: number; y: ArrayLike<number> } | readonly unknown[];
+  evaluationSet?: Batch | readonly unknown[];
 }
 
 /** The gate's settings with defaults filled in. */
@@ -125,9 +126,17 @@ export interface GateDecision {
   /** Batches of evidence. */
   batches: number;
   /** Scores on the evaluation set, when one is configured and was scored. */
-  evaluation?: { challenger: number; champion: number | null };
+  evaluation?: EvaluationScores;
   /** Why it was not promoted (empty when it was). */
   reasons: string[];
+}
+
+/** Both models' metric on the gate's evaluation set. */
+export interface EvaluationScores {
+  /** The candidate's (NaN when it cannot predict the set). */
+  challenger: number;
+  /** The champion's, or null without one. */
+  champion: number | null;
 }
 
 /** Checks gate options and fills defaults for a trainer. */
@@ -375,7 +384,7 @@ export function decide(
   settings: GateSettings,
   evidence: readonly EvidenceEntry[],
   hasChampion: boolean,
-  evaluate: (() => { challenger: number; champion: number | null }) | null,
+  evaluate: (() => EvaluationScores) | null,
 ): GateDecision {
   const reasons: string[] = [];
   const better = (a: number, b: number, margin: number): boolean =>
@@ -436,7 +445,7 @@ export function decide(
 }
 
 /** The evaluation-set rule: the candidate must not be worse than the champion there, and must pass the absolute bound. Updates the decision. */
-export function checkEvaluation(settings: GateSettings, decision: GateDecision, evaluation: { challenger: number; champion: number | null }): void {
+export function checkEvaluation(settings: GateSettings, decision: GateDecision, evaluation: EvaluationScores): void {
   const better = (a: number, b: number): boolean => (settings.biggerIsBetter ? a >= b : a <= b);
   decision.evaluation = evaluation;
   const reasons = decision.reasons;

@@ -24,6 +24,7 @@ import {
   pairedLossSums,
   scoreInto,
   type EvidenceEntry,
+  type EvaluationScores,
   type EvidenceEntryJSON,
   type GateDecision,
   type GateMetric,
@@ -246,7 +247,13 @@ export interface RunOptions {
    * items (`"checkpoint"`: as many as the stored state has consumed). Without
    * it every item is new, unless its id was learned already.
    */
-  resume?: { from: number | "checkpoint" };
+  resume?: ResumeFrom;
+}
+
+/** Where a replaying source's new items start. */
+export interface ResumeFrom {
+  /** Items to pass over, or `"checkpoint"`: as many as the stored state has consumed. */
+  from: number | "checkpoint";
 }
 
 /** What {@link Pipeline.rollback} did. */
@@ -908,7 +915,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   }
 
   /** Scores a candidate and the champion on the evaluation set, when there is one. */
-  private evaluator(candidate: LearningState): (() => { challenger: number; champion: number | null }) | null {
+  private evaluator(candidate: LearningState): (() => EvaluationScores) | null {
     const { trainer, featurizer } = candidate;
     const set = this.evaluationSet;
     if (!set) return null;

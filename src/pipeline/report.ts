@@ -83,6 +83,14 @@ export interface Promotion {
   score: number | null;
 }
 
+/** A tracked metric over a whole run, prequential. */
+export interface RunMetric {
+  /** The served champion's (null: it scored nothing). */
+  champion: number | null;
+  /** The learning state's. */
+  challenger: number | null;
+}
+
 /** One tracked metric over the run, batch by batch (the newest `maxBatchRecords`). */
 export interface MetricSeries {
   /** Stream positions. */
@@ -116,7 +124,7 @@ export interface RunReport {
   /** The champion's prequential score on the gate metric over the run (test-then-train). */
   prequential: PrequentialScore;
   /** Every tracked metric over the run: champion and challenger, prequential. */
-  metrics: Record<string, { champion: number | null; challenger: number | null }>;
+  metrics: Record<string, RunMetric>;
   /** Every tracked metric batch by batch. */
   series: Record<string, MetricSeries>;
   /** Promotions, in order (the newest `maxBatchRecords`; `promotionsTotal` counts all). */

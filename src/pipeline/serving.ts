@@ -1,4 +1,4 @@
-import type { FeatureInput } from "../core/batch.js";
+import type { FeatureInput, FlatFeatures } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
 import { builtinTrainers, restoreTrainer, type TrainerRegistry } from "../learners/registry.js";
 import { isClassifier, type Trainer } from "../learners/trainer.js";
@@ -67,7 +67,7 @@ export class ServingModel {
   }
 
   /** The features the trainer sees for raw rows (checked, encoded, imputed). */
-  rowFeatures(rows: readonly unknown[]): { X: Float64Array; cols: number } {
+  rowFeatures(rows: readonly unknown[]): FlatFeatures {
     if (!this.featurizer) throw new FreshmlError("unsupported", "this model was trained on numeric batches: call predict(X) with its feature matrix");
     const f = this.featurizer;
     const raw = f.transformFeatures(f.readRows(rows));
