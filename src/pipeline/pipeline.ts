@@ -1266,7 +1266,10 @@ function tryPredict(model: Trainer, batch: CheckedBatch, proba: boolean): Predic
 function feedDetector(detector: DriftDetector, y: Float64Array, pred: Float64Array, classifier: boolean): boolean {
   let fired = false;
   for (let i = 0; i < y.length; i++) {
-    detector.update(classifier ? (pred[i] === y[i] ? 0 : 1) : Math.abs(pred[i]! - y[i]!));
+    const e = classifier ? (pred[i] === y[i] ? 0 : 1) : Math.abs(pred[i]! - y[i]!);
+    // An error whose square overflows would poison the detector's variance (and its saved state): leave it out.
+    if (!(e < 1e150)) continue;
+    detector.update(e);
     if (detector.driftDetected) fired = true;
   }
   return fired;

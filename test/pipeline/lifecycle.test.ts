@@ -208,8 +208,11 @@ describe("rollback reaches the pipeline", () => {
     // Re-sending the batches learned after that version learns them again (they were dropped).
     const again = await p.runBatches(drifting());
     expect(again.rows.learned).toBe(r.rowsDropped);
-    const next = (await store.list("model")).versions[0]!;
-    if (next.version !== r.to && next.version > before) expect(next.parent).toBe(r.to);
+    // The next promoted version descends from the rolled-back one, not from the version rolled away from.
+    expect(again.promotionsTotal).toBeGreaterThan(0);
+    const next = await store.get("model", again.promotions[0]!.version!);
+    expect(next.version).toBeGreaterThan(before);
+    expect(next.parent).toBe(r.to);
     expect((await store.aliasHistory("model", "champion")).some((e) => e.action === "rollback" && e.version === r.to)).toBe(true);
   });
 

@@ -260,4 +260,15 @@ describe("Pipeline.runBatches", () => {
     expect(r.records.map((x) => x.status)).toEqual(["accepted", "quarantined", "accepted"]);
     expect(r.records[1]!.issues[0]!.code).toBe("prediction_failed");
   });
+
+  it("a batch of huge finite values leaves the detector and the checkpoint restorable", async () => {
+    const store = new MemoryModelStore();
+    const huge = numericBatch(2);
+    huge.X.fill(1e160);
+    await new Pipeline({ trainer: new LinearRegression({ l2: 1e-3 }), store }).runBatches([numericBatch(1), huge, numericBatch(3)]);
+    // A fresh process on the store restores everything, detector included.
+    const r = await new Pipeline({ trainer: new LinearRegression({ l2: 1e-3 }), store }).runBatches([numericBatch(4)]);
+    expect(r.restoredFrom?.from).toBe("checkpoint");
+    expect(r.batches.accepted).toBe(1);
+  });
 });
