@@ -450,7 +450,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       this.columnNames = options.features;
     }
     this.learning = new LearningState(options.trainer, policy, this.featurizer?.copy() ?? null, this.settings.baseline?.clone() ?? null, rememberBatchIds);
-    this.evidence = new Evidence(this.settings.mode === "holdout" ? 1 : this.settings.window);
+    this.evidence = new Evidence(this.settings.mode === "holdout" ? 1 : this.settings.window, this.settings.minRows);
     this.evaluationSet = options.gate?.evaluationSet === undefined ? null : this.readEvaluationSet(options.gate.evaluationSet);
   }
 
@@ -524,7 +524,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       this.champion = alias === null ? null : await this.loadChampion(alias);
       this.learning = this.restoreLearning(state.learning, cp.trainer);
       this.detector = this.restoreDetectorState(state.detector);
-      this.evidence = Evidence.fromJSON(state.evidence ?? [], this.evidence.window);
+      this.evidence = Evidence.fromJSON(state.evidence ?? [], this.evidence.window, this.evidence.minRows);
       this.learnerIsChampion = state.learnerIsChampion === true;
       this.restored = { version: alias, checkpoint: cp.sequence, position: this.learning.position, from: "checkpoint" };
     } else if (alias !== null) {
