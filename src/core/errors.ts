@@ -26,8 +26,7 @@ export type FreshmlErrorCode =
   | "lock_timeout"
   | "run_in_progress"
   | "batch_quarantined"
-  | "invalid_row"
-  | "learn_failed";
+  | "invalid_row";
 
 /** Structured details that locate a failure. Every field is optional. */
 export interface FreshmlErrorDetails {
