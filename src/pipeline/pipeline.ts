@@ -616,7 +616,6 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   /** One batch through every stage. */
   private async step(batch: SourceBatch, id: string | undefined, run: Run): Promise<void> {
     const index = this.learning.position;
-    run.report.batches.total++;
     const validated = run.time("validate", () => this.validate(batch, index));
     if (validated instanceof Quarantine) return this.quarantine(run, index, id, validated, batchRows(batch));
     if (run.stopped("featurize", index)) return;
@@ -628,7 +627,10 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     if (tested instanceof Quarantine) return this.quarantine(run, index, id, tested, features.rows);
     if (run.stopped("gate", index)) return;
     let decision = run.time("gate", () => this.gate(features, tested, index, run));
-    if (run.stopped("learn", index)) return;
+    if (run.stopped("learn", index)) {
+      this.pending = null; // a decision about a batch that will not be learned now
+      return;
+    }
     const learned = run.time("learn", () => this.learn(features, id));
     if (learned instanceof Quarantine) {
       if (this.pending) {

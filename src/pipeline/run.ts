@@ -126,12 +126,14 @@ export class Run {
   }
 
   accepted(rows: number): void {
+    this.report.batches.total++;
     this.report.batches.accepted++;
     this.report.rows.seen += rows;
     this.report.rows.learned += rows;
   }
 
   quarantined(batch: number, id: string | undefined, rows: number, issues: IssueSummary[]): void {
+    this.report.batches.total++;
     this.report.batches.quarantined++;
     this.report.rows.quarantined += rows;
     this.pendingSeries = {};
