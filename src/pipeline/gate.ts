@@ -335,8 +335,17 @@ export class Evidence {
   /** Adds a batch, dropping the oldest beyond the window while enough rows remain. */
   push(entry: EvidenceEntry): void {
     this.entries.push(entry);
-    this.rows += entry.rows;
-    while (this.entries.length > this.window && this.rows - this.entries[0]!.rows >= this.minRows) this.rows -= this.entries.shift()!.rows;
+    this.rows += weight(entry);
+    while (this.entries.length > this.window && this.rows - weight(this.entries[0]!) >= this.minRows) this.rows -= weight(this.entries.shift()!);
+  }
+
+  /** The entries as they would be after `push(entry)`, without changing anything. */
+  preview(entry: EvidenceEntry): EvidenceEntry[] {
+    const out = [...this.entries, entry];
+    let rows = this.rows + weight(entry);
+    let drop = 0;
+    while (out.length - drop > this.window && rows - weight(out[drop]!) >= this.minRows) rows -= weight(out[drop++]!);
+    return out.slice(drop);
   }
 
   /** Forgets everything (the champion changed: old pairs compared another model). */
@@ -374,6 +383,11 @@ export class Evidence {
     }
     return e;
   }
+}
+
+/** Rows an entry weighs in the window: its paired rows, or the challenger's scored rows before there is a champion. */
+function weight(e: EvidenceEntry): number {
+  return e.rows > 0 ? e.rows : e.challenger.count;
 }
 
 /** Merges one role's metrics over the evidence (null when any entry lacks it or none has rows). */

@@ -155,6 +155,12 @@ export class LearningState {
    * nothing has changed.
    */
   learn(batch: CheckedBatch, id: string | undefined, raw?: Featurized): void {
+    // The baseline learns on a copy first, so that if either refuses the batch nothing has changed.
+    let nextBaseline: Trainer | null = null;
+    if (this.baseline) {
+      nextBaseline = this.baseline.copy();
+      nextBaseline.update(batch);
+    }
     const limit = this.policy === "incremental" ? 0 : this.policy === "full" ? Infinity : this.policy.window;
     if (limit === 0) this.trainer.update(batch);
     else {
@@ -174,7 +180,7 @@ export class LearningState {
       }
       this.window = kept;
     }
-    this.baseline?.update(batch);
+    if (nextBaseline) this.baseline = nextBaseline;
     if (raw && this.featurizer) this.featurizer.learn(raw);
     this.rowsLearned += batch.rows;
     this.batchesLearned++;
@@ -215,6 +221,17 @@ export class LearningState {
     c.sinceChampion = { ...this.sinceChampion, ids: this.sinceChampion.ids.slice() };
     c.fingerprint = this.fingerprint;
     c.ids = RecentIds.fromJSON(this.ids.toJSON(), this.ids.limit);
+    c.window = this.window.slice();
+    return c;
+  }
+
+  /**
+   * A throw-away copy to try a batch on (the holdout gate's candidate): the
+   * trainer, featurizer and window, without the batch ids and the baseline.
+   */
+  candidate(): LearningState {
+    const c = new LearningState(this.template, this.policy, this.featurizer?.copy() ?? null, null, 0);
+    c.trainer = this.trainer.copy();
     c.window = this.window.slice();
     return c;
   }

@@ -301,10 +301,22 @@ interface Features {
 interface Tested {
   readonly champion: Predictions | null;
   readonly challenger: Predictions | null;
+  readonly baseline: Predictions | null;
+  readonly champMetrics: Metric[] | null;
+  readonly challMetrics: Metric[] | null;
+  readonly y: Float64Array;
   readonly scores: BatchScores;
-  readonly prequential: number | null;
+  /** The prequential evidence of this batch (not yet in the gate's memory). */
   readonly evidence: EvidenceEntry | null;
-  readonly detectorDrift: boolean;
+}
+
+/** What the gate decided, before it takes effect. */
+interface Verdict {
+  readonly decision: GateDecision;
+  /** Holdout mode's evidence entry, to keep once the batch is learned. */
+  readonly entry: EvidenceEntry | null;
+  /** With `promote: "as-tested"`, a copy of the state that was scored. */
+  readonly asTested: LearningState | null;
 }
 
 /** A batch that will not be learned. */
@@ -394,8 +406,6 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   private stateDirty = false;
   private batchesSinceCheckpoint = 0;
   private restored: RestorePoint | null = null;
-  /** A decision that passed, waiting for the learning state to learn the batch before it is promoted. */
-  private pending: GateDecision | null = null;
 
   constructor(options: PipelineOptions<S>) {
     if (!options || typeof options.trainer?.update !== "function") throw new FreshmlError("invalid_params", "Pipeline needs a trainer", { param: "trainer" });
@@ -613,7 +623,11 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     return run.finish(this.champion?.version ?? null);
   }
 
-  /** One batch through every stage. */
+  /**
+   * One batch through every stage. Test and gate only look; nothing they
+   * found (metrics, evidence, detector, promotion) takes effect until the
+   * batch has been learned, so a batch that ends quarantined changes nothing.
+   */
   private async step(batch: SourceBatch, id: string | undefined, run: Run): Promise<void> {
     const index = this.learning.position;
     const validated = run.time("validate", () => this.validate(batch, index));
@@ -623,45 +637,31 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     if (features instanceof Quarantine) return this.quarantine(run, index, id, features, validated.rows);
     run.emit({ type: "batch_validated", batch: index, rows: features.rows, warnings: validated.issues.length });
     if (run.stopped("test", index)) return;
-    const tested = run.time("test", () => this.test(features, run));
+    const tested = run.time("test", () => this.test(features));
     if (tested instanceof Quarantine) return this.quarantine(run, index, id, tested, features.rows);
     if (run.stopped("gate", index)) return;
-    let decision = run.time("gate", () => this.gate(features, tested, index, run));
-    if (run.stopped("learn", index)) {
-      this.pending = null; // a decision about a batch that will not be learned now
-      return;
-    }
+    const verdict = run.time("gate", () => this.gate(features, tested));
+    if (run.stopped("learn", index)) return;
     const learned = run.time("learn", () => this.learn(features, id));
-    if (learned instanceof Quarantine) {
-      if (this.pending) {
-        this.pending.promoted = false;
-        this.pending.reasons.push("the batch could not be learned");
-        this.pending = null;
-      }
-      return this.quarantine(run, index, id, learned, features.rows);
-    }
+    if (learned instanceof Quarantine) return this.quarantine(run, index, id, learned, features.rows);
     this.learning.position++;
     this.stateDirty = true;
-    if (this.pending) {
-      const passed = this.pending;
-      this.pending = null;
-      run.time("gate", () => this.promoteLearned(passed, index, run));
-    }
-    // The first model serves as soon as it exists, unless a rule needs evidence first.
-    if (!this.champion && decision === undefined) decision = this.promoteFirst(features, index, run);
+    // The batch is learned: what the test and the gate found takes effect.
+    const detectorDrift = run.time("test", () => this.commitTest(tested, index, run));
+    const decision = run.time("gate", () => this.commitGate(verdict, features, index, run));
     // Validators learn their references from batches that were learned.
     if (validated.table) for (const v of this.validators) v.accept?.(validated.table);
-    if (tested.detectorDrift) this.reactToDrift(index, run);
+    if (detectorDrift) this.reactToDrift(index, run);
     run.accepted(features.rows);
     const record: BatchRecord = {
       batch: index,
       ...(id !== undefined ? { id } : {}),
       status: "accepted",
       rows: features.rows,
-      prequential: tested.prequential,
+      prequential: tested.scores.champion?.[this.settings.metric] ?? null,
       scores: tested.scores,
       ...(decision ? { decision } : {}),
-      detectorDrift: tested.detectorDrift,
+      detectorDrift,
       issues: validated.issues,
       ...(validated.drift ? { drift: validated.drift } : {}),
     };
@@ -737,9 +737,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     return checkBatch({ X: featurizer.impute(features.raw.X, features.raw.missing), cols: features.raw.cols, y: features.y });
   }
 
-  /** 3. test: every model predicts the batch before anything learns it. */
-  private test(features: Features, run: Run): Tested | Quarantine {
-    const s = this.settings;
+  /** 3. test: every model predicts the batch before anything learns it. Nothing changes here. */
+  private test(features: Features): Tested | Quarantine {
     const y = features.y;
     const champion = this.champion;
     const learner = this.learning.trainer;
@@ -762,16 +761,26 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     const champMetrics = champ ? this.metricsOf(y, champ) : null;
     const challMetrics = chall ? this.metricsOf(y, chall) : null;
     const scores: BatchScores = {};
-    if (champMetrics) scores.champion = run.scored("champion", champMetrics);
-    if (challMetrics) scores.challenger = run.scored("challenger", challMetrics);
+    if (champMetrics) scores.champion = scoreValues(this.tracked, champMetrics);
+    if (challMetrics) scores.challenger = scoreValues(this.tracked, challMetrics);
     let evidence: EvidenceEntry | null = null;
-    if (chall && s.mode === "prequential") {
+    // No evidence when the challenger is the champion: their pairs would all be 0.
+    if (chall && this.settings.mode === "prequential" && !(this.learnerIsChampion && champ)) {
       evidence = this.evidenceOf(y, chall, champ, base, 0, y.length, { challenger: challMetrics![0]!, champion: champMetrics?.[0] ?? null });
     }
-    let detectorDrift = false;
-    if (champ && this.detector) detectorDrift = feedDetector(this.detector, y, champ.values, isClassifier(champion!.model.trainer));
-    if (detectorDrift) run.alarm(this.learning.position);
-    return { champion: champ, challenger: chall, scores, prequential: scores.champion?.[s.metric] ?? null, evidence, detectorDrift };
+    return { champion: champ, challenger: chall, baseline: base, champMetrics, challMetrics, y, scores, evidence };
+  }
+
+  /** The test's findings take effect: run totals, the gate's evidence, the champion's errors into the detector. True when it fired. */
+  private commitTest(tested: Tested, index: number, run: Run): boolean {
+    if (tested.champMetrics) run.scored("champion", tested.champMetrics);
+    if (tested.challMetrics) run.scored("challenger", tested.challMetrics);
+    if (tested.evidence) this.evidence.push(tested.evidence);
+    const champion = this.champion;
+    if (!tested.champion || !champion || !this.detector) return false;
+    const fired = feedDetector(this.detector, tested.y, tested.champion.values, isClassifier(champion.model.trainer));
+    if (fired) run.alarm(index);
+    return fired;
   }
 
   /** Every tracked metric (the gate's first) on a batch's predictions. */
@@ -794,7 +803,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     scored?: { challenger: Metric; champion: Metric | null },
   ): EvidenceEntry {
     const s = this.settings;
-    const part = (p: Predictions): Predictions => ({ values: p.values.subarray(from, to), proba: p.proba ? p.proba.subarray(from * (s.classes?.length ?? 1), to * (s.classes?.length ?? 1)) : null });
+    const k = s.classes?.length ?? 1;
+    const part = (p: Predictions): Predictions => ({ values: p.values.subarray(from, to), proba: p.proba ? p.proba.subarray(from * k, to * k) : null });
     const ys = y.subarray(from, to);
     const metricOf = (p: Predictions): Metric => {
       const m = newMetric(s.metric, s.classes);
@@ -820,39 +830,30 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   }
 
   /**
-   * 4. gate: decides on the out-of-time evidence. A passing challenger is
-   * promoted now (`promote: "as-tested"`: the very state that was scored) or
-   * once it has learned the batch (the default; see {@link Pipeline.promoteLearned}).
+   * 4. gate: decides on the out-of-time evidence, this batch's included. Nothing
+   * changes here; a passing challenger is promoted once the batch is learned
+   * ({@link Pipeline.commitGate}): the learning state after learning it (the
+   * default), or the very state that was scored (`promote: "as-tested"`, copied here).
    */
-  private gate(features: Features, tested: Tested, index: number, run: Run): GateDecision | undefined {
+  private gate(features: Features, tested: Tested): Verdict | null {
     const s = this.settings;
-    let decision: GateDecision;
-    let tested_: LearningState;
-    if (s.mode === "holdout") {
-      const held = this.holdoutEvidence(features, tested);
-      if (!held) return undefined;
-      decision = decide(s, [held.entry], true, s.promote === "as-tested" ? this.evaluator(held.candidate) : null);
-      tested_ = held.candidate;
-    } else {
-      // Nothing fitted to decide about, or the challenger is the champion (their pairs would all be 0).
-      if (!tested.evidence || this.learnerIsChampion) return undefined;
-      this.evidence.push(tested.evidence);
-      decision = decide(s, this.evidence.entries, this.champion !== null, s.promote === "as-tested" ? this.evaluator(this.learning) : null);
-      tested_ = this.learning;
-    }
-    if (!decision.promoted) run.emit({ type: "model_rejected", batch: index, reasons: decision.reasons });
-    else if (s.promote === "as-tested") this.promote(tested_ === this.learning ? this.learning.copy() : tested_, tested_ === this.learning, index, run, decision);
-    else this.pending = decision;
-    return decision;
+    let entry = tested.evidence;
+    if (s.mode === "holdout") entry = this.holdoutEvidence(features, tested);
+    if (!entry) return null;
+    const hasChampion = this.champion !== null;
+    const decision = decide(s, this.evidence.preview(entry), hasChampion, hasChampion && s.promote === "as-tested" ? this.evaluator(this.learning) : null);
+    // As tested: the state that was scored, before it learns the batch.
+    const asTested = decision.promoted && hasChampion && s.promote === "as-tested" ? this.learning.copy() : null;
+    return { decision, entry: s.mode === "holdout" ? entry : null, asTested };
   }
 
-  /** Holdout mode: a copy of the learning state learns the batch's head; it and the champion are scored on the tail. */
-  private holdoutEvidence(features: Features, tested: Tested): { entry: EvidenceEntry; candidate: LearningState } | null {
+  /** Holdout mode: a copy of the learning state learns the batch's head; it, the champion and the baseline are scored on the tail. */
+  private holdoutEvidence(features: Features, tested: Tested): EvidenceEntry | null {
     const s = this.settings;
     const n = features.rows;
     const hold = Math.max(1, Math.floor(n * s.holdoutFraction));
-    if (n < 2 || !this.champion) return null;
-    const candidate = this.learning.copy();
+    if (n < 2) return null;
+    const candidate = this.learning.candidate();
     const tail = sliceCheckedBatch(features.forLearner, n - hold, n);
     let chall: Predictions;
     try {
@@ -863,10 +864,22 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       return null; // no evidence; the learn stage meets a learning failure again and says why
     }
     const k = s.classes?.length ?? 1;
-    const champTail: Predictions | null = tested.champion
-      ? { values: tested.champion.values.subarray(n - hold), proba: tested.champion.proba ? tested.champion.proba.subarray((n - hold) * k) : null }
-      : null;
-    return { entry: this.evidenceOf(tail.y, chall, champTail, null, 0, hold), candidate };
+    const tailOf = (p: Predictions | null): Predictions | null =>
+      p ? { values: p.values.subarray(n - hold), proba: p.proba ? p.proba.subarray((n - hold) * k) : null } : null;
+    return this.evidenceOf(tail.y, chall, tailOf(tested.champion), tailOf(tested.baseline), 0, hold);
+  }
+
+  /** The gate's decision takes effect, now that the batch is learned. */
+  private commitGate(verdict: Verdict | null, features: Features, index: number, run: Run): GateDecision | undefined {
+    if (verdict?.entry) this.evidence.push(verdict.entry);
+    // The first model serves as soon as it exists, unless a rule needs evidence first.
+    if (!this.champion) return this.promoteFirst(verdict?.decision, features, index, run);
+    if (!verdict) return undefined;
+    const { decision } = verdict;
+    if (decision.promoted && verdict.asTested) this.promote(verdict.asTested, false, index, run, decision);
+    else if (decision.promoted) this.promoteLearned(decision, index, run);
+    else run.emit({ type: "model_rejected", batch: index, reasons: decision.reasons });
+    return decision;
   }
 
   /** The default promotion: the learning state, once it has learned the batch whose evidence passed (the evaluation set scores it). */
@@ -896,24 +909,25 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     run.promoted(index, decision);
   }
 
-  /** After the first batch is learned: the first model serves unless a rule needs evidence it has not got. */
-  private promoteFirst(features: Features, index: number, run: Run): GateDecision | undefined {
-    if (this.learning.trainer.nSeen === 0) return undefined;
-    const decision = decide(this.settings, this.evidence.entries, false, this.evaluator(this.learning));
-    // A model that cannot predict (a singular system, say) does not serve.
-    const probe = sliceCheckedBatch(features.forLearner, 0, 1);
-    try {
-      predictWith(this.learning.trainer, probe, this.needProba);
-    } catch (err) {
-      if (!isFreshmlError(err)) throw err;
-      decision.promoted = false;
-      decision.reasons.push(`the model cannot predict: ${err.message}`);
+  /** No champion yet, and the learning state has learned a batch: it serves unless a rule needs evidence it has not got, or it cannot predict. */
+  private promoteFirst(decided: GateDecision | undefined, features: Features, index: number, run: Run): GateDecision | undefined {
+    if (this.learning.trainer.nSeen === 0) return decided;
+    const decision = decided ?? decide(this.settings, this.evidence.entries, false, null);
+    if (decision.promoted) {
+      // A model that cannot predict (a singular system, say) does not serve.
+      try {
+        predictWith(this.learning.trainer, sliceCheckedBatch(features.forLearner, 0, 1), this.needProba);
+      } catch (err) {
+        if (!isFreshmlError(err)) throw err;
+        decision.promoted = false;
+        decision.reasons.push(`the model cannot predict: ${err.message}`);
+      }
     }
     if (!decision.promoted) {
       run.emit({ type: "model_rejected", batch: index, reasons: decision.reasons });
       return decision;
     }
-    this.promote(this.learning.copy(), true, index, run, decision);
+    this.promoteLearned(decision, index, run);
     return decision;
   }
 
@@ -1059,6 +1073,13 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       throw err;
     }
   }
+}
+
+/** Metric values by name. */
+function scoreValues(names: readonly GateMetric[], metrics: readonly Metric[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  metrics.forEach((m, k) => (out[names[k]!] = m.get()));
+  return out;
 }
 
 function tryPredict(model: Trainer, batch: CheckedBatch, proba: boolean): Predictions | null {
