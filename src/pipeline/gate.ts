@@ -174,6 +174,12 @@ export function gateSettings(options: GateOptions, trainer: Trainer): GateSettin
   if (options.baseline && options.baseline.task !== trainer.task) {
     throw new FreshmlError("invalid_params", `gate.baseline is a ${options.baseline.task} trainer; the trainer does ${trainer.task}`, { param: "gate.baseline" });
   }
+  if (options.baseline && classifier && (!isClassifier(options.baseline) || JSON.stringify(options.baseline.classes) !== JSON.stringify(trainer.classes))) {
+    throw new FreshmlError("invalid_params", `gate.baseline must declare the trainer's classes ${JSON.stringify(trainer.classes)}`, { param: "gate.baseline" });
+  }
+  if (mode === "holdout" && promote === "as-tested") {
+    throw new FreshmlError("invalid_params", "gate.promote \"as-tested\" does not combine with mode \"holdout\": the held-out rows are learned after the decision, so the promoted model is the one that learned the whole batch", { param: "gate.promote" });
+  }
   const probe = createMetric(metric, classifier ? { classes: trainer.classes } : {});
   return {
     metric,

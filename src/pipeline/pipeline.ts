@@ -7,10 +7,10 @@ import { restoreDetector } from "../drift/registry.js";
 import { builtinTrainers, type TrainerRegistry } from "../learners/registry.js";
 import { isClassifier, type Trainer } from "../learners/trainer.js";
 import type { Metric } from "../metrics/metric.js";
-import { metricTask } from "../metrics/registry.js";
+import { metricNames, metricTask } from "../metrics/registry.js";
 import { Featurizer, type Featurized, type FieldJSON } from "../preprocessing/featurizer.js";
 import { MemoryModelStore } from "../store/memory-model-store.js";
-import type { ModelStore } from "../store/model-store.js";
+import { checkName, type ModelStore } from "../store/model-store.js";
 import { schemaValidator, type FieldSpec, type SchemaValidator } from "../validate/schema.js";
 import { tableFromMatrix, type Table } from "../validate/table.js";
 import { runValidators, type ValidationIssue, type Validator } from "../validate/validator.js";
@@ -406,6 +406,10 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   private stateDirty = false;
   private batchesSinceCheckpoint = 0;
   private restored: RestorePoint | null = null;
+  /** Moves of the champion alias this object knows of (its history's length). */
+  private aliasEvents = 0;
+  /** The checkpoint sequence this object last read or wrote. */
+  private checkpointSequence = 0;
 
   constructor(options: PipelineOptions<S>) {
     if (!options || typeof options.trainer?.update !== "function") throw new FreshmlError("invalid_params", "Pipeline needs a trainer", { param: "trainer" });
@@ -427,8 +431,19 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     if (typeof onDrift === "object") checkParam(Number.isInteger(onDrift.shrinkWindowTo) && onDrift.shrinkWindowTo >= 1, "onDrift.shrinkWindowTo", "a positive integer", onDrift.shrinkWindowTo);
     else checkParam(onDrift === "report" || onDrift === "reset", "onDrift", "report, reset or { shrinkWindowTo }", onDrift);
     this.trainer = options.trainer;
-    this.name = options.name ?? "model";
+    this.name = checkNameParam(options.name ?? "model");
+    if (options.store !== undefined && !isStore(options.store)) throw new FreshmlError("invalid_params", "store must be a ModelStore (MemoryModelStore, FileModelStore from freshml/node, or your own)", { param: "store" });
     this.store = options.store ?? new MemoryModelStore();
+    if (options.gate !== undefined && (options.gate === null || typeof options.gate !== "object" || Array.isArray(options.gate))) {
+      throw new FreshmlError("invalid_params", "gate must be an object of GateOptions", { param: "gate" });
+    }
+    if (options.metrics !== undefined && !Array.isArray(options.metrics)) throw new FreshmlError("invalid_params", "metrics must be an array of metric names", { param: "metrics" });
+    for (const m of options.metrics ?? []) {
+      if (!metricNames.includes(m)) throw new FreshmlError("invalid_params", `metrics: ${JSON.stringify(m)} is not one of ${metricNames.join(", ")}`, { param: "metrics" });
+    }
+    if (options.detector !== undefined && options.detector !== null && !isDetector(options.detector)) {
+      throw new FreshmlError("invalid_params", "detector must be a DriftDetector (ADWIN, PageHinkley, DDM, or your own with update, driftDetected, toJSON) or null", { param: "detector" });
+    }
     this.settings = gateSettings(options.gate ?? {}, options.trainer);
     const tracked = [this.settings.metric, ...(options.metrics ?? []).filter((m) => m !== this.settings.metric)];
     for (const m of tracked) {
@@ -463,6 +478,12 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     this.learning = new LearningState(options.trainer, policy, this.featurizer?.copy() ?? null, this.settings.baseline?.clone() ?? null, rememberBatchIds);
     this.evidence = new Evidence(this.settings.mode === "holdout" ? 1 : this.settings.window, this.settings.minRows);
     this.evaluationSet = options.gate?.evaluationSet === undefined ? null : this.readEvaluationSet(options.gate.evaluationSet);
+    const evalY = this.evaluationSet?.numeric?.y ?? this.evaluationSet?.raw?.y;
+    if (evalY && this.unknownLabel(evalY)) throw new FreshmlError("invalid_params", "gate.evaluationSet has labels the classifier does not declare", { param: "gate.evaluationSet" });
+    const evalCols = this.evaluationSet?.numeric?.cols;
+    if (evalCols !== undefined && this.columnNames && evalCols !== this.columnNames.length) {
+      throw new FreshmlError("invalid_params", `gate.evaluationSet has ${evalCols} columns; features names ${this.columnNames.length}`, { param: "gate.evaluationSet" });
+    }
   }
 
   /** The serving model (null before the first promotion): trainer and featurizer, ready for `predictRows`. */
@@ -514,6 +535,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       const from = this.champion?.version ?? null;
       const rowsBefore = this.learning.rowsLearned;
       const to = await this.store.rollback(this.name, "champion");
+      this.aliasEvents++;
       await this.restoreChampion(to);
       await this.writeCheckpoint(null, this.learning.position - 1);
       return { from, to, rowsDropped: Math.max(0, rowsBefore - this.learning.rowsLearned) };
@@ -524,23 +546,33 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
 
   // ——— restore ———
 
-  /** Brings the state in step with the store: on the first run, and whenever the champion alias moved under us. */
+  /**
+   * Brings the state in step with the store: on the first run, and whenever
+   * the store changed under us — the champion alias moved (a rollback, even to
+   * the same version), or another Pipeline object wrote the checkpoint.
+   */
   private async sync(): Promise<void> {
-    const alias = await this.store.resolveAlias(this.name, "champion");
-    if (this.started && alias === (this.champion?.version ?? null)) return;
-    this.started = true;
+    const history = await this.store.aliasHistory(this.name, "champion");
+    const alias = history.length > 0 ? history[history.length - 1]!.version : null;
     const cp = await this.store.getCheckpoint(this.name);
-    if (cp && cp.champion === alias) {
-      const state = cp.state as { learning: unknown; detector: unknown; evidence: EvidenceEntryJSON[]; learnerIsChampion: boolean };
+    if (this.started && history.length === this.aliasEvents && (cp?.sequence ?? 0) === this.checkpointSequence) return;
+    this.started = true;
+    const state = cp?.state as { learning: unknown; detector: unknown; evidence: EvidenceEntryJSON[]; learnerIsChampion: boolean; aliasEvents?: number } | undefined;
+    // The checkpoint continues the current champion only if the alias has not moved since it was written.
+    if (cp && state && cp.champion === alias && (state.aliasEvents === undefined || state.aliasEvents === history.length)) {
       this.champion = alias === null ? null : await this.loadChampion(alias);
       this.learning = this.restoreLearning(state.learning, cp.trainer);
       this.detector = this.restoreDetectorState(state.detector);
       this.evidence = Evidence.fromJSON(state.evidence ?? [], this.evidence.window, this.evidence.minRows);
       this.learnerIsChampion = state.learnerIsChampion === true;
+      this.championDirty = false;
+      this.stateDirty = false;
       this.restored = { version: alias, checkpoint: cp.sequence, position: this.learning.position, from: "checkpoint" };
     } else if (alias !== null) {
       await this.restoreChampion(alias);
     }
+    this.aliasEvents = history.length;
+    this.checkpointSequence = cp?.sequence ?? 0;
   }
 
   /** Serves `version` and continues learning from its own learning state. */
@@ -553,6 +585,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       this.detector = this.restoreDetectorState(snap.detector);
     } else {
       // Written by something else than a pipeline: learn on from its trainer, with fresh bookkeeping.
+      this.checkSameTrainer(rec.trainer);
       const s = new LearningState(this.trainer, this.policy, champion.model.featurizer?.copy() ?? this.featurizer?.copy() ?? null, this.settings.baseline?.clone() ?? null, this.idLimit);
       s.trainer = champion.model.trainer.copy();
       this.learning = s;
@@ -583,7 +616,20 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   }
 
   private restoreLearning(json: unknown, trainer: Parameters<typeof LearningState.restore>[1]): LearningState {
+    this.checkSameTrainer(trainer);
     return LearningState.restore(json, trainer, { template: this.trainer, policy: this.policy, idLimit: this.idLimit, registry: this.registry, featurizer: this.featurizer });
+  }
+
+  /** The stored learning state must have been trained by this pipeline's trainer (kind and parameters): else it would learn on with other rules. */
+  private checkSameTrainer(stored: { kind: string; params: unknown }): void {
+    const mine = this.trainer.toJSON();
+    if (stored.kind !== mine.kind || JSON.stringify(stored.params) !== JSON.stringify(mine.params)) {
+      throw new FreshmlError(
+        "invalid_state",
+        `the stored learning state of ${this.name} was trained by ${stored.kind} ${JSON.stringify(stored.params)}; this pipeline's trainer is ${mine.kind} ${JSON.stringify(mine.params)}. Pass the same trainer, or train the new one under another name`,
+        { param: "trainer", observed: mine.kind, expected: stored.kind },
+      );
+    }
   }
 
   private restoreDetectorState(json: unknown): DriftDetector | null {
@@ -604,20 +650,31 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     let toSkip = options.resume === undefined ? 0 : options.resume.from === "checkpoint" ? this.learning.position : options.resume.from;
     checkParam(Number.isInteger(toSkip) && toSkip >= 0, "resume.from", "an integer ≥ 0 or \"checkpoint\"", toSkip);
     let item = -1;
-    for await (const batch of source as AsyncIterable<SourceBatch>) {
-      item++;
-      if (run.stopped("between batches", this.learning.position)) break;
-      const id = batchId(batch);
-      if (toSkip > 0) {
-        toSkip--;
-        run.skip(item, id, "replayed");
-        continue;
+    try {
+      for await (const batch of source as AsyncIterable<SourceBatch>) {
+        item++;
+        if (run.stopped("between batches", this.learning.position)) break;
+        const id = batchId(batch);
+        if (toSkip > 0) {
+          toSkip--;
+          run.skip(item, id === null ? undefined : id, "replayed");
+          continue;
+        }
+        if (id === null) {
+          const issue = { code: "invalid_id", severity: "error" as const, message: "a batch id must be a non-empty string of at most 512 characters" };
+          await this.quarantine(run, this.learning.position, undefined, new Quarantine([issue]), batchRows(batch));
+          continue;
+        }
+        if (id !== undefined && this.learning.ids.has(id)) {
+          run.skip(item, id, "redelivered");
+          continue;
+        }
+        await this.step(batch, id, run);
       }
-      if (id !== undefined && this.learning.ids.has(id)) {
-        run.skip(item, id, "redelivered");
-        continue;
-      }
-      await this.step(batch, id, run);
+    } catch (err) {
+      // The source (or the store) failed: keep what was learned, then let the caller see the error.
+      if (!isFreshmlError(err, "batch_quarantined")) await this.writeCheckpoint(run, this.learning.position - 1, true).catch(() => undefined);
+      throw err;
     }
     await run.timed("save", () => this.writeCheckpoint(run, this.learning.position - 1, true));
     return run.finish(this.champion?.version ?? null);
@@ -692,6 +749,10 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       } catch (err) {
         if (!isFreshmlError(err)) throw err;
         return new Quarantine([{ code: err.code, severity: "error", message: err.message }]);
+      }
+      const evalCols = this.evaluationSet?.numeric?.cols;
+      if (evalCols !== undefined && evalCols !== numeric.cols) {
+        throw new FreshmlError("invalid_params", `gate.evaluationSet has ${evalCols} columns; the batches have ${numeric.cols}`, { param: "gate.evaluationSet" });
       }
       // Without validators there is nothing to read a table: skip laying it out.
       if (this.validators.length === 0) return { rows: numeric.rows, issues: [], numeric };
@@ -1021,6 +1082,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       },
     });
     await this.store.setAlias(this.name, "champion", version);
+    this.aliasEvents++;
     c.version = version;
     this.championDirty = false;
     this.stateDirty = true;
@@ -1052,8 +1114,10 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
         detector: this.detector?.toJSON() ?? null,
         evidence: this.evidence.toJSON(),
         learnerIsChampion: this.learnerIsChampion,
+        aliasEvents: this.aliasEvents,
       },
     });
+    this.checkpointSequence++;
     this.stateDirty = false;
     this.batchesSinceCheckpoint = 0;
     run?.saved(index, champion, "checkpoint");
@@ -1073,6 +1137,25 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       throw err;
     }
   }
+}
+
+function checkNameParam(name: string): string {
+  try {
+    return checkName(name);
+  } catch (err) {
+    if (isFreshmlError(err)) throw new FreshmlError("invalid_params", err.message, { param: "name" });
+    throw err;
+  }
+}
+
+function isStore(store: unknown): store is ModelStore {
+  const s = store as Partial<Record<keyof ModelStore, unknown>> | null;
+  return typeof s === "object" && s !== null && (["put", "get", "list", "setAlias", "resolveAlias", "aliasHistory", "rollback", "prune", "putCheckpoint", "getCheckpoint"] as const).every((k) => typeof s[k] === "function");
+}
+
+function isDetector(d: unknown): d is DriftDetector {
+  const x = d as { update?: unknown; toJSON?: unknown } | null;
+  return typeof x === "object" && x !== null && typeof x.update === "function" && typeof x.toJSON === "function" && "driftDetected" in x;
 }
 
 /** Metric values by name. */
@@ -1115,6 +1198,7 @@ function featurizerFor(layout: readonly FieldSpec[], features: readonly string[]
   if (features !== undefined && !Array.isArray(features)) throw new FreshmlError("invalid_params", "features must be an array of field names", { param: "features" });
   const names = features ?? layout.map((f) => f.name).filter((n) => n !== target);
   if (names.length === 0) throw new FreshmlError("invalid_params", "the pipeline has no feature fields", { param: "features" });
+  if (new Set(names).size !== names.length) throw new FreshmlError("invalid_params", `features lists a field twice: ${names.join(", ")}`, { param: "features" });
   const fields: FieldJSON[] = [];
   for (const name of names) {
     const spec = byName.get(name);
@@ -1148,7 +1232,13 @@ function featurizerFor(layout: readonly FieldSpec[], features: readonly string[]
 
 function toField(spec: FieldSpec): FieldJSON {
   if (spec.kind === "string") throw new FreshmlError("invalid_params", `field ${spec.name} is a free string`);
-  return { name: spec.name, kind: spec.kind, optional: spec.optional, ...(spec.kind === "enum" ? { levels: spec.levels.slice() } : {}) };
+  return {
+    name: spec.name,
+    kind: spec.kind,
+    optional: spec.optional,
+    ...(spec.kind === "enum" ? { levels: spec.levels.slice() } : {}),
+    ...(spec.default !== undefined ? { default: spec.default } : {}),
+  };
 }
 
 function rowsOf(batch: SourceBatch): readonly unknown[] | null {
@@ -1164,14 +1254,12 @@ function batchRows(batch: SourceBatch): number {
   return y && typeof y === "object" && typeof y.length === "number" ? y.length : 0;
 }
 
-function batchId(batch: SourceBatch): string | undefined {
+/** The batch's id; undefined without one; null for an id that is not a usable string. */
+function batchId(batch: SourceBatch): string | undefined | null {
   if (Array.isArray(batch) || batch === null || typeof batch !== "object") return undefined;
   const id = (batch as { id?: unknown }).id;
   if (id === undefined) return undefined;
-  if (typeof id !== "string" || id.length === 0 || id.length > 512) {
-    throw new FreshmlError("invalid_params", `a batch id must be a non-empty string of at most 512 characters, got ${typeof id === "string" ? `${id.length} characters` : typeof id}`, { param: "id" });
-  }
-  return id;
+  return typeof id === "string" && id.length > 0 && id.length <= 512 ? id : null;
 }
 
 function summarize(i: ValidationIssue): IssueSummary {

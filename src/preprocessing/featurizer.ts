@@ -12,6 +12,8 @@ export interface FieldJSON {
   readonly optional: boolean;
   /** An enum's levels, in the schema's declared order (the one-hot column order). */
   readonly levels?: readonly string[];
+  /** The value a missing field takes (zod's `.default(v)`), as the pipeline saw it. */
+  readonly default?: number | boolean | string;
 }
 
 /** Running mean of one optional numeric feature's observed values: what replaces a missing value. */
@@ -63,6 +65,7 @@ const fieldSchema = z.object({
   kind: z.enum(["number", "boolean", "enum"]),
   optional: z.boolean(),
   levels: z.array(z.string()).optional(),
+  default: z.union([z.number(), z.boolean(), z.string()]).optional(),
 });
 const featurizerSchema = z.object({
   format: z.literal("freshml.featurizer"),
@@ -324,7 +327,7 @@ export class Featurizer {
 }
 
 function copyField(f: FieldJSON): FieldJSON {
-  return { name: f.name, kind: f.kind, optional: f.optional, ...(f.kind === "enum" ? { levels: f.levels!.slice() } : {}) };
+  return { name: f.name, kind: f.kind, optional: f.optional, ...(f.kind === "enum" ? { levels: f.levels!.slice() } : {}), ...(f.default !== undefined ? { default: f.default } : {}) };
 }
 
 function fieldOf(rows: readonly unknown[], i: number, f: FieldJSON): unknown {
@@ -332,8 +335,8 @@ function fieldOf(rows: readonly unknown[], i: number, f: FieldJSON): unknown {
   if (row === null || typeof row !== "object" || Array.isArray(row)) throw new FreshmlError("invalid_row", `row ${i} is ${describeValue(row)}, not an object`, { row: i });
   // Own properties only: a hostile `__proto__` or inherited key is never read as a field.
   const own = Object.prototype.hasOwnProperty.call(row, f.name) ? (row as Record<string, unknown>)[f.name] : undefined;
-  // null is "missing" too, as zod's .nullable() lets it through.
-  const v = own === null ? undefined : own;
+  // A missing field takes its default, as zod did for the pipeline; null is "missing" too, as .nullable() lets it through.
+  const v = own === undefined && f.default !== undefined ? f.default : own === null ? undefined : own;
   if (v === undefined && !f.optional) throw new FreshmlError("invalid_row", `row ${i} has no ${f.name}`, { row: i, field: f.name, expected: f.kind });
   return v;
 }

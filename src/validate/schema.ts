@@ -23,6 +23,8 @@ export interface FieldSpec {
   readonly integer: boolean;
   /** The values of an enum field. */
   readonly levels: readonly string[];
+  /** The value zod fills in when the field is missing (`.default(v)` with a number, boolean or string). */
+  readonly default?: number | boolean | string;
 }
 
 /** Result of {@link SchemaValidator.check}: the usual result, plus the batch as a table when it passed. */
@@ -89,9 +91,10 @@ export function schemaValidator(schema: z.ZodObject, options: SchemaValidatorOpt
       const n = rows.length;
       const issues: SchemaIssue[] = [];
       let omitted = 0;
-      const report = (row: number, value: unknown): void => {
+      // Reports zod's issues for a row; true when zod accepts it after all (a transform, coercion or default the compiled check does not model).
+      const report = (row: number, value: unknown): boolean => {
         const parsed = schema.safeParse(value);
-        if (parsed.success) return;
+        if (parsed.success) return true;
         for (const zi of parsed.error.issues) {
           if (issues.length >= maxIssues) {
             omitted++;
@@ -105,8 +108,9 @@ export function schemaValidator(schema: z.ZodObject, options: SchemaValidatorOpt
             ),
           );
         }
+        return false;
       };
-      if (!fields) {
+      const viaZod = (): SchemaCheckResult => {
         // zod on every row; a passing batch is laid out from zod's output (after its transforms).
         const parsed: unknown[] = new Array(n);
         let bad = false;
@@ -120,12 +124,14 @@ export function schemaValidator(schema: z.ZodObject, options: SchemaValidatorOpt
         }
         if (bad) return { ok: false, issues, ...(omitted ? { issuesOmitted: omitted } : {}) };
         return { ok: true, issues, table: layoutRows(parsed as Array<Record<string, unknown>>, layout) };
-      }
+      };
+      if (!fields) return viaZod();
       const numeric = fields.map((f) => (f.kind === "number" || f.kind === "boolean" ? new Float64Array(n) : null));
       const codes = fields.map((f) => (f.kind === "enum" || f.kind === "string" ? new Int32Array(n) : null));
       const levelMaps = fields.map((f) => new Map<string, number>(f.levels.map((l, i) => [l, i])));
       const levelLists = fields.map((f) => f.levels.slice());
       let failed = false;
+      let zodAccepts = false;
       for (let i = 0; i < n; i++) {
         const row = rows[i];
         let good = row !== null && typeof row === "object" && !Array.isArray(row);
@@ -170,11 +176,13 @@ export function schemaValidator(schema: z.ZodObject, options: SchemaValidatorOpt
           }
         }
         if (!good) {
-          failed = true;
-          report(i, row);
+          if (report(i, row)) zodAccepts = true;
+          else failed = true;
         }
       }
       if (failed) return { ok: false, issues, ...(omitted ? { issuesOmitted: omitted } : {}) };
+      // A row the compiled check refused but zod accepts: the batch goes through zod, which decides.
+      if (zodAccepts) return viaZod();
       const columns = new Map<string, Column>();
       fields.forEach((f, k) => {
         const col: Column = numeric[k]
@@ -193,11 +201,17 @@ function layoutFields(schema: z.ZodObject): FieldSpec[] {
   for (const [name, raw] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
     let field: z.ZodType = raw;
     let optional = false;
+    let fallback: number | boolean | string | undefined;
     while (field instanceof z.ZodOptional || field instanceof z.ZodNullable || field instanceof z.ZodDefault) {
-      optional = optional || !(field instanceof z.ZodDefault);
+      if (field instanceof z.ZodDefault) {
+        const v: unknown = (field._zod.def as { defaultValue?: unknown }).defaultValue;
+        if (fallback === undefined && (typeof v === "number" || typeof v === "boolean" || typeof v === "string")) fallback = v;
+      } else optional = true;
       field = (field as unknown as { unwrap(): z.ZodType }).unwrap();
     }
-    const base = { name, optional, min: -Infinity, max: Infinity, minInclusive: true, maxInclusive: true, integer: false, levels: [] as string[] };
+    // A default fills a missing value, so the field is not missing for the model.
+    if (fallback !== undefined) optional = false;
+    const base = { name, optional, min: -Infinity, max: Infinity, minInclusive: true, maxInclusive: true, integer: false, levels: [] as string[], ...(fallback !== undefined ? { default: fallback } : {}) };
     if (field instanceof z.ZodNumber) out.push({ ...base, kind: "number" });
     else if (field instanceof z.ZodBoolean) out.push({ ...base, kind: "boolean" });
     else if (field instanceof z.ZodEnum && field.options.every((o) => typeof o === "string")) out.push({ ...base, kind: "enum", levels: field.options as string[] });

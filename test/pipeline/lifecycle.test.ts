@@ -107,10 +107,10 @@ describe("every accepted row is learned exactly once", () => {
     const batches = stream([40, 40, 40, 40, 40]);
     const inner = new MemoryModelStore();
     let writes = 0;
-    // A store whose third checkpoint write dies, as a process killed mid-run would.
+    // A store that dies at the third checkpoint write, as a process killed mid-run would leave it.
     const crashing: ModelStore = Object.assign(Object.create(inner) as ModelStore, {
       putCheckpoint: async (c: Parameters<ModelStore["putCheckpoint"]>[0]) => {
-        if (++writes === 3) throw new Error("killed");
+        if (++writes >= 3) throw new Error("killed");
         return inner.putCheckpoint(c);
       },
     });
