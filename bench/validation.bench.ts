@@ -127,7 +127,16 @@ function sortAndMergeCheck(test: "ks" | "wasserstein", reference: Table): Valida
       for (const [name, col] of table.columns) {
         const ref = refs.get(name);
         if (!ref || col.kind !== "numeric") continue;
-        const cur = col.values.filter((v) => v === v).sort();
+        // As driftCheck did: a copy without missing values, sorted.
+        let n = 0;
+        for (let i = 0; i < col.values.length; i++) if (col.values[i] === col.values[i]) n++;
+        let cur: Float64Array;
+        if (n === col.values.length) cur = col.values.slice().sort();
+        else {
+          cur = new Float64Array(n);
+          for (let i = 0, k = 0; i < col.values.length; i++) if (col.values[i] === col.values[i]) cur[k++] = col.values[i]!;
+          cur.sort();
+        }
         if (test === "ks") {
           const r = ksTwoSample(ref.sorted, cur, 1e5);
           columns.push({ column: name, test, score: r.statistic, pValue: r.pValue, threshold: 0.05, drifted: r.pValue < 0.05 });

@@ -108,8 +108,8 @@ export class KsReferenceIndex {
   private readonly lo: number;
   private readonly scale: number;
   private readonly cells: number;
-  /** first[g]: the first distinct value whose cell is ≥ g (first[cells] = K). */
-  private readonly first: Int32Array;
+  /** first[g]: the first distinct value whose cell is ≥ g (first[cells] = K); 16 bits when K allows, to stay in cache. */
+  private readonly first: Uint16Array | Int32Array;
   /** Whether every cell holds few enough values to scan it linearly (else a binary search). */
   private readonly scan: boolean;
   /**
@@ -149,14 +149,13 @@ export class KsReferenceIndex {
     this.refF[K + 1] = 1;
     this.counts = new Int32Array(slots);
     this.occupied = new Int32Array((slots + 31) >>> 5);
-    // Several cells per distinct value leave most cells with 0–1 values on
-    // smooth data; fewer for large references, whose tables must stay in cache.
-    this.cells = Math.max(1, (K <= 2048 ? 4 : 2) * K);
+    // Four cells per distinct value leave most cells with 0–1 values on smooth data.
+    this.cells = Math.max(1, 4 * K);
     this.lo = K > 0 ? u[0]! : 0;
     const scale = this.cells / (K > 0 ? u[K - 1]! - this.lo : 0);
     // Infinite values, or a zero or overflowing span: one cell, a plain binary search.
     this.scale = Number.isFinite(this.lo) && Number.isFinite(scale) && scale > 0 ? scale : 0;
-    this.first = new Int32Array(this.cells + 1);
+    this.first = K < 65536 ? new Uint16Array(this.cells + 1) : new Int32Array(this.cells + 1);
     let most = 0;
     for (let g = 0, j = 0; g <= this.cells; g++) {
       while (j < K && this.cell(u[j]!) < g) j++;
