@@ -96,7 +96,7 @@ export function ksResult(n: number, m: number, d: number, exactLimit = 1e6, exac
  * unsorted samples. Each new value is placed among the reference's distinct
  * values u₀ < u₁ < … by a grid over the reference's range and a short search
  * inside its cell (usually 0–1 values), so a KS statistic costs O(m) plus
- * O(K/32) for the occupancy bitmap, and no sort of the new sample. Results are
+ * O(K/16) for the occupancy bitmap (2K slots), and no sort of the new sample. Results are
  * bit-identical to {@link ksStatistic} on the sorted samples.
  * @internal
  */
