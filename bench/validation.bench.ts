@@ -3,6 +3,9 @@
  * - detector quality on seeded synthetic streams: false alarms per 10,000
  *   stationary values, detection rate and mean delay on abrupt and gradual changes;
  * - throughput of quality + drift checks on 1,000 × 10 numeric batches;
+ * - the drift check alone on those batches (KS, and the default test) against
+ *   1,000- and 5,000-row references, beside the path it replaced (sort each
+ *   batch column, then ksTwoSample / wassersteinDistance), interleaved in one process;
  * - schema validation of row objects (11 numeric fields): zod's safeParse per
  *   row beside the checker compiled from the same schema.
  *
@@ -19,11 +22,15 @@ import {
   VERSION,
   driftCheck,
   driftStream,
+  ksTwoSample,
   qualityChecks,
   runValidators,
   schemaValidator,
   tableFromMatrix,
+  wassersteinDistance,
   type DriftDetector,
+  type Table,
+  type Validator,
 } from "../src/index.js";
 
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1]!;
@@ -99,6 +106,76 @@ const checksRowsPerSec = checksRate(() => driftCheck());
 const checksPsiRowsPerSec = checksRate(() => driftCheck({ test: "psi" }));
 const qualityOnlyRowsPerSec = checksRate(() => ({ name: "none", validate: () => ({ ok: true, issues: [] }) }) as unknown as ReturnType<typeof driftCheck>);
 
+// ---- the drift check alone: the indexed reference beside the sort-and-merge path it replaced
+/**
+ * What driftCheck did per numeric column before the reference index: drop
+ * missing values, sort the batch column, then ksTwoSample (exact p-value up to
+ * 10⁵ cells) or the normed Wasserstein walk. Reference fixed, as in the runs below.
+ */
+function sortAndMergeCheck(test: "ks" | "wasserstein", reference: Table): Validator {
+  const refs = new Map<string, { sorted: Float64Array; sd: number }>();
+  for (const [name, col] of reference.columns) {
+    if (col.kind !== "numeric") continue;
+    const sorted = col.values.filter((v) => v === v).sort();
+    const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
+    refs.set(name, { sorted, sd: Math.sqrt(sorted.reduce((a, v) => a + (v - mean) ** 2, 0) / sorted.length) });
+  }
+  return {
+    name: "sort-and-merge",
+    validate(table) {
+      const columns = [];
+      for (const [name, col] of table.columns) {
+        const ref = refs.get(name);
+        if (!ref || col.kind !== "numeric") continue;
+        // As driftCheck did: a copy without missing values, sorted.
+        let n = 0;
+        for (let i = 0; i < col.values.length; i++) if (col.values[i] === col.values[i]) n++;
+        let cur: Float64Array;
+        if (n === col.values.length) cur = col.values.slice().sort();
+        else {
+          cur = new Float64Array(n);
+          for (let i = 0, k = 0; i < col.values.length; i++) if (col.values[i] === col.values[i]) cur[k++] = col.values[i]!;
+          cur.sort();
+        }
+        if (test === "ks") {
+          const r = ksTwoSample(ref.sorted, cur, 1e5);
+          columns.push({ column: name, test, score: r.statistic, pValue: r.pValue, threshold: 0.05, drifted: r.pValue < 0.05 });
+        } else {
+          const score = wassersteinDistance(ref.sorted, cur) / (ref.sd > 0 ? ref.sd : 1);
+          columns.push({ column: name, test, score, threshold: 0.1, drifted: score >= 0.1 });
+        }
+      }
+      const driftShare = columns.filter((c) => c.drifted).length / columns.length;
+      return { ok: true, issues: [], drift: { columns, driftShare, datasetDrift: driftShare >= 0.5, referenceRows: 0 } };
+    },
+  };
+}
+const tables = batches.map((X) => tableFromMatrix(X, names));
+/** Rows/s of validate() alone over batches 5…199, old and new path interleaved; medians of 9 runs. */
+const checkAloneRates = (refBatches: number, make: (reference: Table) => Validator, makeOld: (reference: Table) => Validator): { rate: number; oldRate: number } => {
+  const reference = tableFromMatrix(Float64Array.from(batches.slice(0, refBatches).flatMap((b) => [...b])), names);
+  const rate = (v: Validator): number => {
+    const t0 = performance.now();
+    for (let b = 5; b < BATCHES; b++) if (v.validate(tables[b]!, { batchIndex: b }).drift!.columns.length !== 10) throw new Error("unexpected");
+    return ((BATCHES - 5) * 1000) / ((performance.now() - t0) / 1e3);
+  };
+  const runs: number[] = [];
+  const oldRuns: number[] = [];
+  for (let r = 0; r < 10; r++) {
+    const [fresh, old] = [make(reference), makeOld(reference)];
+    const a = rate(fresh);
+    const b = rate(old);
+    if (r > 0) runs.push(a), oldRuns.push(b);
+  }
+  return { rate: median(runs), oldRate: median(oldRuns) };
+};
+const checkAlone = [
+  { label: "KS (`test: \"ks\"`), 1,000-row reference", ...checkAloneRates(1, (reference) => driftCheck({ test: "ks", reference }), (r) => sortAndMergeCheck("ks", r)) },
+  { label: "default test (KS), 1,000-row reference", ...checkAloneRates(1, (reference) => driftCheck({ reference }), (r) => sortAndMergeCheck("ks", r)) },
+  { label: "KS (`test: \"ks\"`), 5,000-row reference", ...checkAloneRates(5, (reference) => driftCheck({ test: "ks", reference }), (r) => sortAndMergeCheck("ks", r)) },
+  { label: "default test (normed Wasserstein), 5,000-row reference", ...checkAloneRates(5, (reference) => driftCheck({ reference }), (r) => sortAndMergeCheck("wasserstein", r)) },
+];
+
 // ---- schema validation of row objects
 const fields = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"];
 const Row = z.object(Object.fromEntries(fields.map((f, i) => [f, i % 2 ? z.number() : z.number().min(-10).max(10)])));
@@ -139,8 +216,14 @@ console.log(`| zod safeParse per row, 11 numeric fields | ${Math.round(zodRate).
 console.log(`| schemaValidator (compiled from the same zod schema), incl. table layout | ${Math.round(compiledRate).toLocaleString("en-US")} |`);
 console.log(`| hand-written typeof/finite loop (no table) | ${Math.round(handRate).toLocaleString("en-US")} |`);
 
+console.log("\n| drift check alone, 1,000 × 10 numeric batches (median of 9) | rows/s | µs per batch | sort + merge (before) rows/s | speed-up |");
+console.log("|---|---|---|---|---|");
+for (const c of checkAlone) {
+  console.log(`| ${c.label} | ${Math.round(c.rate).toLocaleString("en-US")} | ${Math.round(1e9 / c.rate)} | ${Math.round(c.oldRate).toLocaleString("en-US")} | ×${(c.rate / c.oldRate).toFixed(2)} |`);
+}
+
 const outDir = fileURLToPath(new URL("./results/", import.meta.url));
 mkdirSync(outDir, { recursive: true });
 const out = `${outDir}validation-${started.toISOString().replace(/[:.]/g, "-")}.json`;
-writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, freshml: VERSION, quality, checksRowsPerSec, checksPsiRowsPerSec, qualityOnlyRowsPerSec, zodRate, compiledRate, handRate }, null, 1));
+writeFileSync(out, JSON.stringify({ started: started.toISOString(), node: process.version, freshml: VERSION, quality, checksRowsPerSec, checksPsiRowsPerSec, qualityOnlyRowsPerSec, checkAlone, zodRate, compiledRate, handRate }, null, 1));
 console.log(`\nwrote ${out}`);

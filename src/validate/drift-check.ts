@@ -2,7 +2,7 @@ import { checkParam } from "../core/errors.js";
 import type { Table } from "./table.js";
 import { chiSquaredGoodnessOfFit } from "./tests/chi-squared.js";
 import { jensenShannonDistance } from "./tests/jensen-shannon.js";
-import { ksTwoSample } from "./tests/ks.js";
+import { KsReferenceIndex, ksExactPValueOfH, ksResult, ksStatistic } from "./tests/ks.js";
 import { binShares, psiBins, psiOfShares } from "./tests/psi.js";
 import { wassersteinDistance } from "./tests/wasserstein.js";
 import {
@@ -51,6 +51,8 @@ export interface DriftCheckOptions {
 const DEFAULT_THRESHOLDS: Record<DriftTest, number> = { ks: 0.05, chi_squared: 0.05, psi: 0.2, jensen_shannon: 0.1, wasserstein: 0.1 };
 // Exact KS p-values cost O(n·m): beyond this many cells, Smirnov's limit.
 const KS_EXACT_CELLS = 1e5;
+// Exact p-values kept per validator; they depend only on (n, m, round(d·n·m)).
+const KS_EXACT_CACHE = 4096;
 
 /** Reference values of one column, in arrival order (a ring when rolling). */
 class ColumnReference {
@@ -60,6 +62,9 @@ class ColumnReference {
   count = 0;
   private next = 0;
   private sortedCache: Float64Array | null = null;
+  private indexCache: KsReferenceIndex | null = null;
+  private usesSinceChange = 0;
+  private fewCache: number[] | null = null;
   private spreadCache: number | null = null;
   private binCache: { bins: number; edges: Float64Array; shares: Float64Array } | null = null;
 
@@ -83,6 +88,9 @@ class ColumnReference {
     this.next = (this.next + 1) % this.values.length;
     this.count = Math.min(this.count + 1, this.values.length);
     this.sortedCache = null;
+    this.indexCache = null;
+    this.usesSinceChange = 0;
+    this.fewCache = null;
     this.spreadCache = null;
     this.binCache = null;
   }
@@ -94,6 +102,23 @@ class ColumnReference {
       this.binCache = { bins, edges, shares: binShares(edges, this.sorted()) };
     }
     return this.binCache;
+  }
+
+  /** Up to 6 distinct values (cached until it changes): "auto" asks on every batch. */
+  few(): number[] {
+    this.fewCache ??= this.distinct(5);
+    return this.fewCache;
+  }
+
+  /**
+   * The sorted reference indexed for KS and Wasserstein against unsorted
+   * batches (cached until it changes), or null on its first use after a
+   * change: a rolling reference changes every batch, and building an index
+   * for one use costs more than sorting the batch.
+   */
+  index(): KsReferenceIndex | null {
+    if (!this.indexCache && this.usesSinceChange++ > 0) this.indexCache = new KsReferenceIndex(this.sorted());
+    return this.indexCache;
   }
 
   /** Distinct values in the reference, up to `cap` + 1 (numeric columns). */
@@ -139,8 +164,11 @@ class ColumnReference {
  * column is a `distribution_drift` issue, a warning by default.
  *
  * The reference is the first `referenceRows` rows of accepted batches (or the
- * newest, with `rolling`), or a table you give. Cost per batch: a sort of each
- * numeric column, O(b log b), plus O(reference) for KS and Wasserstein.
+ * newest, with `rolling`), or a table you give. Cost per batch and numeric
+ * column: KS places the b values among the reference's, indexed once (on its
+ * second use), in O(b) and no sort; Wasserstein sorts them through the same
+ * index, then walks both samples, O(reference + b). A reference that changes
+ * every batch (`rolling`) is not indexed: each column is sorted, O(b log b).
  *
  * @example
  * ```ts
@@ -168,6 +196,18 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
   const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
   const refs = new Map<string, ColumnReference>();
   let frozen = false;
+  const exactCache = new Map<number, number>();
+  const exactPValue = (n: number, m: number, d: number): number => {
+    // The same h as ksExactPValue; n, m and h are at most KS_EXACT_CELLS, so the key is exact.
+    const h = Math.round(d * n * m);
+    const key = (n * (KS_EXACT_CELLS + 1) + m) * (KS_EXACT_CELLS + 1) + h;
+    let p = exactCache.get(key);
+    if (p === undefined) {
+      if (exactCache.size >= KS_EXACT_CACHE) exactCache.clear();
+      exactCache.set(key, (p = ksExactPValueOfH(n, m, h)));
+    }
+    return p;
+  };
 
   const feed = (table: Table): void => {
     if (frozen) return;
@@ -208,13 +248,13 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
                 ? ref.count <= smallSample ? "ks" : "wasserstein"
                 : ref.count <= smallSample ? "chi_squared" : "jensen_shannon";
         // Evidently treats a numeric column with at most 5 distinct reference values as categorical.
-        const few = col.kind === "numeric" && test === "auto" ? ref.distinct(5) : null;
+        const few = col.kind === "numeric" && test === "auto" ? ref.few() : null;
         const t2: DriftTest = few && few.length <= 5 ? (ref.count <= smallSample ? "chi_squared" : "jensen_shannon") : t;
         const s =
           col.kind === "numeric"
             ? few && few.length <= 5
               ? scoreNumericLevels(t2, ref, col.values)
-              : scoreNumeric(t, ref, col.values, bins)
+              : scoreNumeric(t, ref, col.values, bins, exactPValue)
             : scoreCategorical(t, ref, col.codes, col.levels);
         if (!s) continue;
         const threshold = thresholds[t2];
@@ -246,7 +286,36 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
   };
 }
 
-function scoreNumeric(t: DriftTest, ref: ColumnReference, values: Float64Array, bins: number): { score: number; pValue?: number } | null {
+function scoreNumeric(
+  t: DriftTest,
+  ref: ColumnReference,
+  values: Float64Array,
+  bins: number,
+  exactPValue: (n: number, m: number, d: number) => number,
+): { score: number; pValue?: number } | null {
+  if (t === "ks" || t === "wasserstein") {
+    const index = ref.index();
+    if (t === "ks") {
+      // With an index, no sort of the batch: its values are placed among the reference's.
+      let d: number;
+      let m: number;
+      if (index) ({ d, m } = index.statistic(values));
+      else {
+        const sortedCur = sortPresent(values);
+        m = sortedCur.length;
+        d = m > 0 ? ksStatistic(ref.sorted(), sortedCur) : 0;
+      }
+      if (m === 0) return null;
+      const res = ksResult(ref.count, m, d, KS_EXACT_CELLS, exactPValue);
+      return { score: res.statistic, pValue: res.pValue };
+    }
+    // The batch sorted (by the index: a counting sort), then the merge walk.
+    const sortedCur = index ? index.sorted(values) : sortPresent(values);
+    if (sortedCur.length === 0) return null;
+    // Normed by the reference's standard deviation (Evidently's "normed Wasserstein").
+    const sd = ref.sd();
+    return { score: wassersteinDistance(ref.sorted(), sortedCur) / (sd > 0 ? sd : 1) };
+  }
   let n = 0;
   for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
   if (n === 0) return null;
@@ -256,26 +325,25 @@ function scoreNumeric(t: DriftTest, ref: ColumnReference, values: Float64Array, 
     present = new Float64Array(n);
     for (let i = 0, k = 0; i < values.length; i++) if (values[i] === values[i]) present[k++] = values[i]!;
   }
-  if (t === "psi" || t === "jensen_shannon" || t === "chi_squared") {
-    // Binned tests: no sort, the reference's bins are cached.
-    const { edges, shares } = ref.binned(bins);
-    const curShares = binShares(edges, present);
-    if (t === "jensen_shannon") return { score: jensenShannonDistance(shares, curShares) };
-    if (t === "chi_squared") {
-      const r = chiSquaredGoodnessOfFit(curShares.map((x) => x * n), shares);
-      return { score: r.statistic, pValue: r.pValue };
-    }
-    return { score: psiOfShares(shares, curShares) };
+  // Binned tests: no sort, the reference's bins are cached.
+  const { edges, shares } = ref.binned(bins);
+  const curShares = binShares(edges, present);
+  if (t === "jensen_shannon") return { score: jensenShannonDistance(shares, curShares) };
+  if (t === "chi_squared") {
+    const r = chiSquaredGoodnessOfFit(curShares.map((x) => x * n), shares);
+    return { score: r.statistic, pValue: r.pValue };
   }
-  const sortedCur = present === values ? values.slice().sort() : present.sort();
-  const r = ref.sorted();
-  if (t === "ks") {
-    const res = ksTwoSample(r, sortedCur, KS_EXACT_CELLS);
-    return { score: res.statistic, pValue: res.pValue };
-  }
-  // Normed by the reference's standard deviation (Evidently's "normed Wasserstein").
-  const sd = ref.sd();
-  return { score: wassersteinDistance(r, sortedCur) / (sd > 0 ? sd : 1) };
+  return { score: psiOfShares(shares, curShares) };
+}
+
+/** The values without missing ones, sorted (a new array). */
+function sortPresent(values: Float64Array): Float64Array {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
+  if (n === values.length) return values.slice().sort();
+  const present = new Float64Array(n);
+  for (let i = 0, k = 0; i < values.length; i++) if (values[i] === values[i]) present[k++] = values[i]!;
+  return present.sort();
 }
 
 /** A numeric column with few distinct values, compared as categories of those values. */
