@@ -1,7 +1,28 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
-const run = (file: string): string => execFileSync(process.execPath, ["--import", "tsx", file], { encoding: "utf8" });
+const run = (file: string, ...args: string[]): string => execFileSync(process.execPath, ["--import", "tsx", file, ...args], { encoding: "utf8" });
+
+describe("nightly-job example: each run a fresh process on a file store", () => {
+  it("learns only what is new, never twice, and rolls back champion and learning state together", () => {
+    const dir = mkdtempSync(join(tmpdir(), "freshml-nightly-"));
+    try {
+      expect(run("examples/nightly-job.ts", dir, "2012-12")).toMatch(/learned 12 new month\(s\) \(2012-01 … 2012-12\), 366 rows; skipped 0/);
+      expect(run("examples/nightly-job.ts", dir, "2013-03")).toMatch(/learned 3 new month\(s\) \(2013-01 … 2013-03\), 90 rows; skipped 12/);
+      expect(run("examples/nightly-job.ts", dir, "2013-03")).toMatch(/learned 0 new month\(s\), 0 rows; skipped 15/);
+      const rolled = run("examples/nightly-job.ts", dir, "--rollback");
+      const dropped = Number(/(\d+) rows learned since are dropped/.exec(rolled)![1]);
+      expect(dropped).toBeGreaterThan(0);
+      // The months learned after the rolled-back version are learned again when re-sent.
+      expect(run("examples/nightly-job.ts", dir, "2013-03")).toMatch(new RegExp(`, ${dropped} rows; skipped`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("examples run and say what they should", () => {
   it("store-rollback: three promotions, rollback to v2", () => {
