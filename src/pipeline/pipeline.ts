@@ -1176,12 +1176,19 @@ function tryPredict(model: Trainer, batch: CheckedBatch, proba: boolean): Predic
 
 /** Feeds the champion's per-row errors to the detector; true when it fired. */
 function feedDetector(detector: DriftDetector, y: Float64Array, pred: Float64Array, classifier: boolean): boolean {
-  let fired = false;
+  const errors = new Float64Array(y.length);
+  let n = 0;
   for (let i = 0; i < y.length; i++) {
     const e = classifier ? (pred[i] === y[i] ? 0 : 1) : Math.abs(pred[i]! - y[i]!);
     // An error whose square overflows would poison the detector's variance (and its saved state): leave it out.
-    if (!(e < 1e150)) continue;
-    detector.update(e);
+    if (e < 1e150) errors[n++] = e;
+  }
+  const values = errors.subarray(0, n);
+  const many = (detector as DriftDetector & { updateMany?: (v: ArrayLike<number>) => number }).updateMany;
+  if (typeof many === "function") return many.call(detector, values) >= 0;
+  let fired = false;
+  for (let i = 0; i < n; i++) {
+    detector.update(values[i]!);
     if (detector.driftDetected) fired = true;
   }
   return fired;
