@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
+import { assertFiniteFeatures, readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { allFinite } from "../core/kernels.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
@@ -52,6 +52,14 @@ export interface LogisticRegressionParams {
   classWeight: ClassWeight;
 }
 
+/** The weights of a {@link LogisticRegression}, laid out as scikit-learn's `coef_` and `intercept_`. */
+export interface LogisticCoefficients {
+  /** Row-major weights: 1 × d for two classes (the weights of the second class), classes × d for more. */
+  readonly coef: Float64Array;
+  /** One intercept per weight row. */
+  readonly intercept: Float64Array;
+}
+
 const paramsSchema = z.object({
   classes: z.array(z.number()).min(2),
   solver: z.literal("ftrl"),
@@ -102,10 +110,15 @@ class FtrlState {
   }
 }
 
-/** The weight of one coordinate from its z and √Σg² (McMahan et al. 2013, Alg. 1). */
-function weightOf(z: number, sq: number, alpha: number, beta: number, l1: number, l2: number): number {
+/**
+ * The weight of one coordinate from its z and √Σg² (McMahan et al. 2013,
+ * Alg. 1): 0 when |z| ≤ l1, else −(z − sgn(z)·l1) / ((β + √Σg²)/α + l2),
+ * computed as / (base + √Σg²·(1/α)) with base = β/α + l2, the one form every
+ * path uses, so a restored model recomputes bit-identical weights.
+ */
+function weightOf(z: number, sq: number, invAlpha: number, base: number, l1: number): number {
   if (z <= l1 && z >= -l1) return 0;
-  return -(z > 0 ? z - l1 : z + l1) / ((beta + sq) / alpha + l2);
+  return -(z > 0 ? z - l1 : z + l1) / (base + sq * invAlpha);
 }
 
 /**
@@ -134,6 +147,15 @@ function weightOf(z: number, sq: number, alpha: number, beta: number, l1: number
  * clf.update({ X: [[-2], [-1], [1], [2]], y: [0, 0, 1, 1] });
  * clf.predict([[-3], [3]]); // Float64Array [0, 1]
  * clf.predictProba([[3]]); // [P(0), P(1)], P(1) > 0.5
+ * ```
+ *
+ * @example A rare class, three classes, weights by class frequency
+ * ```ts
+ * import { LogisticRegression } from "freshml";
+ * const clf = new LogisticRegression({ classes: [0, 1, 2], classWeight: "balanced", l1: 0.01 });
+ * clf.update({ X: [[0, 1], [0, 1], [0, 1], [1, 0], [2, 2]], y: [0, 0, 0, 1, 2] });
+ * clf.classWeights(); // Float64Array [5/9, 5/3, 5/3] for the next batch
+ * clf.coefficients().coef.length; // 3 classes × 2 features
  * ```
  */
 export class LogisticRegression implements Classifier {
@@ -184,7 +206,9 @@ export class LogisticRegression implements Classifier {
   }
 
   update(batch: Batch): void {
-    const b = readBatch(batch, this.state?.d);
+    // A NaN or ±Infinity feature makes the weights non-finite (it enters every dot product),
+    // which the check after the pass catches on the copy; so readBatch need not scan first.
+    const b = readBatch(batch, this.state?.d, { deferFiniteCheck: true });
     const yi = this.index.indexAll(b.y);
     const st = this.state ? this.state.copy() : FtrlState.fresh(b.cols, this.k, this.classes.length);
     for (let i = 0; i < b.rows; i++) st.counts[yi[i]!]!++;
@@ -195,30 +219,20 @@ export class LogisticRegression implements Classifier {
     const stride = d + 1;
     const X = b.X;
     const { z, g2, sq, w } = st;
-    if (this.k === 1) {
+    const invAlpha = 1 / alpha;
+    const base = beta * invAlpha + l2;
+    const baseIntercept = beta * invAlpha;
+    if (this.k === 1 && !perRow) {
+      binaryPass(st, X, yi, b.rows, cw, alpha, beta, l1, l2, fitIntercept);
+    } else if (this.k === 1) {
       for (let i = 0; i < b.rows; i++) {
         const o = i * d;
         let s = w[d]!;
         for (let j = 0; j < d; j++) s += w[j]! * X[o + j]!;
         const c = yi[i]!;
-        const p = s >= 0 ? 1 / (1 + Math.exp(-s)) : 1 - 1 / (1 + Math.exp(s));
-        const g = (cw === null ? 1 : cw[c]!) * (p - c);
-        if (perRow) stepRowGrowing(st, 0, X, o, g, l2 + l2PerRow * (st.n + i + 1), this.params);
-        else if (g !== 0) {
-          for (let j = 0; j < d; j++) {
-            const x = X[o + j]!;
-            if (x === 0) continue;
-            const gj = g * x;
-            const acc = g2[j]! + gj * gj;
-            const r = Math.sqrt(acc);
-            const zj = z[j]! + gj - ((r - sq[j]!) / alpha) * w[j]!;
-            z[j] = zj;
-            g2[j] = acc;
-            sq[j] = r;
-            w[j] = zj <= l1 && zj >= -l1 ? 0 : -(zj > 0 ? zj - l1 : zj + l1) / ((beta + r) / alpha + l2);
-          }
-        }
-        if (fitIntercept && g !== 0) stepIntercept(st, d, g, alpha, beta);
+        const g = (cw === null ? 1 : cw[c]!) * (sigmoid(s) - c);
+        stepRowGrowing(st, 0, X, o, g, invAlpha, beta * invAlpha + (l2 + l2PerRow * (st.n + i + 1)), l1);
+        if (fitIntercept && g !== 0) stepIntercept(st, d, g, invAlpha, baseIntercept);
       }
     } else {
       const k = this.k;
@@ -232,8 +246,8 @@ export class LogisticRegression implements Classifier {
           const g = cwi * (pz[r]! - (r === c ? 1 : 0));
           const ro = r * stride;
           if (perRow) {
-            stepRowGrowing(st, ro, X, o, g, l2 + l2PerRow * (st.n + i + 1), this.params);
-            if (fitIntercept && g !== 0) stepIntercept(st, ro + d, g, alpha, beta);
+            stepRowGrowing(st, ro, X, o, g, invAlpha, beta * invAlpha + (l2 + l2PerRow * (st.n + i + 1)), l1);
+            if (fitIntercept && g !== 0) stepIntercept(st, ro + d, g, invAlpha, baseIntercept);
             continue;
           }
           if (g === 0) continue;
@@ -244,18 +258,19 @@ export class LogisticRegression implements Classifier {
             const gj = g * x;
             const acc = g2[q]! + gj * gj;
             const rt = Math.sqrt(acc);
-            const zj = z[q]! + gj - ((rt - sq[q]!) / alpha) * w[q]!;
+            const zj = z[q]! + gj - (rt - sq[q]!) * invAlpha * w[q]!;
             z[q] = zj;
             g2[q] = acc;
             sq[q] = rt;
-            w[q] = zj <= l1 && zj >= -l1 ? 0 : -(zj > 0 ? zj - l1 : zj + l1) / ((beta + rt) / alpha + l2);
+            w[q] = zj <= l1 && zj >= -l1 ? 0 : -(zj > 0 ? zj - l1 : zj + l1) / (base + rt * invAlpha);
           }
-          if (fitIntercept) stepIntercept(st, ro + d, g, alpha, beta);
+          if (fitIntercept) stepIntercept(st, ro + d, g, invAlpha, baseIntercept);
         }
       }
     }
     st.n += b.rows;
     if (!allFinite(w) || !allFinite(z)) {
+      assertFiniteFeatures(b.X, b.cols); // names the row and column of a non-finite feature
       throw new FreshmlError("diverged", "LogisticRegression weights became non-finite on this batch; the model is unchanged", {
         alpha,
       });
@@ -302,7 +317,7 @@ export class LogisticRegression implements Classifier {
    * The learned weights: `coef` row-major (1 × d for two classes, classes × d
    * for more, as scikit-learn's `coef_`) and one intercept per row.
    */
-  coefficients(): { coef: Float64Array; intercept: Float64Array } {
+  coefficients(): LogisticCoefficients {
     const st = this.state;
     if (!st) throw notFitted(this.kind);
     const d = st.d;
@@ -346,13 +361,16 @@ export class LogisticRegression implements Classifier {
       st.g2.set(state.g2);
       st.counts.set(state.counts);
       st.n = state.n;
-      const { alpha, beta, l1 } = m.params;
-      const l2 = m.params.l2 + m.params.l2PerRow * state.n;
+      const { alpha, beta, l1, l2, l2PerRow } = m.params;
+      const invAlpha = 1 / alpha;
+      // The same expressions as update: l2PerRow's strength is that of the last row learned.
+      const base = l2PerRow > 0 ? beta * invAlpha + (l2 + l2PerRow * state.n) : beta * invAlpha + l2;
+      const baseIntercept = beta * invAlpha;
       const stride = state.d + 1;
       for (let q = 0; q < size; q++) {
         st.sq[q] = Math.sqrt(st.g2[q]!);
-        // The intercept (last of each row) is not penalised; it follows stepIntercept's formula.
-        st.w[q] = q % stride === state.d ? (st.z[q] === 0 ? 0 : -st.z[q]! / ((beta + st.sq[q]!) / alpha)) : weightOf(st.z[q]!, st.sq[q]!, alpha, beta, l1, l2);
+        // The intercept (last of each row) is not penalised.
+        st.w[q] = q % stride === state.d ? weightOf(st.z[q]!, st.sq[q]!, invAlpha, baseIntercept, 0) : weightOf(st.z[q]!, st.sq[q]!, invAlpha, base, l1);
       }
       m.state = st;
     }
@@ -382,13 +400,69 @@ export class LogisticRegression implements Classifier {
   }
 }
 
+/** The logistic function, without overflow for large |s|. */
+function sigmoid(s: number): number {
+  if (s >= 0) return 1 / (1 + Math.exp(-s));
+  const e = Math.exp(s);
+  return e / (1 + e);
+}
+
+/**
+ * One FTRL-Proximal pass of binary logistic regression over a batch: the hot
+ * loop, kept small and monomorphic. Features that are 0 are skipped (their
+ * gradient is 0, so z, Σg² and the weight stay as they are).
+ */
+function binaryPass(
+  st: FtrlState,
+  X: Float64Array,
+  yi: Int32Array,
+  rows: number,
+  cw: Float64Array | null,
+  alpha: number,
+  beta: number,
+  l1: number,
+  l2: number,
+  fitIntercept: boolean,
+): void {
+  const d = st.d;
+  const z = st.z;
+  const g2 = st.g2;
+  const sq = st.sq;
+  const w = st.w;
+  const w0 = cw === null ? 1 : cw[0]!;
+  const w1 = cw === null ? 1 : cw[1]!;
+  const invAlpha = 1 / alpha;
+  const base = beta * invAlpha + l2;
+  const baseIntercept = beta * invAlpha;
+  for (let i = 0; i < rows; i++) {
+    const o = i * d;
+    let s = w[d]!;
+    for (let j = 0; j < d; j++) s += w[j]! * X[o + j]!;
+    const c = yi[i]!;
+    const g = c === 1 ? w1 * (sigmoid(s) - 1) : w0 * sigmoid(s);
+    if (g === 0) continue;
+    for (let j = 0; j < d; j++) {
+      const x = X[o + j]!;
+      if (x === 0) continue;
+      const gj = g * x;
+      const acc = g2[j]! + gj * gj;
+      const r = Math.sqrt(acc);
+      const zj = z[j]! + gj - (r - sq[j]!) * invAlpha * w[j]!;
+      z[j] = zj;
+      g2[j] = acc;
+      sq[j] = r;
+      w[j] = zj <= l1 && zj >= -l1 ? 0 : -(zj > 0 ? zj - l1 : zj + l1) / (base + r * invAlpha);
+    }
+    if (fitIntercept) stepIntercept(st, d, g, invAlpha, baseIntercept);
+  }
+}
+
 /**
  * One FTRL step on weight row offset `ro` with the L2 strength of this row
  * (`l2t` = l2 + l2PerRow·t): features that are 0 have no gradient but their
  * weight still follows the growing penalty, so every weight is recomputed.
  */
-function stepRowGrowing(st: FtrlState, ro: number, X: Float64Array, o: number, g: number, l2t: number, p: LogisticRegressionParams): void {
-  const { alpha, beta, l1 } = p;
+function stepRowGrowing(st: FtrlState, ro: number, X: Float64Array, o: number, g: number, invAlpha: number, base: number, l1: number): void {
   const { z, g2, sq, w, d } = st;
   for (let j = 0; j < d; j++) {
     const q = ro + j;
@@ -396,23 +470,23 @@ function stepRowGrowing(st: FtrlState, ro: number, X: Float64Array, o: number, g
     if (gj !== 0) {
       const acc = g2[q]! + gj * gj;
       const r = Math.sqrt(acc);
-      z[q] = z[q]! + gj - ((r - sq[q]!) / alpha) * w[q]!;
+      z[q] = z[q]! + gj - (r - sq[q]!) * invAlpha * w[q]!;
       g2[q] = acc;
       sq[q] = r;
     }
-    w[q] = weightOf(z[q]!, sq[q]!, alpha, beta, l1, l2t);
+    w[q] = weightOf(z[q]!, sq[q]!, invAlpha, base, l1);
   }
 }
 
-/** One unpenalised FTRL step on the intercept at index q (its feature is 1). */
-function stepIntercept(st: FtrlState, q: number, g: number, alpha: number, beta: number): void {
+/** One unpenalised FTRL step on the intercept at index q (its feature is 1); `base` = β/α. */
+function stepIntercept(st: FtrlState, q: number, g: number, invAlpha: number, base: number): void {
   const acc = st.g2[q]! + g * g;
   const r = Math.sqrt(acc);
-  const zq = st.z[q]! + g - ((r - st.sq[q]!) / alpha) * st.w[q]!;
+  const zq = st.z[q]! + g - (r - st.sq[q]!) * invAlpha * st.w[q]!;
   st.z[q] = zq;
   st.g2[q] = acc;
   st.sq[q] = r;
-  st.w[q] = zq === 0 ? 0 : -zq / ((beta + r) / alpha);
+  st.w[q] = weightOf(zq, r, invAlpha, base, 0);
 }
 
 /** Softmax of the k logits of row offset `o` into `pz`. */
