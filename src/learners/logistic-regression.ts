@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { assertFiniteFeatures, readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
+import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { allFinite } from "../core/kernels.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
@@ -206,9 +206,7 @@ export class LogisticRegression implements Classifier {
   }
 
   update(batch: Batch): void {
-    // A NaN or ±Infinity feature makes the weights non-finite (it enters every dot product),
-    // which the check after the pass catches on the copy; so readBatch need not scan first.
-    const b = readBatch(batch, this.state?.d, { deferFiniteCheck: true });
+    const b = readBatch(batch, this.state?.d);
     const yi = this.index.indexAll(b.y);
     const st = this.state ? this.state.copy() : FtrlState.fresh(b.cols, this.k, this.classes.length);
     for (let i = 0; i < b.rows; i++) st.counts[yi[i]!]!++;
@@ -270,7 +268,6 @@ export class LogisticRegression implements Classifier {
     }
     st.n += b.rows;
     if (!allFinite(w) || !allFinite(z)) {
-      assertFiniteFeatures(b.X, b.cols); // names the row and column of a non-finite feature
       throw new FreshmlError("diverged", "LogisticRegression weights became non-finite on this batch; the model is unchanged", {
         alpha,
       });
