@@ -433,8 +433,16 @@ function binaryPass(
   const baseIntercept = beta * invAlpha;
   for (let i = 0; i < rows; i++) {
     const o = i * d;
-    let s = w[d]!;
-    for (let j = 0; j < d; j++) s += w[j]! * X[o + j]!;
+    // Two accumulators halve the dependency chain of the dot product, the serial part of a row.
+    let s0 = w[d]!;
+    let s1 = 0;
+    let j = 0;
+    for (; j + 1 < d; j += 2) {
+      s0 += w[j]! * X[o + j]!;
+      s1 += w[j + 1]! * X[o + j + 1]!;
+    }
+    if (j < d) s0 += w[j]! * X[o + j]!;
+    const s = s0 + s1;
     const c = yi[i]!;
     const g = c === 1 ? w1 * (sigmoid(s) - 1) : w0 * sigmoid(s);
     if (g === 0) continue;
