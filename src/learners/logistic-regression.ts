@@ -117,6 +117,7 @@ class FtrlState {
  * path uses, so a restored model recomputes bit-identical weights.
  */
 function weightOf(z: number, sq: number, invAlpha: number, base: number, l1: number): number {
+  if (l1 === 0) return -z / (base + sq * invAlpha); // no branch on z's sign: the hot loops' form
   if (z <= l1 && z >= -l1) return 0;
   return -(z > 0 ? z - l1 : z + l1) / (base + sq * invAlpha);
 }
@@ -260,7 +261,7 @@ export class LogisticRegression implements Classifier {
             z[q] = zj;
             g2[q] = acc;
             sq[q] = rt;
-            w[q] = zj <= l1 && zj >= -l1 ? 0 : -(zj > 0 ? zj - l1 : zj + l1) / (base + rt * invAlpha);
+            w[q] = weightOf(zj, rt, invAlpha, base, l1);
           }
           if (fitIntercept) stepIntercept(st, ro + d, g, invAlpha, baseIntercept);
         }
@@ -444,19 +445,37 @@ function binaryPass(
     if (j < d) s0 += w[j]! * X[o + j]!;
     const s = s0 + s1;
     const c = yi[i]!;
-    const g = c === 1 ? w1 * (sigmoid(s) - 1) : w0 * sigmoid(s);
+    // 1 / (1 + e^−s) is exact enough here (e^−s overflows to Infinity, giving 0, never NaN)
+    // and has no branch on the sign of s.
+    const p = 1 / (1 + Math.exp(-s));
+    const g = c === 1 ? w1 * (p - 1) : w0 * p;
     if (g === 0) continue;
-    for (let j = 0; j < d; j++) {
-      const x = X[o + j]!;
-      if (x === 0) continue;
-      const gj = g * x;
-      const acc = g2[j]! + gj * gj;
-      const r = Math.sqrt(acc);
-      const zj = z[j]! + gj - (r - sq[j]!) * invAlpha * w[j]!;
-      z[j] = zj;
-      g2[j] = acc;
-      sq[j] = r;
-      w[j] = zj <= l1 && zj >= -l1 ? 0 : -(zj > 0 ? zj - l1 : zj + l1) / (base + r * invAlpha);
+    if (l1 === 0) {
+      for (let j = 0; j < d; j++) {
+        const x = X[o + j]!;
+        if (x === 0) continue;
+        const gj = g * x;
+        const acc = g2[j]! + gj * gj;
+        const r = Math.sqrt(acc);
+        const zj = z[j]! + gj - (r - sq[j]!) * invAlpha * w[j]!;
+        z[j] = zj;
+        g2[j] = acc;
+        sq[j] = r;
+        w[j] = -zj / (base + r * invAlpha);
+      }
+    } else {
+      for (let j = 0; j < d; j++) {
+        const x = X[o + j]!;
+        if (x === 0) continue;
+        const gj = g * x;
+        const acc = g2[j]! + gj * gj;
+        const r = Math.sqrt(acc);
+        const zj = z[j]! + gj - (r - sq[j]!) * invAlpha * w[j]!;
+        z[j] = zj;
+        g2[j] = acc;
+        sq[j] = r;
+        w[j] = zj <= l1 && zj >= -l1 ? 0 : -(zj > 0 ? zj - l1 : zj + l1) / (base + r * invAlpha);
+      }
     }
     if (fitIntercept) stepIntercept(st, d, g, invAlpha, baseIntercept);
   }
