@@ -8,6 +8,7 @@
  *   npm run bench                      # ours only
  *   npm run bench -- --anchor          # ours beside scikit-learn, with ratios
  *   npm run bench -- --dims 10 --repeats 3 --batches 50
+ *   npm run bench -- --only logistic --anchor   # learners whose name contains a word (case-insensitive; no kernels)
  *
  * Results: printed as a table and written to bench/results/learners-<time>.json.
  */
@@ -20,6 +21,7 @@ import {
   GaussianNB,
   LastValueRegressor,
   LinearRegression,
+  LogisticRegression,
   MajorityClassifier,
   MeanRegressor,
   RecursiveLeastSquares,
@@ -41,6 +43,7 @@ const N_BATCHES = Number(arg("batches", "200"));
 const BATCH = Number(arg("batch-size", "1000"));
 const REPEATS = Number(arg("repeats", "5"));
 const WITH_ANCHOR = process.argv.includes("--anchor");
+const ONLY = arg("only", "");
 
 const median = (a: number[]): number => {
   const s = [...a].sort((x, y) => x - y);
@@ -75,6 +78,12 @@ interface Case {
 const cases: Case[] = [
   { name: "SGDRegressor", make: () => new SGDRegressor({ seed: 1 }), label: false, anchor: "a SGDRegressor.partial_fit" },
   { name: "SGDClassifier (logistic)", make: () => new SGDClassifier({ classes: [0, 1], seed: 1 }), label: true, anchor: "b SGDClassifier(log_loss).partial_fit" },
+  {
+    name: "LogisticRegression (FTRL, binary)",
+    make: () => new LogisticRegression({ classes: [0, 1] }),
+    label: true,
+    anchor: "b SGDClassifier(log_loss).partial_fit",
+  },
   { name: "GaussianNB", make: () => new GaussianNB({ classes: [0, 1] }), label: true, anchor: "c GaussianNB.partial_fit" },
   {
     name: "LinearRegression (update + solve)",
@@ -144,7 +153,7 @@ function runAnchor(): { text: string; rates: Map<string, number> } {
   if (!existsSync(script) || !existsSync("/usr/bin/python3")) throw new Error(`anchor not found: ${script} (and /usr/bin/python3)`);
   const text = execFileSync(
     "/usr/bin/python3",
-    [script, "--only", "sgd,nb,fitonce", "--dims", DIMS.join(","), "--batches", String(N_BATCHES), "--batch-size", String(BATCH), "--repeats", String(REPEATS)],
+    [script, "--only", ONLY ? "sgd" : "sgd,nb,fitonce", "--dims", DIMS.join(","), "--batches", String(N_BATCHES), "--batch-size", String(BATCH), "--repeats", String(REPEATS)],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
   );
   const rates = new Map<string, number>();
@@ -169,11 +178,12 @@ const rows: Row[] = [];
 const kernels: Array<{ kernel: string; d: number; upperGflops: number; effectiveGflops: number; runs: number[] }> = [];
 for (const d of DIMS) {
   const w = makeWorkload(d, N_BATCHES, BATCH);
-  for (const kind of ["js", "wasm"] as const) {
+  for (const kind of ONLY ? [] : (["js", "wasm"] as const)) {
     const k = kernelGflops(w, N_BATCHES, kind);
     kernels.push({ kernel: kind === "js" ? "syrkUpper (JS, 3×4 block)" : "syrk.wat (WebAssembly SIMD, incl. copy in)", d, upperGflops: k.upper, effectiveGflops: k.effective, runs: k.runs });
   }
   for (const c of cases) {
+    if (ONLY && !c.name.toLowerCase().includes(ONLY.toLowerCase())) continue;
     const nb = c.batches?.(d) ?? N_BATCHES;
     streamUpdate(c, w, Math.min(nb, 5)); // warm-up
     const upd: number[] = [];

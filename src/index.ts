@@ -19,6 +19,7 @@ export { RecursiveLeastSquares, type RecursiveLeastSquaresParams } from "./learn
 export { SGDRegressor, type SGDRegressorParams } from "./learners/sgd-regressor.js";
 export { SGDClassifier, type SGDClassifierParams } from "./learners/sgd-classifier.js";
 export type { LearningRate, SGDParams } from "./learners/sgd-common.js";
+export { LogisticRegression, type ClassWeight, type LogisticCoefficients, type LogisticRegressionParams } from "./learners/logistic-regression.js";
 export { GaussianNB, type ClassMoments, type GaussianNBParams } from "./learners/gaussian-nb.js";
 export { MeanRegressor } from "./learners/mean-regressor.js";
 export { LastValueRegressor } from "./learners/last-value-regressor.js";

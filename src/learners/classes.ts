@@ -27,16 +27,32 @@ export class ClassIndex {
   private readonly map = new Map<number, number>();
   private idx = new Int32Array(0);
 
+  // Labels that are all small non-negative integers get a lookup table (−1 = not declared), which is
+  // several times faster per row than a Map keyed by doubles.
+  private readonly table: Int32Array | null;
+
   constructor(readonly classes: readonly number[]) {
     classes.forEach((c, i) => this.map.set(c, i));
+    const small = classes.every((c) => Number.isInteger(c) && c >= 0 && c < 1024);
+    this.table = small ? new Int32Array(Math.max(...classes) + 1).fill(-1) : null;
+    if (this.table) classes.forEach((c, i) => (this.table![c] = i));
   }
 
   /** Class indices of every label, or an `unknown_class` error naming the first bad row. */
   indexAll(y: ArrayLike<number>): Int32Array {
     if (this.idx.length < y.length) this.idx = new Int32Array(y.length);
     const out = this.idx;
+    const table = this.table;
     for (let i = 0; i < y.length; i++) {
-      const k = this.map.get(y[i]!);
+      const v = y[i]!;
+      if (table !== null && v >= 0 && v < table.length && (v | 0) === v) {
+        const t = table[v]!;
+        if (t >= 0) {
+          out[i] = t;
+          continue;
+        }
+      }
+      const k = this.map.get(v);
       if (k === undefined) {
         throw new FreshmlError(
           "unknown_class",

@@ -6,6 +6,7 @@ import { GaussianNB } from "./gaussian-nb.js";
 import { LastClassClassifier } from "./last-class-classifier.js";
 import { LastValueRegressor } from "./last-value-regressor.js";
 import { LinearRegression } from "./linear-regression.js";
+import { LogisticRegression } from "./logistic-regression.js";
 import { MajorityClassifier } from "./majority-classifier.js";
 import { MeanRegressor } from "./mean-regressor.js";
 import { RecursiveLeastSquares } from "./recursive-least-squares.js";
@@ -25,6 +26,7 @@ export const builtinTrainers: TrainerRegistry = Object.freeze({
   RecursiveLeastSquares: RecursiveLeastSquares.fromJSON,
   SGDRegressor: SGDRegressor.fromJSON,
   SGDClassifier: SGDClassifier.fromJSON,
+  LogisticRegression: LogisticRegression.fromJSON,
   GaussianNB: GaussianNB.fromJSON,
   MeanRegressor: MeanRegressor.fromJSON,
   LastValueRegressor: LastValueRegressor.fromJSON,

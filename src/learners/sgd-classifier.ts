@@ -3,6 +3,7 @@ import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/
 import { FreshmlError } from "../core/errors.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
 import { makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { normaliseClassWeight, type ClassWeight } from "./logistic-regression.js";
 import { dot } from "../core/kernels.js";
 import {
   SGDState,
@@ -28,9 +29,23 @@ import type { Classifier, TrainerJSON } from "./trainer.js";
 export interface SGDClassifierParams extends SGDParams {
   /** The labels, declared up front; a label outside them is an `unknown_class` error. */
   classes: readonly number[];
+  /**
+   * Per-class loss weights, as in {@link LogisticRegression}: `"balanced"`
+   * (n / (k · n_c) from the class counts of every row learned so far, this
+   * batch included; scikit-learn's `partial_fit` refuses "balanced"), a record
+   * label → weight, or `null` (default, all 1). A class weight scales the loss
+   * gradient, not the L2 shrink, as scikit-learn does.
+   */
+  classWeight: ClassWeight;
 }
 
-const paramsSchema = z.object({ ...sgdParamsShape, classes: z.array(z.number()).min(2) });
+const stateSchema = sgdStateSchema.extend({ counts: z.array(z.number().min(0)).optional() });
+const paramsSchema = z.object({
+  ...sgdParamsShape,
+  classes: z.array(z.number()).min(2),
+  // Optional so envelopes written before classWeight existed still restore.
+  classWeight: z.union([z.literal("balanced"), z.record(z.string(), z.number().positive()), z.null()]).optional(),
+});
 
 /**
  * Logistic regression by stochastic gradient descent: binary logistic for two
@@ -58,11 +73,16 @@ export class SGDClassifier implements Classifier {
   private readonly t0: number;
   private scratch = { order: new Uint32Array(0), X: new Float64Array(0) };
   private logits = new Float64Array(0);
+  private readonly fixedWeights: Float64Array | null;
+  // Rows seen per class (only with classWeight "balanced"); outside the SGD state so its JSON is unchanged.
+  private counts: Float64Array | null = null;
 
   constructor(params: Partial<SGDClassifierParams> & { classes: readonly number[] }) {
-    const { classes, ...rest } = params ?? ({} as SGDClassifierParams);
+    const { classes, classWeight = null, ...rest } = params ?? ({} as SGDClassifierParams);
     this.classes = checkClasses(classes);
-    this.params = Object.freeze({ ...sgdParams(rest, "optimal"), classes: this.classes });
+    const cw = normaliseClassWeight(classWeight, this.classes);
+    this.fixedWeights = cw.weights;
+    this.params = Object.freeze({ ...sgdParams(rest, "optimal"), classes: this.classes, classWeight: cw.param });
     this.index = new ClassIndex(this.classes);
     this.k = this.classes.length === 2 ? 1 : this.classes.length;
     this.logits = new Float64Array(this.k);
@@ -79,16 +99,24 @@ export class SGDClassifier implements Classifier {
 
   update(batch: Batch): void {
     // The plain pass detects non-finite features itself (see plainPass), saving a scan.
-    const fused = this.k === 1 && this.params.learningRate !== "adagrad";
+    const weighted = this.params.classWeight !== null;
+    const fused = this.k === 1 && this.params.learningRate !== "adagrad" && !weighted;
     const b = readBatch(batch, this.state?.d, { deferFiniteCheck: fused });
     const yi = this.index.indexAll(b.y);
+    let counts = this.counts;
+    let cw = this.fixedWeights;
+    if (this.params.classWeight === "balanced") {
+      counts = counts ? counts.slice() : new Float64Array(this.classes.length);
+      for (let i = 0; i < b.rows; i++) counts[yi[i]!]!++;
+      cw = balancedWeights(counts);
+    }
     const p = this.params;
     const st = this.state ? this.state.copy() : SGDState.fresh(b.cols, this.k, p);
     const { order, X } = preparePass(st, p, b.X, b.rows, this.scratch);
     const d = st.d;
     const k = this.k;
     let t = st.t;
-    if (k === 1 && st.G === null) {
+    if (k === 1 && st.G === null && cw === null) {
       const ok = plainPass(st, p, X, order, b.rows, this.t0, PassLoss.Logistic, yi, 0);
       if (!ok) passFailed(b.X, b.cols, p);
       t = st.t;
@@ -97,7 +125,7 @@ export class SGDClassifier implements Classifier {
         const i = order[r]!;
         const o = i * d;
         const z = st.b[0]! + dot(st.w, 0, X, o, d);
-        const g = sigmoid(z) - (yi[i] === 1 ? 1 : 0);
+        const g = (cw === null ? 1 : cw[yi[i]!]!) * (sigmoid(z) - (yi[i] === 1 ? 1 : 0));
         stepRow(st, p, 0, X, o, g, stepSize(p, t, this.t0));
         t++;
       }
@@ -109,7 +137,8 @@ export class SGDClassifier implements Classifier {
         softmaxInto(st, X, o, z);
         const eta = stepSize(p, t, this.t0);
         const target = yi[i]!;
-        for (let c = 0; c < k; c++) stepRow(st, p, c, X, o, z[c]! - (c === target ? 1 : 0), eta);
+        const wt = cw === null ? 1 : cw[target]!;
+        for (let c = 0; c < k; c++) stepRow(st, p, c, X, o, wt * (z[c]! - (c === target ? 1 : 0)), eta);
         t++;
       }
     }
@@ -117,6 +146,7 @@ export class SGDClassifier implements Classifier {
     st.n += b.rows;
     if (!st.finite()) throw divergedError(p);
     this.state = st;
+    this.counts = counts;
   }
 
   /** Row-major `rows × classes.length` probabilities. */
@@ -151,14 +181,25 @@ export class SGDClassifier implements Classifier {
   }
 
   toJSON(): TrainerJSON {
-    return makeEnvelope(this.kind, { ...this.params, classes: this.classes.slice() }, this.state && this.state.toJSON());
+    const cw = this.params.classWeight;
+    const state = this.state && (this.counts ? { ...this.state.toJSON(), counts: Array.from(this.counts) } : this.state.toJSON());
+    return makeEnvelope(this.kind, { ...this.params, classes: this.classes.slice(), classWeight: cw === null || cw === "balanced" ? cw : { ...cw } }, state);
   }
 
   /** Restores from {@link SGDClassifier.toJSON} output. */
   static fromJSON(json: unknown): SGDClassifier {
-    const { params, state } = openEnvelope(json, "SGDClassifier", paramsSchema, sgdStateSchema);
-    const m = new SGDClassifier(params);
-    if (state) m.state = SGDState.fromJSON(state, m.k, m.params);
+    const { params, state } = openEnvelope(json, "SGDClassifier", paramsSchema, stateSchema);
+    const m = new SGDClassifier(params as Partial<SGDClassifierParams> & { classes: number[] });
+    if (state) {
+      m.state = SGDState.fromJSON(state, m.k, m.params);
+      if (m.params.classWeight === "balanced") {
+        const counts = state.counts;
+        if (!counts || counts.length !== m.classes.length) {
+          throw new FreshmlError("invalid_state", `a balanced SGDClassifier state needs ${m.classes.length} class counts`);
+        }
+        m.counts = Float64Array.from(counts);
+      }
+    }
     return m;
   }
 
@@ -169,8 +210,16 @@ export class SGDClassifier implements Classifier {
   copy(): SGDClassifier {
     const c = this.clone();
     c.state = this.state && this.state.copy();
+    c.counts = this.counts && this.counts.slice();
     return c;
   }
+}
+
+/** scikit-learn's balanced weights n / (k · n_c) from class counts (1 for a class not seen yet). */
+function balancedWeights(counts: Float64Array): Float64Array {
+  let n = 0;
+  for (const c of counts) n += c;
+  return counts.map((c) => (c > 0 ? n / (counts.length * c) : 1));
 }
 
 
