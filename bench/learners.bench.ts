@@ -9,6 +9,13 @@
  *   npm run bench -- --anchor          # ours beside scikit-learn, with ratios
  *   npm run bench -- --dims 10 --repeats 3 --batches 50
  *   npm run bench -- --only logistic --anchor   # learners whose name contains a word (case-insensitive; no kernels)
+ *   npm run bench:learners -- --hot-only      # only the retraining loop's hot paths
+ *
+ * The hot-path table times, per 1,000-row batch of d = 10 given as a checked
+ * batch (as the pipeline gives it), what the retraining loop does besides
+ * learning: predictions, the drift detector on 1,000 errors, and the batch's
+ * fingerprint; each beside its WebAssembly-off (JS) path, and predictions
+ * beside the per-row `dot` loop they replaced.
  *
  * Results: printed as a table and written to bench/results/learners-<time>.json.
  */
@@ -30,7 +37,11 @@ import {
   VERSION,
   type Trainer,
 } from "../src/index.js";
-import { syrkUpper } from "../src/core/kernels.js";
+import { checkBatch } from "../src/core/batch.js";
+import { fingerprint } from "../src/core/fingerprint.js";
+import { dot, syrkUpper } from "../src/core/kernels.js";
+import { setSimdEnabled } from "../src/core/wasm/load.js";
+import { ADWIN } from "../src/drift/adwin.js";
 import { SyrkWorkspace } from "../src/core/wasm/syrk.js";
 import { makeWorkload, type Workload } from "./data.js";
 
@@ -44,6 +55,7 @@ const BATCH = Number(arg("batch-size", "1000"));
 const REPEATS = Number(arg("repeats", "5"));
 const WITH_ANCHOR = process.argv.includes("--anchor");
 const ONLY = arg("only", "");
+const HOT_ONLY = process.argv.includes("--hot-only");
 
 const median = (a: number[]): number => {
   const s = [...a].sort((x, y) => x - y);
@@ -164,6 +176,76 @@ function runAnchor(): { text: string; rates: Map<string, number> } {
   return { text, rates };
 }
 
+/** One timed operation of the hot-path table: µs per 1,000-row batch, median over REPEATS passes. */
+interface HotRow {
+  op: string;
+  usPerBatch: number;
+  runs: number[];
+}
+
+/**
+ * The retraining loop's per-batch work besides `update`, at d = 10 on checked
+ * batches: µs per batch, median of REPEATS passes over 50 batches (after a
+ * warm-up pass), each op's variants interleaved within a pass.
+ */
+function hotPaths(): HotRow[] {
+  const d = 10;
+  const nb = 50;
+  const w = makeWorkload(d, nb, BATCH, 7);
+  const reg = w.batches.map((b) => checkBatch({ X: b.X, cols: d, y: b.y }));
+  const cls = w.batches.map((b) => checkBatch({ X: b.X, cols: d, y: b.ycls }));
+  const fit = <T extends Trainer>(m: T, bs: typeof reg): T => {
+    for (const b of bs.slice(0, 20)) m.update(b);
+    return m;
+  };
+  const sgd = fit(new SGDRegressor({ seed: 1 }), reg);
+  const sgdStd = fit(new SGDRegressor({ seed: 1, standardize: true }), reg);
+  const lr = fit(new LinearRegression(), reg);
+  const rls = fit(new RecursiveLeastSquares(), reg);
+  const clf = fit(new SGDClassifier({ classes: [0, 1], seed: 1 }), cls);
+  const nbc = fit(new GaussianNB({ classes: [0, 1] }), cls);
+  const lrCoef = lr.coefficients();
+  // Per-row errors of a regression stream whose level moves every 20 batches: ADWIN fires now and then.
+  const errors = w.batches.map((b, k) => b.y.map((v) => Math.abs(v - (k % 20 < 15 ? 0.5 : 1.5))));
+  const adwins = { update: new ADWIN(), many: new ADWIN(), manyJs: new ADWIN() };
+  const ops: Array<[string, (b: number) => unknown, boolean?]> = [
+    ["SGDRegressor.update (for scale)", (b) => sgd.copy().update(reg[b]!)],
+    ["SGDRegressor.predict", (b) => sgd.predict(reg[b]!)],
+    ["SGDRegressor.predict, WebAssembly off", (b) => sgd.predict(reg[b]!), false],
+    ["SGDRegressor.predict, standardize", (b) => sgdStd.predict(reg[b]!)],
+    ["LinearRegression.predict", (b) => lr.predict(reg[b]!)],
+    ["LinearRegression, the former per-row dot loop", (b) => {
+      const X = reg[b]!.X;
+      const out = new Float64Array(BATCH);
+      for (let i = 0; i < BATCH; i++) out[i] = lrCoef.intercept + dot(X, i * d, lrCoef.weights, 0, d);
+      return out;
+    }],
+    ["RecursiveLeastSquares.predict", (b) => rls.predict(reg[b]!)],
+    ["SGDClassifier.predictProba", (b) => clf.predictProba(cls[b]!)],
+    ["GaussianNB.predictProba", (b) => nbc.predictProba(cls[b]!)],
+    ["GaussianNB.predictProba, WebAssembly off", (b) => nbc.predictProba(cls[b]!), false],
+    ["ADWIN, 1,000 × update", (b) => {
+      const e = errors[b]!;
+      for (let i = 0; i < e.length; i++) adwins.update.update(e[i]!);
+    }],
+    ["ADWIN.updateMany(1,000)", (b) => adwins.many.updateMany(errors[b]!)],
+    ["ADWIN.updateMany(1,000), WebAssembly off", (b) => adwins.manyJs.updateMany(errors[b]!), false],
+    ["fingerprint(X) then fingerprint(y)", (b) => fingerprint(reg[b]!.y, fingerprint(reg[b]!.X))],
+    ["fingerprint, WebAssembly off (the former loop)", (b) => fingerprint(reg[b]!.y, fingerprint(reg[b]!.X)), false],
+  ];
+  const runs = ops.map(() => [] as number[]);
+  for (let r = 0; r <= REPEATS; r++) {
+    ops.forEach(([, f, simd], k) => {
+      setSimdEnabled(simd !== false);
+      const t0 = now();
+      for (let b = 0; b < nb; b++) f(b);
+      if (r > 0) runs[k]!.push(((now() - t0) * 1000) / nb); // the first pass warms the JIT
+      setSimdEnabled(true);
+    });
+  }
+  return ops.map(([op], k) => ({ op, usPerBatch: median(runs[k]!), runs: runs[k]! }));
+}
+
 const started = new Date();
 console.log(`# freshml ${VERSION} learner bench  ${started.toISOString()}  node ${process.version}  ${cpus().length} cpus`);
 console.log(`# batches=${N_BATCHES} batch_size=${BATCH} repeats=${REPEATS} (median)`);
@@ -176,7 +258,7 @@ if (WITH_ANCHOR) {
 
 const rows: Row[] = [];
 const kernels: Array<{ kernel: string; d: number; upperGflops: number; effectiveGflops: number; runs: number[] }> = [];
-for (const d of DIMS) {
+for (const d of HOT_ONLY ? [] : DIMS) {
   const w = makeWorkload(d, N_BATCHES, BATCH);
   for (const kind of ONLY ? [] : (["js", "wasm"] as const)) {
     const k = kernelGflops(w, N_BATCHES, kind);
@@ -207,17 +289,24 @@ for (const d of DIMS) {
   }
 }
 
+const hot = hotPaths();
+
 const fmt = (v: number): string => Math.round(v).toLocaleString("en-US");
-console.log("\n| learner | d | op | rows/s (median) | scikit-learn rows/s | ratio |");
-console.log("|---|---|---|---|---|---|");
-for (const r of rows) {
-  console.log(
-    `| ${r.learner}${r.note ? ` (${r.note})` : ""} | ${r.d} | ${r.op} | ${fmt(r.rowsPerSec)} | ${r.anchorRowsPerSec ? fmt(r.anchorRowsPerSec) : ""} | ${r.ratio ? `${r.ratio.toFixed(2)}×` : ""} |`,
-  );
+if (!HOT_ONLY) {
+  console.log("\n| learner | d | op | rows/s (median) | scikit-learn rows/s | ratio |");
+  console.log("|---|---|---|---|---|---|");
+  for (const r of rows) {
+    console.log(
+      `| ${r.learner}${r.note ? ` (${r.note})` : ""} | ${r.d} | ${r.op} | ${fmt(r.rowsPerSec)} | ${r.anchorRowsPerSec ? fmt(r.anchorRowsPerSec) : ""} | ${r.ratio ? `${r.ratio.toFixed(2)}×` : ""} |`,
+    );
+  }
+  console.log("\n| kernel | d | GFLOP/s (upper triangle, counted) | GFLOP/s (as 2·n·d², numpy's count) |");
+  console.log("|---|---|---|---|");
+  for (const k of kernels) console.log(`| XᵀX ${k.kernel} | ${k.d} | ${k.upperGflops.toFixed(2)} | ${k.effectiveGflops.toFixed(2)} |`);
 }
-console.log("\n| kernel | d | GFLOP/s (upper triangle, counted) | GFLOP/s (as 2·n·d², numpy's count) |");
-console.log("|---|---|---|---|");
-for (const k of kernels) console.log(`| XᵀX ${k.kernel} | ${k.d} | ${k.upperGflops.toFixed(2)} | ${k.effectiveGflops.toFixed(2)} |`);
+console.log("\n| hot path (d = 10, checked batch of 1,000 rows) | µs per batch (median) |");
+console.log("|---|---|");
+for (const h of hot) console.log(`| ${h.op} | ${h.usPerBatch.toFixed(1)} |`);
 
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 const out = new URL(`./results/learners-${started.toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url);
@@ -232,6 +321,7 @@ writeFileSync(
       config: { dims: DIMS, batches: N_BATCHES, batchSize: BATCH, repeats: REPEATS },
       rows,
       kernels,
+      hot,
       anchor: anchor?.text ?? null,
     },
     null,

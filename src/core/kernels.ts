@@ -21,6 +21,76 @@ export function dot(a: Float64Array, aOff: number, b: Float64Array, bOff: number
   return s0 + s1 + (s2 + s3);
 }
 
+/**
+ * Linear scores of many rows against one weight vector:
+ * `out[outOff + i·stride] = b0 + dot(X, i·d, w, wOff, d)` for `i < rows`
+ * (X row-major, `rows × d`). Each row is summed exactly as {@link dot} sums
+ * it (four accumulators, then s0 + s1 + (s2 + s3)), so the scores are bit for
+ * bit those of a loop over `dot`; four rows go at once, sharing each weight
+ * load.
+ */
+export function gemv(
+  X: Float64Array,
+  rows: number,
+  d: number,
+  w: Float64Array,
+  wOff: number,
+  b0: number,
+  out: Float64Array,
+  outOff: number,
+  stride: number,
+): void {
+  const d4 = d & ~3;
+  let i = 0;
+  for (; i + 3 < rows; i += 4) {
+    const o0 = i * d;
+    const o1 = o0 + d;
+    const o2 = o1 + d;
+    const o3 = o2 + d;
+    // Rows i … i+3 are a, b, c, e; each keeps dot's four accumulators.
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    let b0s = 0, b1 = 0, b2 = 0, b3 = 0;
+    let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+    let e0 = 0, e1 = 0, e2 = 0, e3 = 0;
+    let j = 0;
+    for (; j < d4; j += 4) {
+      const w0 = w[wOff + j]!;
+      const w1 = w[wOff + j + 1]!;
+      const w2 = w[wOff + j + 2]!;
+      const w3 = w[wOff + j + 3]!;
+      a0 += X[o0 + j]! * w0;
+      a1 += X[o0 + j + 1]! * w1;
+      a2 += X[o0 + j + 2]! * w2;
+      a3 += X[o0 + j + 3]! * w3;
+      b0s += X[o1 + j]! * w0;
+      b1 += X[o1 + j + 1]! * w1;
+      b2 += X[o1 + j + 2]! * w2;
+      b3 += X[o1 + j + 3]! * w3;
+      c0 += X[o2 + j]! * w0;
+      c1 += X[o2 + j + 1]! * w1;
+      c2 += X[o2 + j + 2]! * w2;
+      c3 += X[o2 + j + 3]! * w3;
+      e0 += X[o3 + j]! * w0;
+      e1 += X[o3 + j + 1]! * w1;
+      e2 += X[o3 + j + 2]! * w2;
+      e3 += X[o3 + j + 3]! * w3;
+    }
+    for (; j < d; j++) {
+      const wj = w[wOff + j]!;
+      a0 += X[o0 + j]! * wj;
+      b0s += X[o1 + j]! * wj;
+      c0 += X[o2 + j]! * wj;
+      e0 += X[o3 + j]! * wj;
+    }
+    const q = outOff + i * stride;
+    out[q] = b0 + (a0 + a1 + (a2 + a3));
+    out[q + stride] = b0 + (b0s + b1 + (b2 + b3));
+    out[q + 2 * stride] = b0 + (c0 + c1 + (c2 + c3));
+    out[q + 3 * stride] = b0 + (e0 + e1 + (e2 + e3));
+  }
+  for (; i < rows; i++) out[outOff + i * stride] = b0 + dot(X, i * d, w, wOff, d);
+}
+
 /** y[0..n) += alpha · x[xOff..xOff+n), unrolled by four (V8 does not vectorise). */
 export function axpy(alpha: number, x: Float64Array, xOff: number, y: Float64Array, n: number): void {
   let j = 0;
@@ -139,12 +209,20 @@ export function allFinite(a: ArrayLike<number>): boolean {
   return true;
 }
 
-/** Numerically safe log(Σ exp(v[off..off+k))). */
+/**
+ * Numerically safe log(Σ exp(v[off..off+k))). The largest term is exp(0) = 1
+ * exactly, so it is added without calling exp (when finite): the same sum.
+ */
 export function logSumExp(v: Float64Array, off: number, k: number): number {
   let m = -Infinity;
   for (let c = 0; c < k; c++) if (v[off + c]! > m) m = v[off + c]!;
   if (m === -Infinity) return -Infinity;
   let s = 0;
-  for (let c = 0; c < k; c++) s += Math.exp(v[off + c]! - m);
+  if (m < Infinity) {
+    for (let c = 0; c < k; c++) {
+      const x = v[off + c]!;
+      s += x === m ? 1 : Math.exp(x - m);
+    }
+  } else for (let c = 0; c < k; c++) s += Math.exp(v[off + c]! - m);
   return m + Math.log(s);
 }

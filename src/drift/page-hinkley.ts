@@ -95,6 +95,21 @@ export class PageHinkley implements DriftDetector {
     s.drift = up || down;
   }
 
+  /**
+   * Adds every value in order, as {@link PageHinkley.update} on each (the same
+   * state, the same drift points); returns the index of the first value after
+   * which a drift was detected, or −1. A NaN or ±Infinity throws `non_finite`,
+   * with the values before it added.
+   */
+  updateMany(values: ArrayLike<number>): number {
+    let first = -1;
+    for (let i = 0; i < values.length; i++) {
+      this.update(values[i]!);
+      if (first < 0 && this.s.drift) first = i;
+    }
+    return first;
+  }
+
   reset(): void {
     this.s = fresh();
   }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { assertFiniteFeatures, readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { classMomentsSimd } from "../core/wasm/moments.js";
+import { gaussianScoresSimd } from "../core/wasm/gemv.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
 import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite, logSumExp } from "../core/kernels.js";
@@ -178,6 +179,11 @@ export class GaussianNB implements Classifier {
     const invVar = m.invVar;
     const rowsX = f.X;
     const out = new Float64Array(f.rows * k);
+    // log P(c) + the normaliser, once per class: the sum below adds them first, so this is exact.
+    const base = new Float64Array(k);
+    for (let c = 0; c < k; c++) base[c] = m.logPrior[c]! + m.logNorm[c]!;
+    // The same sums with WebAssembly SIMD (the two accumulators are the lanes of one f64x2).
+    if (gaussianScoresSimd(rowsX, f.rows, d, mean, invVar, base, k, out)) return out;
     for (let i = 0; i < f.rows; i++) {
       const o = i * d;
       for (let c = 0; c < k; c++) {
@@ -195,7 +201,7 @@ export class GaussianNB implements Classifier {
           const d0 = rowsX[o + j]! - mean[co + j]!;
           s0 += d0 * d0 * invVar[co + j]!;
         }
-        out[i * k + c] = m.logPrior[c]! + m.logNorm[c]! - 0.5 * (s0 + s1);
+        out[i * k + c] = base[c]! - 0.5 * (s0 + s1);
       }
     }
     return out;

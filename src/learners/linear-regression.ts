@@ -5,6 +5,7 @@ import { FreshmlError, checkParam } from "../core/errors.js";
 import { mergeMoments, removeMoments } from "../core/moments.js";
 import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite, dot, mirrorUpper } from "../core/kernels.js";
+import { linearScores } from "../core/wasm/gemv.js";
 import { simdEnabled } from "../core/wasm/load.js";
 import { SyrkWorkspace, syrkChunkRows } from "../core/wasm/syrk.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
@@ -152,7 +153,7 @@ export class LinearRegression implements Trainer {
     const f = readFeatures(X, this.stats.d);
     const { weights, intercept } = this.solve();
     const out = new Float64Array(f.rows);
-    for (let i = 0; i < f.rows; i++) out[i] = intercept + dot(f.X, i * f.cols, weights, 0, f.cols);
+    linearScores(f.X, f.rows, f.cols, weights, [intercept], 1, out);
     return out;
   }
 

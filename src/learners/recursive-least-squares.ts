@@ -3,6 +3,7 @@ import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { checkLength, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite, dot } from "../core/kernels.js";
+import { linearScores } from "../core/wasm/gemv.js";
 import type { LinearCoefficients } from "./linear-regression.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
 
@@ -118,7 +119,7 @@ export class RecursiveLeastSquares implements Trainer {
     const f = readFeatures(X, this.d);
     const out = new Float64Array(f.rows);
     const b = this.params.fitIntercept ? this.w[f.cols]! : 0;
-    for (let i = 0; i < f.rows; i++) out[i] = b + dot(f.X, i * f.cols, this.w, 0, f.cols);
+    linearScores(f.X, f.rows, f.cols, this.w, [b], 1, out);
     return out;
   }
 

@@ -5,6 +5,7 @@ import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
 import { makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { normaliseClassWeight, type ClassWeight } from "./logistic-regression.js";
 import { dot } from "../core/kernels.js";
+import { linearScores } from "../core/wasm/gemv.js";
 import {
   SGDState,
   divergedError,
@@ -13,7 +14,6 @@ import {
   PassLoss,
   plainPass,
   preparePass,
-  predictView,
   sgdParams,
   sgdParamsShape,
   sgdStateSchema,
@@ -154,20 +154,38 @@ export class SGDClassifier implements Classifier {
     const st = this.state;
     if (!st) throw notFitted(this.kind);
     const f = readFeatures(X, st.d);
-    const Z = predictView(st, f.X);
+    const rows = f.rows;
+    const d = f.cols;
     const K = this.classes.length;
-    const out = new Float64Array(f.rows * K);
+    const out = new Float64Array(rows * K);
+    // With a scaler, rows are standardised chunk by chunk into the kernel's buffer (no full-size copy).
+    const sc = st.scaler;
+    const transform = sc ? (from: number, to: number, dst: Float64Array) => sc.transformInto(f.X.subarray(from * d, to * d), dst) : undefined;
     if (this.k === 1) {
-      for (let i = 0; i < f.rows; i++) {
-        const p1 = sigmoid(st.b[0]! + dot(st.w, 0, Z, i * f.cols, f.cols));
+      // Logits into the second half of `out`, then probabilities pairwise from the front: row i's
+      // pair (2i, 2i + 1) never passes logit rows + i, read just before, nor any later one.
+      linearScores(f.X, rows, d, st.w, st.b, 1, out.subarray(rows), transform);
+      for (let i = 0; i < rows; i++) {
+        const p1 = sigmoid(out[rows + i]!);
         out[2 * i] = 1 - p1;
         out[2 * i + 1] = p1;
       }
     } else {
-      const z = new Float64Array(K);
-      for (let i = 0; i < f.rows; i++) {
-        softmaxInto(st, Z, i * f.cols, z);
-        out.set(z, i * K);
+      // Logits in place, then a softmax per row as softmaxInto computes it; the largest logit's
+      // term is exp(0) = 1 exactly (when finite), so it needs no call to exp.
+      linearScores(f.X, rows, d, st.w, st.b, K, out, transform);
+      for (let o = 0; o < out.length; o += K) {
+        let max = -Infinity;
+        for (let c = 0; c < K; c++) if (out[o + c]! > max) max = out[o + c]!;
+        const finite = max - max === 0;
+        let sum = 0;
+        for (let c = 0; c < K; c++) {
+          const v = out[o + c]!;
+          const e = finite && v === max ? 1 : Math.exp(v - max);
+          out[o + c] = e;
+          sum += e;
+        }
+        for (let c = 0; c < K; c++) out[o + c]! /= sum;
       }
     }
     return out;

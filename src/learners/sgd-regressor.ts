@@ -3,6 +3,7 @@ import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { dot } from "../core/kernels.js";
+import { linearScores } from "../core/wasm/gemv.js";
 import {
   SGDState,
   divergedError,
@@ -11,7 +12,6 @@ import {
   PassLoss,
   plainPass,
   preparePass,
-  predictView,
   sgdParams,
   sgdParamsShape,
   sgdStateSchema,
@@ -106,10 +106,11 @@ export class SGDRegressor implements Trainer {
     const st = this.state;
     if (!st) throw notFitted(this.kind);
     const f = readFeatures(X, st.d);
-    const Z = predictView(st, f.X);
     const out = new Float64Array(f.rows);
-    const b0 = st.b[0]!;
-    for (let i = 0; i < f.rows; i++) out[i] = b0 + dot(st.w, 0, Z, i * f.cols, f.cols);
+    // With a scaler, rows are standardised chunk by chunk into the kernel's buffer (no full-size copy).
+    const sc = st.scaler;
+    const d = f.cols;
+    linearScores(f.X, f.rows, d, st.w, st.b, 1, out, sc ? (from, to, dst) => sc.transformInto(f.X.subarray(from * d, to * d), dst) : undefined);
     return out;
   }
 
