@@ -1,4 +1,5 @@
 import { FreshmlError } from "../core/errors.js";
+import { allFiniteFast } from "../core/kernels.js";
 
 /** What a metric scores: predicted values, predicted labels, or row-major class probabilities. */
 export type MetricInput = "value" | "label" | "proba";
@@ -59,6 +60,8 @@ export function checkPair(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, pe
       `expected ${yTrue.length * perRow} predictions for ${yTrue.length} targets, got ${yPred.length}`,
       { observed: yPred.length, expected: yTrue.length * perRow });
   }
+  // Typed arrays hold numbers only: a branch-free finiteness scan tells, and the loop below names the offender.
+  if (yTrue instanceof Float64Array && yPred instanceof Float64Array && allFiniteFast(yTrue) && allFiniteFast(yPred)) return;
   for (let i = 0; i < yTrue.length; i++) {
     const v = yTrue[i]!;
     if (typeof v !== "number" || v - v !== 0) {
@@ -76,8 +79,20 @@ export function checkPair(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, pe
   }
 }
 
+// A metric's parameters never change after construction: their JSON is worked out once per instance.
+const paramKeys = new WeakMap<Metric, string>();
+function paramsKey(m: Metric): string {
+  let k = paramKeys.get(m);
+  if (k === undefined) {
+    k = JSON.stringify(m.toJSON().params);
+    paramKeys.set(m, k);
+  }
+  return k;
+}
+
 /** Throws `incompatible_merge` unless both metrics have the same JSON params and name. */
 export function checkSameMetric(a: Metric, b: Metric): void {
+  if (a.name === b.name && paramsKey(a) === paramsKey(b)) return;
   const ja = a.toJSON();
   const jb = b.toJSON();
   if (ja.metric !== jb.metric || JSON.stringify(ja.params) !== JSON.stringify(jb.params)) {
