@@ -53,7 +53,8 @@ export async function compare(n: number): Promise<Outcome[]> {
     ["full refit, after every batch", "full"],
   ];
   for (const [strategy, policy] of policies) {
-    const p = new Pipeline({ trainer: new LinearRegression(), policy, detector: null });
+    // Checkpoint at the end: a window or full policy keeps its batches in the checkpoint, O(window) to write.
+    const p = new Pipeline({ trainer: new LinearRegression(), policy, detector: null, checkpoint: "end" });
     const t0 = performance.now();
     const report = await p.runBatches((function* () {
       for (let k = 0; k < n; k++) yield driftingBatch(k);

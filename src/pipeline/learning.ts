@@ -28,6 +28,8 @@ const MAX_LINEAGE_IDS = 1000;
 /** A learned batch kept for a window (its features after imputation, as learned). */
 interface Kept {
   readonly batch: CheckedBatch;
+  /** Its JSON form, made once: the batch never changes, and every checkpoint and champion version writes it. */
+  json?: { X: number[]; cols: number; y: number[] };
 }
 
 /** Batch ids learned, newest last, at most `limit`: recognises re-deliveries in bounded memory. */
@@ -248,7 +250,7 @@ export class LearningState {
       fingerprint: this.fingerprint,
       ids: this.ids.toJSON(),
       featurizer: this.featurizer?.toJSON() ?? null,
-      window: this.window.map((k) => ({ X: Array.from(k.batch.X), cols: k.batch.cols, y: Array.from(k.batch.y) })),
+      window: this.window.map((k) => (k.json ??= { X: Array.from(k.batch.X), cols: k.batch.cols, y: Array.from(k.batch.y) })),
       baseline: this.baseline?.toJSON() ?? null,
     };
   }
