@@ -1,4 +1,5 @@
 import type { Batch } from "../core/batch.js";
+import { allFiniteFast } from "../core/kernels.js";
 import { checkParam, FreshmlError } from "../core/errors.js";
 import { isClassifier, type Trainer } from "../learners/trainer.js";
 import type { Metric, MetricJSON } from "../metrics/metric.js";
@@ -232,6 +233,7 @@ export function predictWith(model: Trainer, features: { X: Float64Array; cols: n
 }
 
 function assertFiniteOutput(v: Float64Array, model: Trainer): void {
+  if (allFiniteFast(v)) return;
   for (let i = 0; i < v.length; i++) {
     const x = v[i]!;
     if (x - x !== 0) throw new FreshmlError("non_finite", `${model.kind} predicted ${x} for a row of this batch`, { row: i, observed: String(x) });

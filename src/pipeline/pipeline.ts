@@ -1175,8 +1175,12 @@ function tryPredict(model: Trainer, batch: CheckedBatch, proba: boolean): Predic
 }
 
 /** Feeds the champion's per-row errors to the detector; true when it fired. */
+// Scratch for the per-row errors, reused batch to batch (the detector copies what it keeps).
+let errorScratch = new Float64Array(1024);
+
 function feedDetector(detector: DriftDetector, y: Float64Array, pred: Float64Array, classifier: boolean): boolean {
-  const errors = new Float64Array(y.length);
+  if (errorScratch.length < y.length) errorScratch = new Float64Array(y.length);
+  const errors = errorScratch;
   let n = 0;
   for (let i = 0; i < y.length; i++) {
     const e = classifier ? (pred[i] === y[i] ? 0 : 1) : Math.abs(pred[i]! - y[i]!);
