@@ -272,8 +272,8 @@ interface Champion {
   readonly model: ServingModel;
   /** Its stored version; null until saved. */
   version: number | null;
-  /** The learning state as it was when this champion was promoted (saved with the version). */
-  readonly snapshot: { learning: LearningStateJSON; detector: unknown } | null;
+  /** The learning state as it was when this champion was promoted (saved with the version), and the champion it replaced. */
+  readonly snapshot: { learning: LearningStateJSON; parent: number | null } | null;
 }
 
 /** A validated batch, laid out. */
@@ -959,7 +959,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     this.champion = {
       model: new ServingModel(state.trainer, state.featurizer, null),
       version: null,
-      snapshot: { learning: state.toJSON(), detector: null },
+      snapshot: { learning: state.toJSON(), parent: this.champion?.version ?? null },
     };
     this.championDirty = true;
     this.learnerIsChampion = isLearner;
@@ -1064,7 +1064,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   private async saveChampion(run: Run | null, index: number): Promise<number | null> {
     const c = this.champion;
     if (!c || !this.championDirty || !c.snapshot) return null;
-    const parent = await this.store.resolveAlias(this.name, "champion");
+    // The champion it replaced; read from the store only if that one was never saved.
+    const parent = c.snapshot.parent ?? (await this.store.resolveAlias(this.name, "champion"));
     const learning = c.snapshot.learning;
     const since = learning.sinceChampion;
     const version = await this.store.put({
@@ -1072,7 +1073,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       parent,
       trainer: c.model.trainer.toJSON(),
       ...(c.model.featurizer ? { preprocessing: c.model.featurizer.toJSON() } : {}),
-      learningState: { learning, detector: null },
+      // A rollback to this version starts a fresh detector: the error stream it watched was another champion's.
+      learningState: { learning },
       metrics: this.lastDecisionMetrics(run),
       data: { batches: since.batches, rows: since.rows, fingerprint: learning.fingerprint },
       tags: {
