@@ -206,14 +206,6 @@ export function preparePass(
   return { order, X: Z };
 }
 
-/** Features as the model sees them at predict time (standardised when the state holds a scaler). */
-export function predictView(st: SGDState, X: Float64Array): Float64Array {
-  if (!st.scaler) return X;
-  const Z = new Float64Array(X.length);
-  st.scaler.transformInto(X, Z);
-  return Z;
-}
-
 // The WebAssembly SIMD pass (sgd.wat), or null where unavailable; loaded once.
 let simdKernel: SgdKernel | null | undefined;
 function kernel(): SgdKernel | null {

@@ -54,6 +54,13 @@ export class RecentIds {
     return [...this.ids];
   }
 
+  /** An independent copy. */
+  copy(): RecentIds {
+    const r = new RecentIds(this.limit);
+    for (const id of this.ids) r.ids.add(id);
+    return r;
+  }
+
   /** Restores from {@link RecentIds.toJSON}. */
   static fromJSON(ids: readonly string[], limit: number): RecentIds {
     const r = new RecentIds(limit);
@@ -222,7 +229,7 @@ export class LearningState {
     c.batchesLearned = this.batchesLearned;
     c.sinceChampion = { ...this.sinceChampion, ids: this.sinceChampion.ids.slice() };
     c.fingerprint = this.fingerprint;
-    c.ids = RecentIds.fromJSON(this.ids.toJSON(), this.ids.limit);
+    c.ids = this.ids.copy();
     c.window = this.window.slice();
     return c;
   }

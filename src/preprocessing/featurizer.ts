@@ -291,7 +291,10 @@ export class Featurizer {
 
   /** An independent copy (layout and statistics). */
   copy(): Featurizer {
-    return Featurizer.fromJSON(this.toJSON());
+    const f = new Featurizer(this.features, this.target);
+    f.count.set(this.count);
+    f.mean.set(this.mean);
+    return f;
   }
 
   /** JSON-safe form. */
