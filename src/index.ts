@@ -129,6 +129,7 @@ export {
 } from "./pipeline/pipeline.js";
 export { type EvaluationScores, type GateDecision, type GateMetric, type GateOptions } from "./pipeline/gate.js";
 export { ServingModel, loadModel } from "./pipeline/serving.js";
+export { DEFAULT_SANITY, type SanityOptions } from "./pipeline/sanity.js";
 export type {
   BatchCounts,
   BatchRecord,

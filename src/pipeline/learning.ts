@@ -5,6 +5,7 @@ import { fingerprint } from "../core/fingerprint.js";
 import { restoreTrainer, type TrainerRegistry } from "../learners/registry.js";
 import type { Trainer, TrainerJSON } from "../learners/trainer.js";
 import { Featurizer, type Featurized } from "../preprocessing/featurizer.js";
+import { MagnitudeGuard, type BatchMagnitudes, type MagnitudesJSON, type SanityOptions } from "./sanity.js";
 
 /**
  * How the learning state follows the stream:
@@ -93,6 +94,8 @@ export interface LearningStateJSON {
   window: Array<{ X: number[]; cols: number; y: number[] }>;
   /** The gate's baseline, when one is configured. */
   baseline: TrainerJSON | null;
+  /** Largest magnitudes learned per column (the sanity bound's scale); absent in states written before it existed. */
+  magnitudes?: MagnitudesJSON | null;
 }
 
 const stateSchema = z.object({
@@ -107,6 +110,7 @@ const stateSchema = z.object({
   featurizer: z.unknown(),
   window: z.array(z.object({ X: z.array(z.number()), cols: z.number().int().positive(), y: z.array(z.number()) })),
   baseline: z.unknown(),
+  magnitudes: z.unknown().optional(),
 });
 
 /**
@@ -135,6 +139,8 @@ export class LearningState {
   fingerprint = "0000000000000000";
   /** Ids of learned batches. */
   ids: RecentIds;
+  /** The sanity bound with the magnitudes learned so far (null: no bound). */
+  magnitudes: MagnitudeGuard | null = null;
   private window: Kept[] = [];
 
   constructor(
@@ -163,7 +169,7 @@ export class LearningState {
    * trainer's {@link FreshmlError} if it cannot learn the batch, and then
    * nothing has changed.
    */
-  learn(batch: CheckedBatch, id: string | undefined, raw?: Featurized): void {
+  learn(batch: CheckedBatch, id: string | undefined, raw?: Featurized, magnitudes?: BatchMagnitudes): void {
     // The baseline learns on a copy first, so that if either refuses the batch nothing has changed.
     let nextBaseline: Trainer | null = null;
     if (this.baseline) {
@@ -191,6 +197,7 @@ export class LearningState {
     }
     if (nextBaseline) this.baseline = nextBaseline;
     if (raw && this.featurizer) this.featurizer.learn(raw);
+    if (magnitudes && this.magnitudes) this.magnitudes.learn(magnitudes);
     this.rowsLearned += batch.rows;
     this.batchesLearned++;
     this.sinceChampion.batches++;
@@ -230,6 +237,7 @@ export class LearningState {
     c.sinceChampion = { ...this.sinceChampion, ids: this.sinceChampion.ids.slice() };
     c.fingerprint = this.fingerprint;
     c.ids = this.ids.copy();
+    c.magnitudes = this.magnitudes?.copy() ?? null;
     c.window = this.window.slice();
     return c;
   }
@@ -259,6 +267,7 @@ export class LearningState {
       featurizer: this.featurizer?.toJSON() ?? null,
       window: this.window.map((k) => (k.json ??= { X: Array.from(k.batch.X), cols: k.batch.cols, y: Array.from(k.batch.y) })),
       baseline: this.baseline?.toJSON() ?? null,
+      magnitudes: this.magnitudes?.toJSON() ?? null,
     };
   }
 
@@ -270,7 +279,7 @@ export class LearningState {
   static restore(
     json: unknown,
     trainer: TrainerJSON,
-    options: { template: Trainer; policy: RetrainPolicy; idLimit: number; registry: TrainerRegistry; featurizer: Featurizer | null },
+    options: { template: Trainer; policy: RetrainPolicy; idLimit: number; registry: TrainerRegistry; featurizer: Featurizer | null; sanity: Required<SanityOptions> | null },
   ): LearningState {
     const parsed = stateSchema.safeParse(json);
     if (!parsed.success) throw new FreshmlError("invalid_state", `not a freshml learning state: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
@@ -291,6 +300,10 @@ export class LearningState {
     s.sinceChampion = j.sinceChampion;
     s.fingerprint = j.fingerprint;
     s.ids = RecentIds.fromJSON(j.ids, options.idLimit);
+    // The bound is the pipeline's option; the magnitudes are what was learned (none in older states).
+    if (options.sanity) {
+      s.magnitudes = j.magnitudes ? MagnitudeGuard.restore(j.magnitudes, options.sanity, options.template.task !== "classification") : new MagnitudeGuard(options.sanity, options.template.task !== "classification");
+    }
     const limit = options.policy === "incremental" ? 0 : options.policy === "full" ? Infinity : options.policy.window;
     s.window = j.window.slice(Math.max(0, j.window.length - limit)).map((w) => ({ batch: checkBatch({ X: Float64Array.from(w.X), cols: w.cols, y: Float64Array.from(w.y) }) }));
     return s;

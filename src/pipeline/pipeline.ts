@@ -9,6 +9,7 @@ import { isClassifier, type Trainer } from "../learners/trainer.js";
 import type { Metric } from "../metrics/metric.js";
 import { metricNames, metricTask } from "../metrics/registry.js";
 import { Featurizer, type Featurized, type FieldJSON } from "../preprocessing/featurizer.js";
+import { MagnitudeGuard, sanitySettings, type BatchMagnitudes, type SanityOptions } from "./sanity.js";
 import { MemoryModelStore } from "../store/memory-model-store.js";
 import { checkName, type ModelStore } from "../store/model-store.js";
 import { schemaValidator, type FieldSpec, type SchemaValidator } from "../validate/schema.js";
@@ -120,6 +121,12 @@ export interface PipelineOptions<S extends z.ZodObject = z.ZodObject> {
    * `onEvent` sees every batch anyway.
    */
   maxBatchRecords?: number;
+  /**
+   * Bound on absurd magnitudes: a batch with a feature or regression target
+   * beyond it is quarantined (`implausible_value`) before anything learns it.
+   * Default `{ maxAbs: 1e30, maxScaleChange: 1e6 }` ({@link SanityOptions}); false for none.
+   */
+  sanity?: SanityOptions | false;
   /** Clock for stage timings, in ms. Default `performance.now`. */
   now?: () => number;
 }
@@ -295,6 +302,8 @@ interface Features {
   readonly raw: Featurized | null;
   /** The batch as the learning state sees it (imputed with its statistics). */
   readonly forLearner: CheckedBatch;
+  /** Its magnitudes, for the sanity bound (null without one). */
+  readonly magnitudes: BatchMagnitudes | null;
 }
 
 /** What the models said before learning the batch. */
@@ -391,6 +400,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   private readonly detectorTemplate: DriftDetector | null;
   private readonly evaluationSet: { raw: Featurized | null; numeric: CheckedBatch | null } | null;
   private readonly now: () => number;
+  private readonly sanity: Required<SanityOptions> | null;
   /** Whether any tracked metric reads class probabilities. */
   private readonly needProba: boolean;
   private running = false;
@@ -462,6 +472,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     this.maxRecords = maxBatchRecords;
     this.validators = options.validators ?? [];
     this.now = options.now ?? ((): number => performance.now());
+    this.sanity = sanitySettings(options.sanity);
     this.target = options.target ?? "target";
     this.detectorTemplate = options.detector === undefined ? new ADWIN() : options.detector;
     this.detector = this.detectorTemplate ? restoreDetector(this.detectorTemplate.toJSON()) : null;
@@ -475,7 +486,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       if (options.features !== undefined) checkParam(Array.isArray(options.features) && options.features.every((f) => typeof f === "string"), "features", "column names", options.features);
       this.columnNames = options.features;
     }
-    this.learning = new LearningState(options.trainer, policy, this.featurizer?.copy() ?? null, this.settings.baseline?.clone() ?? null, rememberBatchIds);
+    this.learning = this.freshLearning(this.featurizer?.copy() ?? null);
     this.evidence = new Evidence(this.settings.mode === "holdout" ? 1 : this.settings.window, this.settings.minRows);
     this.evaluationSet = options.gate?.evaluationSet === undefined ? null : this.readEvaluationSet(options.gate.evaluationSet);
     const evalY = this.evaluationSet?.numeric?.y ?? this.evaluationSet?.raw?.y;
@@ -586,7 +597,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     } else {
       // Written by something else than a pipeline: learn on from its trainer, with fresh bookkeeping.
       this.checkSameTrainer(rec.trainer);
-      const s = new LearningState(this.trainer, this.policy, champion.model.featurizer?.copy() ?? this.featurizer?.copy() ?? null, this.settings.baseline?.clone() ?? null, this.idLimit);
+      const s = this.freshLearning(champion.model.featurizer?.copy() ?? this.featurizer?.copy() ?? null);
       s.trainer = champion.model.trainer.copy();
       this.learning = s;
       this.detector = this.detectorTemplate ? restoreDetector(this.detectorTemplate.toJSON()) : null;
@@ -598,6 +609,13 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     this.championDirty = false;
     this.stateDirty = true;
     this.restored = { version, checkpoint: null, position: this.learning.position, from: "champion" };
+  }
+
+  /** A learning state that has learned nothing, with this pipeline's options. */
+  private freshLearning(featurizer: Featurizer | null): LearningState {
+    const s = new LearningState(this.trainer, this.policy, featurizer, this.settings.baseline?.clone() ?? null, this.idLimit);
+    if (this.sanity) s.magnitudes = new MagnitudeGuard(this.sanity, this.trainer.task !== "classification");
+    return s;
   }
 
   private async loadChampion(version: number): Promise<Champion> {
@@ -617,7 +635,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
 
   private restoreLearning(json: unknown, trainer: Parameters<typeof LearningState.restore>[1]): LearningState {
     this.checkSameTrainer(trainer);
-    return LearningState.restore(json, trainer, { template: this.trainer, policy: this.policy, idLimit: this.idLimit, registry: this.registry, featurizer: this.featurizer });
+    return LearningState.restore(json, trainer, { template: this.trainer, policy: this.policy, idLimit: this.idLimit, registry: this.registry, featurizer: this.featurizer, sanity: this.sanity });
   }
 
   /** The stored learning state must have been trained by this pipeline's trainer (kind and parameters): else it would learn on with other rules. */
@@ -769,15 +787,32 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   private featurize(v: Validated): Features | Quarantine {
     const unknown = this.unknownLabel(v.numeric?.y ?? null);
     if (unknown) return unknown;
-    if (v.numeric) return { rows: v.numeric.rows, y: v.numeric.y, raw: null, forLearner: v.numeric };
+    if (v.numeric) return this.withMagnitudes(v.numeric.rows, v.numeric.y, null, v.numeric);
     const f = this.learning.featurizer!;
     try {
       const raw = f.transform(v.table!);
-      return { rows: v.rows, y: raw.y, raw, forLearner: checkBatch({ X: f.impute(raw.X, raw.missing), cols: raw.cols, y: raw.y }) };
+      return this.withMagnitudes(v.rows, raw.y, raw, checkBatch({ X: f.impute(raw.X, raw.missing), cols: raw.cols, y: raw.y }));
     } catch (err) {
       if (!isFreshmlError(err)) throw err;
       return new Quarantine([{ code: err.code, severity: "error", message: err.message }]);
     }
+  }
+
+  /** The featurised batch, unless the sanity bound finds an absurd magnitude in it. */
+  private withMagnitudes(rows: number, y: Float64Array, raw: Featurized | null, forLearner: CheckedBatch): Features | Quarantine {
+    const guard = this.learning.magnitudes;
+    if (!guard) return { rows, y, raw, forLearner, magnitudes: null };
+    const names = this.featurizer?.layout.names ?? (this.columnNames?.length === forLearner.cols ? this.columnNames : null);
+    const m = guard.check(forLearner, (j) => names?.[j] ?? `x${j}`, this.target);
+    if ("features" in m) return { rows, y, raw, forLearner, magnitudes: m };
+    return new Quarantine([
+      {
+        code: "implausible_value",
+        severity: "error",
+        column: m.column,
+        message: `${m.column} holds ${m.value} at row ${m.row}, beyond the sanity bound ${m.bound} (${m.reason}); set the pipeline's sanity option if such values are real`,
+      },
+    ]);
   }
 
   /** A classifier's batch with a label it does not declare is quarantined before any model or metric reads it. */
@@ -1015,7 +1050,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   /** 5. learn: the learning state learns every row of the batch. */
   private learn(features: Features, id: string | undefined): true | Quarantine {
     try {
-      this.learning.learn(features.forLearner, id, features.raw ?? undefined);
+      this.learning.learn(features.forLearner, id, features.raw ?? undefined, features.magnitudes ?? undefined);
     } catch (err) {
       if (!isFreshmlError(err)) throw err;
       return new Quarantine([{ code: "learn_failed", severity: "error", message: `the trainer could not learn this batch (${err.code}): ${err.message}` }]);
