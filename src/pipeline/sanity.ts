@@ -115,6 +115,28 @@ export class MagnitudeGuard {
     return { features: colMax, target };
   }
 
+  /** Every row with a value beyond the bound: one finding per row (its first column at fault), rows ascending. */
+  beyond(batch: CheckedBatch, names: (column: number) => string, targetName: string): ImplausibleValue[] {
+    const { X, cols, rows, y } = batch;
+    const { maxAbs, maxScaleChange } = this.options;
+    const seen = this.features.length === cols ? this.features : null;
+    const bounds = Array.from({ length: cols }, (_, j) => Math.min(maxAbs, seen ? Math.max(seen[j]!, 1) * maxScaleChange : Infinity));
+    const targetBound = Math.min(maxAbs, seen ? Math.max(this.target, 1) * maxScaleChange : Infinity);
+    const out: ImplausibleValue[] = [];
+    for (let i = 0; i < rows; i++) {
+      let found: ImplausibleValue | null = null;
+      for (let j = 0; j < cols && !found; j++) {
+        const v = X[i * cols + j]!;
+        if (Math.abs(v) > bounds[j]!) found = { column: names(j), row: i, value: v, bound: bounds[j]!, reason: this.reason(bounds[j]!, seen ? seen[j]! : null) };
+      }
+      if (!found && this.regression && Math.abs(y[i]!) > targetBound) {
+        found = { column: targetName, row: i, value: y[i]!, bound: targetBound, reason: this.reason(targetBound, seen ? this.target : null) };
+      }
+      if (found) out.push(found);
+    }
+    return out;
+  }
+
   /** Folds a learned batch's magnitudes in. */
   learn(m: BatchMagnitudes): void {
     if (this.features.length !== m.features.length) this.features = new Float64Array(m.features.length);
