@@ -142,6 +142,14 @@ export interface PipelineOptions<S extends z.ZodObject = z.ZodObject> {
   rowPolicy?: RowPolicy;
   /** Receives quarantined batches and dropped rows, so nothing is discarded in silence ({@link DeadLetterSink}). */
   deadLetter?: DeadLetterSink;
+  /**
+   * Hands the event loop back (a macrotask: timers and I/O run) whenever this
+   * many ms have passed since it last did, checked between batches and
+   * between a batch's stages, so a run never freezes its host for longer than
+   * one stage of one batch. Default 10; 0 yields at every check; `Infinity` never.
+   * Measured on the wall clock, whatever `now` says.
+   */
+  yieldEveryMs?: number;
   /** Clock for stage timings, in ms. Default `performance.now`. */
   now?: () => number;
 }
@@ -425,6 +433,9 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   private readonly rowPolicy: RowSettings;
   private readonly deadLetter: DeadLetterSink | null;
   private readonly schema: z.ZodObject | null;
+  private readonly yieldEveryMs: number;
+  /** Wall-clock time the run last handed the event loop back. */
+  private lastYield = 0;
   /** Whether any tracked metric reads class probabilities. */
   private readonly needProba: boolean;
   private running = false;
@@ -503,6 +514,9 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     }
     this.deadLetter = options.deadLetter ?? null;
     this.schema = options.schema ?? null;
+    const { yieldEveryMs = 10 } = options;
+    checkParam(typeof yieldEveryMs === "number" && yieldEveryMs >= 0, "yieldEveryMs", "a number ≥ 0 (Infinity: never)", yieldEveryMs);
+    this.yieldEveryMs = yieldEveryMs;
     this.target = options.target ?? "target";
     this.detectorTemplate = options.detector === undefined ? new ADWIN() : options.detector;
     this.detector = this.detectorTemplate ? restoreDetector(this.detectorTemplate.toJSON()) : null;
@@ -554,6 +568,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   async runBatches(source: Iterable<SourceBatch> | AsyncIterable<SourceBatch>, options: RunOptions = {}): Promise<RunReport> {
     if (this.running) throw new FreshmlError("run_in_progress", `pipeline ${this.name} is already running; one run at a time`);
     this.running = true;
+    this.lastYield = performance.now();
     try {
       await this.sync();
       return await this.run(source, options);
@@ -701,6 +716,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     try {
       for await (const batch of source as AsyncIterable<SourceBatch>) {
         item++;
+        await this.breathe();
         if (run.stopped("between batches", this.learning.position)) break;
         const id = batchId(batch);
         if (toSkip > 0) {
@@ -738,15 +754,19 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     const total = batchRows(batch);
     const validated = run.time("validate", () => this.validate(batch, index));
     if (validated instanceof Quarantine) return this.quarantine(run, index, id, validated, batch, total);
+    await this.breathe();
     if (run.stopped("featurize", index)) return;
     const features = run.time("featurize", () => this.featurize(validated));
     if (features instanceof Quarantine) return this.quarantine(run, index, id, features, batch, total);
     run.emit({ type: "batch_validated", batch: index, rows: features.rows, warnings: validated.issues.length });
+    await this.breathe();
     if (run.stopped("test", index)) return;
     const tested = run.time("test", () => this.test(features));
     if (tested instanceof Quarantine) return this.quarantine(run, index, id, tested, batch, total);
+    await this.breathe();
     if (run.stopped("gate", index)) return;
     const verdict = run.time("gate", () => this.gate(features, tested));
+    await this.breathe();
     if (run.stopped("learn", index)) return;
     // Rows left out go to the dead-letter sink before the batch is learned: if the sink fails, nothing was.
     const dropped = features.drops.summary();
@@ -780,6 +800,15 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     if (saved !== null) record.savedVersion = saved;
     run.record(record);
     run.progress(features.rows);
+  }
+
+  /** Hands the event loop back if the run has held it for `yieldEveryMs`. */
+  private async breathe(): Promise<void> {
+    if (this.yieldEveryMs === Infinity) return;
+    const t = performance.now();
+    if (t - this.lastYield < this.yieldEveryMs) return;
+    await yieldToEventLoop();
+    this.lastYield = performance.now();
   }
 
   /** 1. validate: schema (row objects) or shape and finiteness (numeric), then the validators. */
@@ -1474,6 +1503,14 @@ function clipRow(row: unknown, issues: readonly z.core.$ZodIssue[]): Record<stri
   return copy;
 }
 
+/** Resolves after pending timers and I/O had their turn (a macrotask, not a microtask). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof setImmediate === "function") setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+}
+
 function batchRows(batch: SourceBatch): number {
   const rows = rowsOf(batch);
   if (rows) return rows.length;
@@ -1490,5 +1527,25 @@ function batchId(batch: SourceBatch): string | undefined | null {
 }
 
 function summarize(i: ValidationIssue): IssueSummary {
-  return { code: i.code, severity: i.severity, ...(i.column !== undefined ? { column: i.column } : {}), message: i.message };
+  const x = i as ValidationIssue & { row?: unknown; observed?: unknown; expected?: unknown };
+  return {
+    code: i.code,
+    severity: i.severity,
+    ...(i.column !== undefined ? { column: i.column } : {}),
+    message: i.message,
+    ...(typeof x.row === "number" ? { row: x.row } : {}),
+    // What was found and what was expected, as JSON-safe values (the report is JSON).
+    ...(x.observed !== undefined ? { observed: jsonSafe(x.observed) } : {}),
+    ...(x.expected !== undefined ? { expected: jsonSafe(x.expected) } : {}),
+  };
+}
+
+/** A JSON round trip of a small issue value (non-finite numbers become their names). */
+function jsonSafe(v: unknown): unknown {
+  if (typeof v === "number") return Number.isFinite(v) ? v : String(v);
+  try {
+    return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === "number" && !Number.isFinite(x) ? String(x) : x))) as unknown;
+  } catch {
+    return String(v);
+  }
 }

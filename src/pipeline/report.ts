@@ -28,6 +28,12 @@ export interface IssueSummary {
   column?: string;
   /** The readable message. */
   message: string;
+  /** The row at fault, when the issue is about one row. */
+  row?: number;
+  /** What was found (the validator's observation, JSON-safe). */
+  observed?: unknown;
+  /** What was expected instead. */
+  expected?: unknown;
 }
 
 /** Metric values of the models on one batch, before they learned it. */
