@@ -9,6 +9,7 @@ import { isClassifier, type Trainer } from "../learners/trainer.js";
 import type { Metric } from "../metrics/metric.js";
 import { metricNames, metricTask } from "../metrics/registry.js";
 import { Featurizer, type Featurized, type FieldJSON } from "../preprocessing/featurizer.js";
+import { autoSettings, isAutoPolicy } from "./auto.js";
 import { MagnitudeGuard, sanitySettings, type BatchMagnitudes, type ImplausibleValue, type SanityOptions } from "./sanity.js";
 import {
   RowDrops,
@@ -466,8 +467,9 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       maxBatchRecords = 1000,
       rememberBatchIds = DEFAULT_ID_MEMORY,
     } = options;
-    if (typeof policy === "object") checkParam(Number.isInteger(policy.window) && policy.window >= 1, "policy.window", "a positive integer", policy.window);
-    else checkParam(policy === "incremental" || policy === "full", "policy", "incremental, full or { window }", policy);
+    if (isAutoPolicy(policy)) autoSettings(policy === "auto" ? undefined : policy.auto);
+    else if (typeof policy === "object" && policy !== null) checkParam(Number.isInteger(policy.window) && policy.window >= 1, "policy.window", "a positive integer", policy.window);
+    else checkParam(policy === "incremental" || policy === "full", "policy", "incremental, full, auto, { window } or { auto }", policy);
     if (typeof checkpoint === "object") checkParam(Number.isInteger(checkpoint.every) && checkpoint.every >= 1, "checkpoint.every", "a positive integer", checkpoint.every);
     else checkParam(checkpoint === "every-batch" || checkpoint === "end", "checkpoint", "every-batch, end or { every }", checkpoint);
     checkParam(onQuarantine === "continue" || onQuarantine === "throw", "onQuarantine", "continue or throw", onQuarantine);
@@ -793,6 +795,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       scores: tested.scores,
       ...(decision ? { decision } : {}),
       detectorDrift,
+      ...(this.learning.auto ? { memory: this.learning.auto.choice() } : {}),
       issues: validated.issues,
       ...(validated.drift ? { drift: validated.drift } : {}),
     };
@@ -1236,7 +1239,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   private reactToDrift(index: number, run: Run): void {
     const r = this.onDrift;
     let reaction = "report";
-    if (r === "reset" || (typeof r === "object" && (this.policy === "incremental" || this.policy === "full"))) {
+    if (r === "reset" || (typeof r === "object" && (this.policy === "incremental" || this.policy === "full" || isAutoPolicy(this.policy)))) {
       this.learning.reset();
       reaction = "reset";
     } else if (typeof r === "object") {
@@ -1295,6 +1298,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
         "freshml.position": String(learning.position),
         "freshml.rowsLearned": String(learning.rowsLearned),
         ...(since.ids.length ? { "freshml.batchIds": JSON.stringify(since.ids) } : {}),
+        // Policy "auto": the memory this version serves.
+        ...(learning.auto ? { "freshml.memory": learning.auto.candidates[learning.auto.served]!.label } : {}),
       },
     });
     await this.store.setAlias(this.name, "champion", version);

@@ -1,5 +1,6 @@
 import type { ColumnDriftScore, Severity } from "../validate/validator.js";
 import type { GateDecision, GateMetric } from "./gate.js";
+import type { MemoryChoice } from "./auto.js";
 import type { DroppedRows } from "./rows.js";
 
 /** Where a run spends its time, in milliseconds. */
@@ -83,6 +84,8 @@ export interface AcceptedBatchRecord {
   decision?: GateDecision;
   /** Whether the stream detector fired on this batch's errors. */
   detectorDrift?: boolean;
+  /** Policy "auto": which memory serves after this batch, and the candidates' recent out-of-time losses. */
+  memory?: MemoryChoice;
   /** Per-column distribution drift scores, when a drift validator ran. */
   drift?: readonly ColumnDriftScore[];
   /** Warnings the validators reported. */
