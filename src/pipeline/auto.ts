@@ -158,7 +158,7 @@ const autoSchema = z.object({
   served: z.number().int().nonnegative(),
 });
 
-/** JSON form of an {@link AutoMemory}. */
+/** JSON form of the self-tuning memory of policy "auto" (saved with the learning state). */
 export interface AutoMemoryJSON {
   /** Always "freshml.auto". */
   format: "freshml.auto";
