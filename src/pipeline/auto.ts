@@ -207,6 +207,8 @@ export class AutoMemory {
   private servedIndex: number;
   /** Feature count (from the batches). */
   private cols = 0;
+  /** Candidates' states since the last batch, made once and shared read-only (the serving one is solved once to serve, be tested and scored). */
+  private made = new Map<Candidate, Trainer | null>();
 
   constructor(
     /** The trainer whose parameters every batch state starts from. */
@@ -235,7 +237,9 @@ export class AutoMemory {
     const losses = this.candidates.map((c) => lossOf(this.stateOf(c), batch));
     const b = this.template.clone();
     b.update(batch);
-    // Nothing above changed any state: from here on nothing can throw on the batch.
+    // Nothing above changed any state. Merging finite statistics of values within the
+    // pipeline's sanity bound cannot overflow, so nothing below throws on the batch.
+    this.made.clear();
     this.rows.push(batch.rows);
     // The history holds `horizon` batches and `minRows` rows, no more.
     const drop = this.excess();
@@ -311,7 +315,7 @@ export class AutoMemory {
     return s / rows;
   }
 
-  /** The serving candidate's state (a new trainer; the template's clone before any batch). */
+  /** The serving candidate's state (the template's clone before any batch); read it, never update it. */
   servedState(): Trainer {
     return this.stateOf(this.candidates[this.servedIndex]!) ?? this.template.clone();
   }
@@ -335,6 +339,8 @@ export class AutoMemory {
     const fresh = new AutoMemory(this.template, this.settings);
     this.candidates.splice(0, this.candidates.length, ...fresh.candidates);
     this.batches = [];
+    this.rows = [];
+    this.made.clear();
     this.servedIndex = fresh.servedIndex;
   }
 
@@ -406,8 +412,12 @@ export class AutoMemory {
     return m;
   }
 
+  /** A candidate's state, made once per batch; callers only read it (predict, copy, toJSON). */
   private stateOf(c: Candidate): Trainer | null {
-    return c.window ? c.window.state() : (c.all?.copy() ?? null);
+    if (this.made.has(c)) return this.made.get(c)!;
+    const t = c.window ? c.window.state() : (c.all?.copy() ?? null);
+    this.made.set(c, t);
+    return t;
   }
 
   /** The candidate with the lowest mean loss over the full horizon serves, if it beats the serving one by the margin. */

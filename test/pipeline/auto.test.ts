@@ -94,6 +94,18 @@ describe('policy "auto"', () => {
     expect((await store.get("model", version.version)).tags["freshml.memory"]).toMatch(/^window \d+$|^everything$/);
   });
 
+  it("a drift reset forgets every candidate; the state still restores", async () => {
+    const store = new MemoryModelStore();
+    const s = synthetic("abrupt", 5, 40, 60);
+    const events: string[] = [];
+    const p = new Pipeline({ trainer: new LinearRegression({ l2: 1e-3 }), policy: "auto", onDrift: "reset", store });
+    await p.runBatches(s, { onEvent: (e) => e.type === "drift_detected" && events.push(e.reaction) });
+    expect(events).toContain("reset");
+    const r = await new Pipeline({ trainer: new LinearRegression({ l2: 1e-3 }), policy: "auto", onDrift: "reset", store }).runBatches(synthetic("abrupt", 6, 3, 60));
+    expect(r.restoredFrom?.from).toBe("checkpoint");
+    expect(r.batches.accepted).toBe(3);
+  });
+
   it("works for any mergeable trainer (GaussianNB, log loss); refuses a trainer without merge and bad options", async () => {
     const rng = new SeededRandom(3);
     const batches = Array.from({ length: 20 }, () => {
