@@ -1,5 +1,12 @@
 import type { Batch, FeatureInput } from "../core/batch.js";
 
+/**
+ * The kind of a feature column as a pipeline's featurizer knows it:
+ * `"binary"` for one-hot levels and other 0/1 indicator columns, `"numeric"`
+ * for everything else. See {@link Trainer.describeColumns}.
+ */
+export type ColumnKind = "numeric" | "binary";
+
 /** What a trainer predicts: a number, or one of a declared set of class labels. */
 export type Task = "regression" | "classification";
 
@@ -90,6 +97,17 @@ export interface Trainer {
   merge?(other: Trainer): void;
   /** Optional: exactly removes a batch learned earlier. */
   forget?(batch: Batch): void;
+  /**
+   * Optional: told the kind of each feature column, once, before the first
+   * `update`. A pipeline calls it with its featurizer's column kinds (one per
+   * feature column, in order), so that preprocessing inside the trainer can
+   * treat indicator columns differently; the SGD learners with `standardize`
+   * leave `"binary"` columns unscaled and keep that choice in their saved
+   * state. Calling it again with the same kinds (e.g. on a restored trainer)
+   * is allowed; kinds that contradict what the trainer has already learned
+   * throw `invalid_params`. Trainers that have no use for it need not have it.
+   */
+  describeColumns?(kinds: readonly ColumnKind[]): void;
 }
 
 /**
