@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { FreshmlError } from "../core/errors.js";
+import { allFiniteFast } from "../core/kernels.js";
 import type { TrainerJSON } from "./trainer.js";
 
 /** zod schema of the envelope every trainer's JSON travels in. */
@@ -93,5 +94,25 @@ export function checkMergeable(self: { kind: string; params: object; nFeatures: 
       observed: other.nFeatures,
       expected: self.nFeatures,
     });
+  }
+}
+
+/**
+ * Throws `prediction_overflow` naming the first row whose output is not
+ * finite (features so large the model's output overflows); returns quietly
+ * otherwise. `width` outputs per row.
+ */
+export function checkPredictions(out: Float64Array, kind: string, width = 1): void {
+  if (allFiniteFast(out)) return;
+  for (let k = 0; k < out.length; k++) {
+    const v = out[k]!;
+    if (v - v !== 0) {
+      const row = Math.floor(k / width);
+      throw new FreshmlError("prediction_overflow", `${kind} cannot predict row ${row}: its output is ${v} (the features are too large for the model)`, {
+        row,
+        observed: String(v),
+        expected: "a finite prediction",
+      });
+    }
   }
 }

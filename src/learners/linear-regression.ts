@@ -3,7 +3,7 @@ import { z } from "zod";
 import { assertFiniteFeatures, readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { mergeMoments, removeMoments } from "../core/moments.js";
-import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkLength, checkMergeable, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite, dot, mirrorUpper } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
 import { simdEnabled } from "../core/wasm/load.js";
@@ -154,6 +154,7 @@ export class LinearRegression implements Trainer {
     const { weights, intercept } = this.solve();
     const out = new Float64Array(f.rows);
     linearScores(f.X, f.rows, f.cols, weights, [intercept], 1, out);
+    checkPredictions(out, this.kind);
     return out;
   }
 

@@ -3,7 +3,7 @@ import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { allFinite } from "../core/kernels.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
-import { checkLength, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkLength, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import type { Classifier, TrainerJSON } from "./trainer.js";
 
 /**
@@ -301,6 +301,7 @@ export class LogisticRegression implements Classifier {
         out.set(pz, i * K);
       }
     }
+    checkPredictions(out, this.kind, K);
     return out;
   }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { checkLength, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkLength, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite, dot } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
 import type { LinearCoefficients } from "./linear-regression.js";
@@ -120,6 +120,7 @@ export class RecursiveLeastSquares implements Trainer {
     const out = new Float64Array(f.rows);
     const b = this.params.fitIntercept ? this.w[f.cols]! : 0;
     linearScores(f.X, f.rows, f.cols, this.w, [b], 1, out);
+    checkPredictions(out, this.kind);
     return out;
   }
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
-import { makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkPredictions, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { normaliseClassWeight, type ClassWeight } from "./logistic-regression.js";
 import { dot } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
@@ -192,6 +192,7 @@ export class SGDClassifier implements Classifier {
         for (let c = 0; c < K; c++) out[o + c]! /= sum;
       }
     }
+    checkPredictions(out, this.kind, K);
     return out;
   }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkPredictions, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { dot } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
 import {
@@ -115,6 +115,7 @@ export class SGDRegressor implements Trainer {
     const sc = st.scaler;
     const d = f.cols;
     linearScores(f.X, f.rows, d, st.w, st.b, 1, out, sc ? (from, to, dst) => sc.transformInto(f.X.subarray(from * d, to * d), dst) : undefined);
+    checkPredictions(out, this.kind);
     return out;
   }
 
