@@ -69,6 +69,22 @@ export function checkLength(name: string, a: ArrayLike<number>, expected: number
   }
 }
 
+/**
+ * The `invalid_state` error for a restored state that has the right shape
+ * but breaks an invariant; `details.field` names the field.
+ */
+export function stateInvariantError(kind: string, field: string, why: string, observed?: unknown): FreshmlError {
+  return new FreshmlError("invalid_state", `invalid ${kind} state: ${field} ${why}`, { field, ...(observed === undefined ? {} : { observed }) });
+}
+
+/** Throws {@link stateInvariantError} unless every entry of `counts` is an integer ≥ 0. */
+export function checkCounts(kind: string, field: string, counts: ArrayLike<number>): void {
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i]!;
+    if (!(c >= 0) || !Number.isInteger(c)) throw stateInvariantError(kind, `${field}[${i}]`, "is not a count (an integer ≥ 0)", c);
+  }
+}
+
 /** Throws `not_fitted` with a consistent message. */
 export function notFitted(kind: string): FreshmlError {
   return new FreshmlError("not_fitted", `${kind} has not learned any batch yet; call update() first`);

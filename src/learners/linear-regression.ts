@@ -3,7 +3,7 @@ import { z } from "zod";
 import { assertFiniteFeatures, readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { mergeMoments, removeMoments } from "../core/moments.js";
-import { checkLength, checkMergeable, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkLength, checkMergeable, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
 import { allFinite, dot, mirrorUpper } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
 import { simdEnabled } from "../core/wasm/load.js";
@@ -192,6 +192,7 @@ export class LinearRegression implements Trainer {
         sxy: Float64Array.from(state.sxy),
         syy: state.syy,
       };
+      checkStats(model.stats);
     }
     return model;
   }
@@ -286,29 +287,42 @@ export class LinearRegression implements Trainer {
     }
     const chol = new CholeskyDecomposition(A);
     // A pivot this small relative to the largest diagonal means the system is
-    // singular to working precision: the "solution" would be noise.
+    // singular to working precision: the "solution" would be noise. With a ridge,
+    // every eigenvalue of A is at least l2 in exact arithmetic, so every Cholesky
+    // pivot² is too: a pivot² above l2 / 2 is sound whatever the data's scale, as
+    // long as l2 itself is not lost to rounding against the largest diagonal.
     const tol = maxDiag * d * 1e-13;
+    const ridgeHolds = l2 > maxDiag * d * 4e-16; // a few times the rounding of the largest diagonal
     let bad = -1;
     if (maxDiag <= 0 || !chol.isPositiveDefinite()) bad = 0;
     else {
       const L = chol.lowerTriangularMatrix;
       for (let j = 0; j < d; j++) {
         const p = L.get(j, j);
-        if (!(p * p > tol)) {
+        if (!(p * p > tol || (ridgeHolds && p * p > l2 / 2))) {
           bad = j;
           break;
         }
       }
     }
     if (bad >= 0) {
+      if (l2 > 0) {
+        throw new FreshmlError(
+          "singular_system",
+          `least squares is singular to working precision at feature column ${bad} although l2 = ${l2}: the ridge is too small for the data's scale ` +
+            `(largest diagonal of XᵀX ${maxDiag.toPrecision(3)}); raise l2 well above ${(maxDiag * d * 4e-16).toPrecision(3)} or standardise the features`,
+          { column: bad, rows: s.n, l2, expected: `l2 > ${maxDiag * d * 4e-16}` },
+        );
+      }
+      // A column is constant when its centred sum of squares is zero up to the rounding of its values.
       let constant = -1;
-      for (let j = 0; j < d; j++) if (s.sxx[j * d + j]! <= tol) constant = j;
+      for (let j = 0; j < d; j++) if (s.sxx[j * d + j]! <= s.n * (1e-10 * s.meanX[j]!) ** 2) constant = j;
       const why =
         constant >= 0
           ? `feature column ${constant} is constant over the ${s.n} rows seen`
           : s.n <= d
             ? `${s.n} rows cannot determine ${d} weights`
-            : `feature column ${bad} is a linear combination of earlier columns`;
+            : `feature column ${bad} is a linear combination of earlier columns (with an intercept, e.g. every level of a one-hot enum)`;
       throw new FreshmlError("singular_system", `least squares is singular: ${why}; set l2 > 0 (ridge) to regularise`, {
         column: constant >= 0 ? constant : bad,
         rows: s.n,
@@ -319,7 +333,11 @@ export class LinearRegression implements Trainer {
     for (let j = 0; j < d; j++) weights[j] = w.get(j, 0);
     const intercept = fitIntercept ? s.meanY - dot(weights, 0, s.meanX, 0, d) : 0;
     if (!allFinite(weights) || !Number.isFinite(intercept)) {
-      throw new FreshmlError("singular_system", "least squares gave non-finite weights; set l2 > 0 (ridge) to regularise");
+      throw new FreshmlError(
+        "singular_system",
+        l2 > 0 ? `least squares gave non-finite weights although l2 = ${l2}; raise l2 or standardise the features` : "least squares gave non-finite weights; set l2 > 0 (ridge) to regularise",
+        { l2 },
+      );
     }
     this.solved = { weights, intercept };
     return this.solved;
@@ -351,6 +369,31 @@ function unpackUpper(packed: number[], d: number): Float64Array {
   for (let j = 0; j < d; j++) for (let k = j; k < d; k++) S[j * d + k] = packed[q++]!;
   mirrorUpper(S, d);
   return S;
+}
+
+/**
+ * Throws `invalid_state` naming the field unless restored statistics can be
+ * those of real rows: sums of squares ≥ 0, cross products within the
+ * Cauchy–Schwarz bound (|S_jk| ≤ √(S_jj·S_kk), to rounding), and nothing but
+ * zeros when no rows were seen.
+ */
+function checkStats(s: Stats): void {
+  const bad = (field: string, why: string, observed?: unknown): never => {
+    throw stateInvariantError("LinearRegression", field, why, observed);
+  };
+  const d = s.d;
+  if (s.syy < 0) bad("syy", "is negative (a sum of squares)", s.syy);
+  for (let j = 0; j < d; j++) if (s.sxx[j * d + j]! < 0) bad(`sxx[${j},${j}]`, "is negative (a sum of squares)", s.sxx[j * d + j]);
+  const within = (v: number, a: number, b: number): boolean => Math.abs(v) <= Math.sqrt(a * b) * (1 + 1e-6) + 1e-300;
+  for (let j = 0; j < d; j++) {
+    for (let k = j + 1; k < d; k++) {
+      if (!within(s.sxx[j * d + k]!, s.sxx[j * d + j]!, s.sxx[k * d + k]!)) bad(`sxx[${j},${k}]`, "exceeds √(sxx[j,j]·sxx[k,k]): not a cross-product matrix", s.sxx[j * d + k]);
+    }
+    if (!within(s.sxy[j]!, s.sxx[j * d + j]!, s.syy)) bad(`sxy[${j}]`, "exceeds √(sxx[j,j]·syy)", s.sxy[j]);
+  }
+  if (s.n === 0 && (s.syy !== 0 || s.meanY !== 0 || s.sxx.some((v) => v !== 0) || s.meanX.some((v) => v !== 0))) {
+    bad("n", "is 0 but the statistics are not empty", s.n);
+  }
 }
 
 function copyStats(s: Stats): Stats {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { checkLength, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkLength, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
 import { allFinite, dot } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
 import type { LinearCoefficients } from "./linear-regression.js";
@@ -146,6 +146,13 @@ export class RecursiveLeastSquares implements Trainer {
       const p = state.d + (params.fitIntercept ? 1 : 0);
       checkLength("w", state.w, p);
       checkLength("P", state.P, p * p);
+      // P is the inverse of a (weighted, ridge-regularised) XᵀX: symmetric with a positive diagonal.
+      for (let r = 0; r < p; r++) {
+        if (!(state.P[r * p + r]! > 0)) throw stateInvariantError("RecursiveLeastSquares", `P[${r},${r}]`, "is not positive (P is positive definite)", state.P[r * p + r]);
+        for (let c = r + 1; c < p; c++) {
+          if (state.P[r * p + c] !== state.P[c * p + r]) throw stateInvariantError("RecursiveLeastSquares", `P[${r},${c}]`, `differs from P[${c},${r}] (P is symmetric)`, state.P[r * p + c]);
+        }
+      }
       m.d = state.d;
       m.n = state.n;
       m.w = Float64Array.from(state.w);
