@@ -149,6 +149,7 @@ export class GaussianNB implements Classifier {
     if (!o) return;
     const next = this.state ? copyState(this.state) : emptyState(o.d, this.classes.length);
     combine(next, o, +1);
+    if (!allFinite(next.m2) || !allFinite(next.mean)) throw new FreshmlError("non_finite", "merging overflows the class variances; the model is unchanged");
     this.state = next;
     this.model = null;
   }

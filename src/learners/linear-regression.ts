@@ -138,6 +138,7 @@ export class LinearRegression implements Trainer {
     if (!o) return;
     const next = this.stats ? copyStats(this.stats) : emptyStats(o.d);
     combine(next, o);
+    if (!statsFinite(next)) throw new FreshmlError("non_finite", "merging overflows the statistics; the model is unchanged");
     this.stats = next;
     this.solved = null;
   }

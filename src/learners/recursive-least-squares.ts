@@ -108,6 +108,15 @@ export class RecursiveLeastSquares implements Trainer {
     if (!allFinite(w) || !allFinite(P)) {
       throw new FreshmlError("diverged", "recursive least squares overflowed on this batch; the model is unchanged", {});
     }
+    // P must stay positive definite; a diagonal entry at or below 0 means rounding has destroyed it
+    // (features so large that P − Px·Pxᵀ/denom cancels), and restore would refuse such a state.
+    for (let r = 0; r < p; r++) {
+      if (!(P[r * p + r]! > 0)) {
+        throw new FreshmlError("diverged", "recursive least squares lost precision on this batch (P is no longer positive definite: features too large?); the model is unchanged", {
+          column: r,
+        });
+      }
+    }
     this.d = b.cols;
     this.w = w;
     this.P = P;
