@@ -374,9 +374,12 @@ function unpackUpper(packed: number[], d: number): Float64Array {
 
 /**
  * Throws `invalid_state` naming the field unless restored statistics can be
- * those of real rows: sums of squares ≥ 0, cross products within the
- * Cauchy–Schwarz bound (|S_jk| ≤ √(S_jj·S_kk), to rounding), and nothing but
- * zeros when no rows were seen.
+ * those of real rows: `syy` ≥ 0, no sum of squares Σ(x−x̄)² grossly negative,
+ * no cross product grossly beyond the raw second moments (|S_jk| ≤ √(Σx_j²·Σx_k²),
+ * which any cross-product matrix obeys), and nothing but zeros when no rows
+ * were seen. The tolerances are wide (10⁻³ and 10³ of the raw moments):
+ * `forget` subtracts statistics, and the rounding it leaves scales with what
+ * was removed, not with what remains, so only corruption is refused.
  */
 function checkStats(s: Stats): void {
   const bad = (field: string, why: string, observed?: unknown): never => {
@@ -384,13 +387,21 @@ function checkStats(s: Stats): void {
   };
   const d = s.d;
   if (s.syy < 0) bad("syy", "is negative (a sum of squares)", s.syy);
-  for (let j = 0; j < d; j++) if (s.sxx[j * d + j]! < 0) bad(`sxx[${j},${j}]`, "is negative (a sum of squares)", s.sxx[j * d + j]);
-  const within = (v: number, a: number, b: number): boolean => Math.abs(v) <= Math.sqrt(a * b) * (1 + 1e-6) + 1e-300;
+  // Σx² per column (and Σy²), and what squares below the double range may lose to underflow.
+  const lost = (s.n + 1) * 2.3e-308;
+  const raw = new Float64Array(d);
+  for (let j = 0; j < d; j++) raw[j] = Math.abs(s.sxx[j * d + j]!) + s.n * s.meanX[j]! * s.meanX[j]! + lost;
+  const rawY = s.syy + s.n * s.meanY * s.meanY + lost;
+  for (let j = 0; j < d; j++) {
+    if (s.sxx[j * d + j]! < -1e-3 * raw[j]!) bad(`sxx[${j},${j}]`, "is negative (a sum of squares)", s.sxx[j * d + j]);
+  }
   for (let j = 0; j < d; j++) {
     for (let k = j + 1; k < d; k++) {
-      if (!within(s.sxx[j * d + k]!, s.sxx[j * d + j]!, s.sxx[k * d + k]!)) bad(`sxx[${j},${k}]`, "exceeds √(sxx[j,j]·sxx[k,k]): not a cross-product matrix", s.sxx[j * d + k]);
+      if (!(Math.abs(s.sxx[j * d + k]!) <= 1e3 * Math.sqrt(raw[j]!) * Math.sqrt(raw[k]!))) {
+        bad(`sxx[${j},${k}]`, "is far beyond √(Σx_j²·Σx_k²): not a cross-product matrix", s.sxx[j * d + k]);
+      }
     }
-    if (!within(s.sxy[j]!, s.sxx[j * d + j]!, s.syy)) bad(`sxy[${j}]`, "exceeds √(sxx[j,j]·syy)", s.sxy[j]);
+    if (!(Math.abs(s.sxy[j]!) <= 1e3 * Math.sqrt(raw[j]!) * Math.sqrt(rawY))) bad(`sxy[${j}]`, "is far beyond √(Σx_j²·Σy²)", s.sxy[j]);
   }
   if (s.n === 0 && (s.syy !== 0 || s.meanY !== 0 || s.sxx.some((v) => v !== 0) || s.meanX.some((v) => v !== 0))) {
     bad("n", "is 0 but the statistics are not empty", s.n);
@@ -458,9 +469,25 @@ function remove(a: Stats, b: Stats): void {
     }
     a.sxy[j]! -= b.sxy[j]! + c * dxj * (b.meanY - restMeanY);
   }
-  mirrorUpper(a.sxx, d);
   a.syy -= b.syy + c * (b.meanY - restMeanY) ** 2;
   if (a.syy < 0) a.syy = 0;
+  // The subtraction's rounding scales with what was removed, not with what remains: clamp it back
+  // into what real statistics obey (sums of squares ≥ 0, |S_jk| ≤ √(S_jj·S_kk), |sxy_j| ≤ √(S_jj·syy)),
+  // so the state always passes restore's checks. Only rounding is ever clamped.
+  for (let j = 0; j < d; j++) if (a.sxx[j * d + j]! < 0) a.sxx[j * d + j] = 0;
+  for (let j = 0; j < d; j++) {
+    const rj = Math.sqrt(a.sxx[j * d + j]!);
+    for (let k = j + 1; k < d; k++) {
+      const bound = rj * Math.sqrt(a.sxx[k * d + k]!);
+      const v = a.sxx[j * d + k]!;
+      if (v > bound) a.sxx[j * d + k] = bound;
+      else if (v < -bound) a.sxx[j * d + k] = -bound;
+    }
+    const by = rj * Math.sqrt(a.syy);
+    if (a.sxy[j]! > by) a.sxy[j] = by;
+    else if (a.sxy[j]! < -by) a.sxy[j] = -by;
+  }
+  mirrorUpper(a.sxx, d);
   a.meanX.set(restMean);
   a.meanY = restMeanY;
   a.n = nA;

@@ -1,4 +1,5 @@
 import type { Batch, FeatureInput } from "../core/batch.js";
+import type { FreshmlError } from "../core/errors.js";
 
 /**
  * The kind of a feature column as a pipeline's featurizer knows it:
@@ -36,6 +37,11 @@ export interface TrainerJSON<P = Record<string, unknown>, S = unknown> {
  * checks them):
  * - `update` never mutates its input, and when it throws the state is exactly as
  *   it was (bad input is found before anything changes);
+ * - after a successful `update` the state holds only finite numbers (values so
+ *   large that a statistic would overflow are refused, not learned), so
+ *   `toJSON` never writes a non-finite number as `null`;
+ * - `predict` returns finite values or throws a {@link FreshmlError}
+ *   (`prediction_overflow` when an output overflows);
  * - `toJSON` then restore gives bit-identical predictions;
  * - the same parameters (seed included) and data give the same state;
  * - `clone()` has the parameters and none of the learned state; `copy()` has both.

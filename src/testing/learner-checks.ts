@@ -164,7 +164,11 @@ function expectFreshmlError(fn: () => void, what: string, code?: string): void {
  * The checks every trainer must pass, as plain functions so any test runner
  * can run them (River's `check_estimator`, for freshml's Trainer contract):
  * clone and copy, JSON round trip with bit-identical predictions, determinism,
- * no mutation of inputs, an unchanged state after a rejected batch, and — for
+ * no mutation of inputs, an unchanged state after a rejected batch,
+ * huge-but-finite and subnormal values (learned into a state of finite numbers
+ * that restores, or refused with a `FreshmlError` and the state unchanged;
+ * predictions finite or refused, never ±Infinity or NaN), sparse arrays
+ * claiming 2³² − 1 rows (refused with a `FreshmlError` at once), and — for
  * exact learners and optional capabilities — batch-split invariance, `merge`
  * and `forget`.
  *

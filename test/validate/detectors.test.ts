@@ -539,6 +539,8 @@ describe("huge-but-finite values never poison a detector's state (issue 10, item
           for (const x of arr) r.update(x);
           const text = JSON.stringify(r.toJSON());
           expect(text).not.toContain("null");
+          // A state any stream produces passes restore's invariant checks.
+          expect(JSON.stringify(ADWIN.fromJSON(JSON.parse(text)).toJSON())).toBe(text);
           expect(JSON.stringify(a.toJSON())).toBe(text);
           expect(JSON.stringify(b.toJSON())).toBe(text);
           expect(JSON.stringify(c.toJSON())).toBe(text);
