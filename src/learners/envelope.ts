@@ -3,6 +3,30 @@ import { FreshmlError } from "../core/errors.js";
 import { allFiniteFast } from "../core/kernels.js";
 import type { TrainerJSON } from "./trainer.js";
 
+/** The path of the first non-finite number in a JSON-like value, or null. */
+function nonFinitePath(v: unknown, path: string): string | null {
+  if (typeof v === "number") return v - v === 0 ? null : path;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === "number") {
+        if (x - x !== 0) return `${path}[${i}]`;
+      } else if (x !== null && typeof x === "object") {
+        const p = nonFinitePath(x, `${path}[${i}]`);
+        if (p !== null) return p;
+      }
+    }
+    return null;
+  }
+  if (v !== null && typeof v === "object") {
+    for (const [k, x] of Object.entries(v)) {
+      const p = nonFinitePath(x, `${path}.${k}`);
+      if (p !== null) return p;
+    }
+  }
+  return null;
+}
+
 /** zod schema of the envelope every trainer's JSON travels in. */
 export const trainerEnvelopeSchema = z.object({
   format: z.literal("freshml.trainer"),
@@ -12,8 +36,17 @@ export const trainerEnvelopeSchema = z.object({
   state: z.unknown(),
 });
 
-/** Builds a trainer envelope (Float64Arrays in `state` must already be plain arrays). */
+/**
+ * Builds a trainer envelope (Float64Arrays in `state` must already be plain
+ * arrays). A non-finite number anywhere in the state, which JSON would write
+ * as `null` so that it could never be restored, throws `non_finite` naming
+ * the field instead (the learners never hold one; this is the last guard).
+ */
 export function makeEnvelope<P extends object, S>(kind: string, params: P, state: S | null): TrainerJSON<P & Record<string, unknown>, S> {
+  const bad = nonFinitePath(state, "state");
+  if (bad !== null) {
+    throw new FreshmlError("non_finite", `${kind} state holds a non-finite number at ${bad}; refusing to save a state that cannot be restored`, { field: bad });
+  }
   return { format: "freshml.trainer", formatVersion: 1, kind, params: { ...params } as P & Record<string, unknown>, state };
 }
 

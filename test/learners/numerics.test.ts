@@ -335,3 +335,12 @@ describe("every state learning can produce passes restore's invariant checks (pr
     );
   });
 });
+
+describe("toJSON never writes a non-finite number as null", () => {
+  it("makeEnvelope refuses a state holding NaN or ±Infinity with non_finite naming the field", async () => {
+    const { makeEnvelope } = await import("../../src/learners/envelope.js");
+    expect(() => makeEnvelope("X", {}, { w: [1, NaN] })).toThrowError(expect.objectContaining({ code: "non_finite", details: { field: "state.w[1]" } }));
+    expect(() => makeEnvelope("X", {}, { s: { m2: [Infinity] } })).toThrowError(expect.objectContaining({ code: "non_finite", details: { field: "state.s.m2[0]" } }));
+    expect(makeEnvelope("X", {}, { w: [1, 2], G: null }).state).toEqual({ w: [1, 2], G: null });
+  });
+});
