@@ -6,19 +6,19 @@
  * @packageDocumentation
  */
 export { FreshmlError, isFreshmlError, type FreshmlErrorCode, type FreshmlErrorDetails, type FreshmlErrorJSON } from "./core/errors.js";
-export { assertFiniteFeatures, checkBatch, isCheckedBatch, readBatch, readFeatures, sliceCheckedBatch, type CheckedBatch, type ReadBatchOptions, type Batch, type DenseBatch, type DenseFeatures, type FeatureInput, type FlatFeatures, type Rows } from "./core/batch.js";
+export { assertFiniteFeatures, checkBatch, isCheckedBatch, readBatch, readFeatures, sliceCheckedBatch, type CheckedBatch, type ReadBatchOptions, type Batch, type DenseBatch, type DenseFeatures, type FeatureInput, type FlatFeatures, type Rows, MAX_BATCH_VALUES } from "./core/batch.js";
 export { SeededRandom } from "./core/random.js";
-export { OnlineStandardScaler, type StandardScalerJSON } from "./preprocessing/standard-scaler.js";
+export { OnlineStandardScaler, type StandardScalerJSON, type StandardScalerOptions } from "./preprocessing/standard-scaler.js";
 export { Featurizer, type FeatureLayout, type Featurized, type FeaturizerJSON, type FieldJSON, type ImputeJSON } from "./preprocessing/featurizer.js";
 
 export type { ClassesParams } from "./learners/classes.js";
-export { isClassifier, type Classifier, type Task, type Trainer, type TrainerJSON } from "./learners/trainer.js";
+export { isClassifier, type Classifier, type ColumnKind, type Task, type Trainer, type TrainerJSON } from "./learners/trainer.js";
 export { builtinTrainers, restoreTrainer, type TrainerRegistry } from "./learners/registry.js";
 export { LinearRegression, type LinearCoefficients, type LinearRegressionParams } from "./learners/linear-regression.js";
 export { RecursiveLeastSquares, type RecursiveLeastSquaresParams } from "./learners/recursive-least-squares.js";
 export { SGDRegressor, type SGDRegressorParams } from "./learners/sgd-regressor.js";
 export { SGDClassifier, type SGDClassifierParams } from "./learners/sgd-classifier.js";
-export type { LearningRate, SGDParams } from "./learners/sgd-common.js";
+export type { LearningRate, SGDParams, StandardizeOptions } from "./learners/sgd-common.js";
 export { LogisticRegression, type ClassWeight, type LogisticCoefficients, type LogisticRegressionParams } from "./learners/logistic-regression.js";
 export { GaussianNB, type ClassMoments, type GaussianNBParams } from "./learners/gaussian-nb.js";
 export { MeanRegressor } from "./learners/mean-regressor.js";
@@ -84,6 +84,7 @@ export { ADWIN, type ADWINParams } from "./drift/adwin.js";
 export { PageHinkley, type PageHinkleyParams } from "./drift/page-hinkley.js";
 export { DDM, type DDMParams } from "./drift/ddm.js";
 export { restoreDetector } from "./drift/registry.js";
+export { DETECTOR_VALUE_LIMIT } from "./drift/common.js";
 export { driftStream, type SyntheticStream } from "./drift/streams.js";
 export {
   checkName,

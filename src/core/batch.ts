@@ -140,28 +140,43 @@ export function assertFiniteFeatures(X: Float64Array, cols: number): void {
   }
 }
 
+/**
+ * The most values (rows × columns) one batch or feature input may hold:
+ * 2³⁰, 8 GiB of doubles. A larger one is `batch_too_large`, found from the
+ * lengths before anything is allocated or iterated, so an array that merely
+ * claims billions of rows (`X.length = 2 ** 32 - 1`) is refused at once.
+ */
+export const MAX_BATCH_VALUES = 2 ** 30;
+
+function tooLarge(rows: number, cols: number): FreshmlError {
+  return new FreshmlError("batch_too_large", `the batch claims ${rows} rows of ${cols} columns, more than the ${MAX_BATCH_VALUES} values a batch may hold; split it`, {
+    observed: rows * cols,
+    expected: `≤ ${MAX_BATCH_VALUES} values`,
+  });
+}
+
+function notARow(i: number, row: unknown, rowsIn: Rows): FreshmlError {
+  // A hole in a sparse array reads as undefined; say so.
+  const hole = !(i in rowsIn);
+  return new FreshmlError("non_numeric", hole ? `row ${i} is missing (a hole in a sparse array)` : `row ${i} must be an array of numbers, got ${describeValue(row)}`, {
+    row: i,
+    observed: hole ? "hole" : describeValue(row),
+  });
+}
+
 function readRows(rowsIn: Rows, expectedCols: number | undefined): DenseFeatures {
   const rows = rowsIn.length;
   if (rows === 0) throw new FreshmlError("empty_batch", "the batch has no rows");
   const first = rowsIn[0];
-  if (!Array.isArray(first)) {
-    throw new FreshmlError("non_numeric", `row 0 must be an array of numbers, got ${describeValue(first)}`, {
-      row: 0,
-      observed: describeValue(first),
-    });
-  }
+  if (!Array.isArray(first)) throw notARow(0, first, rowsIn);
   const cols = first.length;
   if (cols === 0) throw new FreshmlError("column_mismatch", "row 0 has no columns", { row: 0, observed: 0 });
   checkCols(cols, expectedCols);
-  const X = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) {
+  if (rows * cols > MAX_BATCH_VALUES) throw tooLarge(rows, cols);
+  // The rows' shapes first (a hole or a ragged row is found before a large allocation), then the values.
+  for (let i = 1; i < rows; i++) {
     const row = rowsIn[i];
-    if (!Array.isArray(row)) {
-      throw new FreshmlError("non_numeric", `row ${i} must be an array of numbers, got ${describeValue(row)}`, {
-        row: i,
-        observed: describeValue(row),
-      });
-    }
+    if (!Array.isArray(row)) throw notARow(i, row, rowsIn);
     if (row.length !== cols) {
       throw new FreshmlError("ragged_rows", `row ${i} has ${row.length} columns, row 0 has ${cols}`, {
         row: i,
@@ -169,6 +184,17 @@ function readRows(rowsIn: Rows, expectedCols: number | undefined): DenseFeatures
         expected: cols,
       });
     }
+  }
+  let X: Float64Array;
+  try {
+    X = new Float64Array(rows * cols);
+  } catch {
+    throw tooLarge(rows, cols);
+  }
+  for (let i = 0; i < rows; i++) {
+    const row = rowsIn[i];
+    // Checked again: a getter or proxy may answer differently the second time.
+    if (!Array.isArray(row) || row.length !== cols) throw notARow(i, row, rowsIn);
     const base = i * cols;
     for (let j = 0; j < cols; j++) {
       const v: unknown = row[j];
@@ -241,6 +267,9 @@ export function readBatch(batch: Batch, expectedCols?: number, options: ReadBatc
   for (let i = 0; i < y.length; i++) {
     const v: unknown = y[i];
     if (typeof v !== "number") {
+      if (Array.isArray(y) && !(i in y)) {
+        throw new FreshmlError("non_numeric", `target at row ${i} is missing (a hole in a sparse array)`, { row: i, observed: "hole", expected: "number" });
+      }
       throw new FreshmlError("non_numeric", `target at row ${i} is ${describeValue(v)}, not a number`, {
         row: i,
         observed: describeValue(v),

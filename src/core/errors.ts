@@ -26,7 +26,9 @@ export type FreshmlErrorCode =
   | "lock_timeout"
   | "run_in_progress"
   | "batch_quarantined"
-  | "invalid_row";
+  | "invalid_row"
+  | "prediction_overflow"
+  | "batch_too_large";
 
 /** Structured details that locate a failure. Every field is optional. */
 export interface FreshmlErrorDetails {

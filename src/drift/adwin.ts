@@ -2,7 +2,7 @@ import { z } from "zod";
 import { checkParam } from "../core/errors.js";
 import { allFiniteFast } from "../core/kernels.js";
 import { adwinKernel, type AdwinState } from "../core/wasm/adwin.js";
-import { checkValue, detectorJSON, openDetector } from "./common.js";
+import { DETECTOR_VALUE_LIMIT, badDetectorState, checkValue, clampValue, detectorJSON, openDetector } from "./common.js";
 import type { DetectorJSON, DriftDetector } from "./detector.js";
 
 // Bucket sizes by level, their halves and reciprocals: table lookups in the hot loop.
@@ -44,6 +44,38 @@ const stateSchema = z.object({
   levels: z.array(z.object({ totals: z.array(z.number()), m2s: z.array(z.number()) })),
 });
 
+/** Throws `invalid_state` naming the field when a restored ADWIN state is inconsistent. */
+function checkAdwinState(state: z.infer<typeof stateSchema>, maxBuckets: number): void {
+  const bad = (field: string, why: string, observed?: unknown): never => {
+    throw badDetectorState("ADWIN", field, why, observed);
+  };
+  if (state.levels.length > 64) bad("levels", "has more than 64 levels", state.levels.length);
+  let held = 0;
+  let sum = 0;
+  let sumAbs = 0;
+  state.levels.forEach((l, k) => {
+    if (l.totals.length !== l.m2s.length) bad(`levels[${k}].m2s`, `has ${l.m2s.length} entries for ${l.totals.length} buckets`);
+    if (l.totals.length > maxBuckets) bad(`levels[${k}].totals`, `holds ${l.totals.length} buckets, more than maxBuckets (${maxBuckets})`);
+    l.m2s.forEach((v, i) => {
+      if (v < 0) bad(`levels[${k}].m2s[${i}]`, "is negative", v);
+    });
+    for (const t of l.totals) {
+      sum += t;
+      sumAbs += Math.abs(t);
+    }
+    held += l.totals.length * 2 ** k;
+  });
+  if (state.width > Number.MAX_SAFE_INTEGER) bad("width", "is beyond 2^53", state.width);
+  if (state.width !== held) bad("width", `is ${state.width} but the buckets hold ${held} values`, state.width);
+  if (state.width > state.tick) bad("width", `is ${state.width}, more than the ${state.tick} values seen (tick)`, state.width);
+  if (state.m2 < 0) bad("m2", "is negative", state.m2);
+  // The running total and the bucket totals add the same values in different orders: they agree
+  // to a rounding error bounded by the values' magnitude, which the window's m2 bounds.
+  const scale = sumAbs + Math.abs(state.total) + Math.sqrt(state.width * state.m2);
+  const tol = (1e-6 + state.width * 2.3e-16) * scale + 1e-300;
+  if (!(Math.abs(state.total - sum) <= tol)) bad("total", `is ${state.total} but the bucket totals add up to ${sum}`, state.total);
+}
+
 /**
  * ADWIN (Bifet & Gavaldà, 2007): an adaptive window that drops its older part
  * whenever the means of the two parts differ by more than a Hoeffding-style
@@ -55,6 +87,10 @@ const stateSchema = z.object({
  *
  * For many values at once, {@link ADWIN.updateMany} gives the same results
  * several times faster (the loop runs in WebAssembly where available).
+ *
+ * Finite values beyond ±1e100 are clamped to
+ * it, so the window's sums and variance stay finite however large the errors
+ * fed to it; NaN and ±Infinity throw `non_finite`.
  *
  * @example
  * ```ts
@@ -122,7 +158,7 @@ export class ADWIN implements DriftDetector {
 
   update(x: number): void {
     if (typeof x !== "number" || x - x !== 0) checkValue(x, this.kind);
-    this.one[0] = x;
+    this.one[0] = clampValue(x);
     this.feed(this.one, 1);
   }
 
@@ -132,7 +168,8 @@ export class ADWIN implements DriftDetector {
    * faster, and returns the index of the first value after which a drift was
    * detected, or −1 if there was none. Afterwards `driftDetected` describes
    * the last value, as after `update`. A NaN or ±Infinity (or a non-number)
-   * throws `non_finite`, with the values before it added.
+   * throws `non_finite`, with the values before it added. Finite values beyond
+   * ±1e100 are clamped to it, as in `update`.
    *
    * @example
    * ```ts
@@ -146,7 +183,8 @@ export class ADWIN implements DriftDetector {
     const n = values.length;
     const kernel = n >= KERNEL_MIN ? adwinKernel() : null;
     if (!kernel) return this.feed(values, n);
-    // Copy into the kernel's memory, stopping at a NaN, ±Infinity or non-number.
+    // Copy into the kernel's memory, stopping at a NaN, ±Infinity or non-number, and clamping
+    // finite values to ±DETECTOR_VALUE_LIMIT exactly as the JS loop does.
     const buf = kernel.values(n, this.cap);
     let m = n;
     if (values instanceof Float64Array) {
@@ -155,6 +193,11 @@ export class ADWIN implements DriftDetector {
         m = 0;
         while (buf[m]! - buf[m]! === 0) m++;
       }
+      for (let i = 0; i < m; i++) {
+        const x = buf[i]!;
+        if (x > DETECTOR_VALUE_LIMIT) buf[i] = DETECTOR_VALUE_LIMIT;
+        else if (x < -DETECTOR_VALUE_LIMIT) buf[i] = -DETECTOR_VALUE_LIMIT;
+      }
     } else {
       for (let i = 0; i < n; i++) {
         const x = values[i]!;
@@ -162,7 +205,7 @@ export class ADWIN implements DriftDetector {
           m = i;
           break;
         }
-        buf[i] = x;
+        buf[i] = x > DETECTOR_VALUE_LIMIT ? DETECTOR_VALUE_LIMIT : x < -DETECTOR_VALUE_LIMIT ? -DETECTOR_VALUE_LIMIT : x;
       }
     }
     const { first, last } = kernel.feed(m, this.params, this.s);
@@ -196,9 +239,16 @@ export class ADWIN implements DriftDetector {
     });
   }
 
-  /** Restores from {@link ADWIN.toJSON}. */
+  /**
+   * Restores from {@link ADWIN.toJSON}. Besides the shape, the state's
+   * invariants are checked, each failure an `invalid_state` naming the field:
+   * at most `maxBuckets` buckets per level and 64 levels, `width` equal to the
+   * values the buckets hold and at most `tick`, `total` equal to the bucket
+   * totals (to rounding), and no negative sum of squares.
+   */
   static fromJSON(json: unknown): ADWIN {
     const { params, state } = openDetector(json, "ADWIN", paramsSchema, stateSchema);
+    checkAdwinState(state, params.maxBuckets);
     const d = new ADWIN(params);
     d.s.width = state.width;
     d.s.total = state.total;
@@ -236,8 +286,11 @@ export class ADWIN implements DriftDetector {
     let first = -1;
     let i = 0;
     for (; i < n; i++) {
-      const x = values[i]!;
+      let x = values[i]!;
       if (typeof x !== "number" || x - x !== 0) break;
+      // Clamped so no sum, square or variance below can overflow (see DETECTOR_VALUE_LIMIT).
+      if (x > DETECTOR_VALUE_LIMIT) x = DETECTOR_VALUE_LIMIT;
+      else if (x < -DETECTOR_VALUE_LIMIT) x = -DETECTOR_VALUE_LIMIT;
       drift = false;
       // Welford for the whole window.
       if (width > 0) {

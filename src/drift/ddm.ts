@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { checkParam } from "../core/errors.js";
-import { checkValue, detectorJSON, openDetector } from "./common.js";
+import { badDetectorState, checkValue, detectorJSON, openDetector } from "./common.js";
 import type { DetectorJSON, DriftDetector } from "./detector.js";
 
 /** Parameters of {@link DDM} (River's defaults). */
@@ -109,6 +109,10 @@ export class DDM implements DriftDetector {
   /** Restores from {@link DDM.toJSON}. */
   static fromJSON(json: unknown): DDM {
     const { params, state } = openDetector(json, "DDM", paramsSchema, stateSchema);
+    // p is a mean of values clipped to [0, 1]; pMin and sMin are a past p and √(p(1−p)/n), or −1 (unset).
+    if (state.p < 0 || state.p > 1) throw badDetectorState("DDM", "p", "is outside [0, 1]", state.p);
+    if (state.pMin !== -1 && (state.pMin < 0 || state.pMin > 1)) throw badDetectorState("DDM", "pMin", "is outside [0, 1]", state.pMin);
+    if (state.sMin !== -1 && (state.sMin < 0 || state.sMin > 0.5)) throw badDetectorState("DDM", "sMin", "is outside [0, 0.5]", state.sMin);
     const d = new DDM(params);
     d.s = { ...state, pMin: state.pMin === -1 ? Infinity : state.pMin, sMin: state.sMin === -1 ? Infinity : state.sMin };
     return d;

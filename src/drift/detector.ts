@@ -36,7 +36,7 @@ export interface DriftDetector {
   readonly warningDetected: boolean;
   /** Values seen since the last reset. */
   readonly nSeen: number;
-  /** Adds one value. Throws `non_finite` for NaN or ±Infinity. */
+  /** Adds one value. Throws `non_finite` for NaN or ±Infinity; the built-in detectors clamp finite values beyond ±1e100 to it. */
   update(x: number): void;
   /**
    * Adds many values in order, exactly as calling `update` on each would (the

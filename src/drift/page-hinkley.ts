@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { checkParam } from "../core/errors.js";
-import { checkValue, detectorJSON, openDetector } from "./common.js";
+import { badDetectorState, checkValue, clampValue, detectorJSON, openDetector } from "./common.js";
 import type { DetectorJSON, DriftDetector } from "./detector.js";
 
 /** Parameters of {@link PageHinkley} (River's defaults). */
@@ -39,7 +39,9 @@ type State = z.infer<typeof stateSchema>;
  * Page–Hinkley test: cumulative deviation of each value from the running
  * mean (less `delta`), faded by `alpha`; a drift when it rises `threshold`
  * above its running minimum (or, for decreases, falls below its maximum).
- * O(1) per value.
+ * O(1) per value. Finite values beyond ±1e100 are
+ * clamped to it, so the running sums stay finite; NaN and ±Infinity throw
+ * `non_finite`.
  *
  * @example
  * ```ts
@@ -77,8 +79,9 @@ export class PageHinkley implements DriftDetector {
     return this.s.n;
   }
 
-  update(x: number): void {
-    checkValue(x, this.kind);
+  update(value: number): void {
+    checkValue(value, this.kind);
+    const x = clampValue(value);
     if (this.s.drift) this.s = fresh();
     const s = this.s;
     const { alpha, delta, threshold, minInstances, mode } = this.params;
@@ -121,6 +124,9 @@ export class PageHinkley implements DriftDetector {
   /** Restores from {@link PageHinkley.toJSON}. */
   static fromJSON(json: unknown): PageHinkley {
     const { params, state } = openDetector(json, "PageHinkley", paramsSchema, stateSchema);
+    // The running minimum of sumUp never exceeds it, nor the maximum of sumDown falls below it.
+    if (state.minUp > state.sumUp) throw badDetectorState("PageHinkley", "minUp", "exceeds sumUp", state.minUp);
+    if (state.maxDown < state.sumDown) throw badDetectorState("PageHinkley", "maxDown", "is below sumDown", state.maxDown);
     const d = new PageHinkley(params);
     d.s = { ...state };
     return d;

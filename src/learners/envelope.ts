@@ -1,6 +1,31 @@
 import { z } from "zod";
 import { FreshmlError } from "../core/errors.js";
+import { allFiniteFast } from "../core/kernels.js";
 import type { TrainerJSON } from "./trainer.js";
+
+/** The path of the first non-finite number in a JSON-like value, or null. */
+function nonFinitePath(v: unknown, path: string): string | null {
+  if (typeof v === "number") return v - v === 0 ? null : path;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === "number") {
+        if (x - x !== 0) return `${path}[${i}]`;
+      } else if (x !== null && typeof x === "object") {
+        const p = nonFinitePath(x, `${path}[${i}]`);
+        if (p !== null) return p;
+      }
+    }
+    return null;
+  }
+  if (v !== null && typeof v === "object") {
+    for (const [k, x] of Object.entries(v)) {
+      const p = nonFinitePath(x, `${path}.${k}`);
+      if (p !== null) return p;
+    }
+  }
+  return null;
+}
 
 /** zod schema of the envelope every trainer's JSON travels in. */
 export const trainerEnvelopeSchema = z.object({
@@ -11,8 +36,17 @@ export const trainerEnvelopeSchema = z.object({
   state: z.unknown(),
 });
 
-/** Builds a trainer envelope (Float64Arrays in `state` must already be plain arrays). */
+/**
+ * Builds a trainer envelope (Float64Arrays in `state` must already be plain
+ * arrays). A non-finite number anywhere in the state, which JSON would write
+ * as `null` so that it could never be restored, throws `non_finite` naming
+ * the field instead (the learners never hold one; this is the last guard).
+ */
 export function makeEnvelope<P extends object, S>(kind: string, params: P, state: S | null): TrainerJSON<P & Record<string, unknown>, S> {
+  const bad = nonFinitePath(state, "state");
+  if (bad !== null) {
+    throw new FreshmlError("non_finite", `${kind} state holds a non-finite number at ${bad}; refusing to save a state that cannot be restored`, { field: bad });
+  }
   return { format: "freshml.trainer", formatVersion: 1, kind, params: { ...params } as P & Record<string, unknown>, state };
 }
 
@@ -68,6 +102,22 @@ export function checkLength(name: string, a: ArrayLike<number>, expected: number
   }
 }
 
+/**
+ * The `invalid_state` error for a restored state that has the right shape
+ * but breaks an invariant; `details.field` names the field.
+ */
+export function stateInvariantError(kind: string, field: string, why: string, observed?: unknown): FreshmlError {
+  return new FreshmlError("invalid_state", `invalid ${kind} state: ${field} ${why}`, { field, ...(observed === undefined ? {} : { observed }) });
+}
+
+/** Throws {@link stateInvariantError} unless every entry of `counts` is an integer ≥ 0. */
+export function checkCounts(kind: string, field: string, counts: ArrayLike<number>): void {
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i]!;
+    if (!(c >= 0) || !Number.isInteger(c)) throw stateInvariantError(kind, `${field}[${i}]`, "is not a count (an integer ≥ 0)", c);
+  }
+}
+
 /** Throws `not_fitted` with a consistent message. */
 export function notFitted(kind: string): FreshmlError {
   return new FreshmlError("not_fitted", `${kind} has not learned any batch yet; call update() first`);
@@ -93,5 +143,25 @@ export function checkMergeable(self: { kind: string; params: object; nFeatures: 
       observed: other.nFeatures,
       expected: self.nFeatures,
     });
+  }
+}
+
+/**
+ * Throws `prediction_overflow` naming the first row whose output is not
+ * finite (features so large the model's output overflows); returns quietly
+ * otherwise. `width` outputs per row.
+ */
+export function checkPredictions(out: Float64Array, kind: string, width = 1): void {
+  if (allFiniteFast(out)) return;
+  for (let k = 0; k < out.length; k++) {
+    const v = out[k]!;
+    if (v - v !== 0) {
+      const row = Math.floor(k / width);
+      throw new FreshmlError("prediction_overflow", `${kind} cannot predict row ${row}: its output is ${v} (the features are too large for the model)`, {
+        row,
+        observed: String(v),
+        expected: "a finite prediction",
+      });
+    }
   }
 }

@@ -2,7 +2,7 @@ import MultivariateLinearRegression from "ml-regression-multivariate-linear";
 import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite, dot } from "../core/kernels.js";
 import { RetainedRows } from "./retained-rows.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
@@ -90,6 +90,7 @@ export class FullRefitLinearRegression implements Trainer {
     const f = readFeatures(X, this.data.cols);
     const out = new Float64Array(f.rows);
     for (let i = 0; i < f.rows; i++) out[i] = this.intercept + dot(f.X, i * f.cols, this.weights, 0, f.cols);
+    checkPredictions(out, this.kind);
     return out;
   }
 
@@ -125,7 +126,12 @@ export class FullRefitLinearRegression implements Trainer {
 
   private refit(data: RetainedRows): void {
     const { X, y } = data.toArrays();
-    const mlr = new MultivariateLinearRegression(X, y.map((v) => [v]), { intercept: true, statistics: false });
+    let mlr: MultivariateLinearRegression;
+    try {
+      mlr = new MultivariateLinearRegression(X, y.map((v) => [v]), { intercept: true, statistics: false });
+    } catch (err) {
+      throw new FreshmlError("singular_system", `the refit failed (${err instanceof Error ? err.message : String(err)}); the model is unchanged`, { rows: data.rows });
+    }
     const weights = new Float64Array(data.cols);
     for (let j = 0; j < data.cols; j++) weights[j] = mlr.weights[j]![0]!;
     const intercept = mlr.weights[data.cols]![0]!;

@@ -2,7 +2,7 @@ import { PolynomialRegression } from "ml-regression-polynomial";
 import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite } from "../core/kernels.js";
 import { RetainedRows } from "./retained-rows.js";
 import { fullRefitParams, type FullRefitParams } from "./full-refit-linear.js";
@@ -81,6 +81,7 @@ export class FullRefitPolynomialRegression implements Trainer {
       for (let p = c.length - 1; p >= 0; p--) v = v * x + c[p]!; // Horner
       out[i] = v;
     }
+    checkPredictions(out, this.kind);
     return out;
   }
 
@@ -119,7 +120,12 @@ export class FullRefitPolynomialRegression implements Trainer {
         rows: data.rows,
       });
     }
-    const fit = new PolynomialRegression(X.map((r) => r[0]!), y, this.params.degree);
+    let fit: PolynomialRegression;
+    try {
+      fit = new PolynomialRegression(X.map((r) => r[0]!), y, this.params.degree);
+    } catch (err) {
+      throw new FreshmlError("singular_system", `the refit failed (${err instanceof Error ? err.message : String(err)}); the model is unchanged`, { rows: data.rows });
+    }
     const coefficients = new Float64Array(this.params.degree + 1);
     fit.powers.forEach((p, i) => (coefficients[p] = fit.coefficients[i]!));
     if (!allFinite(coefficients)) {

@@ -4,7 +4,7 @@ import { FreshmlError, checkParam } from "../core/errors.js";
 import { classMomentsSimd } from "../core/wasm/moments.js";
 import { gaussianScoresSimd } from "../core/wasm/gemv.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
-import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkLength, checkMergeable, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite, logSumExp } from "../core/kernels.js";
 import type { Classifier, Trainer, TrainerJSON } from "./trainer.js";
 
@@ -149,6 +149,7 @@ export class GaussianNB implements Classifier {
     if (!o) return;
     const next = this.state ? copyState(this.state) : emptyState(o.d, this.classes.length);
     combine(next, o, +1);
+    if (!allFinite(next.m2) || !allFinite(next.mean)) throw new FreshmlError("non_finite", "merging overflows the class variances; the model is unchanged");
     this.state = next;
     this.model = null;
   }
@@ -168,8 +169,29 @@ export class GaussianNB implements Classifier {
     return { counts: s.counts.slice(), means: s.mean.slice(), variances };
   }
 
-  /** Row-major `rows × k` joint log-likelihoods log P(c) + log P(x | c). */
+  /**
+   * Row-major `rows × k` joint log-likelihoods log P(c) + log P(x | c). A row
+   * so far from every class (or with features so large) that every class's
+   * log-likelihood is −∞ throws `prediction_overflow` naming the row.
+   */
   jointLogLikelihood(X: FeatureInput): Float64Array {
+    const out = this.rawJointLogLikelihood(X);
+    const k = this.classes.length;
+    for (let o = 0; o < out.length; o += k) {
+      let any = false;
+      for (let c = 0; c < k; c++) if (out[o + c]! > -Infinity) any = true;
+      if (!any) {
+        const row = o / k;
+        throw new FreshmlError("prediction_overflow", `GaussianNB cannot score row ${row}: its log-likelihood is −∞ under every class (features too far from the classes' means for their variances)`, {
+          row,
+          expected: "a finite log-likelihood for some class",
+        });
+      }
+    }
+    return out;
+  }
+
+  private rawJointLogLikelihood(X: FeatureInput): Float64Array {
     if (!this.state) throw notFitted(this.kind);
     const f = readFeatures(X, this.state.d);
     const m = this.fitted();
@@ -214,6 +236,7 @@ export class GaussianNB implements Classifier {
       const lse = logSumExp(jll, o, k);
       for (let c = 0; c < k; c++) jll[o + c] = Math.exp(jll[o + c]! - lse);
     }
+    checkPredictions(jll, this.kind, k);
     return jll;
   }
 
@@ -242,6 +265,7 @@ export class GaussianNB implements Classifier {
       checkLength("mean", state.mean, k * state.d);
       checkLength("m2", state.m2, k * state.d);
       m.state = { d: state.d, counts: Float64Array.from(state.counts), mean: Float64Array.from(state.mean), m2: Float64Array.from(state.m2) };
+      checkNBState(m.state);
     }
     return m;
   }
@@ -294,7 +318,8 @@ export class GaussianNB implements Classifier {
       logPrior[c] = Math.log(prior);
       let ln = 0;
       for (let j = 0; j < s.d; j++) {
-        const v = variances[c * s.d + j]!;
+        // Floored so a zero (all values equal) or subnormal variance keeps 1/v and log v finite.
+        const v = Math.max(variances[c * s.d + j]!, VARIANCE_FLOOR);
         ln += Math.log(2 * Math.PI * v);
         invVar[c * s.d + j] = 1 / v;
       }
@@ -302,6 +327,26 @@ export class GaussianNB implements Classifier {
     }
     this.model = { logPrior, logNorm, invVar };
     return this.model;
+  }
+}
+
+// The smallest variance the model divides by (see fitted): far below any real data's spread.
+const VARIANCE_FLOOR = 1e-300;
+
+/** Throws `invalid_state` naming the field when restored GaussianNB statistics are inconsistent. */
+function checkNBState(s: NBState): void {
+  const bad = (field: string, why: string, observed?: unknown): never => {
+    throw new FreshmlError("invalid_state", `invalid GaussianNB state: ${field} ${why}`, { field, ...(observed === undefined ? {} : { observed }) });
+  };
+  const d = s.d;
+  for (let c = 0; c < s.counts.length; c++) {
+    const n = s.counts[c]!;
+    if (!(n >= 0) || !Number.isInteger(n)) bad(`counts[${c}]`, "is not a count (an integer ≥ 0)", n);
+    for (let j = 0; j < d; j++) {
+      const q = c * d + j;
+      if (!(s.m2[q]! >= 0)) bad(`m2[${q}]`, "is negative (a sum of squared deviations)", s.m2[q]);
+      if (n === 0 && (s.m2[q] !== 0 || s.mean[q] !== 0)) bad(`mean[${q}]`, `holds statistics for class index ${c}, which has no rows`);
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { assertFiniteFeatures, readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { mergeMoments, removeMoments } from "../core/moments.js";
-import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkLength, checkMergeable, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
 import { allFinite, dot, mirrorUpper } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
 import { simdEnabled } from "../core/wasm/load.js";
@@ -138,6 +138,7 @@ export class LinearRegression implements Trainer {
     if (!o) return;
     const next = this.stats ? copyStats(this.stats) : emptyStats(o.d);
     combine(next, o);
+    if (!statsFinite(next)) throw new FreshmlError("non_finite", "merging overflows the statistics; the model is unchanged");
     this.stats = next;
     this.solved = null;
   }
@@ -154,6 +155,7 @@ export class LinearRegression implements Trainer {
     const { weights, intercept } = this.solve();
     const out = new Float64Array(f.rows);
     linearScores(f.X, f.rows, f.cols, weights, [intercept], 1, out);
+    checkPredictions(out, this.kind);
     return out;
   }
 
@@ -191,6 +193,7 @@ export class LinearRegression implements Trainer {
         sxy: Float64Array.from(state.sxy),
         syy: state.syy,
       };
+      checkStats(model.stats);
     }
     return model;
   }
@@ -285,29 +288,42 @@ export class LinearRegression implements Trainer {
     }
     const chol = new CholeskyDecomposition(A);
     // A pivot this small relative to the largest diagonal means the system is
-    // singular to working precision: the "solution" would be noise.
+    // singular to working precision: the "solution" would be noise. With a ridge,
+    // every eigenvalue of A is at least l2 in exact arithmetic, so every Cholesky
+    // pivot² is too: a pivot² above l2 / 2 is sound whatever the data's scale, as
+    // long as l2 itself is not lost to rounding against the largest diagonal.
     const tol = maxDiag * d * 1e-13;
+    const ridgeHolds = l2 > maxDiag * d * 4e-16; // a few times the rounding of the largest diagonal
     let bad = -1;
     if (maxDiag <= 0 || !chol.isPositiveDefinite()) bad = 0;
     else {
       const L = chol.lowerTriangularMatrix;
       for (let j = 0; j < d; j++) {
         const p = L.get(j, j);
-        if (!(p * p > tol)) {
+        if (!(p * p > tol || (ridgeHolds && p * p > l2 / 2))) {
           bad = j;
           break;
         }
       }
     }
     if (bad >= 0) {
+      if (l2 > 0) {
+        throw new FreshmlError(
+          "singular_system",
+          `least squares is singular to working precision at feature column ${bad} although l2 = ${l2}: the ridge is too small for the data's scale ` +
+            `(largest diagonal of XᵀX ${maxDiag.toPrecision(3)}); raise l2 well above ${(maxDiag * d * 4e-16).toPrecision(3)} or standardise the features`,
+          { column: bad, rows: s.n, l2, expected: `l2 > ${maxDiag * d * 4e-16}` },
+        );
+      }
+      // A column is constant when its centred sum of squares is zero up to the rounding of its values.
       let constant = -1;
-      for (let j = 0; j < d; j++) if (s.sxx[j * d + j]! <= tol) constant = j;
+      for (let j = 0; j < d; j++) if (s.sxx[j * d + j]! <= s.n * (1e-10 * s.meanX[j]!) ** 2) constant = j;
       const why =
         constant >= 0
           ? `feature column ${constant} is constant over the ${s.n} rows seen`
           : s.n <= d
             ? `${s.n} rows cannot determine ${d} weights`
-            : `feature column ${bad} is a linear combination of earlier columns`;
+            : `feature column ${bad} is a linear combination of earlier columns (with an intercept, e.g. every level of a one-hot enum)`;
       throw new FreshmlError("singular_system", `least squares is singular: ${why}; set l2 > 0 (ridge) to regularise`, {
         column: constant >= 0 ? constant : bad,
         rows: s.n,
@@ -318,7 +334,11 @@ export class LinearRegression implements Trainer {
     for (let j = 0; j < d; j++) weights[j] = w.get(j, 0);
     const intercept = fitIntercept ? s.meanY - dot(weights, 0, s.meanX, 0, d) : 0;
     if (!allFinite(weights) || !Number.isFinite(intercept)) {
-      throw new FreshmlError("singular_system", "least squares gave non-finite weights; set l2 > 0 (ridge) to regularise");
+      throw new FreshmlError(
+        "singular_system",
+        l2 > 0 ? `least squares gave non-finite weights although l2 = ${l2}; raise l2 or standardise the features` : "least squares gave non-finite weights; set l2 > 0 (ridge) to regularise",
+        { l2 },
+      );
     }
     this.solved = { weights, intercept };
     return this.solved;
@@ -350,6 +370,42 @@ function unpackUpper(packed: number[], d: number): Float64Array {
   for (let j = 0; j < d; j++) for (let k = j; k < d; k++) S[j * d + k] = packed[q++]!;
   mirrorUpper(S, d);
   return S;
+}
+
+/**
+ * Throws `invalid_state` naming the field unless restored statistics can be
+ * those of real rows: `syy` ≥ 0, no sum of squares Σ(x−x̄)² grossly negative,
+ * no cross product grossly beyond the raw second moments (|S_jk| ≤ √(Σx_j²·Σx_k²),
+ * which any cross-product matrix obeys), and nothing but zeros when no rows
+ * were seen. The tolerances are wide (10⁻³ and 10³ of the raw moments):
+ * `forget` subtracts statistics, and the rounding it leaves scales with what
+ * was removed, not with what remains, so only corruption is refused.
+ */
+function checkStats(s: Stats): void {
+  const bad = (field: string, why: string, observed?: unknown): never => {
+    throw stateInvariantError("LinearRegression", field, why, observed);
+  };
+  const d = s.d;
+  if (s.syy < 0) bad("syy", "is negative (a sum of squares)", s.syy);
+  // Σx² per column (and Σy²), and what squares below the double range may lose to underflow.
+  const lost = (s.n + 1) * 2.3e-308;
+  const raw = new Float64Array(d);
+  for (let j = 0; j < d; j++) raw[j] = Math.abs(s.sxx[j * d + j]!) + s.n * s.meanX[j]! * s.meanX[j]! + lost;
+  const rawY = s.syy + s.n * s.meanY * s.meanY + lost;
+  for (let j = 0; j < d; j++) {
+    if (s.sxx[j * d + j]! < -1e-3 * raw[j]!) bad(`sxx[${j},${j}]`, "is negative (a sum of squares)", s.sxx[j * d + j]);
+  }
+  for (let j = 0; j < d; j++) {
+    for (let k = j + 1; k < d; k++) {
+      if (!(Math.abs(s.sxx[j * d + k]!) <= 1e3 * Math.sqrt(raw[j]!) * Math.sqrt(raw[k]!))) {
+        bad(`sxx[${j},${k}]`, "is far beyond √(Σx_j²·Σx_k²): not a cross-product matrix", s.sxx[j * d + k]);
+      }
+    }
+    if (!(Math.abs(s.sxy[j]!) <= 1e3 * Math.sqrt(raw[j]!) * Math.sqrt(rawY))) bad(`sxy[${j}]`, "is far beyond √(Σx_j²·Σy²)", s.sxy[j]);
+  }
+  if (s.n === 0 && (s.syy !== 0 || s.meanY !== 0 || s.sxx.some((v) => v !== 0) || s.meanX.some((v) => v !== 0))) {
+    bad("n", "is 0 but the statistics are not empty", s.n);
+  }
 }
 
 function copyStats(s: Stats): Stats {
@@ -413,9 +469,25 @@ function remove(a: Stats, b: Stats): void {
     }
     a.sxy[j]! -= b.sxy[j]! + c * dxj * (b.meanY - restMeanY);
   }
-  mirrorUpper(a.sxx, d);
   a.syy -= b.syy + c * (b.meanY - restMeanY) ** 2;
   if (a.syy < 0) a.syy = 0;
+  // The subtraction's rounding scales with what was removed, not with what remains: clamp it back
+  // into what real statistics obey (sums of squares ≥ 0, |S_jk| ≤ √(S_jj·S_kk), |sxy_j| ≤ √(S_jj·syy)),
+  // so the state always passes restore's checks. Only rounding is ever clamped.
+  for (let j = 0; j < d; j++) if (a.sxx[j * d + j]! < 0) a.sxx[j * d + j] = 0;
+  for (let j = 0; j < d; j++) {
+    const rj = Math.sqrt(a.sxx[j * d + j]!);
+    for (let k = j + 1; k < d; k++) {
+      const bound = rj * Math.sqrt(a.sxx[k * d + k]!);
+      const v = a.sxx[j * d + k]!;
+      if (v > bound) a.sxx[j * d + k] = bound;
+      else if (v < -bound) a.sxx[j * d + k] = -bound;
+    }
+    const by = rj * Math.sqrt(a.syy);
+    if (a.sxy[j]! > by) a.sxy[j] = by;
+    else if (a.sxy[j]! < -by) a.sxy[j] = -by;
+  }
+  mirrorUpper(a.sxx, d);
   a.meanX.set(restMean);
   a.meanY = restMeanY;
   a.n = nA;

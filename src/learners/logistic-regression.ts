@@ -3,7 +3,7 @@ import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { allFinite } from "../core/kernels.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
-import { checkLength, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkCounts, checkLength, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
 import type { Classifier, TrainerJSON } from "./trainer.js";
 
 /**
@@ -301,6 +301,7 @@ export class LogisticRegression implements Classifier {
         out.set(pz, i * K);
       }
     }
+    checkPredictions(out, this.kind, K);
     return out;
   }
 
@@ -353,7 +354,11 @@ export class LogisticRegression implements Classifier {
       checkLength("z", state.z, size);
       checkLength("g2", state.g2, size);
       checkLength("counts", state.counts, m.classes.length);
-      if (state.g2.some((v) => v < 0)) throw new FreshmlError("invalid_state", "state field g2 has a negative entry");
+      const negative = state.g2.findIndex((v) => v < 0);
+      if (negative >= 0) throw stateInvariantError("LogisticRegression", `g2[${negative}]`, "is negative (a sum of squared gradients)", state.g2[negative]);
+      checkCounts("LogisticRegression", "counts", state.counts);
+      const counted = state.counts.reduce((a, b) => a + b, 0);
+      if (counted !== state.n) throw stateInvariantError("LogisticRegression", "n", `is ${state.n} but the class counts add up to ${counted}`, state.n);
       const st = FtrlState.fresh(state.d, m.k, m.classes.length);
       st.z.set(state.z);
       st.g2.set(state.g2);

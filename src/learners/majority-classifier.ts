@@ -2,7 +2,7 @@ import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
 import { ClassIndex, checkClasses, type ClassesParams } from "./classes.js";
-import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope, checkCounts } from "./envelope.js";
 import type { Classifier, Trainer, TrainerJSON } from "./trainer.js";
 
 const paramsSchema = z.object({ classes: z.array(z.number()).min(2) });
@@ -105,6 +105,7 @@ export class MajorityClassifier implements Classifier {
     const m = new MajorityClassifier(params);
     if (state) {
       checkLength("counts", state.counts, m.classes.length);
+      checkCounts("MajorityClassifier", "counts", state.counts);
       m.d = state.d;
       m.counts = Float64Array.from(state.counts);
     }

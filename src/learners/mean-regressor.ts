@@ -39,8 +39,14 @@ export class MeanRegressor implements Trainer {
     const b = readBatch(batch, this.d);
     let s = 0;
     for (let i = 0; i < b.rows; i++) s += b.y[i]!;
+    let m = s / b.rows;
+    // A sum of huge targets can overflow where their mean cannot: then average the scaled values.
+    if (!Number.isFinite(m)) {
+      m = 0;
+      for (let i = 0; i < b.rows; i++) m += b.y[i]! / b.rows;
+    }
+    this.add(b.rows, m);
     this.d = b.cols;
-    this.add(b.rows, s / b.rows);
   }
 
   forget(batch: Batch): void {
@@ -52,7 +58,9 @@ export class MeanRegressor implements Trainer {
     let s = 0;
     for (let i = 0; i < b.rows; i++) s += b.y[i]!;
     const rest = this.n - b.rows;
-    this.mean = rest === 0 ? 0 : (this.n * this.mean - s) / rest;
+    const mean = rest === 0 ? 0 : (this.n * this.mean - s) / rest;
+    if (!Number.isFinite(mean)) throw new FreshmlError("non_finite", "forgetting this batch overflows the mean; the model is unchanged");
+    this.mean = mean;
     this.n = rest;
   }
 
@@ -94,10 +102,15 @@ export class MeanRegressor implements Trainer {
     return c;
   }
 
+  /** Adds n values of the given mean; all-or-nothing (an overflow throws `non_finite`, nothing changed). */
   private add(n: number, mean: number): void {
     const total = this.n + n;
     if (total === 0) return;
-    this.mean += ((mean - this.mean) * n) / total;
+    let next = this.mean + ((mean - this.mean) * n) / total;
+    // (mean − this.mean) can overflow for means of opposite sign near the largest double.
+    if (!Number.isFinite(next)) next = this.mean * (this.n / total) + mean * (n / total);
+    if (!Number.isFinite(next)) throw new FreshmlError("non_finite", "the targets overflow the running mean; the model is unchanged");
+    this.mean = next;
     this.n = total;
   }
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { checkLength, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkLength, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
 import { allFinite, dot } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
 import type { LinearCoefficients } from "./linear-regression.js";
@@ -108,6 +108,15 @@ export class RecursiveLeastSquares implements Trainer {
     if (!allFinite(w) || !allFinite(P)) {
       throw new FreshmlError("diverged", "recursive least squares overflowed on this batch; the model is unchanged", {});
     }
+    // P must stay positive definite; a diagonal entry at or below 0 means rounding has destroyed it
+    // (features so large that P − Px·Pxᵀ/denom cancels), and restore would refuse such a state.
+    for (let r = 0; r < p; r++) {
+      if (!(P[r * p + r]! > 0)) {
+        throw new FreshmlError("diverged", "recursive least squares lost precision on this batch (P is no longer positive definite: features too large?); the model is unchanged", {
+          column: r,
+        });
+      }
+    }
     this.d = b.cols;
     this.w = w;
     this.P = P;
@@ -120,6 +129,7 @@ export class RecursiveLeastSquares implements Trainer {
     const out = new Float64Array(f.rows);
     const b = this.params.fitIntercept ? this.w[f.cols]! : 0;
     linearScores(f.X, f.rows, f.cols, this.w, [b], 1, out);
+    checkPredictions(out, this.kind);
     return out;
   }
 
@@ -145,6 +155,13 @@ export class RecursiveLeastSquares implements Trainer {
       const p = state.d + (params.fitIntercept ? 1 : 0);
       checkLength("w", state.w, p);
       checkLength("P", state.P, p * p);
+      // P is the inverse of a (weighted, ridge-regularised) XᵀX: symmetric with a positive diagonal.
+      for (let r = 0; r < p; r++) {
+        if (!(state.P[r * p + r]! > 0)) throw stateInvariantError("RecursiveLeastSquares", `P[${r},${r}]`, "is not positive (P is positive definite)", state.P[r * p + r]);
+        for (let c = r + 1; c < p; c++) {
+          if (state.P[r * p + c] !== state.P[c * p + r]) throw stateInvariantError("RecursiveLeastSquares", `P[${r},${c}]`, `differs from P[${c},${r}] (P is symmetric)`, state.P[r * p + c]);
+        }
+      }
       m.d = state.d;
       m.n = state.n;
       m.w = Float64Array.from(state.w);

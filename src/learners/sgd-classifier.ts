@@ -2,12 +2,14 @@ import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
-import { makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkPredictions, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { normaliseClassWeight, type ClassWeight } from "./logistic-regression.js";
 import { dot } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
 import {
   SGDState,
+  checkColumnKinds,
+  describeSgdColumns,
   divergedError,
   optimalT0,
   passFailed,
@@ -23,7 +25,7 @@ import {
   type SGDParams,
   type SGDStateJSON,
 } from "./sgd-common.js";
-import type { Classifier, TrainerJSON } from "./trainer.js";
+import type { ColumnKind, Classifier, TrainerJSON } from "./trainer.js";
 
 /** Parameters of {@link SGDClassifier}. */
 export interface SGDClassifierParams extends SGDParams {
@@ -72,6 +74,8 @@ export class SGDClassifier implements Classifier {
   private readonly k: number; // weight rows: 1 for binary, classes for softmax
   private readonly t0: number;
   private scratch = { order: new Uint32Array(0), X: new Float64Array(0) };
+  // Column kinds from describeColumns (a pipeline's featurizer), applied when the scaler is made.
+  private kinds: readonly ColumnKind[] | null = null;
   private logits = new Float64Array(0);
   private readonly fixedWeights: Float64Array | null;
   // Rows seen per class (only with classWeight "balanced"); outside the SGD state so its JSON is unchanged.
@@ -111,7 +115,7 @@ export class SGDClassifier implements Classifier {
       cw = balancedWeights(counts);
     }
     const p = this.params;
-    const st = this.state ? this.state.copy() : SGDState.fresh(b.cols, this.k, p);
+    const st = this.state ? this.state.copy() : SGDState.fresh(b.cols, this.k, p, this.kinds);
     const { order, X } = preparePass(st, p, b.X, b.rows, this.scratch);
     const d = st.d;
     const k = this.k;
@@ -188,6 +192,7 @@ export class SGDClassifier implements Classifier {
         for (let c = 0; c < K; c++) out[o + c]! /= sum;
       }
     }
+    checkPredictions(out, this.kind, K);
     return out;
   }
 
@@ -221,8 +226,22 @@ export class SGDClassifier implements Classifier {
     return m;
   }
 
+  /**
+   * Declares each feature column's kind (a pipeline calls this with its
+   * featurizer's kinds before the first batch). With `standardize`, columns
+   * declared `"binary"` (one-hot levels, 0/1 flags) are left unscaled, and
+   * that choice is kept in the saved state. After learning, the same
+   * declaration is accepted again (a resumed pipeline) and a different one
+   * is `invalid_params`. Without `standardize` it has no effect.
+   */
+  describeColumns(kinds: readonly ColumnKind[]): void {
+    this.kinds = describeSgdColumns(this.kind, this.params, this.state, checkColumnKinds(kinds));
+  }
+
   clone(): SGDClassifier {
-    return new SGDClassifier(this.params);
+    const c = new SGDClassifier(this.params);
+    c.kinds = this.kinds;
+    return c;
   }
 
   copy(): SGDClassifier {

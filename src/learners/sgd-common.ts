@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { assertFiniteFeatures } from "../core/batch.js";
-import { checkParam, FreshmlError } from "../core/errors.js";
+import { checkParam, describeValue, FreshmlError } from "../core/errors.js";
 import { SeededRandom } from "../core/random.js";
 import { OnlineStandardScaler } from "../preprocessing/standard-scaler.js";
 import { checkLength, finiteArray } from "./envelope.js";
 import { allFinite, axpy, dot } from "../core/kernels.js";
 import { simdEnabled } from "../core/wasm/load.js";
 import { sgdKernel, type SgdKernel } from "../core/wasm/sgd.js";
+import type { ColumnKind } from "./trainer.js";
 
 /**
  * Step-size schedules, named as in scikit-learn:
@@ -33,9 +34,22 @@ export interface SGDParams {
   seed: number;
   /** Learn an intercept. Default true. */
   fitIntercept: boolean;
-  /** Keep an online standard scaler in the state and learn on standardised features. Default false. */
-  standardize: boolean;
+  /**
+   * Keep an online standard scaler in the state and learn on standardised
+   * features. Default false. `true` scales every column except those a
+   * pipeline declares binary (see `describeColumns`); `{ skip: [...] }` also
+   * leaves the listed columns unscaled (one-hot or 0/1 flags), for use
+   * without a pipeline.
+   */
+  standardize: boolean | StandardizeOptions;
 }
+
+/** The object form of {@link SGDParams.standardize}. */
+export interface StandardizeOptions {
+  /** Zero-based feature columns to leave unscaled (e.g. one-hot indicators). */
+  readonly skip: readonly number[];
+}
+
 
 export const sgdParamsShape = {
   alpha: z.number().min(0),
@@ -45,7 +59,7 @@ export const sgdParamsShape = {
   shuffle: z.boolean(),
   seed: z.number(),
   fitIntercept: z.boolean(),
-  standardize: z.boolean(),
+  standardize: z.union([z.boolean(), z.object({ skip: z.array(z.number().int().nonnegative()) })]),
 };
 
 export const sgdStateSchema = z.object({
@@ -80,11 +94,71 @@ export function sgdParams(p: Partial<SGDParams>, defaultRate: LearningRate): SGD
   checkParam(typeof shuffle === "boolean", "shuffle", "a boolean", shuffle);
   checkParam(typeof seed === "number" && Number.isFinite(seed), "seed", "a finite number", seed);
   checkParam(typeof fitIntercept === "boolean", "fitIntercept", "a boolean", fitIntercept);
-  checkParam(typeof standardize === "boolean", "standardize", "a boolean", standardize);
+  const std = normaliseStandardize(standardize);
   if (learningRate === "optimal" && alpha <= 0) {
     throw new FreshmlError("invalid_params", "learningRate 'optimal' needs alpha > 0", { param: "alpha", observed: alpha });
   }
-  return { alpha, learningRate, eta0, powerT, shuffle, seed, fitIntercept, standardize };
+  return { alpha, learningRate, eta0, powerT, shuffle, seed, fitIntercept, standardize: std };
+}
+
+function normaliseStandardize(v: unknown): boolean | StandardizeOptions {
+  if (typeof v === "boolean") return v;
+  const skip = v !== null && typeof v === "object" ? (v as { skip?: unknown }).skip : undefined;
+  checkParam(
+    Array.isArray(skip) && skip.every((j) => Number.isInteger(j) && j >= 0),
+    "standardize",
+    "a boolean or { skip: column indices (integers ≥ 0) }",
+    v,
+  );
+  return Object.freeze({ skip: Object.freeze([...new Set(skip as number[])].sort((a, b) => a - b)) });
+}
+
+/**
+ * The columns the scaler leaves unscaled: the parameter's `skip`, plus the
+ * columns declared binary through `describeColumns`. Ascending.
+ */
+export function scalerSkip(p: SGDParams, kinds: readonly ColumnKind[] | null): number[] {
+  const skip = new Set<number>(typeof p.standardize === "object" ? p.standardize.skip : []);
+  if (kinds) kinds.forEach((k, j) => k === "binary" && skip.add(j));
+  return [...skip].sort((a, b) => a - b);
+}
+
+/** Checks a `describeColumns` argument: an array of "numeric" | "binary". */
+export function checkColumnKinds(kinds: unknown): readonly ColumnKind[] {
+  if (!Array.isArray(kinds) || !kinds.every((k) => k === "numeric" || k === "binary")) {
+    throw new FreshmlError("invalid_params", "describeColumns needs an array of \"numeric\" | \"binary\"", {
+      param: "kinds",
+      observed: describeValue(kinds),
+    });
+  }
+  return Object.freeze([...kinds] as ColumnKind[]);
+}
+
+/**
+ * `describeColumns` for an SGD learner: before the first batch it records the
+ * kinds (applied when the scaler is made); after, the columns it would leave
+ * unscaled must be those the fitted scaler does, else `invalid_params`.
+ * Without `standardize` it only checks the argument.
+ */
+export function describeSgdColumns(kind: string, p: SGDParams, st: SGDState | null, kinds: readonly ColumnKind[]): readonly ColumnKind[] | null {
+  if (!p.standardize) return null;
+  if (st && st.scaler) {
+    if (kinds.length !== st.d) {
+      throw new FreshmlError("column_mismatch", `describeColumns got ${kinds.length} kinds for a ${kind} of ${st.d} features`, {
+        observed: kinds.length,
+        expected: st.d,
+      });
+    }
+    const want = scalerSkip(p, kinds).join();
+    if (want !== st.scaler.skip.join()) {
+      throw new FreshmlError("invalid_params", `${kind} has already learned with columns [${st.scaler.skip.join(", ")}] unscaled; describeColumns asks for [${want}]`, {
+        param: "kinds",
+        observed: want,
+        expected: st.scaler.skip.join(),
+      });
+    }
+  }
+  return kinds;
 }
 
 /**
@@ -107,9 +181,23 @@ export class SGDState {
     this.G = adagrad ? new Float64Array(k * d + k) : null;
   }
 
-  static fresh(d: number, k: number, p: SGDParams): SGDState {
+  static fresh(d: number, k: number, p: SGDParams, kinds: readonly ColumnKind[] | null = null): SGDState {
+    if (kinds && p.standardize && kinds.length !== d) {
+      throw new FreshmlError("column_mismatch", `describeColumns declared ${kinds.length} columns but the batch has ${d}`, {
+        observed: d,
+        expected: kinds.length,
+      });
+    }
+    const skip = p.standardize ? scalerSkip(p, kinds) : [];
+    if (skip.length > 0 && skip[skip.length - 1]! >= d) {
+      throw new FreshmlError("invalid_params", `standardize.skip lists column ${skip[skip.length - 1]} but the batch has ${d} columns`, {
+        param: "standardize",
+        observed: skip[skip.length - 1],
+        expected: `< ${d}`,
+      });
+    }
     return new SGDState(d, k, new Float64Array(k * d), new Float64Array(k), p.learningRate === "adagrad",
-      new SeededRandom(p.seed), p.standardize ? new OnlineStandardScaler() : null);
+      new SeededRandom(p.seed), p.standardize ? new OnlineStandardScaler({ skip }) : null);
   }
 
   copy(): SGDState {
@@ -138,15 +226,38 @@ export class SGDState {
     };
   }
 
+  /**
+   * Restores the state, checking its invariants (each an `invalid_state`
+   * naming the field): lengths, finite weights, non-negative adagrad sums, a
+   * sample counter of at least 1, and a scaler of the same width that has seen
+   * exactly the rows learned (and leaves the parameter's `skip` columns unscaled).
+   */
   static fromJSON(s: SGDStateJSON, k: number, p: SGDParams): SGDState {
     checkLength("w", s.w, k * s.d);
     checkLength("b", s.b, k);
+    const bad = (field: string, why: string, observed?: unknown): never => {
+      throw new FreshmlError("invalid_state", `invalid SGD state: ${field} ${why}`, { field, ...(observed === undefined ? {} : { observed }) });
+    };
+    if (!allFinite(Float64Array.from(s.w))) bad("w", "holds a non-finite weight");
+    if (!allFinite(Float64Array.from(s.b))) bad("b", "holds a non-finite intercept");
+    if (s.t < 1) bad("t", "is below 1", s.t);
     if (p.learningRate === "adagrad") {
-      if (!s.G) throw new FreshmlError("invalid_state", "adagrad state needs G");
+      if (!s.G) throw new FreshmlError("invalid_state", "adagrad state needs G", { field: "G" });
       checkLength("G", s.G, k * s.d + k);
+      s.G.forEach((g, i) => {
+        if (!(g >= 0)) bad(`G[${i}]`, "is negative (a sum of squared gradients)", g);
+      });
     }
-    const st = new SGDState(s.d, k, Float64Array.from(s.w), Float64Array.from(s.b), false, SeededRandom.fromState(s.rng),
-      p.standardize ? OnlineStandardScaler.fromJSON(s.scaler) : null);
+    let scaler: OnlineStandardScaler | null = null;
+    if (p.standardize) {
+      scaler = OnlineStandardScaler.fromJSON(s.scaler);
+      if (s.n > 0 && scaler.nFeatures !== s.d) bad("scaler.d", `is ${String(scaler.nFeatures)}, expected ${s.d}`, scaler.nFeatures);
+      if (scaler.count !== s.n) bad("scaler.n", `is ${scaler.count}, but the model has learned ${s.n} rows`, scaler.count);
+      const need = scalerSkip(p, null);
+      const have = new Set(scaler.skip);
+      for (const j of need) if (!have.has(j)) bad("scaler.skip", `does not leave column ${j} unscaled as standardize.skip asks`);
+    }
+    const st = new SGDState(s.d, k, Float64Array.from(s.w), Float64Array.from(s.b), false, SeededRandom.fromState(s.rng), scaler);
     st.G = s.G && Float64Array.from(s.G);
     st.t = s.t;
     st.n = s.n;
@@ -199,6 +310,8 @@ export function preparePass(
   for (let i = 0; i < rows; i++) order[i] = i;
   if (p.shuffle) st.rng.shuffle(order, rows);
   if (!st.scaler) return { order, X };
+  // A NaN or ±Infinity is named as such before the scaler could call it an overflow.
+  assertFiniteFeatures(X, st.d);
   st.scaler.updateDense(X, st.d);
   if (scratch.X.length < X.length) scratch.X = new Float64Array(X.length);
   const Z = scratch.X.subarray(0, X.length);

@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkPredictions, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { dot } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
 import {
   SGDState,
+  checkColumnKinds,
+  describeSgdColumns,
   divergedError,
   optimalT0,
   passFailed,
@@ -21,7 +23,7 @@ import {
   type SGDStateJSON,
 } from "./sgd-common.js";
 import type { LinearCoefficients } from "./linear-regression.js";
-import type { Trainer, TrainerJSON } from "./trainer.js";
+import type { ColumnKind, Trainer, TrainerJSON } from "./trainer.js";
 
 /** Parameters of {@link SGDRegressor}. */
 export interface SGDRegressorParams extends SGDParams {
@@ -53,6 +55,8 @@ export class SGDRegressor implements Trainer {
   private state: SGDState | null = null;
   private readonly t0: number;
   private scratch = { order: new Uint32Array(0), X: new Float64Array(0) };
+  // Column kinds from describeColumns (a pipeline's featurizer), applied when the scaler is made.
+  private kinds: readonly ColumnKind[] | null = null;
 
   constructor(params: Partial<SGDRegressorParams> = {}) {
     const { loss = "squared", epsilon = 0.1, ...rest } = params;
@@ -76,7 +80,7 @@ export class SGDRegressor implements Trainer {
     const b = readBatch(batch, this.state?.d, { deferFiniteCheck: fused });
     const p = this.params;
     // Learn on a copy and swap it in only if every weight stays finite.
-    const st = this.state ? this.state.copy() : SGDState.fresh(b.cols, 1, p);
+    const st = this.state ? this.state.copy() : SGDState.fresh(b.cols, 1, p, this.kinds);
     const { order, X } = preparePass(st, p, b.X, b.rows, this.scratch);
     const d = st.d;
     const y = b.y;
@@ -111,6 +115,7 @@ export class SGDRegressor implements Trainer {
     const sc = st.scaler;
     const d = f.cols;
     linearScores(f.X, f.rows, d, st.w, st.b, 1, out, sc ? (from, to, dst) => sc.transformInto(f.X.subarray(from * d, to * d), dst) : undefined);
+    checkPredictions(out, this.kind);
     return out;
   }
 
@@ -132,8 +137,22 @@ export class SGDRegressor implements Trainer {
     return m;
   }
 
+  /**
+   * Declares each feature column's kind (a pipeline calls this with its
+   * featurizer's kinds before the first batch). With `standardize`, columns
+   * declared `"binary"` (one-hot levels, 0/1 flags) are left unscaled, and
+   * that choice is kept in the saved state. After learning, the same
+   * declaration is accepted again (a resumed pipeline) and a different one
+   * is `invalid_params`. Without `standardize` it has no effect.
+   */
+  describeColumns(kinds: readonly ColumnKind[]): void {
+    this.kinds = describeSgdColumns(this.kind, this.params, this.state, checkColumnKinds(kinds));
+  }
+
   clone(): SGDRegressor {
-    return new SGDRegressor(this.params);
+    const c = new SGDRegressor(this.params);
+    c.kinds = this.kinds;
+    return c;
   }
 
   copy(): SGDRegressor {

@@ -1,4 +1,12 @@
 import type { Batch, FeatureInput } from "../core/batch.js";
+import type { FreshmlError } from "../core/errors.js";
+
+/**
+ * The kind of a feature column as a pipeline's featurizer knows it:
+ * `"binary"` for one-hot levels and other 0/1 indicator columns, `"numeric"`
+ * for everything else. See {@link Trainer.describeColumns}.
+ */
+export type ColumnKind = "numeric" | "binary";
 
 /** What a trainer predicts: a number, or one of a declared set of class labels. */
 export type Task = "regression" | "classification";
@@ -29,6 +37,11 @@ export interface TrainerJSON<P = Record<string, unknown>, S = unknown> {
  * checks them):
  * - `update` never mutates its input, and when it throws the state is exactly as
  *   it was (bad input is found before anything changes);
+ * - after a successful `update` the state holds only finite numbers (values so
+ *   large that a statistic would overflow are refused, not learned), so
+ *   `toJSON` never writes a non-finite number as `null`;
+ * - `predict` returns finite values or throws a {@link FreshmlError}
+ *   (`prediction_overflow` when an output overflows);
  * - `toJSON` then restore gives bit-identical predictions;
  * - the same parameters (seed included) and data give the same state;
  * - `clone()` has the parameters and none of the learned state; `copy()` has both.
@@ -90,6 +103,17 @@ export interface Trainer {
   merge?(other: Trainer): void;
   /** Optional: exactly removes a batch learned earlier. */
   forget?(batch: Batch): void;
+  /**
+   * Optional: told the kind of each feature column, once, before the first
+   * `update`. A pipeline calls it with its featurizer's column kinds (one per
+   * feature column, in order), so that preprocessing inside the trainer can
+   * treat indicator columns differently; the SGD learners with `standardize`
+   * leave `"binary"` columns unscaled and keep that choice in their saved
+   * state. Calling it again with the same kinds (e.g. on a restored trainer)
+   * is allowed; kinds that contradict what the trainer has already learned
+   * throw `invalid_params`. Trainers that have no use for it need not have it.
+   */
+  describeColumns?(kinds: readonly ColumnKind[]): void;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { readFeatures, type FeatureInput } from "../core/batch.js";
-import { FreshmlError } from "../core/errors.js";
+import { describeValue, FreshmlError } from "../core/errors.js";
 import { columnMoments, mergeMoments, removeMoments } from "../core/moments.js";
 
 const scalerStateSchema = z.object({
@@ -8,6 +8,7 @@ const scalerStateSchema = z.object({
   n: z.number().int().nonnegative(),
   mean: z.array(z.number()),
   m2: z.array(z.number()),
+  skip: z.array(z.number().int().nonnegative()).optional(),
 });
 
 /** JSON form of an {@link OnlineStandardScaler}. */
@@ -16,10 +17,22 @@ export interface StandardScalerJSON {
   d: number;
   /** Rows seen. */
   n: number;
-  /** Column means. */
+  /** Column means (0 for a column left unscaled). */
   mean: number[];
-  /** Column sums of squared deviations from the mean. */
+  /** Column sums of squared deviations from the mean (0 for a column left unscaled). */
   m2: number[];
+  /** Columns left unscaled, ascending (absent when there are none). */
+  skip?: number[];
+}
+
+/** Options of {@link OnlineStandardScaler}. */
+export interface StandardScalerOptions {
+  /**
+   * Zero-based columns to pass through unchanged (not centred, not scaled, no
+   * statistics kept): one-hot or other 0/1 indicator columns, whose rare levels
+   * would otherwise be blown up to large values. Default none.
+   */
+  skip?: readonly number[];
 }
 
 /**
@@ -29,6 +42,12 @@ export interface StandardScalerJSON {
  *
  * `transform` maps x to (x − mean) / std with the population std, as
  * scikit-learn's `StandardScaler` does; a constant column is divided by 1.
+ * Columns listed in `skip` pass through unchanged.
+ *
+ * Every update is all-or-nothing: a batch whose statistics would overflow
+ * (a column's mean or sum of squares beyond the largest double, e.g. values
+ * around 1e200) is refused with `non_finite` naming the column, and the
+ * scaler is exactly as before. The statistics therefore always stay finite.
  *
  * @example
  * ```ts
@@ -44,6 +63,17 @@ export class OnlineStandardScaler {
   private mean = new Float64Array(0);
   private m2 = new Float64Array(0);
   private scale: Float64Array | null = null;
+  private skipped: readonly number[];
+
+  /** A scaler; `options.skip` lists columns to leave unscaled. */
+  constructor(options: StandardScalerOptions = {}) {
+    this.skipped = normaliseSkip(options.skip);
+  }
+
+  /** Columns passed through unscaled, ascending. */
+  get skip(): readonly number[] {
+    return this.skipped;
+  }
 
   /** Feature count; `undefined` before the first update. */
   get nFeatures(): number | undefined {
@@ -61,17 +91,44 @@ export class OnlineStandardScaler {
     this.updateDense(f.X, f.cols);
   }
 
-  /** {@link update} for already-checked row-major data. */
+  /**
+   * {@link update} for already-checked row-major data. All-or-nothing: a
+   * batch that would make a statistic non-finite (a NaN or ±Infinity, or
+   * finite values so large their squares overflow) throws `non_finite` naming
+   * the column and leaves the scaler unchanged.
+   */
   updateDense(X: Float64Array, cols: number): void {
-    if (this.d === undefined) {
-      this.d = cols;
-      this.mean = new Float64Array(cols);
-      this.m2 = new Float64Array(cols);
+    const last = this.skipped.length > 0 ? this.skipped[this.skipped.length - 1]! : -1;
+    if (this.d === undefined && last >= cols) {
+      throw new FreshmlError("invalid_params", `skip lists column ${last} but the batch has ${cols} columns`, {
+        param: "skip",
+        observed: last,
+        expected: `< ${cols}`,
+      });
     }
     const bm = new Float64Array(cols);
     const bm2 = new Float64Array(cols);
     const nb = columnMoments(X, cols, bm, bm2);
-    this.n = mergeMoments(this.n, this.mean, this.m2, nb, bm, bm2);
+    for (const j of this.skipped) {
+      bm[j] = 0;
+      bm2[j] = 0;
+    }
+    const mean = this.d === undefined ? new Float64Array(cols) : this.mean.slice();
+    const m2 = this.d === undefined ? new Float64Array(cols) : this.m2.slice();
+    const n = mergeMoments(this.n, mean, m2, nb, bm, bm2);
+    for (let j = 0; j < cols; j++) {
+      if (!Number.isFinite(mean[j]!) || !Number.isFinite(m2[j]!)) {
+        throw new FreshmlError(
+          "non_finite",
+          `standardising column ${j} overflows: its mean or sum of squared deviations is not a finite number (values too large to square); the scaler is unchanged`,
+          { column: j, observed: String(Number.isFinite(mean[j]!) ? m2[j] : mean[j]), expected: "statistics within the double range" },
+        );
+      }
+    }
+    this.d = cols;
+    this.mean = mean;
+    this.m2 = m2;
+    this.n = n;
     this.scale = null;
   }
 
@@ -80,22 +137,38 @@ export class OnlineStandardScaler {
     const bm = new Float64Array(cols);
     const bm2 = new Float64Array(cols);
     const nb = columnMoments(X, cols, bm, bm2);
+    for (const j of this.skipped) {
+      bm[j] = 0;
+      bm2[j] = 0;
+    }
     this.n = removeMoments(this.n, this.mean, this.m2, nb, bm, bm2);
     this.scale = null;
   }
 
-  /** Adds another scaler's statistics. */
+  /** Adds another scaler's statistics (same `skip`); all-or-nothing, as {@link updateDense}. */
   merge(other: OnlineStandardScaler): void {
     if (other.d === undefined) return;
     if (this.d !== undefined && this.d !== other.d) {
       throw new FreshmlError("incompatible_merge", `cannot merge scalers of ${other.d} and ${this.d} columns`);
     }
-    if (this.d === undefined) {
-      this.d = other.d;
-      this.mean = new Float64Array(other.d);
-      this.m2 = new Float64Array(other.d);
+    if (this.skipped.join() !== other.skipped.join()) {
+      throw new FreshmlError("incompatible_merge", "cannot merge scalers that leave different columns unscaled", {
+        observed: other.skipped,
+        expected: this.skipped,
+      });
     }
-    this.n = mergeMoments(this.n, this.mean, this.m2, other.n, other.mean, other.m2);
+    const mean = this.d === undefined ? new Float64Array(other.d) : this.mean.slice();
+    const m2 = this.d === undefined ? new Float64Array(other.d) : this.m2.slice();
+    const n = mergeMoments(this.n, mean, m2, other.n, other.mean, other.m2);
+    for (let j = 0; j < mean.length; j++) {
+      if (!Number.isFinite(mean[j]!) || !Number.isFinite(m2[j]!)) {
+        throw new FreshmlError("non_finite", `merging overflows column ${j}'s statistics; the scaler is unchanged`, { column: j });
+      }
+    }
+    this.d = other.d;
+    this.mean = mean;
+    this.m2 = m2;
+    this.n = n;
     this.scale = null;
   }
 
@@ -144,7 +217,7 @@ export class OnlineStandardScaler {
 
   /** A deep copy. */
   copy(): OnlineStandardScaler {
-    const c = new OnlineStandardScaler();
+    const c = new OnlineStandardScaler({ skip: this.skipped });
     c.d = this.d;
     c.n = this.n;
     c.mean = this.mean.slice();
@@ -156,21 +229,55 @@ export class OnlineStandardScaler {
   /** JSON-safe state (null before the first update). */
   toJSON(): StandardScalerJSON | null {
     if (this.d === undefined) return null;
-    return { d: this.d, n: this.n, mean: Array.from(this.mean), m2: Array.from(this.m2) };
+    const out: StandardScalerJSON = { d: this.d, n: this.n, mean: Array.from(this.mean), m2: Array.from(this.m2) };
+    if (this.skipped.length > 0) out.skip = [...this.skipped];
+    return out;
   }
 
-  /** Restores from {@link OnlineStandardScaler.toJSON}. */
-  static fromJSON(json: unknown): OnlineStandardScaler {
-    const s = new OnlineStandardScaler();
-    if (json === null || json === undefined) return s;
+  /**
+   * Restores from {@link OnlineStandardScaler.toJSON}. Malformed or
+   * inconsistent state (lengths other than `d`, a negative sum of squares,
+   * statistics for a skipped column, skipped columns out of range) is
+   * `invalid_state` naming the field. `null` restores an empty scaler (with
+   * `options`).
+   */
+  static fromJSON(json: unknown, options: StandardScalerOptions = {}): OnlineStandardScaler {
+    if (json === null || json === undefined) return new OnlineStandardScaler(options);
     const parsed = scalerStateSchema.safeParse(json);
-    if (!parsed.success || parsed.data.mean.length !== parsed.data.d || parsed.data.m2.length !== parsed.data.d) {
-      throw new FreshmlError("invalid_state", "invalid OnlineStandardScaler state");
-    }
-    s.d = parsed.data.d;
-    s.n = parsed.data.n;
-    s.mean = Float64Array.from(parsed.data.mean);
-    s.m2 = Float64Array.from(parsed.data.m2);
+    const bad = (field: string, why: string): never => {
+      throw new FreshmlError("invalid_state", `invalid OnlineStandardScaler state: ${field} ${why}`, { field });
+    };
+    if (!parsed.success) bad("(shape)", z.prettifyError(parsed.error!));
+    const st = parsed.data!;
+    if (st.mean.length !== st.d) bad("mean", `has length ${st.mean.length}, expected ${st.d}`);
+    if (st.m2.length !== st.d) bad("m2", `has length ${st.m2.length}, expected ${st.d}`);
+    st.m2.forEach((v, j) => {
+      if (v < 0) bad(`m2[${j}]`, "is negative");
+    });
+    if (st.n === 0 && st.m2.some((v) => v !== 0)) bad("m2", "is non-zero with no rows seen");
+    const skip = st.skip ?? [];
+    skip.forEach((j, i) => {
+      if (j >= st.d) bad(`skip[${i}]`, `is ${j}, beyond the ${st.d} columns`);
+      if (i > 0 && j <= skip[i - 1]!) bad(`skip[${i}]`, "is not ascending");
+      if (st.mean[j] !== 0 || st.m2[j] !== 0) bad(`mean[${j}]`, "holds statistics for a skipped column");
+    });
+    const s = new OnlineStandardScaler({ skip });
+    s.d = parsed.data!.d;
+    s.n = st.n;
+    s.mean = Float64Array.from(st.mean);
+    s.m2 = Float64Array.from(st.m2);
     return s;
   }
+}
+
+/** Checks and sorts a skip list (integers ≥ 0, no duplicates). */
+function normaliseSkip(skip: readonly number[] | undefined): readonly number[] {
+  if (skip === undefined) return Object.freeze([]);
+  if (!Array.isArray(skip) || !skip.every((j) => Number.isInteger(j) && j >= 0)) {
+    throw new FreshmlError("invalid_params", "skip must be an array of column indices (integers ≥ 0)", {
+      param: "skip",
+      observed: describeValue(skip),
+    });
+  }
+  return Object.freeze([...new Set(skip)].sort((a, b) => a - b));
 }

@@ -94,6 +94,53 @@ function close(a: Float64Array, b: Float64Array, tol: number, what: string): voi
   }
 }
 
+/** The path of the first non-finite number in a value (JSON would write it as null), or null. */
+function nonFinitePath(v: unknown, path: string): string | null {
+  if (typeof v === "number") return Number.isFinite(v) ? null : path;
+  if (v instanceof Float64Array) {
+    const i = v.findIndex((x) => !Number.isFinite(x));
+    return i < 0 ? null : `${path}[${i}]`;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = nonFinitePath(v[i], `${path}[${i}]`);
+      if (p !== null) return p;
+    }
+    return null;
+  }
+  if (v !== null && typeof v === "object") {
+    for (const [k, x] of Object.entries(v)) {
+      const p = nonFinitePath(x, `${path}.${k}`);
+      if (p !== null) return p;
+    }
+  }
+  return null;
+}
+
+/** Runs `fn`; a FreshmlError is returned (an expected refusal), anything else is a failure. */
+function refusalOf(fn: () => void, what: string): FreshmlError | null {
+  try {
+    fn();
+    return null;
+  } catch (err) {
+    if (err instanceof FreshmlError) return err;
+    return fail(`${what}: threw ${String(err)} instead of a FreshmlError`);
+  }
+}
+
+/** Predictions are all finite, or predict throws a FreshmlError; never a non-finite output. */
+function finiteOrRefused(t: Trainer, X: number[][], what: string): void {
+  let out: Float64Array | null = null;
+  const err = refusalOf(() => {
+    out = outputs(t, X);
+  }, what);
+  if (err) return;
+  const o = out as unknown as Float64Array;
+  for (let i = 0; i < o.length; i++) {
+    if (!Number.isFinite(o[i])) fail(`${what}: output ${i} is ${o[i]}; a prediction that overflows must throw a FreshmlError`);
+  }
+}
+
 function json(t: Trainer): string {
   return JSON.stringify(t.toJSON());
 }
@@ -117,7 +164,11 @@ function expectFreshmlError(fn: () => void, what: string, code?: string): void {
  * The checks every trainer must pass, as plain functions so any test runner
  * can run them (River's `check_estimator`, for freshml's Trainer contract):
  * clone and copy, JSON round trip with bit-identical predictions, determinism,
- * no mutation of inputs, an unchanged state after a rejected batch, and — for
+ * no mutation of inputs, an unchanged state after a rejected batch,
+ * huge-but-finite and subnormal values (learned into a state of finite numbers
+ * that restores, or refused with a `FreshmlError` and the state unchanged;
+ * predictions finite or refused, never ±Infinity or NaN), sparse arrays
+ * claiming 2³² − 1 rows (refused with a `FreshmlError` at once), and — for
  * exact learners and optional capabilities — batch-split invariance, `merge`
  * and `forget`.
  *
@@ -269,6 +320,74 @@ export function learnerChecks(options: LearnerCheckOptions): ConformanceCheck[] 
         for (const [what, batch] of bad) {
           expectFreshmlError(() => t.update(batch), what, what.includes("NaN") || what.includes("Infinity") ? "non_finite" : undefined);
           if (json(t) !== before) fail(`${what}: the rejected batch changed the state`);
+        }
+      },
+    },
+    {
+      name: `${kind}: huge-but-finite and subnormal values are learned to a finite state or refused with the state unchanged`,
+      run() {
+        const scales = [1e150, 1e300, -1e300, 1.7e308, 1e-310, 5e-324];
+        for (const fresh of [true, false]) {
+          for (const scale of scales) {
+            for (const where of ["X", "y", "X and y", "one column"] as const) {
+              const t = fresh ? make() : trained();
+              const before = json(t);
+              const good = data([12], seed + 13)[0]!;
+              const regress = !isClassifier(t);
+              const X = (good.X as number[][]).map((r) => r.map((v, j) => (where === "y" || (where === "one column" && j > 0) ? v : v * scale)));
+              const y = Array.from(good.y, (v) => (regress && where !== "X" && where !== "one column" ? v * scale : v));
+              const what = `${fresh ? "fresh" : "trained"} learner, ${where} × ${scale}`;
+              const err = refusalOf(() => t.update({ X, y }), what);
+              if (err) {
+                if (json(t) !== before) fail(`${what}: refused with ${err.code} but the state changed`);
+                if (fresh && t.nSeen !== 0) fail(`${what}: refused but nSeen is ${t.nSeen}`);
+                continue;
+              }
+              const state = t.toJSON();
+              const bad = nonFinitePath(state, "toJSON()");
+              if (bad !== null) fail(`${what}: learned, but the state holds a non-finite number at ${bad}`);
+              const back = restore(JSON.parse(JSON.stringify(state)));
+              if (JSON.stringify(back.toJSON()) !== JSON.stringify(state)) fail(`${what}: the restored state differs`);
+              finiteOrRefused(t, probeX(), `${what}, predicting ordinary rows`);
+              finiteOrRefused(t, X, `${what}, predicting the huge rows`);
+            }
+          }
+          // A trained learner predicting huge rows: finite, or refused.
+          if (!fresh) {
+            const t = trained();
+            for (const scale of scales) finiteOrRefused(t, probeX().map((r) => r.map((v) => v * scale)), `predicting rows × ${scale}`);
+          }
+        }
+      },
+    },
+    {
+      name: `${kind}: sparse arrays claiming 2^32 − 1 rows are refused with a FreshmlError at once`,
+      run() {
+        const t = trained();
+        const before = json(t);
+        const good = data([3], seed + 17)[0]!;
+        const sparseX: number[][] = [];
+        sparseX.length = 2 ** 32 - 1;
+        sparseX[0] = (good.X as number[][])[0]!;
+        const sparseY: number[] = [];
+        sparseY.length = 2 ** 32 - 1;
+        const holeX = [(good.X as number[][])[0]!, (good.X as number[][])[1]!];
+        delete (holeX as unknown as Record<number, unknown>)[1];
+        const holeY = Array.from(good.y);
+        delete (holeY as unknown as Record<number, unknown>)[1];
+        const cases: Array<[string, Batch]> = [
+          ["X claiming 2^32 − 1 rows", { X: sparseX, y: sparseY }],
+          ["X claiming 2^32 − 1 rows, y short", { X: sparseX, y: good.y }],
+          ["a hole in X", { X: holeX, y: Array.from(good.y).slice(0, 2) }],
+          ["a hole in y", { X: good.X, y: holeY }],
+          ["a row claiming 2^32 − 1 columns", { X: [Object.assign([] as number[], { length: 2 ** 32 - 1 })], y: [1] }],
+        ];
+        for (const [what, batch] of cases) {
+          const started = Date.now();
+          expectFreshmlError(() => t.update(batch), `update, ${what}`);
+          if (json(t) !== before) fail(`update, ${what}: the state changed`);
+          if (what !== "a hole in y") expectFreshmlError(() => t.predict(batch.X as number[][]), `predict, ${what}`);
+          if (Date.now() - started > 2000) fail(`${what}: took ${Date.now() - started} ms to refuse`);
         }
       },
     },

@@ -80,3 +80,39 @@ describe("CheckedBatch", () => {
     expect(() => checkBatch({ X: [[1, NaN]], y: [1] })).toThrow(FreshmlError);
   });
 });
+
+describe("sparse and absurdly long arrays (issue 10, item 16)", () => {
+  function sparse(length: number, set: Record<number, unknown> = {}): unknown[] {
+    const a: unknown[] = [];
+    a.length = length;
+    for (const [k, v] of Object.entries(set)) a[Number(k)] = v;
+    return a;
+  }
+  it("an X claiming 2^32 − 1 rows is batch_too_large at once, from readBatch, checkBatch and readFeatures", async () => {
+    const { readBatch, checkBatch, readFeatures, MAX_BATCH_VALUES } = await import("../../src/index.js");
+    const X = sparse(2 ** 32 - 1, { 0: [1, 2] }) as number[][];
+    const y = sparse(2 ** 32 - 1) as number[];
+    const started = Date.now();
+    for (const fn of [() => readBatch({ X, y }), () => checkBatch({ X, y }), () => readFeatures(X)]) {
+      expect(fn).toThrowError(expect.objectContaining({ code: "batch_too_large", details: expect.objectContaining({ expected: `≤ ${MAX_BATCH_VALUES} values` }) }));
+    }
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+  it("a hole in X or y is non_numeric naming the row, found before the values are copied", async () => {
+    const { readBatch } = await import("../../src/index.js");
+    const X = sparse(3_000_000, { 0: [1], 2_999_999: [2] }) as number[][];
+    const started = Date.now();
+    expect(() => readBatch({ X, y: new Float64Array(3_000_000) })).toThrowError(
+      expect.objectContaining({ code: "non_numeric", message: expect.stringContaining("hole"), details: expect.objectContaining({ row: 1 }) }),
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(() => readBatch({ X: [[1], [2]], y: sparse(2, { 0: 1 }) as number[] })).toThrowError(
+      expect.objectContaining({ code: "non_numeric", details: expect.objectContaining({ row: 1, observed: "hole" }) }),
+    );
+  });
+  it("a row claiming 2^32 − 1 columns is batch_too_large; ordinary batches still read", async () => {
+    const { readBatch } = await import("../../src/index.js");
+    expect(() => readBatch({ X: [sparse(2 ** 32 - 1) as number[]], y: [1] })).toThrowError(expect.objectContaining({ code: "batch_too_large" }));
+    expect(readBatch({ X: [[1, 2], [3, 4]], y: [1, 2] }).rows).toBe(2);
+  });
+});

@@ -145,7 +145,7 @@ describe("batched predict equals the per-row loop it replaced, to the bit", () =
     }
   }
 
-  it("SGDClassifier's softmax keeps ties, overflowing and infinite logits as they were", () => {
+  it("SGDClassifier's softmax keeps ties and overflowing logits as they were, and refuses rows whose probabilities are NaN", () => {
     const m = new SGDClassifier({ classes: [0, 1, 2], seed: 1 });
     m.update({ X: [[0, 0], [1, 1], [2, 2]], y: [0, 1, 2] });
     const json = JSON.parse(JSON.stringify(m.toJSON())) as { state: { w: number[]; b: number[] } };
@@ -156,7 +156,23 @@ describe("batched predict equals the per-row loop it replaced, to the bit", () =
     for (const simd of [true, false]) {
       setSimdEnabled(simd);
       try {
-        sameBits(crafted.predictProba({ X, cols: 2 }), reference.SGDClassifier!(crafted, X, 6));
+        // Rows whose probabilities come out finite are as they were, to the bit; a row whose
+        // logits overflow to a NaN probability is now refused with prediction_overflow.
+        const ref = reference.SGDClassifier!(crafted, X, 6);
+        let firstBad = -1;
+        for (let i = 0; i < 6; i++) {
+          const row = ref.subarray(i * 3, i * 3 + 3);
+          const Xi = X.slice(i * 2, i * 2 + 2);
+          if (row.every((v) => Number.isFinite(v))) sameBits(crafted.predictProba({ X: Xi, cols: 2 }), row);
+          else {
+            if (firstBad < 0) firstBad = i;
+            expect(() => crafted.predictProba({ X: Xi, cols: 2 })).toThrowError(expect.objectContaining({ code: "prediction_overflow" }));
+          }
+        }
+        expect(firstBad).toBeGreaterThanOrEqual(0);
+        expect(() => crafted.predictProba({ X, cols: 2 })).toThrowError(
+          expect.objectContaining({ code: "prediction_overflow", details: expect.objectContaining({ row: firstBad }) }),
+        );
       } finally {
         setSimdEnabled(true);
       }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { SeededRandom } from "../../src/core/random.js";
 import { setSimdEnabled } from "../../src/core/wasm/load.js";
 import { ADWIN, type ADWINParams } from "../../src/drift/adwin.js";
-import { checkValue, detectorJSON } from "../../src/drift/common.js";
+import { checkValue, clampValue, DETECTOR_VALUE_LIMIT, detectorJSON } from "../../src/drift/common.js";
 import { DDM } from "../../src/drift/ddm.js";
 import type { DriftDetector } from "../../src/drift/detector.js";
 import { PageHinkley } from "../../src/drift/page-hinkley.js";
@@ -176,8 +176,10 @@ class ReferenceADWIN {
     return this.width > 0 ? this.total / this.width : 0;
   }
 
-  update(x: number): void {
-    checkValue(x, this.kind);
+  update(value: number): void {
+    checkValue(value, this.kind);
+    // The documented input rule (DETECTOR_VALUE_LIMIT): finite values beyond ±1e100 are clamped.
+    const x = clampValue(value);
     this.drift = false;
     // Welford for the whole window.
     if (this.width > 0) {
@@ -475,5 +477,148 @@ describe("ADWIN's fast paths equal the original implementation", () => {
     const d = new ADWIN();
     expect(() => d.update("0.5" as unknown as number)).toThrowError(expect.objectContaining({ code: "non_finite" }));
     expect(d.nSeen).toBe(0);
+  });
+});
+
+describe("huge-but-finite values never poison a detector's state (issue 10, item 1)", () => {
+  const huge = [1e160, 1e300, -1.7e308, Number.MAX_VALUE, 5e-324, -1e200, 1e101];
+  function stream(seed: number): Float64Array {
+    const rng = new SeededRandom(seed);
+    return Float64Array.from({ length: 3000 }, (_, i) => (i % 97 === 50 ? huge[i % huge.length]! : rng.next()));
+  }
+  const makers: Array<[string, () => DriftDetector, (d: DriftDetector, v: Float64Array) => void]> = [
+    ["ADWIN update", () => new ADWIN(), (d, v) => v.forEach((x) => d.update(x))],
+    ["ADWIN updateMany (WebAssembly)", () => new ADWIN(), (d, v) => d.updateMany!(v)],
+    ["ADWIN updateMany (JS)", () => new ADWIN(), (d, v) => {
+      setSimdEnabled(false);
+      try {
+        d.updateMany!(v);
+      } finally {
+        setSimdEnabled(true);
+      }
+    }],
+    ["ADWIN updateMany (plain array)", () => new ADWIN(), (d, v) => d.updateMany!(Array.from(v))],
+    ["PageHinkley", () => new PageHinkley(), (d, v) => d.updateMany!(v)],
+    ["DDM", () => new DDM(), (d, v) => d.updateMany!(v)],
+  ];
+  for (const [name, make, feed] of makers) {
+    it(`${name}: the state stays finite, saves without null and restores`, () => {
+      const d = make();
+      feed(d, stream(5));
+      const text = JSON.stringify(d.toJSON());
+      expect(text).not.toContain("null");
+      const back = restoreDetector(JSON.parse(text));
+      expect(JSON.stringify(back.toJSON())).toBe(text);
+      // It goes on learning from ordinary values after the huge ones.
+      feed(back, stream(6));
+      expect(JSON.stringify(back.toJSON())).not.toContain("null");
+    });
+  }
+
+  it("ADWIN: WebAssembly, JS and update loops agree to the bit on streams of huge values", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(...huge), fc.double({ min: 0, max: 1, noNaN: true })), {
+          minLength: 64,
+          maxLength: 600,
+        }),
+        (arr) => {
+          const v = Float64Array.from(arr);
+          const a = new ADWIN({ clock: 4 });
+          a.updateMany(v);
+          const b = new ADWIN({ clock: 4 });
+          setSimdEnabled(false);
+          try {
+            b.updateMany(v);
+          } finally {
+            setSimdEnabled(true);
+          }
+          const c = new ADWIN({ clock: 4 });
+          for (const x of arr) c.update(x);
+          const r = new ReferenceADWIN({ clock: 4 });
+          for (const x of arr) r.update(x);
+          const text = JSON.stringify(r.toJSON());
+          expect(text).not.toContain("null");
+          // A state any stream produces passes restore's invariant checks.
+          expect(JSON.stringify(ADWIN.fromJSON(JSON.parse(text)).toJSON())).toBe(text);
+          expect(JSON.stringify(a.toJSON())).toBe(text);
+          expect(JSON.stringify(b.toJSON())).toBe(text);
+          expect(JSON.stringify(c.toJSON())).toBe(text);
+        },
+      ),
+      { numRuns: 100, seed: 10 },
+    );
+  });
+
+  it("clamps to ±DETECTOR_VALUE_LIMIT: a huge error still reads as a large error", () => {
+    const d = new ADWIN();
+    d.update(1e300);
+    expect(d.estimation).toBe(DETECTOR_VALUE_LIMIT);
+    d.update(-Number.MAX_VALUE);
+    expect(d.estimation).toBe(0);
+    expect(clampValue(-1e101)).toBe(-DETECTOR_VALUE_LIMIT);
+    expect(clampValue(5e-324)).toBe(5e-324);
+  });
+
+  it("toJSON refuses a non-finite state with non_finite instead of writing null", () => {
+    expect(() => detectorJSON("X", {}, { a: [1, Infinity] })).toThrowError(expect.objectContaining({ code: "non_finite", details: expect.objectContaining({ field: "state.a[1]" }) }));
+    expect(() => detectorJSON("X", {}, { m: NaN })).toThrowError(expect.objectContaining({ code: "non_finite" }));
+  });
+});
+
+describe("restore checks a detector state's invariants, not only its shape (issue 10, item 15)", () => {
+  function adwinState(): { kind: string; params: Record<string, unknown>; state: Record<string, unknown> } {
+    const d = new ADWIN();
+    const rng = new SeededRandom(3);
+    for (let i = 0; i < 500; i++) d.update(rng.next());
+    return JSON.parse(JSON.stringify(d.toJSON())) as { kind: string; params: Record<string, unknown>; state: Record<string, unknown> };
+  }
+  function expectField(json: unknown, field: string): void {
+    expect(() => restoreDetector(json)).toThrowError(expect.objectContaining({ code: "invalid_state", details: expect.objectContaining({ field }) }));
+  }
+  it("a saved ADWIN restores (control)", () => {
+    expect(restoreDetector(adwinState()).nSeen).toBeGreaterThan(0);
+  });
+  it("ADWIN claiming a width of 2^40 is invalid_state naming width", () => {
+    const j = adwinState();
+    j.state.width = 2 ** 40;
+    j.state.tick = 2 ** 41;
+    expectField(j, "width");
+  });
+  it("ADWIN whose width exceeds the values seen is invalid_state", () => {
+    const j = adwinState();
+    j.state.tick = 3;
+    expectField(j, "width");
+  });
+  it("ADWIN whose bucket totals do not add up to its total is invalid_state naming total", () => {
+    const j = adwinState();
+    j.state.total = (j.state.total as number) * 3 + 5;
+    expectField(j, "total");
+  });
+  it("ADWIN with a negative m2, a negative bucket m2 or an overfull level is invalid_state", () => {
+    const a = adwinState();
+    a.state.m2 = -1;
+    expectField(a, "m2");
+    const b = adwinState();
+    const levels = b.state.levels as Array<{ totals: number[]; m2s: number[] }>;
+    levels[1]!.m2s[0] = -0.5;
+    expectField(b, "levels[1].m2s[0]");
+    const c = adwinState();
+    const lc = c.state.levels as Array<{ totals: number[]; m2s: number[] }>;
+    lc[0]!.totals.push(0.5, 0.5, 0.5, 0.5, 0.5);
+    lc[0]!.m2s.push(0, 0, 0, 0, 0);
+    expectField(c, "levels[0].totals");
+  });
+  it("PageHinkley with minUp above sumUp, and DDM with p outside [0, 1], are invalid_state", () => {
+    const ph = new PageHinkley();
+    for (let i = 0; i < 50; i++) ph.update(i % 3);
+    const pj = JSON.parse(JSON.stringify(ph.toJSON()));
+    pj.state.minUp = pj.state.sumUp + 1;
+    expectField(pj, "minUp");
+    const ddm = new DDM();
+    for (let i = 0; i < 50; i++) ddm.update(i % 2);
+    const dj = JSON.parse(JSON.stringify(ddm.toJSON()));
+    dj.state.p = 1.5;
+    expectField(dj, "p");
   });
 });
