@@ -4,6 +4,7 @@ import { FreshmlError, checkParam, isFreshmlError } from "../core/errors.js";
 import { ADWIN } from "../drift/adwin.js";
 import type { DriftDetector } from "../drift/detector.js";
 import { restoreDetector } from "../drift/registry.js";
+import { DETECTOR_VALUE_LIMIT } from "../drift/common.js";
 import { builtinTrainers, type TrainerRegistry } from "../learners/registry.js";
 import { isClassifier, type Trainer } from "../learners/trainer.js";
 import type { Metric } from "../metrics/metric.js";
@@ -1405,8 +1406,8 @@ function feedDetector(detector: DriftDetector, y: Float64Array, pred: Float64Arr
   let n = 0;
   for (let i = 0; i < y.length; i++) {
     const e = classifier ? (pred[i] === y[i] ? 0 : 1) : Math.abs(pred[i]! - y[i]!);
-    // An error whose square overflows would poison the detector's variance (and its saved state): leave it out.
-    if (e < 1e150) errors[n++] = e;
+    // Detectors clamp huge errors themselves; an error that overflowed (two huge finite values) counts as the largest.
+    errors[n++] = e <= DETECTOR_VALUE_LIMIT ? e : DETECTOR_VALUE_LIMIT;
   }
   const values = errors.subarray(0, n);
   const many = (detector as DriftDetector & { updateMany?: (v: ArrayLike<number>) => number }).updateMany;
