@@ -1,6 +1,6 @@
-import { checkParam } from "../core/errors.js";
+import { FreshmlError, checkParam } from "../core/errors.js";
 import type { Table } from "./table.js";
-import { chiSquaredGoodnessOfFit } from "./tests/chi-squared.js";
+import { chiSquaredHomogeneity } from "./tests/chi-squared.js";
 import { jensenShannonDistance } from "./tests/jensen-shannon.js";
 import { KsReferenceIndex, ksExactPValueOfH, ksResult, ksStatistic } from "./tests/ks.js";
 import { binShares, psiBins, psiOfShares } from "./tests/psi.js";
@@ -8,11 +8,13 @@ import { wassersteinDistance } from "./tests/wasserstein.js";
 import {
   issue,
   type ColumnDriftScore,
+  type DriftStatus,
   type DriftTest,
   type Severity,
   type ValidationIssue,
   type ValidationResult,
   type Validator,
+  type ValidatorState,
 } from "./validator.js";
 
 /** Options of {@link driftCheck}. */
@@ -20,10 +22,12 @@ export interface DriftCheckOptions {
   /** Columns to check (default: every column of the batch). */
   columns?: readonly string[];
   /**
-   * The test: `"auto"` (default) picks by column kind and reference size, as
-   * Evidently does — numeric: KS up to `smallSample` reference rows, normed
-   * Wasserstein beyond; categorical: chi-squared up to `smallSample`, Jensen–Shannon beyond.
-   * Or one test for all columns, or one per column.
+   * The test: `"auto"` (default) picks by column kind and sample size —
+   * numeric: Kolmogorov–Smirnov while the smaller of batch and reference has
+   * at most `smallSample` values, robust normed Wasserstein beyond;
+   * categorical (and numeric with at most 5 distinct reference values):
+   * chi-squared homogeneity, then Jensen–Shannon. Or one test for all
+   * columns, or one per column.
    */
   test?: "auto" | DriftTest | Readonly<Record<string, DriftTest>>;
   /**
@@ -40,12 +44,44 @@ export interface DriftCheckOptions {
   rolling?: boolean;
   /** Severity of a drift finding. Default "warn": drift is a reason to retrain, not to reject. */
   severity?: Severity;
-  /** Share of drifted columns that makes the dataset drifted. Default 0.5. */
+  /** Share of assessed columns that makes the dataset drifted. Default 0.5 (Evidently's). */
   datasetDriftShare?: number;
-  /** Reference size up to which "auto" uses the p-value tests. Default 1,000. */
+  /**
+   * Sample size up to which "auto" uses the p-value tests: while the batch's
+   * or the reference's column has at most this many values. Default 1,000.
+   */
   smallSample?: number;
+  /**
+   * Fewest values a batch's column and its reference must hold to be judged;
+   * below, the column is "not_assessed". Default 20.
+   */
+  minRows?: number;
   /** PSI (and numeric Jensen–Shannon) bins, from the reference's quantiles. Default 10. */
   bins?: number;
+}
+
+/** One column's reference as saved by {@link driftCheck}'s `toJSON`. */
+export interface DriftColumnState {
+  /** The column. */
+  readonly name: string;
+  /** Its kind. */
+  readonly kind: "numeric" | "categorical";
+  /** Reference values, oldest first (numeric: finite values; categorical: indices into `levels`). */
+  readonly values: readonly number[];
+  /** Level names (categorical). */
+  readonly levels: readonly string[];
+}
+
+/** The saved state of a {@link driftCheck}: its reference. */
+export interface DriftCheckState {
+  /** Discriminant: "drift". */
+  readonly kind: "drift";
+  /** State format version (1). */
+  readonly version: 1;
+  /** Whether the reference is fixed (given in the options). */
+  readonly frozen: boolean;
+  /** Each column's reference. */
+  readonly columns: readonly DriftColumnState[];
 }
 
 const DEFAULT_THRESHOLDS: Record<DriftTest, number> = { ks: 0.05, chi_squared: 0.05, psi: 0.2, jensen_shannon: 0.1, wasserstein: 0.1 };
@@ -53,6 +89,71 @@ const DEFAULT_THRESHOLDS: Record<DriftTest, number> = { ks: 0.05, chi_squared: 0
 const KS_EXACT_CELLS = 1e5;
 // Exact p-values kept per validator; they depend only on (n, m, round(d·n·m)).
 const KS_EXACT_CACHE = 4096;
+// Normed Wasserstein compares both samples winsorised at these reference quantiles.
+const WINSOR = 0.005;
+
+function quantileSorted(sorted: Float64Array, q: number): number {
+  const n = sorted.length;
+  const pos = q * (n - 1);
+  const lo = Math.floor(pos);
+  const a = sorted[lo]!;
+  const b = sorted[Math.min(n - 1, lo + 1)]!;
+  return a === b ? a : a + (pos - lo) * (b - a);
+}
+
+/** The robust parts of normed Wasserstein: winsorising bounds and a scale. @internal */
+export interface RobustScale {
+  /** Lower winsorising bound (the reference's 0.5 % quantile). */
+  readonly lo: number;
+  /** Upper winsorising bound (the 99.5 % quantile). */
+  readonly hi: number;
+  /** IQR / 1.349; else 1.4826 · MAD; else the winsorised standard deviation; else 1. */
+  readonly scale: number;
+}
+
+/** Winsorising bounds and robust scale of a sorted, finite sample. @internal */
+export function robustScale(sorted: Float64Array): RobustScale {
+  const lo = quantileSorted(sorted, WINSOR);
+  const hi = quantileSorted(sorted, 1 - WINSOR);
+  let scale = (quantileSorted(sorted, 0.75) - quantileSorted(sorted, 0.25)) / 1.3489795003921634;
+  if (!(scale > 0) || !Number.isFinite(scale)) {
+    const med = quantileSorted(sorted, 0.5);
+    const dev = Float64Array.from(sorted, (v) => Math.abs(v - med)).sort();
+    scale = 1.4826 * quantileSorted(dev, 0.5);
+  }
+  if (!(scale > 0) || !Number.isFinite(scale)) {
+    let mean = 0;
+    for (const v of sorted) mean += Math.min(hi, Math.max(lo, v)) / sorted.length;
+    let ss = 0;
+    for (const v of sorted) ss += (Math.min(hi, Math.max(lo, v)) - mean) ** 2 / sorted.length;
+    scale = Math.sqrt(ss);
+  }
+  if (!(scale > 0) || !Number.isFinite(scale)) scale = 1;
+  return { lo, hi, scale };
+}
+
+/**
+ * Robust normed Wasserstein distance of two sorted samples: both winsorised
+ * at the reference's 0.5 % and 99.5 % quantiles, W₁ between them, divided by
+ * the reference's IQR / 1.349 (Evidently divides by the standard deviation,
+ * which one huge value inflates until every score is 0). Always finite for a
+ * finite reference, whatever the batch holds (±Infinity included).
+ * Equals `wasserstein_distance(clip(a), clip(b)) / (iqr(a) / 1.349)` in SciPy.
+ *
+ * @example
+ * ```ts
+ * import { robustNormedWasserstein } from "freshml";
+ * const ref = Float64Array.from({ length: 1000 }, (_, i) => i / 1000);
+ * robustNormedWasserstein(ref, ref.map((v) => v + 0.1)); // ≈ 0.2 (IQR 0.5 → scale 0.37)
+ * ```
+ */
+export function robustNormedWasserstein(referenceSorted: Float64Array, currentSorted: Float64Array): number {
+  const finite = referenceSorted.filter((v) => Number.isFinite(v));
+  if (finite.length === 0 || currentSorted.length === 0) throw new FreshmlError("empty_batch", "robustNormedWasserstein needs a finite reference value and a current value");
+  const r = robustScale(finite);
+  const clip = (a: Float64Array): Float64Array => a.map((v) => (v < r.lo ? r.lo : v > r.hi ? r.hi : v));
+  return wassersteinDistance(clip(finite), clip(currentSorted)) / r.scale;
+}
 
 /** Reference values of one column, in arrival order (a ring when rolling). */
 class ColumnReference {
@@ -65,13 +166,15 @@ class ColumnReference {
   private indexCache: KsReferenceIndex | null = null;
   private usesSinceChange = 0;
   private fewCache: number[] | null = null;
-  private spreadCache: number | null = null;
+  private robustCache: (RobustScale & { clipped: Float64Array }) | null = null;
   private binCache: { bins: number; edges: Float64Array; shares: Float64Array } | null = null;
+  private countsCache: Float64Array | null = null;
 
   constructor(readonly kind: "numeric" | "categorical", capacity: number) {
     this.values = new Float64Array(capacity);
   }
 
+  /** Adds a value (numeric: finite ones only; categorical: a level name). */
   add(v: number, level?: string): void {
     let x = v;
     if (this.kind === "categorical") {
@@ -83,16 +186,29 @@ class ColumnReference {
         this.levels.push(level);
       }
       x = id;
-    } else if (v !== v) return;
+    } else if (v - v !== 0) return; // NaN and ±Infinity never enter a reference
     this.values[this.next] = x;
     this.next = (this.next + 1) % this.values.length;
     this.count = Math.min(this.count + 1, this.values.length);
+    this.changed();
+  }
+
+  private changed(): void {
     this.sortedCache = null;
     this.indexCache = null;
     this.usesSinceChange = 0;
     this.fewCache = null;
-    this.spreadCache = null;
+    this.robustCache = null;
     this.binCache = null;
+    this.countsCache = null;
+  }
+
+  /** Values oldest first. */
+  inOrder(): number[] {
+    const out: number[] = [];
+    const start = this.count < this.values.length ? 0 : this.next;
+    for (let k = 0; k < this.count; k++) out.push(this.values[(start + k) % this.values.length]!);
+    return out;
   }
 
   /** Quantile bin edges of the reference and its share per bin (cached until it changes). */
@@ -129,17 +245,13 @@ class ColumnReference {
     return out;
   }
 
-  /** Standard deviation of the reference (cached until it changes). */
-  sd(): number {
-    if (this.spreadCache !== null) return this.spreadCache;
-    const r = this.sorted();
-    let mean = 0;
-    for (const v of r) mean += v;
-    mean /= r.length;
-    let ss = 0;
-    for (const v of r) ss += (v - mean) ** 2;
-    this.spreadCache = Math.sqrt(ss / r.length);
-    return this.spreadCache;
+  /** Winsorising bounds, robust scale and the winsorised sorted reference (cached until it changes). */
+  robust(): RobustScale & { clipped: Float64Array } {
+    if (!this.robustCache) {
+      const r = robustScale(this.sorted());
+      this.robustCache = { ...r, clipped: this.sorted().map((v) => (v < r.lo ? r.lo : v > r.hi ? r.hi : v)) };
+    }
+    return this.robustCache;
   }
 
   sorted(): Float64Array {
@@ -147,28 +259,84 @@ class ColumnReference {
     return this.sortedCache;
   }
 
-  levelShares(levels: readonly string[]): Float64Array {
-    const counts = new Float64Array(levels.length);
-    const pos = new Map(levels.map((l, i) => [l, i]));
-    for (let i = 0; i < this.count; i++) counts[pos.get(this.levels[this.values[i]!]!)!]!++;
-    for (let i = 0; i < counts.length; i++) counts[i]! /= this.count || 1;
-    return counts;
+  /** Reference counts per level id (categorical; cached until it changes). */
+  levelCounts(): Float64Array {
+    if (!this.countsCache) {
+      const c = new Float64Array(this.levels.length);
+      for (let i = 0; i < this.count; i++) c[this.values[i]!]!++;
+      this.countsCache = c;
+    }
+    return this.countsCache;
+  }
+
+  /** The level id of a name, or undefined. */
+  levelId(name: string): number | undefined {
+    return this.levelIndex.get(name);
+  }
+
+  toState(name: string): DriftColumnState {
+    return { name, kind: this.kind, values: this.inOrder(), levels: this.kind === "categorical" ? this.levels.slice() : [] };
+  }
+
+  static fromState(s: DriftColumnState, capacity: number): ColumnReference {
+    const ref = new ColumnReference(s.kind, capacity);
+    for (const v of s.values.slice(-capacity)) {
+      if (s.kind === "categorical") ref.add(0, s.levels[v]!);
+      else ref.add(v);
+    }
+    return ref;
   }
 }
 
+function badState(why: string): never {
+  throw new FreshmlError("invalid_state", `drift check state: ${why}`);
+}
+
+function checkDriftState(state: unknown): DriftCheckState {
+  const s = state as DriftCheckState;
+  if (typeof s !== "object" || s === null || s.kind !== "drift") badState("not a drift check state (kind must be \"drift\")");
+  if (s.version !== 1) badState(`unknown version ${String(s.version)}`);
+  if (typeof s.frozen !== "boolean" || !Array.isArray(s.columns)) badState("frozen must be a boolean and columns an array");
+  const names = new Set<string>();
+  for (const c of s.columns) {
+    if (typeof c !== "object" || c === null || typeof c.name !== "string" || names.has(c.name)) badState("each column needs a unique string name");
+    names.add(c.name);
+    if (c.kind !== "numeric" && c.kind !== "categorical") badState(`column ${c.name}: kind must be numeric or categorical`);
+    if (!Array.isArray(c.values) || !Array.isArray(c.levels) || !c.levels.every((l: unknown) => typeof l === "string")) badState(`column ${c.name}: values and levels must be arrays`);
+    if (new Set(c.levels).size !== c.levels.length) badState(`column ${c.name}: repeated level names`);
+    for (const v of c.values) {
+      const ok = c.kind === "numeric" ? typeof v === "number" && Number.isFinite(v) : Number.isInteger(v) && v >= 0 && v < c.levels.length;
+      if (!ok) badState(`column ${c.name}: value ${String(v)} is not ${c.kind === "numeric" ? "a finite number" : "a level index"}`);
+    }
+  }
+  return s;
+}
+
+/** What a test found on one column. */
+interface Scored {
+  score: number;
+  pValue?: number;
+}
+
 /**
- * Distribution drift of each column against a reference: PSI,
- * Kolmogorov–Smirnov, chi-squared, Jensen–Shannon or normed Wasserstein,
- * chosen by column kind and sample size unless set. Every checked column's
- * score is reported on every batch (`result.drift`), drifted or not; a drifted
- * column is a `distribution_drift` issue, a warning by default.
+ * Distribution drift of each column against a reference, with decisions
+ * that account for sample size, as Evidently does: p-value tests
+ * (Kolmogorov–Smirnov, chi-squared homogeneity) while either sample is small,
+ * distance thresholds (robust normed Wasserstein, Jensen–Shannon) only when
+ * both hold more than `smallSample` values, and no verdict at all
+ * (`not_assessed`) below `minRows`. Every checked column's outcome is reported
+ * on every batch (`result.drift`); a drifted column is a `distribution_drift`
+ * issue, a warning by default. The dataset drifts when the share of columns
+ * drifted at the level `datasetAlpha` reaches `datasetDriftShare`, which
+ * bounds the chance of a false dataset alarm on a clean batch by the tests' α
+ * (see {@link DriftReport}).
  *
  * The reference is the first `referenceRows` rows of accepted batches (or the
- * newest, with `rolling`), or a table you give. Cost per batch and numeric
- * column: KS places the b values among the reference's, indexed once (on its
- * second use), in O(b) and no sort; Wasserstein sorts them through the same
- * index, then walks both samples, O(reference + b). A reference that changes
- * every batch (`rolling`) is not indexed: each column is sorted, O(b log b).
+ * newest, with `rolling`), or a table you give; only finite values enter it.
+ * Its state can be saved (`toJSON`) and restored (`restore`) with the model.
+ * Cost per batch and numeric column: KS places the b values among the
+ * reference's, indexed once (on its second use), in O(b) and no sort;
+ * Wasserstein sorts them through the same index, then walks both samples.
  *
  * @example
  * ```ts
@@ -189,12 +357,16 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
     severity = "warn",
     datasetDriftShare = 0.5,
     smallSample = 1000,
+    minRows = 20,
     bins = 10,
   } = options;
   checkParam(Number.isInteger(referenceRows) && referenceRows > 0, "referenceRows", "a positive integer", referenceRows);
   checkParam(datasetDriftShare > 0 && datasetDriftShare <= 1, "datasetDriftShare", "in (0, 1]", datasetDriftShare);
+  checkParam(Number.isInteger(minRows) && minRows >= 1, "minRows", "a positive integer", minRows);
+  checkParam(smallSample >= 0, "smallSample", "≥ 0", smallSample);
   const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
-  const refs = new Map<string, ColumnReference>();
+  for (const [k, v] of Object.entries(thresholds)) checkParam(typeof v === "number" && v > 0 && Number.isFinite(v), `thresholds.${k}`, "a positive number", v);
+  let refs = new Map<string, ColumnReference>();
   let frozen = false;
   const exactCache = new Map<number, number>();
   const exactPValue = (n: number, m: number, d: number): number => {
@@ -219,7 +391,7 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
       for (let i = 0; i < table.rows; i++) {
         if (!rolling && ref.count >= referenceRows) break;
         if (col.kind === "numeric") ref.add(col.values[i]!);
-        else if (col.codes[i]! >= 0) ref.add(0, col.levels[col.codes[i]!]);
+        else if (col.codes[i]! >= 0) ref.add(0, col.levels[col.codes[i]!]!);
       }
     }
   };
@@ -227,6 +399,15 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
     feed(options.reference);
     frozen = true;
   }
+
+  /** The test for a column, and whether a numeric column is compared as levels (auto, at most 5 distinct reference values, as Evidently). */
+  const planned = (name: string, kind: "numeric" | "categorical", ref: ColumnReference | undefined, m: number): [DriftTest, boolean] => {
+    if (typeof test === "string" && test !== "auto") return [test, false];
+    if (typeof test === "object" && Object.prototype.hasOwnProperty.call(test, name)) return [test[name]!, false];
+    const small = Math.min(ref?.count ?? 0, m) <= smallSample;
+    const few = kind === "numeric" && ref !== undefined && ref.kind === "numeric" && ref.count > 0 && ref.few().length <= 5;
+    return [kind === "categorical" || few ? (small ? "chi_squared" : "jensen_shannon") : small ? "ks" : "wasserstein", few];
+  };
 
   return {
     name: "drift",
@@ -237,51 +418,100 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
       for (const [name, col] of table.columns) {
         if (columns && !columns.includes(name)) continue;
         const ref = refs.get(name);
-        if (!ref || ref.count === 0 || ref.kind !== col.kind) continue;
-        referenceRowsSeen = Math.max(referenceRowsSeen, ref.count);
-        const t: DriftTest =
-          typeof test === "string" && test !== "auto"
-            ? test
-            : typeof test === "object" && test[name]
-              ? test[name]!
-              : col.kind === "numeric"
-                ? ref.count <= smallSample ? "ks" : "wasserstein"
-                : ref.count <= smallSample ? "chi_squared" : "jensen_shannon";
-        // Evidently treats a numeric column with at most 5 distinct reference values as categorical.
-        const few = col.kind === "numeric" && test === "auto" ? ref.few() : null;
-        const t2: DriftTest = few && few.length <= 5 ? (ref.count <= smallSample ? "chi_squared" : "jensen_shannon") : t;
-        const s =
-          col.kind === "numeric"
-            ? few && few.length <= 5
-              ? scoreNumericLevels(t2, ref, col.values)
-              : scoreNumeric(t, ref, col.values, bins, exactPValue)
-            : scoreCategorical(t, ref, col.codes, col.levels);
-        if (!s) continue;
-        const threshold = thresholds[t2];
+        // Values present in the batch, and the infinite ones among them.
+        let m = 0;
+        let nonFinite = 0;
+        if (col.kind === "numeric") {
+          const v = col.values;
+          for (let i = 0; i < v.length; i++) {
+            const x = v[i]!;
+            if (x - x === 0) m++;
+            else if (x === x) {
+              m++;
+              nonFinite++;
+            }
+          }
+        } else for (const c of col.codes) if (c >= 0) m++;
+        const [t, asLevels] = planned(name, col.kind, ref, m);
+        const threshold = thresholds[t];
+        const refCount = ref && ref.kind === col.kind ? ref.count : 0;
+        referenceRowsSeen = Math.max(referenceRowsSeen, refCount);
+        const notAssessed = (reason: string): void => {
+          scores.push({ column: name, test: t, status: "not_assessed", score: null, threshold, drifted: false, rows: m, referenceRows: refCount, nonFinite, reason });
+        };
+        if (!ref || ref.count === 0) {
+          notAssessed("no reference yet");
+          continue;
+        }
+        if (ref.kind !== col.kind) {
+          notAssessed(`the reference is ${ref.kind}, the batch's column ${col.kind}`);
+          continue;
+        }
+        if (m < minRows || ref.count < minRows) {
+          notAssessed(`${m < minRows ? `the batch has ${m}` : `the reference has ${ref.count}`} values, fewer than minRows ${minRows}`);
+          continue;
+        }
+        let s: Scored | null;
+        if (col.kind === "numeric") {
+          s = asLevels ? scoreNumericLevels(t, ref, col.values) : scoreNumeric(t, ref, col.values, m, bins, exactPValue);
+        } else s = scoreCategorical(t, ref, col.codes, col.levels);
+        if (!s) {
+          notAssessed(`${t} needs ordered values; ${name} is categorical`);
+          continue;
+        }
+        if (!Number.isFinite(s.score) || (s.pValue !== undefined && !(s.pValue >= 0))) {
+          // Never read a broken score as "no drift".
+          s = { score: Number.isFinite(s.score) ? s.score : Number.MAX_VALUE, ...(s.pValue !== undefined ? { pValue: 0 } : {}) };
+        }
         const drifted = s.pValue !== undefined ? s.pValue < threshold : s.score >= threshold;
-        const score: ColumnDriftScore = { column: name, test: t2, score: s.score, threshold, drifted, ...(s.pValue !== undefined ? { pValue: s.pValue } : {}) };
-        scores.push(score);
+        const status: DriftStatus = drifted ? "drifted" : "stable";
+        scores.push({ column: name, test: t, status, score: s.score, threshold, drifted, rows: m, referenceRows: refCount, nonFinite, ...(s.pValue !== undefined ? { pValue: s.pValue } : {}) });
         if (drifted) {
           issues.push(
             issue({
               code: "distribution_drift",
               severity,
               column: name,
-              observed: { test: t2, score: s.score, ...(s.pValue !== undefined ? { pValue: s.pValue } : {}) },
+              observed: { test: t, score: s.score, ...(s.pValue !== undefined ? { pValue: s.pValue } : {}) },
               expected: threshold,
             }),
           );
         }
       }
-      const driftShare = scores.length ? scores.filter((s) => s.drifted).length / scores.length : 0;
+      const assessed = scores.filter((s) => s.status !== "not_assessed");
+      const k = assessed.length;
+      const needed = Math.max(1, Math.ceil(datasetDriftShare * k - 1e-12));
+      const factor = k > 0 ? needed / k : 1;
+      let atDataset = 0;
+      for (const s of assessed) if (s.pValue !== undefined ? s.pValue < s.threshold * factor : s.drifted) atDataset++;
+      const datasetDrift = k > 0 ? atDataset >= needed : null;
+      const driftShare = k > 0 ? assessed.filter((s) => s.drifted).length / k : 0;
       return {
         ok: !issues.some((i) => i.severity === "error"),
         issues,
-        drift: { columns: scores, driftShare, datasetDrift: scores.length > 0 && driftShare >= datasetDriftShare, referenceRows: referenceRowsSeen },
+        drift: {
+          columns: scores,
+          status: datasetDrift === null ? "not_assessed" : datasetDrift ? "drifted" : "stable",
+          driftShare,
+          datasetDrift,
+          datasetDriftShare: k > 0 ? atDataset / k : 0,
+          datasetAlpha: thresholds.ks * factor,
+          referenceRows: referenceRowsSeen,
+        },
       };
     },
     accept(table: Table): void {
       feed(table);
+    },
+    toJSON(): ValidatorState {
+      return { kind: "drift", version: 1, frozen, columns: [...refs].map(([name, ref]) => ref.toState(name)) };
+    },
+    restore(state: unknown): void {
+      const s = checkDriftState(state);
+      const next = new Map<string, ColumnReference>();
+      for (const c of s.columns) next.set(c.name, ColumnReference.fromState(c, referenceRows));
+      refs = next;
+      frozen = s.frozen;
     },
   };
 }
@@ -290,39 +520,32 @@ function scoreNumeric(
   t: DriftTest,
   ref: ColumnReference,
   values: Float64Array,
+  m: number,
   bins: number,
   exactPValue: (n: number, m: number, d: number) => number,
-): { score: number; pValue?: number } | null {
+): Scored | null {
   if (t === "ks" || t === "wasserstein") {
     const index = ref.index();
     if (t === "ks") {
       // With an index, no sort of the batch: its values are placed among the reference's.
-      let d: number;
-      let m: number;
-      if (index) ({ d, m } = index.statistic(values));
-      else {
-        const sortedCur = sortPresent(values);
-        m = sortedCur.length;
-        d = m > 0 ? ksStatistic(ref.sorted(), sortedCur) : 0;
-      }
-      if (m === 0) return null;
+      const d = index ? index.statistic(values).d : ksStatistic(ref.sorted(), sortPresent(values));
       const res = ksResult(ref.count, m, d, KS_EXACT_CELLS, exactPValue);
       return { score: res.statistic, pValue: res.pValue };
     }
-    // The batch sorted (by the index: a counting sort), then the merge walk.
+    // The batch sorted (by the index: a counting sort; the array is the index's scratch), winsorised, then the merge walk.
     const sortedCur = index ? index.sorted(values) : sortPresent(values);
-    if (sortedCur.length === 0) return null;
-    // Normed by the reference's standard deviation (Evidently's "normed Wasserstein").
-    const sd = ref.sd();
-    return { score: wassersteinDistance(ref.sorted(), sortedCur) / (sd > 0 ? sd : 1) };
+    const r = ref.robust();
+    for (let i = 0; i < sortedCur.length; i++) {
+      const v = sortedCur[i]!;
+      if (v < r.lo) sortedCur[i] = r.lo;
+      else if (v > r.hi) sortedCur[i] = r.hi;
+    }
+    return { score: wassersteinDistance(r.clipped, sortedCur) / r.scale };
   }
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
-  if (n === 0) return null;
   // The batch's values without missing ones (a copy only when some are missing).
   let present = values;
-  if (n < values.length) {
-    present = new Float64Array(n);
+  if (m < values.length) {
+    present = new Float64Array(m);
     for (let i = 0, k = 0; i < values.length; i++) if (values[i] === values[i]) present[k++] = values[i]!;
   }
   // Binned tests: no sort, the reference's bins are cached.
@@ -330,7 +553,8 @@ function scoreNumeric(
   const curShares = binShares(edges, present);
   if (t === "jensen_shannon") return { score: jensenShannonDistance(shares, curShares) };
   if (t === "chi_squared") {
-    const r = chiSquaredGoodnessOfFit(curShares.map((x) => x * n), shares);
+    const refCounts = shares.map((x) => Math.round(x * ref.count));
+    const r = chiSquaredHomogeneity(refCounts, curShares.map((x) => Math.round(x * m)));
     return { score: r.statistic, pValue: r.pValue };
   }
   return { score: psiOfShares(shares, curShares) };
@@ -347,65 +571,60 @@ function sortPresent(values: Float64Array): Float64Array {
 }
 
 /** A numeric column with few distinct values, compared as categories of those values. */
-function scoreNumericLevels(t: DriftTest, ref: ColumnReference, values: Float64Array): { score: number; pValue?: number } | null {
+function scoreNumericLevels(t: DriftTest, ref: ColumnReference, values: Float64Array): Scored | null {
   const levels = new Map<number, number>();
   for (const v of ref.distinct(Infinity)) levels.set(v, levels.size);
-  const codes = new Int32Array(values.length);
-  const names: string[] = [];
+  const refCounts: number[] = new Array<number>(levels.size).fill(0);
+  for (const v of ref.sorted()) refCounts[levels.get(v)!]!++;
+  const counts: number[] = new Array<number>(levels.size).fill(0);
+  let n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (v !== v) {
-      codes[i] = -1;
-      continue;
-    }
+    if (v !== v) continue;
     let c = levels.get(v);
-    if (c === undefined) levels.set(v, (c = levels.size));
-    codes[i] = c;
-  }
-  for (const [v, c] of levels) names[c] = String(v);
-  // Reference counts per value, as a categorical reference.
-  const r = ref.sorted();
-  const refCounts = new Float64Array(names.length);
-  for (const v of r) refCounts[levels.get(v)!]!++;
-  const refShares = refCounts.map((c) => c / r.length);
-  const counts = new Float64Array(names.length);
-  let n = 0;
-  for (const c of codes) if (c >= 0) {
+    if (c === undefined) {
+      levels.set(v, (c = levels.size));
+      counts.push(0);
+      refCounts.push(0);
+    }
     counts[c]!++;
     n++;
   }
   if (n === 0) return null;
-  if (t === "chi_squared") {
-    const res = chiSquaredGoodnessOfFit(counts, refShares);
-    return { score: res.statistic, pValue: res.pValue };
-  }
-  return { score: jensenShannonDistance(refShares, counts.map((c) => c / n)) };
+  return compareCounts(t, refCounts, counts);
 }
 
-function scoreCategorical(t: DriftTest, ref: ColumnReference, codes: Int32Array, batchLevels: readonly string[]): { score: number; pValue?: number } | null {
-  const levels = [...new Set([...ref.levels, ...batchLevels])];
-  const pos = new Map(levels.map((l, i) => [l, i]));
-  const counts = new Float64Array(levels.length);
-  let n = 0;
-  for (const c of codes) {
-    if (c < 0) continue;
-    counts[pos.get(batchLevels[c]!)!]!++;
-    n++;
+function compareCounts(t: DriftTest, refCounts: readonly number[], counts: readonly number[]): Scored | null {
+  if (t === "chi_squared") {
+    const r = chiSquaredHomogeneity(refCounts, counts);
+    return { score: r.statistic, pValue: r.pValue };
   }
-  if (n === 0) return null;
-  const refShares = ref.levelShares(levels);
-  const curShares = counts.map((c) => c / n);
-  switch (t) {
-    case "chi_squared": {
-      const r = chiSquaredGoodnessOfFit(counts, refShares);
-      return { score: r.statistic, pValue: r.pValue };
+  const sum = (a: readonly number[]): number => a.reduce((x, y) => x + y, 0);
+  const rn = sum(refCounts) || 1;
+  const cn = sum(counts) || 1;
+  const refShares = refCounts.map((c) => c / rn);
+  const curShares = counts.map((c) => c / cn);
+  if (t === "jensen_shannon") return { score: jensenShannonDistance(refShares, curShares) };
+  if (t === "psi") return { score: psiOfShares(refShares, curShares) };
+  // KS and Wasserstein need an order; categories have none.
+  return null;
+}
+
+function scoreCategorical(t: DriftTest, ref: ColumnReference, codes: Int32Array, batchLevels: readonly string[]): Scored | null {
+  const base = ref.levelCounts();
+  const refCounts = Array.from(base);
+  const counts: number[] = new Array<number>(refCounts.length).fill(0);
+  // Batch level code → position in the combined list.
+  const pos = new Int32Array(batchLevels.length);
+  for (let c = 0; c < batchLevels.length; c++) {
+    const id = ref.levelId(batchLevels[c]!);
+    if (id !== undefined) pos[c] = id;
+    else {
+      pos[c] = refCounts.length;
+      refCounts.push(0);
+      counts.push(0);
     }
-    case "jensen_shannon":
-      return { score: jensenShannonDistance(refShares, curShares) };
-    case "psi":
-      return { score: psiOfShares(refShares, curShares) };
-    default:
-      // KS and Wasserstein need an order; categories have none.
-      return null;
   }
+  for (const c of codes) if (c >= 0) counts[pos[c]!]!++;
+  return compareCounts(t, refCounts, counts);
 }
