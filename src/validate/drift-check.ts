@@ -1,6 +1,7 @@
 import { FreshmlError, checkParam } from "../core/errors.js";
-import type { Table } from "./table.js";
+import type { Column, Table } from "./table.js";
 import { chiSquaredHomogeneity } from "./tests/chi-squared.js";
+import { fisherExact } from "./tests/fisher.js";
 import { jensenShannonDistance } from "./tests/jensen-shannon.js";
 import { KsReferenceIndex, ksExactPValueOfH, ksResult, ksStatistic } from "./tests/ks.js";
 import { binShares, psiBins, psiOfShares } from "./tests/psi.js";
@@ -58,6 +59,26 @@ export interface DriftCheckOptions {
   minRows?: number;
   /** PSI (and numeric Jensen–Shannon) bins, from the reference's quantiles. Default 10. */
   bins?: number;
+  /**
+   * Which drifted columns become `distribution_drift` issues. "batch"
+   * (default): those whose p-value is below threshold / k for k assessed
+   * columns (Bonferroni; distance tests at their threshold), so a clean batch
+   * gets a drift warning with probability at most α, however many columns it
+   * has. "column": every column drifted at its own threshold (Evidently's
+   * per-column verdict, `drifted` in the report), so with k columns about
+   * 1 − (1 − α)^k of clean batches get one.
+   */
+  issues?: "batch" | "column";
+  /**
+   * A categorical column (usually the label) to condition on: each numeric
+   * column is also compared within each level of it ("temp | weather=rain"
+   * against the reference's rows of that level), which catches a changed
+   * relation — labels shuffled, swapped, mis-joined — that leaves every
+   * column's own distribution as it was. At most 32 levels. Off by default.
+   */
+  by?: string;
+  /** Fewest values a level's slice must hold in the batch and reference to be judged (with `by`). Default 10. */
+  byMinRows?: number;
 }
 
 /** One column's reference as saved by {@link driftCheck}'s `toJSON`. */
@@ -84,13 +105,15 @@ export interface DriftCheckState {
   readonly columns: readonly DriftColumnState[];
 }
 
-const DEFAULT_THRESHOLDS: Record<DriftTest, number> = { ks: 0.05, chi_squared: 0.05, psi: 0.2, jensen_shannon: 0.1, wasserstein: 0.1 };
+const DEFAULT_THRESHOLDS: Record<DriftTest, number> = { ks: 0.05, chi_squared: 0.05, fisher_exact: 0.05, psi: 0.2, jensen_shannon: 0.1, wasserstein: 0.1 };
 // Exact KS p-values cost O(n·m): beyond this many cells, Smirnov's limit.
 const KS_EXACT_CELLS = 1e5;
 // Exact p-values kept per validator; they depend only on (n, m, round(d·n·m)).
 const KS_EXACT_CACHE = 4096;
 // Normed Wasserstein compares both samples winsorised at these reference quantiles.
 const WINSOR = 0.005;
+// Levels of `by` a drift check conditions on.
+const MAX_BY_LEVELS = 32;
 
 function quantileSorted(sorted: Float64Array, q: number): number {
   const n = sorted.length;
@@ -312,10 +335,11 @@ function checkDriftState(state: unknown): DriftCheckState {
   return s;
 }
 
-/** What a test found on one column. */
+/** What a test found on one column (and the test, when it is not the one planned). */
 interface Scored {
   score: number;
   pValue?: number;
+  test?: DriftTest;
 }
 
 /**
@@ -359,7 +383,12 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
     smallSample = 1000,
     minRows = 20,
     bins = 10,
+    issues: issueLevel = "batch",
+    by,
+    byMinRows = 10,
   } = options;
+  checkParam(Number.isInteger(byMinRows) && byMinRows >= 1, "byMinRows", "a positive integer", byMinRows);
+  checkParam(issueLevel === "batch" || issueLevel === "column", "issues", "\"batch\" or \"column\"", issueLevel);
   checkParam(Number.isInteger(referenceRows) && referenceRows > 0, "referenceRows", "a positive integer", referenceRows);
   checkParam(datasetDriftShare > 0 && datasetDriftShare <= 1, "datasetDriftShare", "in (0, 1]", datasetDriftShare);
   checkParam(Number.isInteger(minRows) && minRows >= 1, "minRows", "a positive integer", minRows);
@@ -381,14 +410,39 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
     return p;
   };
 
+  /**
+   * The columns to compare: the table's (those selected), then, with `by`,
+   * each numeric column's values within each level of `by` (at most
+   * MAX_BY_LEVELS levels), named "column | by=level", with their own minimum.
+   */
+  const expand = (table: Table): Array<[string, Column, number]> => {
+    const out: Array<[string, Column, number]> = [];
+    for (const [name, col] of table.columns) if (!columns || columns.includes(name)) out.push([name, col, minRows]);
+    const byCol = by === undefined ? undefined : table.columns.get(by);
+    if (byCol?.kind !== "categorical") return out;
+    const levels = byCol.levels.slice(0, MAX_BY_LEVELS);
+    for (const [name, col] of table.columns) {
+      if (name === by || col.kind !== "numeric" || (columns && !columns.includes(name))) continue;
+      const parts = levels.map(() => [] as number[]);
+      for (let i = 0; i < table.rows; i++) {
+        const c = byCol.codes[i]!;
+        if (c >= 0 && c < parts.length) parts[c]!.push(col.values[i]!);
+      }
+      levels.forEach((l, c) => {
+        if (parts[c]!.length > 0) out.push([`${name} | ${by}=${l}`, { kind: "numeric", values: Float64Array.from(parts[c]!) }, byMinRows]);
+      });
+    }
+    return out;
+  };
+
   const feed = (table: Table): void => {
     if (frozen) return;
-    for (const [name, col] of table.columns) {
-      if (columns && !columns.includes(name)) continue;
+    for (const [name, col] of expand(table)) {
       let ref = refs.get(name);
       if (!ref) refs.set(name, (ref = new ColumnReference(col.kind, referenceRows)));
       if (ref.kind !== col.kind) continue;
-      for (let i = 0; i < table.rows; i++) {
+      const rows = col.kind === "numeric" ? col.values.length : col.codes.length;
+      for (let i = 0; i < rows; i++) {
         if (!rolling && ref.count >= referenceRows) break;
         if (col.kind === "numeric") ref.add(col.values[i]!);
         else if (col.codes[i]! >= 0) ref.add(0, col.levels[col.codes[i]!]!);
@@ -400,6 +454,7 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
     frozen = true;
   }
 
+  const auto = (name: string): boolean => test === "auto" || (typeof test === "object" && !Object.prototype.hasOwnProperty.call(test, name));
   /** The test for a column, and whether a numeric column is compared as levels (auto, at most 5 distinct reference values, as Evidently). */
   const planned = (name: string, kind: "numeric" | "categorical", ref: ColumnReference | undefined, m: number): [DriftTest, boolean] => {
     if (typeof test === "string" && test !== "auto") return [test, false];
@@ -415,8 +470,7 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
       const scores: ColumnDriftScore[] = [];
       const issues: ValidationIssue[] = [];
       let referenceRowsSeen = 0;
-      for (const [name, col] of table.columns) {
-        if (columns && !columns.includes(name)) continue;
+      for (const [name, col, least] of expand(table)) {
         const ref = refs.get(name);
         // Values present in the batch, and the infinite ones among them.
         let m = 0;
@@ -447,39 +501,44 @@ export function driftCheck(options: DriftCheckOptions = {}): Validator {
           notAssessed(`the reference is ${ref.kind}, the batch's column ${col.kind}`);
           continue;
         }
-        if (m < minRows || ref.count < minRows) {
-          notAssessed(`${m < minRows ? `the batch has ${m}` : `the reference has ${ref.count}`} values, fewer than minRows ${minRows}`);
+        if (m < least || ref.count < least) {
+          notAssessed(`${m < least ? `the batch has ${m}` : `the reference has ${ref.count}`} values, fewer than ${least === minRows ? "minRows" : "byMinRows"} ${least}`);
           continue;
         }
         let s: Scored | null;
         if (col.kind === "numeric") {
-          s = asLevels ? scoreNumericLevels(t, ref, col.values) : scoreNumeric(t, ref, col.values, m, bins, exactPValue);
-        } else s = scoreCategorical(t, ref, col.codes, col.levels);
+          s = asLevels ? scoreNumericLevels(t, ref, col.values, auto(name)) : scoreNumeric(t, ref, col.values, m, bins, exactPValue);
+        } else s = scoreCategorical(t, ref, col.codes, col.levels, auto(name));
         if (!s) {
-          notAssessed(`${t} needs ordered values; ${name} is categorical`);
+          notAssessed(`${t} does not apply to ${name} (${col.kind === "categorical" ? "categories have no order" : "more than two levels"})`);
           continue;
         }
         if (!Number.isFinite(s.score) || (s.pValue !== undefined && !(s.pValue >= 0))) {
           // Never read a broken score as "no drift".
           s = { score: Number.isFinite(s.score) ? s.score : Number.MAX_VALUE, ...(s.pValue !== undefined ? { pValue: 0 } : {}) };
         }
-        const drifted = s.pValue !== undefined ? s.pValue < threshold : s.score >= threshold;
+        const ran = s.test ?? t;
+        const threshold2 = thresholds[ran];
+        const drifted = s.pValue !== undefined ? s.pValue < threshold2 : s.score >= threshold2;
         const status: DriftStatus = drifted ? "drifted" : "stable";
-        scores.push({ column: name, test: t, status, score: s.score, threshold, drifted, rows: m, referenceRows: refCount, nonFinite, ...(s.pValue !== undefined ? { pValue: s.pValue } : {}) });
-        if (drifted) {
-          issues.push(
-            issue({
-              code: "distribution_drift",
-              severity,
-              column: name,
-              observed: { test: t, score: s.score, ...(s.pValue !== undefined ? { pValue: s.pValue } : {}) },
-              expected: threshold,
-            }),
-          );
-        }
+        scores.push({ column: name, test: ran, status, score: s.score, threshold: threshold2, drifted, rows: m, referenceRows: refCount, nonFinite, ...(s.pValue !== undefined ? { pValue: s.pValue } : {}) });
       }
       const assessed = scores.filter((s) => s.status !== "not_assessed");
       const k = assessed.length;
+      for (const s of assessed) {
+        if (!s.drifted) continue;
+        const level = issueLevel === "batch" && s.pValue !== undefined ? s.threshold / k : s.threshold;
+        if (s.pValue !== undefined && !(s.pValue < level)) continue;
+        issues.push(
+          issue({
+            code: "distribution_drift",
+            severity,
+            column: s.column,
+            observed: { test: s.test, score: s.score!, ...(s.pValue !== undefined ? { pValue: s.pValue } : {}) },
+            expected: level,
+          }),
+        );
+      }
       const needed = Math.max(1, Math.ceil(datasetDriftShare * k - 1e-12));
       const factor = k > 0 ? needed / k : 1;
       let atDataset = 0;
@@ -571,7 +630,7 @@ function sortPresent(values: Float64Array): Float64Array {
 }
 
 /** A numeric column with few distinct values, compared as categories of those values. */
-function scoreNumericLevels(t: DriftTest, ref: ColumnReference, values: Float64Array): Scored | null {
+function scoreNumericLevels(t: DriftTest, ref: ColumnReference, values: Float64Array, auto: boolean): Scored | null {
   const levels = new Map<number, number>();
   for (const v of ref.distinct(Infinity)) levels.set(v, levels.size);
   const refCounts: number[] = new Array<number>(levels.size).fill(0);
@@ -591,10 +650,28 @@ function scoreNumericLevels(t: DriftTest, ref: ColumnReference, values: Float64A
     n++;
   }
   if (n === 0) return null;
-  return compareCounts(t, refCounts, counts);
+  return compareCounts(t, refCounts, counts, auto);
 }
 
-function compareCounts(t: DriftTest, refCounts: readonly number[], counts: readonly number[]): Scored | null {
+/**
+ * Compares category counts. Chosen by "auto", chi-squared on two levels is
+ * Fisher's exact test instead: its p-value holds at any count, where
+ * chi-squared's is too small for a sparse flag in a small batch.
+ */
+function compareCounts(t: DriftTest, refCounts: readonly number[], counts: readonly number[], auto: boolean): Scored | null {
+  const used: number[] = [];
+  for (let i = 0; i < refCounts.length; i++) if (refCounts[i]! + counts[i]! > 0) used.push(i);
+  if ((t === "chi_squared" && auto && used.length === 2) || t === "fisher_exact") {
+    if (used.length > 2) return null;
+    const [i, j] = used.length === 2 ? (used as [number, number]) : [used[0] ?? 0, -1];
+    const a = refCounts[i] ?? 0;
+    const b = j >= 0 ? refCounts[j]! : 0;
+    const c = counts[i] ?? 0;
+    const d = j >= 0 ? counts[j]! : 0;
+    const r = fisherExact(a, b, c, d);
+    // Score: the difference in the share of the first level.
+    return { score: Math.abs(a / (a + b || 1) - c / (c + d || 1)), pValue: r.pValue, test: "fisher_exact" };
+  }
   if (t === "chi_squared") {
     const r = chiSquaredHomogeneity(refCounts, counts);
     return { score: r.statistic, pValue: r.pValue };
@@ -610,7 +687,7 @@ function compareCounts(t: DriftTest, refCounts: readonly number[], counts: reado
   return null;
 }
 
-function scoreCategorical(t: DriftTest, ref: ColumnReference, codes: Int32Array, batchLevels: readonly string[]): Scored | null {
+function scoreCategorical(t: DriftTest, ref: ColumnReference, codes: Int32Array, batchLevels: readonly string[], auto: boolean): Scored | null {
   const base = ref.levelCounts();
   const refCounts = Array.from(base);
   const counts: number[] = new Array<number>(refCounts.length).fill(0);
@@ -626,5 +703,5 @@ function scoreCategorical(t: DriftTest, ref: ColumnReference, codes: Int32Array,
     }
   }
   for (const c of codes) if (c >= 0) counts[pos[c]!]!++;
-  return compareCounts(t, refCounts, counts);
+  return compareCounts(t, refCounts, counts, auto);
 }

@@ -170,7 +170,7 @@ export type ValidationIssue =
   | MissingColumnIssue;
 
 /** The drift tests freshml runs. */
-export type DriftTest = "ks" | "chi_squared" | "psi" | "jensen_shannon" | "wasserstein";
+export type DriftTest = "ks" | "chi_squared" | "fisher_exact" | "psi" | "jensen_shannon" | "wasserstein";
 
 /** Whether a column (or a batch) drifted, did not, or could not be judged. */
 export type DriftStatus = "drifted" | "stable" | "not_assessed";
@@ -190,9 +190,9 @@ export interface ColumnDriftScore {
   readonly status: DriftStatus;
   /** Its statistic or distance; null when not assessed. Always finite when present. */
   readonly score: number | null;
-  /** Its p-value (KS and chi-squared). */
+  /** Its p-value (KS, chi-squared, Fisher). */
   readonly pValue?: number;
-  /** The threshold applied (to the p-value for KS and chi-squared). */
+  /** The threshold applied (to the p-value for KS, chi-squared and Fisher). */
   readonly threshold: number;
   /** Whether the column drifted (status "drifted"). */
   readonly drifted: boolean;
