@@ -184,7 +184,7 @@ class ColumnReference {
   levels: string[] = [];
   private levelIndex = new Map<string, number>();
   count = 0;
-  private next = 0;
+  next = 0;
   private sortedCache: Float64Array | null = null;
   private indexCache: KsReferenceIndex | null = null;
   private usesSinceChange = 0;
@@ -216,7 +216,7 @@ class ColumnReference {
     this.changed();
   }
 
-  private changed(): void {
+  changed(): void {
     this.sortedCache = null;
     this.indexCache = null;
     this.usesSinceChange = 0;
@@ -303,10 +303,16 @@ class ColumnReference {
 
   static fromState(s: DriftColumnState, capacity: number): ColumnReference {
     const ref = new ColumnReference(s.kind, capacity);
+    // The saved level list, in its order (a rolling reference may keep levels no longer in its window).
+    for (const l of s.levels) ref.add(0, l);
+    ref.count = 0;
+    ref.next = 0;
     for (const v of s.values.slice(-capacity)) {
-      if (s.kind === "categorical") ref.add(0, s.levels[v]!);
-      else ref.add(v);
+      ref.values[ref.next] = v;
+      ref.next = (ref.next + 1) % ref.values.length;
+      ref.count = Math.min(ref.count + 1, ref.values.length);
     }
+    ref.changed();
     return ref;
   }
 }
