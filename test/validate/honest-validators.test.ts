@@ -16,6 +16,8 @@ import {
   SeededRandom,
   tableFromMatrix,
   type Column,
+  type DriftCheckState,
+  type QualityState,
   type Table,
 } from "../../src/index.js";
 import { measure, seattleTable, SIZES } from "./false-alarms.js";
@@ -145,7 +147,7 @@ describe("learnRanges (issue 11)", () => {
       expect(r.ok).toBe(true);
       q.accept!(month);
     }
-    const state = q.toJSON!() as { ranges: Array<{ column: string; min: number; max: number }> };
+    const state = q.toJSON!() as QualityState;
     expect(state.ranges[0]).toMatchObject({ column: "x", min: 0, max: 32 });
   });
 
@@ -227,7 +229,7 @@ describe("hostile magnitudes in drift (issue 10 item 9)", () => {
     const v = gauss(1, 3000);
     v[0] = Infinity;
     d.accept!(table({ x: v }));
-    const state = d.toJSON!() as { columns: Array<{ values: number[] }> };
+    const state = d.toJSON!() as DriftCheckState;
     expect(state.columns[0]!.values).toHaveLength(2999);
     expect(state.columns[0]!.values.every(Number.isFinite)).toBe(true);
   });
