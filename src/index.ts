@@ -92,6 +92,7 @@ export { driftCheck, robustNormedWasserstein, type DriftCheckOptions, type Drift
 export { schemaValidator, type FieldSpec, type SchemaCheckResult, type SchemaValidator, type SchemaValidatorOptions } from "./validate/schema.js";
 export { ksTwoSample, ksStatistic, ksExactPValue, type KsResult } from "./validate/tests/ks.js";
 export { chiSquaredGoodnessOfFit, chiSquaredHomogeneity, type ChiSquaredResult } from "./validate/tests/chi-squared.js";
+export { fisherExact, type FisherExactResult } from "./validate/tests/fisher.js";
 export { jensenShannonDistance } from "./validate/tests/jensen-shannon.js";
 export { wassersteinDistance } from "./validate/tests/wasserstein.js";
 export { psi, psiBins, psiOfShares, binShares } from "./validate/tests/psi.js";

@@ -110,7 +110,7 @@ const DEFAULT_SEVERITY = {
 
 // Counters of the frequent-value sketch; values sampled per accepted batch column.
 const SKETCH_K = 16;
-const SKETCH_SAMPLE = 256;
+const SKETCH_SAMPLE = 64;
 const CONSTANT_SHARE = 0.1;
 const CONSTANT_CHANCE = 1e-3;
 
