@@ -45,9 +45,18 @@ export { VERSION } from "./version.js";
 export { tableFromMatrix, categoricalFromNumbers, type Table, type Column, type NumericColumn, type CategoricalColumn } from "./validate/table.js";
 export {
   describeIssue,
+  groupIssues,
   issue,
+  restoreValidators,
   runValidators,
+  saveValidators,
   type ColumnDriftScore,
+  type DriftStatus,
+  type GroupIssuesOptions,
+  type IssueExample,
+  type IssueGroup,
+  type NonFiniteIssue,
+  type ValidatorState,
   type DriftObservation,
   type LabelBalance,
   type OutOfRangeObservation,
@@ -70,11 +79,20 @@ export {
   type ValidationResult,
   type Validator,
 } from "./validate/validator.js";
-export { qualityChecks, type LabelBalanceOptions, type LearnRangesOptions, type QualityOptions } from "./validate/quality.js";
-export { driftCheck, type DriftCheckOptions } from "./validate/drift-check.js";
+export {
+  qualityChecks,
+  type LabelBalanceOptions,
+  type LearnRangesOptions,
+  type LearnedRangeState,
+  type QualityOptions,
+  type QualityState,
+  type ValueSketchState,
+} from "./validate/quality.js";
+export { driftCheck, robustNormedWasserstein, type DriftCheckOptions, type DriftCheckState, type DriftColumnState } from "./validate/drift-check.js";
 export { schemaValidator, type FieldSpec, type SchemaCheckResult, type SchemaValidator, type SchemaValidatorOptions } from "./validate/schema.js";
 export { ksTwoSample, ksStatistic, ksExactPValue, type KsResult } from "./validate/tests/ks.js";
-export { chiSquaredGoodnessOfFit, type ChiSquaredResult } from "./validate/tests/chi-squared.js";
+export { chiSquaredGoodnessOfFit, chiSquaredHomogeneity, type ChiSquaredResult } from "./validate/tests/chi-squared.js";
+export { fisherExact, type FisherExactResult } from "./validate/tests/fisher.js";
 export { jensenShannonDistance } from "./validate/tests/jensen-shannon.js";
 export { wassersteinDistance } from "./validate/tests/wasserstein.js";
 export { psi, psiBins, psiOfShares, binShares } from "./validate/tests/psi.js";
