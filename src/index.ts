@@ -9,7 +9,24 @@ export { FreshmlError, isFreshmlError, type FreshmlErrorCode, type FreshmlErrorD
 export { assertFiniteFeatures, checkBatch, isCheckedBatch, readBatch, readFeatures, sliceCheckedBatch, type CheckedBatch, type ReadBatchOptions, type Batch, type DenseBatch, type DenseFeatures, type FeatureInput, type FlatFeatures, type Rows } from "./core/batch.js";
 export { SeededRandom } from "./core/random.js";
 export { OnlineStandardScaler, type StandardScalerJSON } from "./preprocessing/standard-scaler.js";
-export { Featurizer, type FeatureLayout, type Featurized, type FeaturizerJSON, type FieldJSON, type ImputeJSON } from "./preprocessing/featurizer.js";
+export {
+  Featurizer,
+  type ColumnKind,
+  type FeatureLayout,
+  type Featurized,
+  type FeaturizerJSON,
+  type FeaturizerJSONv1,
+  type FeaturizerOptions,
+  type FieldCount,
+  type FieldJSON,
+  type FieldPreprocessing,
+  type FieldStateJSON,
+  type ImputeJSON,
+  type MissingStrategy,
+  type OneHotEncoding,
+  type UnseenPolicy,
+} from "./preprocessing/featurizer.js";
+export { QuantileSketch, DEFAULT_SKETCH_K, type QuantileSketchJSON } from "./preprocessing/quantile-sketch.js";
 
 export type { ClassesParams } from "./learners/classes.js";
 export { isClassifier, type Classifier, type Task, type Trainer, type TrainerJSON } from "./learners/trainer.js";
