@@ -642,7 +642,15 @@ export class Featurizer {
 
   /** An independent copy (layout, preprocessing and statistics). */
   copy(): Featurizer {
-    return Featurizer.fromJSON(this.toJSON());
+    const f = new Featurizer(this.features, this.target, { oneHot: this.oneHot, fields: this.preprocessing });
+    this.parts.forEach((p, k) => {
+      const q = f.parts[k]!;
+      q.count = p.count;
+      q.mean = p.mean;
+      if (p.sketch) q.sketch = p.sketch.copy();
+      if (p.counts) q.counts!.set(p.counts);
+    });
+    return f;
   }
 
   /** JSON-safe form (formatVersion 2). */

@@ -72,7 +72,8 @@ export class QuantileSketch {
     if (x - x !== 0) throw new FreshmlError("non_finite", `a quantile sketch takes finite values, got ${x}`, { observed: x });
     this.count++;
     const l0 = this.levels[0]!;
-    l0.push(x);
+    // −0 is kept as 0, so that the state survives JSON as it is.
+    l0.push(x + 0);
     if (l0.length >= this.k) this.compact(0);
   }
 
@@ -121,7 +122,11 @@ export class QuantileSketch {
 
   /** An independent copy. */
   copy(): QuantileSketch {
-    return QuantileSketch.fromJSON(this.toJSON());
+    const s = new QuantileSketch(this.k);
+    s.count = this.count;
+    s.levels = this.levels.map((l) => l.slice());
+    s.compactions = this.compactions.slice();
+    return s;
   }
 
   /** JSON-safe form. */
