@@ -20,7 +20,7 @@ const sketchSchema = z.object({
   compactions: z.array(z.number().int().nonnegative()),
 });
 
-/** Default items per level: the median's rank error stays under about 1 % on the streams measured in docs/preprocessing.md. */
+/** Default items per level: the median's rank error stayed within 1.3 % (of n) on every stream measured in docs/preprocessing.md, with at most 448 numbers kept for a million values. */
 export const DEFAULT_SKETCH_K = 128;
 
 /**
@@ -33,8 +33,8 @@ export const DEFAULT_SKETCH_K = 128;
  * concatenation in the same order (it is mergeable by order, not by
  * arbitrary union).
  *
- * Memory is at most `k` items per level, with ⌈log₂(n / k)⌉ + 1 levels
- * (1,920 numbers for a million values at k = 128). Up to `k` values the
+ * Memory is under `k` items per level, with at most ⌈log₂(n / k)⌉ + 1 levels
+ * (448 numbers were kept for a million values at k = 128). Up to `k` values the
  * median is exact (numpy's median: the mean of the two middle values for an
  * even count). Beyond, each compaction of level h moves any rank by at most
  * 2^h, so the worst-case rank error is levels / k (of n); on real streams the
@@ -112,7 +112,14 @@ export class QuantileSketch {
     const lo = Math.floor(pos);
     const a = at(items, lo);
     const b = at(items, Math.min(lo + 1, total - 1));
-    return a + (b - a) * (pos - lo);
+    const frac = pos - lo;
+    if (frac === 0 || a === b) return a;
+    // Halfway (an even count's median): the mean of the two, as numpy's median computes it.
+    if (frac === 0.5) {
+      const m = (a + b) / 2;
+      return m - m === 0 ? m : a / 2 + b / 2;
+    }
+    return a + (b - a) * frac;
   }
 
   /** The median (exact up to `k` values; see the class notes beyond). NaN when empty. */
