@@ -145,7 +145,7 @@ export {
   type SourceBatch,
 } from "./pipeline/pipeline.js";
 export { type EvaluationScores, type GateDecision, type GateMetric, type GateOptions } from "./pipeline/gate.js";
-export { ServingModel, loadModel } from "./pipeline/serving.js";
+export { ServingModel, loadModel, type ServedRows } from "./pipeline/serving.js";
 export type {
   BatchCounts,
   BatchRecord,

@@ -178,6 +178,7 @@ describe("preprocessing on real data (Seattle weather, monthly)", () => {
         const raw = f.transform(table);
         const viaPipeline = model.trainer.predict({ X: f.impute(raw.X, raw.missing), cols: raw.cols });
         expect(Array.from(served)).toEqual(Array.from(viaPipeline));
+        expect(model.featurizeRows(rows).counts).toEqual(raw.counts);
         expect(Array.from(p.servingModel!.predictRows(rows))).toEqual(Array.from(served));
       }),
       { numRuns: 60, seed: 11 },
