@@ -186,6 +186,38 @@ describe("preprocessing on real data (Seattle weather, monthly)", () => {
   });
 });
 
+describe("stores written before featurizer formatVersion 2 (fixture from commit cd1256a)", () => {
+  const fx = JSON.parse(readFileSync(fileURLToPath(new URL("../fixtures/featurizer-v1.json", import.meta.url)), "utf8")) as {
+    record: Parameters<MemoryModelStore["put"]>[0];
+    checkpoint: Parameters<MemoryModelStore["putCheckpoint"]>[0];
+    probe: Array<Record<string, unknown>>;
+    predictions: number[];
+  };
+  const Trip = z.object({ distance: z.number(), wind: z.number().optional(), carrier: z.enum(["zeta", "alpha", "mid"]).optional(), express: z.boolean(), delay: z.number() });
+  const oldStore = async (): Promise<MemoryModelStore> => {
+    const store = new MemoryModelStore();
+    await store.setAlias("model", "champion", await store.put(fx.record));
+    await store.putCheckpoint(fx.checkpoint);
+    return store;
+  };
+  const more = fx.probe.map((r, i) => ({ ...r, delay: i }));
+
+  it('restart with preprocessing { oneHot: "full" }: the champion predicts as it did, and learning goes on', async () => {
+    const store = await oldStore();
+    const p = new Pipeline({ schema: Trip, target: "delay", trainer: new LinearRegression({ l2: 1e-3 }), store, preprocessing: { oneHot: "full" } });
+    const r0 = await p.runBatches([]);
+    expect(r0.restoredFrom).toMatchObject({ from: "checkpoint" });
+    expect(Array.from(p.servingModel!.predictRows(fx.probe))).toEqual(fx.predictions);
+    const r = await p.runBatches([more]);
+    expect(r.rows).toMatchObject({ learned: more.length, quarantined: 0 });
+  });
+
+  it("restart with the new default (drop-first) is refused at once, naming both layouts", async () => {
+    const p = new Pipeline({ schema: Trip, target: "delay", trainer: new LinearRegression({ l2: 1e-3 }), store: await oldStore() });
+    await expect(p.runBatches([more])).rejects.toMatchObject({ code: "invalid_state", message: expect.stringMatching(/carrier=zeta.*carrier=alpha, carrier=mid/) });
+  });
+});
+
 describe("preprocessing options in the pipeline", () => {
   it("LinearRegression() with an enum feature is promoted with the default drop-first, and singular with full one-hot", async () => {
     const drop = await new Pipeline({ schema: Row, target: "load", trainer: new LinearRegression() }).runBatches([rowBatch(1), rowBatch(2)]);
