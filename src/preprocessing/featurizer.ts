@@ -570,16 +570,43 @@ export class Featurizer {
         }
         return;
       }
+      const X = batch.X;
       let n = 0;
       let m = 0;
-      for (let i = 0, o = p.offset; i < rows; i++, o += d) {
-        const x = batch.X[o]!;
-        if (x !== x) continue;
-        n++;
-        if (p.sketch) p.sketch.add(x);
-        else if (p.counts) p.counts[x === 1 ? 1 : 0]!++;
-        // The batch mean, one value at a time (no sum that could overflow).
-        else m += (x - m) / n;
+      if (p.sketch) {
+        for (let i = 0, o = p.offset; i < rows; i++, o += d) {
+          const x = X[o]!;
+          if (x === x) {
+            n++;
+            p.sketch.add(x);
+          }
+        }
+      } else if (p.counts) {
+        for (let i = 0, o = p.offset; i < rows; i++, o += d) {
+          const x = X[o]!;
+          if (x === x) {
+            n++;
+            p.counts[x === 1 ? 1 : 0]!++;
+          }
+        }
+      } else {
+        let sum = 0;
+        for (let i = 0, o = p.offset; i < rows; i++, o += d) {
+          const x = X[o]!;
+          if (x === x) {
+            n++;
+            sum += x;
+          }
+        }
+        m = sum / n;
+        // A sum that overflowed (values near the float limit): the batch mean one value at a time instead.
+        if (n > 0 && m - m !== 0) {
+          m = 0;
+          for (let i = 0, o = p.offset, k = 0; i < rows; i++, o += d) {
+            const x = X[o]!;
+            if (x === x) m += (x - m) / ++k;
+          }
+        }
       }
       if (n === 0) return;
       const total = p.count + n;

@@ -86,6 +86,12 @@ describe("Featurizer: missing values", () => {
     expect(f.impute(full.X, full.missing)).toBe(full.X);
   });
 
+  it("a running mean of values near the float limit stays finite (the sum would overflow)", () => {
+    const f = new Featurizer(features, target);
+    for (const temp of [1.7e308, 1.7e308, -1e308]) f.learn(f.transform(f.readRows([{ temp, rain: true, load: 0 }, { temp, rain: true, load: 0 }], true)));
+    expect((f.fills.temp as number) / 1e308).toBeCloseTo((1.7 + 1.7 - 1) / 3, 12);
+  });
+
   it("median, constant, most-frequent booleans, and an enum with no level", () => {
     const fields: FieldJSON[] = [...features.slice(0, 2), { name: "rain", kind: "boolean", optional: true }];
     const f = new Featurizer(fields, target, { oneHot: "full", fields: { temp: { missing: "median" }, day: { missing: "none" } } });
