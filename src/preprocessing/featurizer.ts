@@ -316,6 +316,7 @@ export class Featurizer {
       if (f.name === target.name) throw new FreshmlError("invalid_params", `field ${f.name} is both a feature and the target`, { param: "features" });
       if (f.kind === "enum" && !(f.levels && f.levels.length > 0)) throw new FreshmlError("invalid_params", `enum field ${f.name} has no levels`, { param: "features", field: f.name });
       const o = Object.prototype.hasOwnProperty.call(perField, f.name) ? perField[f.name]! : {};
+      if (typeof o !== "object" || o === null) throw new FreshmlError("invalid_params", `preprocessing of ${f.name} must be an object, got ${describeValue(o)}`, { param: "fields", field: f.name });
       const missing = checkMissing(f, o);
       const unseen = o.unseen ?? "ignore";
       if (!["error", "ignore", "other"].includes(unseen)) throw new FreshmlError("invalid_params", `${f.name}: unseen must be "error", "ignore" or "other", got ${describeValue(unseen)}`, { param: "fields", field: f.name });

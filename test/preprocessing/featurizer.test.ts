@@ -48,6 +48,9 @@ describe("Featurizer: layout", () => {
       [{ fields: { temp: { unseen: "other" } } }, /unseen applies to enum fields/],
       [{ fields: { wind: {} } }, /"wind", which is not a feature/],
       [{ oneHot: "first" as never }, /oneHot must be/],
+      [{ fields: { temp: null as never } }, /preprocessing of temp must be an object/],
+      [{ fields: { day: { unseen: "drop" as never } } }, /day: unseen must be/],
+      [{ fields: { temp: { indicator: "yes" as never } } }, /temp: indicator must be a boolean/],
     ];
     for (const [o, msg] of bad) {
       const e = caught(() => new Featurizer(features, target, o));
