@@ -11,6 +11,7 @@ export { SeededRandom } from "./core/random.js";
 export { OnlineStandardScaler, type StandardScalerJSON } from "./preprocessing/standard-scaler.js";
 export {
   Featurizer,
+  selectFeaturized,
   type ColumnKind,
   type FeatureLayout,
   type Featurized,
@@ -20,6 +21,7 @@ export {
   type FieldCount,
   type FieldJSON,
   type FieldPreprocessing,
+  type FieldRows,
   type FieldStateJSON,
   type ImputeJSON,
   type MissingStrategy,

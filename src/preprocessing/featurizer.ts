@@ -162,6 +162,21 @@ export interface FieldCount {
   readonly unseenLevels: readonly string[];
 }
 
+/**
+ * What each row of a batch held in one feature field: `codes[i]` is the
+ * declared level (≥ 0) of an enum, 0 for a number or boolean that was
+ * present, −1 for a missing value, and −2 − k for the k-th distinct
+ * undeclared level of the batch (`unseenLevels[k]`).
+ */
+export interface FieldRows {
+  /** The field. */
+  readonly field: string;
+  /** Per row, as above. */
+  readonly codes: Int32Array;
+  /** The batch's undeclared levels of this field, in order of first appearance (empty but for enums). */
+  readonly unseenLevels: readonly string[];
+}
+
 /** A featurised batch, before imputation: NaN where an optional value was missing and must be imputed. */
 export interface Featurized {
   /** Row-major features. */
@@ -170,12 +185,12 @@ export interface Featurized {
   cols: number;
   /** Targets (empty when featurising features only). */
   y: Float64Array;
-  /** Values to impute in `X` (0: nothing to impute, `X` is final). */
+  /** NaN cells in `X`, each to impute (0: nothing to impute, `X` is final). */
   missing: number;
   /** Per field with missing values or unseen levels, their counts (empty when there are none). */
   counts: FieldCount[];
-  /** Per feature field, in order: enum level codes in the declared order (−1 missing, −2 unseen); null for other kinds. */
-  codes: Array<Int32Array | null>;
+  /** Per feature field, in order: what each row held (the statistics learn enum levels from it). */
+  fields: FieldRows[];
 }
 
 const fieldSchema = z.object({
@@ -479,33 +494,31 @@ export class Featurizer {
     const n = table.rows;
     const d = this.cols;
     const X = new Float64Array(n * d);
-    const counts: FieldCount[] = [];
-    const codesOut: Array<Int32Array | null> = [];
+    const fields: FieldRows[] = [];
     let missing = 0;
     for (const p of this.parts) {
       const name = p.field.name;
       const col = table.columns.get(name);
       if (!col) throw new FreshmlError("column_mismatch", `feature ${name} is not in the batch`, { field: name });
-      let fieldMissing = 0;
-      let unseen = 0;
+      const codes = new Int32Array(n);
       const unseenLevels: string[] = [];
       if (p.field.kind === "enum") {
         if (col.kind !== "categorical") throw new FreshmlError("column_mismatch", `feature ${name} should be categorical`, { field: name });
         const levels = p.field.levels!;
         // The batch's codes index its own level list; map them onto the declared order.
         const map = col.levels.map((l) => levels.indexOf(l));
-        const codes = new Int32Array(n);
+        // Per batch level outside the declared ones: its index among this batch's unseen levels.
+        const unseenIndex = new Int32Array(col.levels.length).fill(-1);
         for (let i = 0; i < n; i++) {
           const c = col.codes[i]!;
           const row = i * d;
           if (c < 0) {
             codes[i] = -1;
             if (!p.field.optional) throw missingRequired(i, name);
-            fieldMissing++;
             if (p.indicator >= 0) X[row + p.indicator] = 1;
             if (p.missing !== "none" && p.width > 0) {
               for (let j = 0; j < p.width; j++) X[row + p.offset + j] = NaN;
-              missing++;
+              missing += p.width;
             }
             continue;
           }
@@ -515,16 +528,14 @@ export class Featurizer {
             if (k >= p.first) X[row + p.offset + k - p.first] = 1;
             continue;
           }
-          codes[i] = -2;
           const level = col.levels[c]!;
           if (p.unseen === "error") {
             throw new FreshmlError("unseen_level", `feature ${name} has the undeclared level ${JSON.stringify(level)} at row ${i} (declared: ${levels.join(", ")})`, { row: i, field: name, observed: level, expected: levels.slice() });
           }
-          unseen++;
-          if (unseenLevels.length < 5 && !unseenLevels.includes(level)) unseenLevels.push(level);
+          if (unseenIndex[c]! < 0) unseenIndex[c] = unseenLevels.push(level) - 1;
+          codes[i] = -2 - unseenIndex[c]!;
           if (p.other >= 0) X[row + p.other] = 1;
         }
-        codesOut.push(codes);
       } else {
         if (col.kind !== "numeric") throw new FreshmlError("column_mismatch", `feature ${name} should be numeric`, { field: name });
         const v = col.values;
@@ -533,7 +544,7 @@ export class Featurizer {
           if (x !== x) {
             if (!p.field.optional) throw missingRequired(i, name);
             X[o] = NaN;
-            fieldMissing++;
+            codes[i] = -1;
             missing++;
             if (p.indicator >= 0) X[i * d + p.indicator] = 1;
           } else if (x - x !== 0) {
@@ -542,11 +553,10 @@ export class Featurizer {
             throw new FreshmlError("invalid_row", `feature ${name} is ${x} at row ${i}, not a boolean (0/1)`, { row: i, field: name, observed: x, expected: "a boolean" });
           } else X[o] = x;
         }
-        codesOut.push(null);
       }
-      if (fieldMissing > 0 || unseen > 0) counts.push({ field: name, missing: fieldMissing, unseen, unseenLevels });
+      fields.push({ field: name, codes, unseenLevels });
     }
-    return { X, cols: d, y: new Float64Array(0), missing, counts, codes: codesOut };
+    return { X, cols: d, y: new Float64Array(0), missing, counts: countsOf(fields), fields };
   }
 
   /**
@@ -560,8 +570,8 @@ export class Featurizer {
     this.parts.forEach((p, k) => {
       if (!p.field.optional || p.missing === "constant" || p.missing === "none") return;
       if (p.field.kind === "enum") {
-        const codes = batch.codes?.[k];
-        if (!codes) throw new FreshmlError("invalid_params", `learn needs the level codes of ${p.field.name}: pass what transform returned`, { field: p.field.name });
+        const codes = batch.fields?.[k]?.codes;
+        if (!codes || batch.fields[k]!.field !== p.field.name) throw new FreshmlError("invalid_params", `learn needs the rows of ${p.field.name}: pass what transform returned`, { field: p.field.name });
         for (let i = 0; i < rows; i++) {
           const c = codes[i]!;
           if (c >= 0) {
@@ -786,6 +796,49 @@ function checkMissing(f: FieldJSON, o: FieldPreprocessing): MissingStrategy {
     throw new FreshmlError("invalid_params", `${f.name}: value is only read with missing "constant"`, { param: "fields", field: f.name });
   }
   return missing;
+}
+
+/** Missing values and unseen levels per field, from what each row held. */
+function countsOf(fields: readonly FieldRows[]): FieldCount[] {
+  const out: FieldCount[] = [];
+  for (const f of fields) {
+    let missing = 0;
+    let unseen = 0;
+    const shown: string[] = [];
+    const codes = f.codes;
+    for (let i = 0; i < codes.length; i++) {
+      const c = codes[i]!;
+      if (c >= 0) continue;
+      if (c === -1) missing++;
+      else {
+        unseen++;
+        const level = f.unseenLevels[-2 - c]!;
+        if (shown.length < 5 && !shown.includes(level)) shown.push(level);
+      }
+    }
+    if (missing > 0 || unseen > 0) out.push({ field: f.field, missing, unseen, unseenLevels: shown });
+  }
+  return out;
+}
+
+/**
+ * The rows `keep` (indices, in the order given) of a featurised batch:
+ * features, targets, what each row held, and the counts recomputed for
+ * those rows — what a pipeline learns and reports when it drops rows at
+ * fault from a batch.
+ */
+export function selectFeaturized(raw: Featurized, keep: readonly number[]): Featurized {
+  const d = raw.cols;
+  const X = new Float64Array(keep.length * d);
+  const y = raw.y.length ? new Float64Array(keep.length) : raw.y;
+  keep.forEach((r, i) => {
+    X.set(raw.X.subarray(r * d, (r + 1) * d), i * d);
+    if (raw.y.length) y[i] = raw.y[r]!;
+  });
+  const fields = raw.fields.map((f) => ({ field: f.field, codes: Int32Array.from(keep, (r) => f.codes[r]!), unseenLevels: f.unseenLevels }));
+  let missing = 0;
+  for (let i = 0; i < X.length; i++) if (X[i] !== X[i]) missing++;
+  return { X, cols: d, y, missing, counts: countsOf(fields), fields };
 }
 
 function copyField(f: FieldJSON): FieldJSON {

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Featurizer, FreshmlError, MemoryModelStore, ServingModel, loadModel, restoreTrainer, schemaValidator, type FeaturizerOptions, type FieldJSON } from "../../src/index.js";
+import { Featurizer, FreshmlError, MemoryModelStore, selectFeaturized, ServingModel, loadModel, restoreTrainer, schemaValidator, type FeaturizerOptions, type FieldJSON } from "../../src/index.js";
 
 const features: FieldJSON[] = [
   { name: "temp", kind: "number", optional: true },
@@ -73,7 +73,7 @@ describe("Featurizer: missing values", () => {
   it("mean (default): NaN before imputation, 0 before any statistics, then the running mean; the indicator marks the row", () => {
     const f = new Featurizer(features, target, { fields: { temp: { indicator: true } } });
     const raw = f.transform(f.readRows(rows, true));
-    expect(raw.missing).toBe(2);
+    expect(raw.missing).toBe(3); // NaN cells: temp, and the two columns of day (drop-first)
     expect(raw.counts).toEqual([
       { field: "temp", missing: 1, unseen: 0, unseenLevels: [] },
       { field: "day", missing: 1, unseen: 0, unseenLevels: [] },
@@ -147,7 +147,12 @@ describe("Featurizer: unseen levels", () => {
     const f = new Featurizer(features, target);
     const raw = f.transform(table(f));
     expect(raw.counts).toEqual([{ field: "day", missing: 0, unseen: 3, unseenLevels: ["storm", "flood"] }]);
-    expect(Array.from(raw.codes[1]!)).toEqual([0, -2, 1, -2, -2]);
+    expect(raw.fields[1]).toEqual({ field: "day", codes: Int32Array.from([0, -2, 1, -3, -2]), unseenLevels: ["storm", "flood"] });
+    // Rows 0, 3 and 4 alone (a pipeline dropping rows at fault): counts recomputed for them.
+    const some = selectFeaturized(raw, [0, 3, 4]);
+    expect(Array.from(some.X)).toEqual([...raw.X.subarray(0, 4), ...raw.X.subarray(12, 20)]);
+    expect(some.counts).toEqual([{ field: "day", missing: 0, unseen: 2, unseenLevels: ["flood", "storm"] }]);
+    expect(selectFeaturized(raw, [0, 2]).counts).toEqual([]);
     // temp, day=we, day=hol, rain: an unseen level reads as the reference level.
     expect(Array.from(raw.X.subarray(4, 8))).toEqual([2, 0, 0, 1]);
     const o = new Featurizer(features, target, { fields: { day: { unseen: "other" } } });
@@ -221,6 +226,28 @@ describe("Featurizer: statistics over any batch split (properties)", () => {
         expect(Featurizer.fromJSON(JSON.parse(JSON.stringify(split))).toJSON()).toEqual(split);
       }),
       { numRuns: 150, seed: 7 },
+    );
+  });
+
+  it("a subset of a featurised batch is the featurised subset: same matrix, rows, counts and statistics", () => {
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: 80 }), fc.array(fc.boolean(), { minLength: 80, maxLength: 80 }), (rows, mask) => {
+        const keep = rows.map((_, i) => i).filter((i) => mask[i]);
+        const f = new Featurizer(fields, y, options);
+        const sub = selectFeaturized(f.transform(f.readRows(rows, true)), keep);
+        const direct = keep.length ? f.transform(f.readRows(keep.map((i) => rows[i]!), true)) : null;
+        if (direct) {
+          expect(Array.from(sub.X)).toEqual(Array.from(direct.X));
+          expect(sub.counts.map((c) => [c.field, c.missing, c.unseen])).toEqual(direct.counts.map((c) => [c.field, c.missing, c.unseen]));
+          expect(sub.missing).toBe(direct.missing);
+          expect(direct.missing).toBe(direct.X.filter((v) => v !== v).length);
+        }
+        const [a, b] = [f.copy(), f.copy()];
+        a.learn(sub);
+        if (direct) b.learn(direct);
+        expect(a.toJSON()).toEqual(b.toJSON());
+      }),
+      { numRuns: 100, seed: 9 },
     );
   });
 
