@@ -76,6 +76,7 @@ try {
   const pipelineTotal = new MAE();
   periods.forEach((p, k) => {
     const rec = byBatch.get(k)!;
+    if (rec.status !== "accepted") return;
     const y = p.rows.map((r) => r.co2);
     const staticPred = staticModel.predict(features(p.rows));
     const s = new MAE();

@@ -5,6 +5,8 @@ import { fingerprint } from "../core/fingerprint.js";
 import { restoreTrainer, type TrainerRegistry } from "../learners/registry.js";
 import type { Trainer, TrainerJSON } from "../learners/trainer.js";
 import { Featurizer, type Featurized } from "../preprocessing/featurizer.js";
+import { AutoMemory, autoSettings, isAutoPolicy, type AutoMemoryJSON, type AutoPolicy, type AutoSettings } from "./auto.js";
+import { MagnitudeGuard, type BatchMagnitudes, type MagnitudesJSON, type SanityOptions } from "./sanity.js";
 
 /**
  * How the learning state follows the stream:
@@ -12,9 +14,13 @@ import { Featurizer, type Featurized } from "../preprocessing/featurizer.js";
  * - `{ window: W }`: the model reflects only the last W accepted batches —
  *   exact `forget` where the trainer has it, otherwise rebuilt from the window;
  * - `"full"`: refit from scratch on every accepted batch so far: O(n) per batch,
- *   O(n²) per run; the honest baseline, and the way for trainers that cannot learn incrementally.
+ *   O(n²) per run; the honest baseline, and the way for trainers that cannot learn incrementally;
+ * - `"auto"` or `{ auto: {...} }`: self-tuning — several candidate windows
+ *   (3 … 96 batches, and everything) learned at once by merging per-batch
+ *   states; the one with the best recent out-of-time loss serves
+ *   ({@link AutoOptions}). Needs a trainer with `merge`.
  */
-export type RetrainPolicy = "incremental" | "full" | WindowPolicy;
+export type RetrainPolicy = "incremental" | "full" | WindowPolicy | "auto" | AutoPolicy;
 
 /** The sliding-window policy. */
 export interface WindowPolicy {
@@ -93,6 +99,10 @@ export interface LearningStateJSON {
   window: Array<{ X: number[]; cols: number; y: number[] }>;
   /** The gate's baseline, when one is configured. */
   baseline: TrainerJSON | null;
+  /** Largest magnitudes learned per column (the sanity bound's scale); absent in states written before it existed. */
+  magnitudes?: MagnitudesJSON | null;
+  /** The self-tuning memory (policy "auto"). */
+  auto?: AutoMemoryJSON | null;
 }
 
 const stateSchema = z.object({
@@ -107,6 +117,8 @@ const stateSchema = z.object({
   featurizer: z.unknown(),
   window: z.array(z.object({ X: z.array(z.number()), cols: z.number().int().positive(), y: z.array(z.number()) })),
   baseline: z.unknown(),
+  magnitudes: z.unknown().optional(),
+  auto: z.unknown().optional(),
 });
 
 /**
@@ -135,6 +147,10 @@ export class LearningState {
   fingerprint = "0000000000000000";
   /** Ids of learned batches. */
   ids: RecentIds;
+  /** The sanity bound with the magnitudes learned so far (null: no bound). */
+  magnitudes: MagnitudeGuard | null = null;
+  /** The candidate memories of the policy "auto" (null for other policies). */
+  auto: AutoMemory | null;
   private window: Kept[] = [];
 
   constructor(
@@ -147,6 +163,7 @@ export class LearningState {
     idLimit: number,
   ) {
     this.trainer = template.clone();
+    this.auto = isAutoPolicy(policy) ? new AutoMemory(template, autoSettingsOf(policy)) : null;
     this.featurizer = featurizer;
     this.baseline = baseline;
     this.ids = new RecentIds(idLimit);
@@ -163,15 +180,18 @@ export class LearningState {
    * trainer's {@link FreshmlError} if it cannot learn the batch, and then
    * nothing has changed.
    */
-  learn(batch: CheckedBatch, id: string | undefined, raw?: Featurized): void {
+  learn(batch: CheckedBatch, id: string | undefined, raw?: Featurized, magnitudes?: BatchMagnitudes): void {
     // The baseline learns on a copy first, so that if either refuses the batch nothing has changed.
     let nextBaseline: Trainer | null = null;
     if (this.baseline) {
       nextBaseline = this.baseline.copy();
       nextBaseline.update(batch);
     }
-    const limit = this.policy === "incremental" ? 0 : this.policy === "full" ? Infinity : this.policy.window;
-    if (limit === 0) this.trainer.update(batch);
+    const limit = windowLimit(this.policy);
+    if (this.auto) {
+      this.auto.learn(batch);
+      this.trainer = this.auto.servedState();
+    } else if (limit === 0) this.trainer.update(batch);
     else {
       const next = [...this.window, { batch }];
       const leaving = next.length > limit ? next.slice(0, next.length - limit) : [];
@@ -191,6 +211,7 @@ export class LearningState {
     }
     if (nextBaseline) this.baseline = nextBaseline;
     if (raw && this.featurizer) this.featurizer.learn(raw);
+    if (magnitudes && this.magnitudes) this.magnitudes.learn(magnitudes);
     this.rowsLearned += batch.rows;
     this.batchesLearned++;
     this.sinceChampion.batches++;
@@ -209,10 +230,12 @@ export class LearningState {
   reset(): void {
     this.trainer = this.template.clone();
     this.window = [];
+    this.auto?.reset();
   }
 
   /** Keeps only the newest `k` batches of the window and rebuilds the trainer from them. */
   shrinkWindow(k: number): void {
+    if (this.auto) return this.reset();
     const kept = this.window.slice(-k);
     const t = this.template.clone();
     for (const w of kept) t.update(w.batch);
@@ -230,6 +253,8 @@ export class LearningState {
     c.sinceChampion = { ...this.sinceChampion, ids: this.sinceChampion.ids.slice() };
     c.fingerprint = this.fingerprint;
     c.ids = this.ids.copy();
+    c.magnitudes = this.magnitudes?.copy() ?? null;
+    c.auto = this.auto?.copy() ?? null;
     c.window = this.window.slice();
     return c;
   }
@@ -241,6 +266,7 @@ export class LearningState {
   candidate(): LearningState {
     const c = new LearningState(this.template, this.policy, this.featurizer?.copy() ?? null, null, 0);
     c.trainer = this.trainer.copy();
+    c.auto = this.auto?.copy() ?? null;
     c.window = this.window.slice();
     return c;
   }
@@ -259,6 +285,8 @@ export class LearningState {
       featurizer: this.featurizer?.toJSON() ?? null,
       window: this.window.map((k) => (k.json ??= { X: Array.from(k.batch.X), cols: k.batch.cols, y: Array.from(k.batch.y) })),
       baseline: this.baseline?.toJSON() ?? null,
+      magnitudes: this.magnitudes?.toJSON() ?? null,
+      auto: this.auto?.toJSON() ?? null,
     };
   }
 
@@ -270,7 +298,7 @@ export class LearningState {
   static restore(
     json: unknown,
     trainer: TrainerJSON,
-    options: { template: Trainer; policy: RetrainPolicy; idLimit: number; registry: TrainerRegistry; featurizer: Featurizer | null },
+    options: { template: Trainer; policy: RetrainPolicy; idLimit: number; registry: TrainerRegistry; featurizer: Featurizer | null; sanity: Required<SanityOptions> | null },
   ): LearningState {
     const parsed = stateSchema.safeParse(json);
     if (!parsed.success) throw new FreshmlError("invalid_state", `not a freshml learning state: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
@@ -291,8 +319,27 @@ export class LearningState {
     s.sinceChampion = j.sinceChampion;
     s.fingerprint = j.fingerprint;
     s.ids = RecentIds.fromJSON(j.ids, options.idLimit);
-    const limit = options.policy === "incremental" ? 0 : options.policy === "full" ? Infinity : options.policy.window;
+    // The bound is the pipeline's option; the magnitudes are what was learned (none in older states).
+    if (options.sanity) {
+      s.magnitudes = j.magnitudes ? MagnitudeGuard.restore(j.magnitudes, options.sanity, options.template.task !== "classification") : new MagnitudeGuard(options.sanity, options.template.task !== "classification");
+    }
+    if (s.auto) {
+      if (!j.auto) throw new FreshmlError("invalid_state", "the stored learning state was not learned with the policy \"auto\"; this pipeline's is");
+      s.auto = AutoMemory.restore(j.auto, options.template, autoSettingsOf(options.policy as "auto" | AutoPolicy), options.registry);
+    }
+    const limit = windowLimit(options.policy);
     s.window = j.window.slice(Math.max(0, j.window.length - limit)).map((w) => ({ batch: checkBatch({ X: Float64Array.from(w.X), cols: w.cols, y: Float64Array.from(w.y) }) }));
     return s;
   }
+}
+
+/** Batches a policy keeps: 0 (incremental, auto), Infinity (full) or the window. */
+function windowLimit(policy: RetrainPolicy): number {
+  if (policy === "incremental" || isAutoPolicy(policy)) return 0;
+  if (policy === "full") return Infinity;
+  return policy.window;
+}
+
+function autoSettingsOf(policy: "auto" | AutoPolicy): AutoSettings {
+  return autoSettings(policy === "auto" ? undefined : policy.auto);
 }

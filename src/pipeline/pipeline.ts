@@ -10,6 +10,19 @@ import type { Metric } from "../metrics/metric.js";
 import { metricNames, metricTask } from "../metrics/registry.js";
 import { Featurizer, type Featurized, type FeaturizerOptions, type FieldJSON } from "../preprocessing/featurizer.js";
 import { acceptUnseenLevels, featureField } from "../preprocessing/schema-features.js";
+import { autoSettings, isAutoPolicy } from "./auto.js";
+import { MagnitudeGuard, sanitySettings, type BatchMagnitudes, type ImplausibleValue, type SanityOptions } from "./sanity.js";
+import {
+  RowDrops,
+  rowSettings,
+  selectCheckedRows,
+  selectFeaturizedRows,
+  selectTableRows,
+  type DeadLetterSink,
+  type RowFault,
+  type RowPolicy,
+  type RowSettings,
+} from "./rows.js";
 import { MemoryModelStore } from "../store/memory-model-store.js";
 import { checkName, type ModelStore } from "../store/model-store.js";
 import { schemaValidator, type FieldSpec, type SchemaValidator } from "../validate/schema.js";
@@ -34,7 +47,7 @@ import {
   type Predictions,
 } from "./gate.js";
 import { LearningState, type LearningStateJSON, type RetrainPolicy } from "./learning.js";
-import type { BatchRecord, BatchScores, IssueSummary, RestorePoint, RunReport } from "./report.js";
+import type { AcceptedBatchRecord, BatchScores, IssueSummary, RestorePoint, RunReport } from "./report.js";
 import { Run } from "./run.js";
 import { ServingModel } from "./serving.js";
 
@@ -127,6 +140,24 @@ export interface PipelineOptions<S extends z.ZodObject = z.ZodObject> {
    * `onEvent` sees every batch anyway.
    */
   maxBatchRecords?: number;
+  /**
+   * Bound on absurd magnitudes: a batch with a feature or regression target
+   * beyond it is quarantined (`implausible_value`) before anything learns it.
+   * Default `{ maxAbs: 1e30, maxScaleChange: 1e6 }` ({@link SanityOptions}); false for none.
+   */
+  sanity?: SanityOptions | false;
+  /** What rows at fault do to their batch: quarantine it (default) or be dropped from it ({@link RowPolicy}). */
+  rowPolicy?: RowPolicy;
+  /** Receives quarantined batches and dropped rows, so nothing is discarded in silence ({@link DeadLetterSink}). */
+  deadLetter?: DeadLetterSink;
+  /**
+   * Hands the event loop back (a macrotask: timers and I/O run) whenever this
+   * many ms have passed since it last did, checked between batches and
+   * between a batch's stages, so a run never freezes its host for longer than
+   * one stage of one batch. Default 10; 0 yields at every check; `Infinity` never.
+   * Measured on the wall clock, whatever `now` says.
+   */
+  yieldEveryMs?: number;
   /** Clock for stage timings, in ms. Default `performance.now`. */
   now?: () => number;
 }
@@ -287,11 +318,13 @@ interface Champion {
 interface Validated {
   readonly rows: number;
   readonly issues: IssueSummary[];
-  readonly drift?: BatchRecord["drift"];
+  readonly drift?: AcceptedBatchRecord["drift"];
   /** Row objects as a table (schema path). */
   readonly table?: Table;
   /** Numeric batches, checked. */
   readonly numeric?: CheckedBatch;
+  /** Rows left out or clipped so far (row policy). */
+  readonly drops: RowDrops;
 }
 
 /** A featurised batch: one checked batch per featurizer state that must read it. */
@@ -302,6 +335,12 @@ interface Features {
   readonly raw: Featurized | null;
   /** The batch as the learning state sees it (imputed with its statistics). */
   readonly forLearner: CheckedBatch;
+  /** Its magnitudes, for the sanity bound (null without one). */
+  readonly magnitudes: BatchMagnitudes | null;
+  /** Rows left out or clipped (row policy). */
+  readonly drops: RowDrops;
+  /** The validators' table of the rows that remain (null without validators). */
+  readonly table: Table | null;
 }
 
 /** What the models said before learning the batch. */
@@ -398,6 +437,13 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   private readonly detectorTemplate: DriftDetector | null;
   private readonly evaluationSet: { raw: Featurized | null; numeric: CheckedBatch | null } | null;
   private readonly now: () => number;
+  private readonly sanity: Required<SanityOptions> | null;
+  private readonly rowPolicy: RowSettings;
+  private readonly deadLetter: DeadLetterSink | null;
+  private readonly schema: z.ZodObject | null;
+  private readonly yieldEveryMs: number;
+  /** Wall-clock time the run last handed the event loop back. */
+  private lastYield = 0;
   /** Whether any tracked metric reads class probabilities. */
   private readonly needProba: boolean;
   private running = false;
@@ -428,8 +474,9 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       maxBatchRecords = 1000,
       rememberBatchIds = DEFAULT_ID_MEMORY,
     } = options;
-    if (typeof policy === "object") checkParam(Number.isInteger(policy.window) && policy.window >= 1, "policy.window", "a positive integer", policy.window);
-    else checkParam(policy === "incremental" || policy === "full", "policy", "incremental, full or { window }", policy);
+    if (isAutoPolicy(policy)) autoSettings(policy === "auto" ? undefined : policy.auto);
+    else if (typeof policy === "object" && policy !== null) checkParam(Number.isInteger(policy.window) && policy.window >= 1, "policy.window", "a positive integer", policy.window);
+    else checkParam(policy === "incremental" || policy === "full", "policy", "incremental, full, auto, { window } or { auto }", policy);
     if (typeof checkpoint === "object") checkParam(Number.isInteger(checkpoint.every) && checkpoint.every >= 1, "checkpoint.every", "a positive integer", checkpoint.every);
     else checkParam(checkpoint === "every-batch" || checkpoint === "end", "checkpoint", "every-batch, end or { every }", checkpoint);
     checkParam(onQuarantine === "continue" || onQuarantine === "throw", "onQuarantine", "continue or throw", onQuarantine);
@@ -469,6 +516,16 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     this.maxRecords = maxBatchRecords;
     this.validators = options.validators ?? [];
     this.now = options.now ?? ((): number => performance.now());
+    this.sanity = sanitySettings(options.sanity);
+    this.rowPolicy = rowSettings(options.rowPolicy);
+    if (options.deadLetter !== undefined && typeof options.deadLetter !== "function") {
+      throw new FreshmlError("invalid_params", "deadLetter must be a function receiving each DeadLetter", { param: "deadLetter" });
+    }
+    this.deadLetter = options.deadLetter ?? null;
+    this.schema = options.schema ?? null;
+    const { yieldEveryMs = 10 } = options;
+    checkParam(typeof yieldEveryMs === "number" && yieldEveryMs >= 0, "yieldEveryMs", "a number ≥ 0 (Infinity: never)", yieldEveryMs);
+    this.yieldEveryMs = yieldEveryMs;
     this.target = options.target ?? "target";
     this.detectorTemplate = options.detector === undefined ? new ADWIN() : options.detector;
     this.detector = this.detectorTemplate ? restoreDetector(this.detectorTemplate.toJSON()) : null;
@@ -483,7 +540,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       if (options.features !== undefined) checkParam(Array.isArray(options.features) && options.features.every((f) => typeof f === "string"), "features", "column names", options.features);
       this.columnNames = options.features;
     }
-    this.learning = new LearningState(options.trainer, policy, this.featurizer?.copy() ?? null, this.settings.baseline?.clone() ?? null, rememberBatchIds);
+    this.learning = this.freshLearning(this.featurizer?.copy() ?? null);
     this.evidence = new Evidence(this.settings.mode === "holdout" ? 1 : this.settings.window, this.settings.minRows);
     this.evaluationSet = options.gate?.evaluationSet === undefined ? null : this.readEvaluationSet(options.gate.evaluationSet);
     const evalY = this.evaluationSet?.numeric?.y ?? this.evaluationSet?.raw?.y;
@@ -521,6 +578,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   async runBatches(source: Iterable<SourceBatch> | AsyncIterable<SourceBatch>, options: RunOptions = {}): Promise<RunReport> {
     if (this.running) throw new FreshmlError("run_in_progress", `pipeline ${this.name} is already running; one run at a time`);
     this.running = true;
+    this.lastYield = performance.now();
     try {
       await this.sync();
       return await this.run(source, options);
@@ -594,7 +652,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     } else {
       // Written by something else than a pipeline: learn on from its trainer, with fresh bookkeeping.
       this.checkSameTrainer(rec.trainer);
-      const s = new LearningState(this.trainer, this.policy, champion.model.featurizer?.copy() ?? this.featurizer?.copy() ?? null, this.settings.baseline?.clone() ?? null, this.idLimit);
+      const s = this.freshLearning(champion.model.featurizer?.copy() ?? this.featurizer?.copy() ?? null);
       s.trainer = champion.model.trainer.copy();
       this.learning = s;
       this.detector = this.detectorTemplate ? restoreDetector(this.detectorTemplate.toJSON()) : null;
@@ -606,6 +664,13 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     this.championDirty = false;
     this.stateDirty = true;
     this.restored = { version, checkpoint: null, position: this.learning.position, from: "champion" };
+  }
+
+  /** A learning state that has learned nothing, with this pipeline's options. */
+  private freshLearning(featurizer: Featurizer | null): LearningState {
+    const s = new LearningState(this.trainer, this.policy, featurizer, this.settings.baseline?.clone() ?? null, this.idLimit);
+    if (this.sanity) s.magnitudes = new MagnitudeGuard(this.sanity, this.trainer.task !== "classification");
+    return s;
   }
 
   private async loadChampion(version: number): Promise<Champion> {
@@ -625,7 +690,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
 
   private restoreLearning(json: unknown, trainer: Parameters<typeof LearningState.restore>[1]): LearningState {
     this.checkSameTrainer(trainer);
-    return LearningState.restore(json, trainer, { template: this.trainer, policy: this.policy, idLimit: this.idLimit, registry: this.registry, featurizer: this.featurizer });
+    return LearningState.restore(json, trainer, { template: this.trainer, policy: this.policy, idLimit: this.idLimit, registry: this.registry, featurizer: this.featurizer, sanity: this.sanity });
   }
 
   /** The stored learning state must have been trained by this pipeline's trainer (kind and parameters): else it would learn on with other rules. */
@@ -661,6 +726,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     try {
       for await (const batch of source as AsyncIterable<SourceBatch>) {
         item++;
+        await this.breathe();
         if (run.stopped("between batches", this.learning.position)) break;
         const id = batchId(batch);
         if (toSkip > 0) {
@@ -670,7 +736,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
         }
         if (id === null) {
           const issue = { code: "invalid_id", severity: "error" as const, message: "a batch id must be a non-empty string of at most 512 characters" };
-          await this.quarantine(run, this.learning.position, undefined, new Quarantine([issue]), batchRows(batch));
+          await this.quarantine(run, this.learning.position, undefined, new Quarantine([issue]), batch, batchRows(batch));
           continue;
         }
         if (id !== undefined && this.learning.ids.has(id)) {
@@ -695,38 +761,49 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
    */
   private async step(batch: SourceBatch, id: string | undefined, run: Run): Promise<void> {
     const index = this.learning.position;
+    const total = batchRows(batch);
     const validated = run.time("validate", () => this.validate(batch, index));
-    if (validated instanceof Quarantine) return this.quarantine(run, index, id, validated, batchRows(batch));
+    if (validated instanceof Quarantine) return this.quarantine(run, index, id, validated, batch, total);
+    await this.breathe();
     if (run.stopped("featurize", index)) return;
     const features = run.time("featurize", () => this.featurize(validated));
-    if (features instanceof Quarantine) return this.quarantine(run, index, id, features, validated.rows);
+    if (features instanceof Quarantine) return this.quarantine(run, index, id, features, batch, total);
     run.emit({ type: "batch_validated", batch: index, rows: features.rows, warnings: validated.issues.length });
+    await this.breathe();
     if (run.stopped("test", index)) return;
     const tested = run.time("test", () => this.test(features));
-    if (tested instanceof Quarantine) return this.quarantine(run, index, id, tested, features.rows);
+    if (tested instanceof Quarantine) return this.quarantine(run, index, id, tested, batch, total);
+    await this.breathe();
     if (run.stopped("gate", index)) return;
     const verdict = run.time("gate", () => this.gate(features, tested));
+    await this.breathe();
     if (run.stopped("learn", index)) return;
+    // Rows left out go to the dead-letter sink before the batch is learned: if the sink fails, nothing was.
+    const dropped = features.drops.summary();
+    if (dropped && dropped.rows > 0) await this.sendDropped(batch, index, id, features.drops);
     const learned = run.time("learn", () => this.learn(features, id));
-    if (learned instanceof Quarantine) return this.quarantine(run, index, id, learned, features.rows);
+    if (learned instanceof Quarantine) return this.quarantine(run, index, id, learned, batch, total);
     this.learning.position++;
     this.stateDirty = true;
     // The batch is learned: what the test and the gate found takes effect.
     const detectorDrift = run.time("test", () => this.commitTest(tested, index, run));
     const decision = run.time("gate", () => this.commitGate(verdict, features, index, run));
-    // Validators learn their references from batches that were learned.
-    if (validated.table) for (const v of this.validators) v.accept?.(validated.table);
+    // Validators learn their references from the rows that were learned.
+    if (features.table) for (const v of this.validators) v.accept?.(features.table);
     if (detectorDrift) this.reactToDrift(index, run);
-    run.accepted(features.rows);
-    const record: BatchRecord = {
+    run.accepted(total, features.rows);
+    const record: AcceptedBatchRecord = {
       batch: index,
       ...(id !== undefined ? { id } : {}),
       status: "accepted",
-      rows: features.rows,
+      rows: total,
+      learned: features.rows,
+      ...(dropped ? { dropped } : {}),
       prequential: tested.scores.champion?.[this.settings.metric] ?? null,
       scores: tested.scores,
       ...(decision ? { decision } : {}),
       detectorDrift,
+      ...(this.learning.auto ? { memory: this.learning.auto.choice() } : {}),
       issues: validated.issues,
       ...(validated.drift ? { drift: validated.drift } : {}),
     };
@@ -736,18 +813,33 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     run.progress(features.rows);
   }
 
+  /** Hands the event loop back if the run has held it for `yieldEveryMs`. */
+  private async breathe(): Promise<void> {
+    if (this.yieldEveryMs === Infinity) return;
+    const t = performance.now();
+    if (t - this.lastYield < this.yieldEveryMs) return;
+    await yieldToEventLoop();
+    this.lastYield = performance.now();
+  }
+
   /** 1. validate: schema (row objects) or shape and finiteness (numeric), then the validators. */
   private validate(batch: SourceBatch, index: number): Validated | Quarantine {
     const rows = rowsOf(batch);
     let table: Table;
     let numeric: CheckedBatch | undefined;
+    let drops: RowDrops;
     if (rows) {
       if (!this.rows) throw new FreshmlError("invalid_params", "a batch of row objects needs the pipeline's schema: pass `schema` (a zod object) to new Pipeline()", { param: "schema" });
-      const r = this.rows.check(rows);
+      drops = new RowDrops(rows.length);
+      let r = this.rows.check(rows);
       if (!r.ok) {
         const issues = r.issues.map(summarize);
         if (r.issuesOmitted) issues.push({ code: "schema", severity: "error", message: `${r.issuesOmitted} more schema issues` });
-        return new Quarantine(issues);
+        const repaired = this.rowPolicy.schema === "quarantine" ? null : this.repairRows(rows, drops);
+        if (!repaired) return new Quarantine(issues);
+        if (drops.tooMany(this.rowPolicy.maxDropRate)) return new Quarantine([...issues, this.tooManyRows(drops)]);
+        r = this.rows.check(repaired);
+        if (!r.ok || repaired.length === 0) return new Quarantine(issues);
       }
       table = r.table!;
     } else {
@@ -762,42 +854,148 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       if (evalCols !== undefined && evalCols !== numeric.cols) {
         throw new FreshmlError("invalid_params", `gate.evaluationSet has ${evalCols} columns; the batches have ${numeric.cols}`, { param: "gate.evaluationSet" });
       }
+      drops = new RowDrops(numeric.rows);
       // Without validators there is nothing to read a table: skip laying it out.
-      if (this.validators.length === 0) return { rows: numeric.rows, issues: [], numeric };
+      if (this.validators.length === 0) return { rows: numeric.rows, issues: [], numeric, drops };
       const names = this.columnNames && this.columnNames.length === numeric.cols ? this.columnNames : Array.from({ length: numeric.cols }, (_, j) => `x${j}`);
       table = tableFromMatrix(numeric.X, names, { values: numeric.y, name: this.target, categorical: isClassifier(this.trainer) });
     }
     const result = runValidators(this.validators, table, { batchIndex: index });
     const issues = result.issues.map(summarize);
     if (!result.ok) return new Quarantine(issues);
-    return { rows: table.rows, issues, table, ...(numeric ? { numeric } : {}), ...(result.drift ? { drift: result.drift.columns } : {}) };
+    return { rows: table.rows, issues, table, drops, ...(numeric ? { numeric } : {}), ...(result.drift ? { drift: result.drift.columns } : {}) };
+  }
+
+  /**
+   * The rows of a batch that failed the schema, repaired per the row policy:
+   * rows zod accepts stay, numbers beyond an inclusive bound are clipped
+   * (`schema: "clip"`), the rest are dropped (recorded in `drops`).
+   */
+  private repairRows(rows: readonly unknown[], drops: RowDrops): unknown[] {
+    const schema = this.schema!;
+    const kept: unknown[] = [];
+    const faults: RowFault[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      const parsed = schema.safeParse(row);
+      if (parsed.success) {
+        kept.push(row);
+        continue;
+      }
+      if (this.rowPolicy.schema === "clip") {
+        const clipped = clipRow(row, parsed.error.issues);
+        if (clipped !== null && schema.safeParse(clipped).success) {
+          kept.push(clipped);
+          drops.clipped++;
+          continue;
+        }
+      }
+      const zi = parsed.error.issues[0]!;
+      const column = zi.path.length ? String(zi.path[0]) : undefined;
+      faults.push({ row: i, issue: { code: "schema", severity: "error", ...(column !== undefined ? { column } : {}), message: `row ${i}${zi.path.length ? `, ${zi.path.join(".")}` : ""}: ${zi.message}` } });
+    }
+    drops.drop(faults, rows.length);
+    return kept;
+  }
+
+  /** The issue that quarantines a batch with too many rows at fault. */
+  private tooManyRows(drops: RowDrops): IssueSummary {
+    const n = drops.dropped.length + drops.clipped;
+    return {
+      code: "too_many_bad_rows",
+      severity: "error",
+      message: `${n} of ${drops.total} rows are at fault, more than rowPolicy.maxDropRate (${this.rowPolicy.maxDropRate}): the batch is quarantined whole`,
+    };
   }
 
   /** 2. featurize: row objects to a checked numeric batch (imputed with the learning state's statistics). */
   private featurize(v: Validated): Features | Quarantine {
-    const unknown = this.unknownLabel(v.numeric?.y ?? null);
-    if (unknown) return unknown;
-    if (v.numeric) return { rows: v.numeric.rows, y: v.numeric.y, raw: null, forLearner: v.numeric };
-    const f = this.learning.featurizer!;
-    try {
-      const raw = f.transform(v.table!);
-      return { rows: v.rows, y: raw.y, raw, forLearner: checkBatch({ X: f.impute(raw.X, raw.missing), cols: raw.cols, y: raw.y }) };
-    } catch (err) {
-      if (!isFreshmlError(err)) throw err;
-      return new Quarantine([{ code: err.code, severity: "error", message: err.message }]);
-    }
-  }
-
-  /** A classifier's batch with a label it does not declare is quarantined before any model or metric reads it. */
-  private unknownLabel(y: Float64Array | null): Quarantine | null {
-    const classes = this.settings.classes;
-    if (!y || !classes) return null;
-    for (let i = 0; i < y.length; i++) {
-      if (!classes.includes(y[i]!)) {
-        return new Quarantine([{ code: "unknown_class", severity: "error", message: `row ${i} has the label ${y[i]}; the trainer declares the classes ${JSON.stringify(classes)}` }]);
+    let features: Features;
+    const table = v.table ?? null;
+    if (v.numeric) features = { rows: v.numeric.rows, y: v.numeric.y, raw: null, forLearner: v.numeric, magnitudes: null, drops: v.drops, table };
+    else {
+      const f = this.learning.featurizer!;
+      try {
+        const raw = f.transform(v.table!);
+        features = { rows: v.rows, y: raw.y, raw, forLearner: checkBatch({ X: f.impute(raw.X, raw.missing), cols: raw.cols, y: raw.y }), magnitudes: null, drops: v.drops, table };
+      } catch (err) {
+        if (!isFreshmlError(err)) throw err;
+        return new Quarantine([{ code: err.code, severity: "error", message: err.message }]);
       }
     }
-    return null;
+    const labels = this.unknownLabels(features.y);
+    if (labels.length) {
+      const next = this.leaveOut(features, labels, this.rowPolicy.unknownClass);
+      if (next instanceof Quarantine) return next;
+      features = next;
+    }
+    return this.withMagnitudes(features);
+  }
+
+  /** Rows whose label the classifier does not declare. */
+  private unknownLabels(y: Float64Array): RowFault[] {
+    const classes = this.settings.classes;
+    const faults: RowFault[] = [];
+    if (!classes) return faults;
+    for (let i = 0; i < y.length; i++) {
+      if (!classes.includes(y[i]!)) {
+        faults.push({ row: i, issue: { code: "unknown_class", severity: "error", message: `row ${i} has the label ${y[i]}; the trainer declares the classes ${JSON.stringify(classes)}` } });
+      }
+    }
+    return faults;
+  }
+
+  /** The featurised batch with its magnitudes, its implausible rows quarantining it or left out (row policy). */
+  private withMagnitudes(features: Features): Features | Quarantine {
+    const guard = this.learning.magnitudes;
+    if (!guard) return features;
+    const names = this.featurizer?.layout.names ?? (this.columnNames?.length === features.forLearner.cols ? this.columnNames : null);
+    const name = (j: number): string => names?.[j] ?? `x${j}`;
+    let m = guard.check(features.forLearner, name, this.target);
+    if (!("features" in m)) {
+      const issueOf = (v: ImplausibleValue, row: number): IssueSummary => ({
+        code: "implausible_value",
+        severity: "error",
+        column: v.column,
+        message: `${v.column} holds ${v.value} at row ${row}, beyond the sanity bound ${v.bound} (${v.reason}); set the pipeline's sanity option if such values are real`,
+      });
+      const faults = guard.beyond(features.forLearner, name, this.target).map((v) => ({ row: v.row, issue: issueOf(v, features.drops.original(v.row)) }));
+      const next = this.leaveOut(features, faults, this.rowPolicy.implausible);
+      if (next instanceof Quarantine) return next;
+      features = next;
+      m = guard.check(features.forLearner, name, this.target);
+      if (!("features" in m)) return new Quarantine([issueOf(m, m.row)]);
+    }
+    return { ...features, magnitudes: m };
+  }
+
+  /** Quarantines the batch for `faults`, or (policy "drop") leaves those rows out, unless too many are at fault. */
+  private leaveOut(features: Features, faults: readonly RowFault[], action: "quarantine" | "drop"): Features | Quarantine {
+    const summarizeFaults = (): IssueSummary[] => {
+      const first = faults.slice(0, 5).map((f) => f.issue);
+      if (faults.length > first.length) first.push({ code: first[0]!.code, severity: "error", message: `${faults.length - first.length} more rows with ${first[0]!.code}` });
+      return first;
+    };
+    if (action === "quarantine") return new Quarantine(summarizeFaults());
+    const drops = features.drops;
+    const keep = drops.drop(faults, features.rows);
+    if (keep.length === 0) return new Quarantine(summarizeFaults());
+    if (drops.tooMany(this.rowPolicy.maxDropRate)) return new Quarantine([...summarizeFaults(), this.tooManyRows(drops)]);
+    const forLearner = selectCheckedRows(features.forLearner, keep);
+    return {
+      rows: keep.length,
+      y: forLearner.y,
+      raw: features.raw ? selectFeaturizedRows(features.raw, keep) : null,
+      forLearner,
+      magnitudes: null,
+      drops,
+      table: features.table ? selectTableRows(features.table, keep) : null,
+    };
+  }
+
+  /** Whether any label is one the classifier does not declare. */
+  private unknownLabel(y: Float64Array): boolean {
+    return this.unknownLabels(y).length > 0;
   }
 
   /** The batch as a featurizer other than the learning state's sees it. */
@@ -1023,7 +1221,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   /** 5. learn: the learning state learns every row of the batch. */
   private learn(features: Features, id: string | undefined): true | Quarantine {
     try {
-      this.learning.learn(features.forLearner, id, features.raw ?? undefined);
+      this.learning.learn(features.forLearner, id, features.raw ?? undefined, features.magnitudes ?? undefined);
     } catch (err) {
       if (!isFreshmlError(err)) throw err;
       return new Quarantine([{ code: "learn_failed", severity: "error", message: `the trainer could not learn this batch (${err.code}): ${err.message}` }]);
@@ -1032,10 +1230,24 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     return true;
   }
 
+  /** Hands the rows left out of a batch to the dead-letter sink. */
+  private async sendDropped(batch: SourceBatch, index: number, id: string | undefined, drops: RowDrops): Promise<void> {
+    if (!this.deadLetter) return;
+    const all = sourceRows(batch);
+    await this.deadLetter({
+      kind: "rows",
+      batch: index,
+      ...(id !== undefined ? { id } : {}),
+      rows: drops.dropped.map((d) => all[d.row]),
+      rowIndices: drops.dropped.map((d) => d.row),
+      issues: drops.dropped.map((d) => d.issue),
+    });
+  }
+
   private reactToDrift(index: number, run: Run): void {
     const r = this.onDrift;
     let reaction = "report";
-    if (r === "reset" || (typeof r === "object" && (this.policy === "incremental" || this.policy === "full"))) {
+    if (r === "reset" || (typeof r === "object" && (this.policy === "incremental" || this.policy === "full" || isAutoPolicy(this.policy)))) {
       this.learning.reset();
       reaction = "reset";
     } else if (typeof r === "object") {
@@ -1046,7 +1258,12 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     run.emit({ type: "drift_detected", batch: index, reaction });
   }
 
-  private async quarantine(run: Run, index: number, id: string | undefined, q: Quarantine, rows: number): Promise<void> {
+  private async quarantine(run: Run, index: number, id: string | undefined, q: Quarantine, batch: SourceBatch, rows: number): Promise<void> {
+    // The sink first: if it fails, the batch is not consumed, and a restart meets it again.
+    if (this.deadLetter) {
+      const all = sourceRows(batch);
+      await this.deadLetter({ kind: "batch", batch: index, ...(id !== undefined ? { id } : {}), rows: all, rowIndices: all.map((_, i) => i), issues: q.issues });
+    }
     this.learning.position++;
     this.stateDirty = true;
     run.quarantined(index, id, rows, q.issues);
@@ -1089,6 +1306,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
         "freshml.position": String(learning.position),
         "freshml.rowsLearned": String(learning.rowsLearned),
         ...(since.ids.length ? { "freshml.batchIds": JSON.stringify(since.ids) } : {}),
+        // Policy "auto": the memory this version serves.
+        ...(learning.auto ? { "freshml.memory": learning.auto.candidates[learning.auto.served]!.label } : {}),
       },
     });
     await this.store.setAlias(this.name, "champion", version);
@@ -1267,6 +1486,43 @@ function rowsOf(batch: SourceBatch): readonly unknown[] | null {
   return Array.isArray(rows) ? rows : null;
 }
 
+/** A batch's rows as the source gave them: row objects, or `{ x, y }` per row of a numeric batch (best effort for malformed ones). */
+function sourceRows(batch: SourceBatch): unknown[] {
+  const rows = rowsOf(batch);
+  if (rows) return rows.slice();
+  const b = batch as Partial<{ X: unknown; y: unknown; cols: unknown }> | null;
+  const X = b?.X as ArrayLike<unknown> | undefined;
+  const y = b?.y as ArrayLike<unknown> | undefined;
+  if (!X || typeof X !== "object" || typeof X.length !== "number" || X.length > 1e8) return [batch];
+  if (Array.isArray(X) && X.every((r) => Array.isArray(r) || ArrayBuffer.isView(r))) return X.map((x, i) => ({ x: Array.from(x as ArrayLike<number>), y: y?.[i] }));
+  const cols = typeof b?.cols === "number" && b.cols > 0 ? b.cols : 0;
+  if (!cols || X.length % cols !== 0) return [batch];
+  return Array.from({ length: X.length / cols }, (_, i) => ({ x: Array.from({ length: cols }, (_, j) => X[i * cols + j]), y: y?.[i] }));
+}
+
+/** A copy of `row` with each number beyond an inclusive bound set to the bound; null if some issue is not of that kind. */
+function clipRow(row: unknown, issues: readonly z.core.$ZodIssue[]): Record<string, unknown> | null {
+  if (row === null || typeof row !== "object" || Array.isArray(row)) return null;
+  const copy: Record<string, unknown> = { ...(row as Record<string, unknown>) };
+  for (const zi of issues) {
+    if (zi.path.length !== 1 || typeof zi.path[0] !== "string") return null;
+    const key = zi.path[0];
+    if (typeof copy[key] !== "number") return null;
+    if (zi.code === "too_big" && zi.inclusive === true && typeof zi.maximum === "number") copy[key] = zi.maximum;
+    else if (zi.code === "too_small" && zi.inclusive === true && typeof zi.minimum === "number") copy[key] = zi.minimum;
+    else return null;
+  }
+  return copy;
+}
+
+/** Resolves after pending timers and I/O had their turn (a macrotask, not a microtask). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof setImmediate === "function") setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+}
+
 function batchRows(batch: SourceBatch): number {
   const rows = rowsOf(batch);
   if (rows) return rows.length;
@@ -1283,5 +1539,25 @@ function batchId(batch: SourceBatch): string | undefined | null {
 }
 
 function summarize(i: ValidationIssue): IssueSummary {
-  return { code: i.code, severity: i.severity, ...(i.column !== undefined ? { column: i.column } : {}), message: i.message };
+  const x = i as ValidationIssue & { row?: unknown; observed?: unknown; expected?: unknown };
+  return {
+    code: i.code,
+    severity: i.severity,
+    ...(i.column !== undefined ? { column: i.column } : {}),
+    message: i.message,
+    ...(typeof x.row === "number" ? { row: x.row } : {}),
+    // What was found and what was expected, as JSON-safe values (the report is JSON).
+    ...(x.observed !== undefined ? { observed: jsonSafe(x.observed) } : {}),
+    ...(x.expected !== undefined ? { expected: jsonSafe(x.expected) } : {}),
+  };
+}
+
+/** A JSON round trip of a small issue value (non-finite numbers become their names). */
+function jsonSafe(v: unknown): unknown {
+  if (typeof v === "number") return Number.isFinite(v) ? v : String(v);
+  try {
+    return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === "number" && !Number.isFinite(x) ? String(x) : x))) as unknown;
+  } catch {
+    return String(v);
+  }
 }

@@ -1,5 +1,7 @@
 import type { ColumnDriftScore, Severity } from "../validate/validator.js";
 import type { GateDecision, GateMetric } from "./gate.js";
+import type { MemoryChoice } from "./auto.js";
+import type { DroppedRows } from "./rows.js";
 
 /** Where a run spends its time, in milliseconds. */
 export interface StageTimes {
@@ -27,6 +29,12 @@ export interface IssueSummary {
   column?: string;
   /** The readable message. */
   message: string;
+  /** The row at fault, when the issue is about one row. */
+  row?: number;
+  /** What was found (the validator's observation, JSON-safe). */
+  observed?: unknown;
+  /** What was expected instead. */
+  expected?: unknown;
 }
 
 /** Metric values of the models on one batch, before they learned it. */
@@ -37,16 +45,37 @@ export interface BatchScores {
   challenger?: Record<string, number>;
 }
 
-/** What happened to one batch. */
-export interface BatchRecord {
+/** What happened to one batch: learned ({@link AcceptedBatchRecord}) or not ({@link QuarantinedBatchRecord}); `status` tells which. */
+export type BatchRecord = AcceptedBatchRecord | QuarantinedBatchRecord;
+
+/** A batch that was never learned: it failed validation, or no model could predict or learn it. */
+export interface QuarantinedBatchRecord {
   /** The batch's position in the stream (counting across runs). */
   batch: number;
   /** The batch's id, when the source gave one. */
   id?: string;
-  /** accepted (learned), or quarantined (never learned). */
-  status: "accepted" | "quarantined";
-  /** Rows in the batch. */
+  /** Discriminant. */
+  status: "quarantined";
+  /** Rows in the batch (none learned). */
   rows: number;
+  /** Every reason. */
+  issues: IssueSummary[];
+}
+
+/** A batch that was learned (all its rows, but those the row policy left out). */
+export interface AcceptedBatchRecord {
+  /** The batch's position in the stream (counting across runs). */
+  batch: number;
+  /** The batch's id, when the source gave one. */
+  id?: string;
+  /** Discriminant. */
+  status: "accepted";
+  /** Rows in the batch as the source gave it. */
+  rows: number;
+  /** Rows learned: `rows` less those dropped. */
+  learned: number;
+  /** Rows the row policy left out (and clipped), when any. */
+  dropped?: DroppedRows;
   /** The champion's prequential score on the gate metric, before anything learned the batch (null without a champion). */
   prequential: number | null;
   /** Every tracked metric of champion and challenger on this batch, out of time. */
@@ -55,9 +84,11 @@ export interface BatchRecord {
   decision?: GateDecision;
   /** Whether the stream detector fired on this batch's errors. */
   detectorDrift?: boolean;
+  /** Policy "auto": which memory serves after this batch, and the candidates' recent out-of-time losses. */
+  memory?: MemoryChoice;
   /** Per-column distribution drift scores, when a drift validator ran. */
   drift?: readonly ColumnDriftScore[];
-  /** Every issue (quarantined batches) or warning (accepted ones). */
+  /** Warnings the validators reported. */
   issues: IssueSummary[];
   /** Store version saved after this batch, if any. */
   savedVersion?: number;
@@ -165,12 +196,14 @@ export interface BatchCounts {
   skipped: number;
 }
 
-/** Row counts of a run. */
+/** Row counts of a run: `seen = learned + dropped`. */
 export interface RowCounts {
   /** Rows in accepted batches. */
   seen: number;
-  /** Rows learned (every row of every accepted batch). */
+  /** Rows learned (every row of every accepted batch, but those dropped). */
   learned: number;
+  /** Rows the row policy left out of accepted batches (handed to the dead-letter sink). */
+  dropped: number;
   /** Rows in quarantined batches. */
   quarantined: number;
 }

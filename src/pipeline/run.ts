@@ -34,7 +34,7 @@ export class Run {
       startedAt: new Date().toISOString(),
       durationMs: 0,
       batches: { total: 0, accepted: 0, quarantined: 0, skipped: 0 },
-      rows: { seen: 0, learned: 0, quarantined: 0 },
+      rows: { seen: 0, learned: 0, dropped: 0, quarantined: 0 },
       stageMs: { validate: 0, featurize: 0, test: 0, gate: 0, learn: 0, save: 0 },
       prequential: { metric: setup.metric, value: null },
       metrics: {},
@@ -125,11 +125,12 @@ export class Run {
     this.emit({ type: "checkpoint_saved", batch, version, kind });
   }
 
-  accepted(rows: number): void {
+  accepted(rows: number, learned: number): void {
     this.report.batches.total++;
     this.report.batches.accepted++;
     this.report.rows.seen += rows;
-    this.report.rows.learned += rows;
+    this.report.rows.learned += learned;
+    this.report.rows.dropped += rows - learned;
   }
 
   quarantined(batch: number, id: string | undefined, rows: number, issues: IssueSummary[]): void {
@@ -137,7 +138,7 @@ export class Run {
     this.report.batches.quarantined++;
     this.report.rows.quarantined += rows;
     this.pendingSeries = {};
-    this.record({ batch, ...(id !== undefined ? { id } : {}), status: "quarantined", rows, prequential: null, issues });
+    this.record({ batch, ...(id !== undefined ? { id } : {}), status: "quarantined", rows, issues });
     this.emit({ type: "batch_quarantined", batch, issues });
     this.progress(rows);
   }

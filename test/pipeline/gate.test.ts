@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { LinearRegression, MeanRegressor, MemoryModelStore, Pipeline, SeededRandom, restoreTrainer, type NumericBatch } from "../../src/index.js";
 import { decide, gateSettings, normalQuantile, type EvidenceEntry } from "../../src/pipeline/gate.js";
 import { RMSE } from "../../src/metrics/rmse.js";
-import { numericBatch } from "./helpers.js";
+import { accepted, numericBatch } from "./helpers.js";
 
 /** One batch of evidence with given per-row squared errors. */
 function entry(challenger: number[], champion: number[]): EvidenceEntry {
@@ -80,7 +80,7 @@ describe("the gate on streams", () => {
       const batches = Array.from({ length: 30 }, () => ({ X: Float64Array.from({ length: 50 }, () => rng.nextGaussian()), cols: 1, y: Float64Array.from({ length: 50 }, () => 5 + rng.nextGaussian()) }));
       const r = await new Pipeline({ trainer: new MeanRegressor(), policy: { window: 5 }, detector: null }).runBatches(batches);
       swaps += r.promotionsTotal - 1; // the first model is not a swap
-      decisions += r.records.filter((x) => x.decision && x.decision.mode !== "first").length;
+      decisions += r.records.filter((x) => x.status === "accepted" && x.decision && x.decision.mode !== "first").length;
       // Without the paired test and the window ("not worse on this batch"), noise decides.
       const naive = await new Pipeline({ trainer: new MeanRegressor(), policy: { window: 5 }, detector: null, gate: { confidence: 0.5, minRows: 1, window: 1 } }).runBatches(batches);
       naiveSwaps += naive.promotionsTotal - 1;
@@ -121,7 +121,7 @@ describe("the gate on streams", () => {
     const guarded = new MemoryModelStore();
     const rg = await new Pipeline({ ...options, store: guarded, gate: { evaluationSet: trusted } }).runBatches(stream);
     expect(await learnedCorruption(guarded)).toBe(false);
-    const at7 = rg.records[7]!.decision;
+    const at7 = accepted(rg.records[7]).decision;
     if (at7?.evaluation) expect(at7.reasons.join()).toMatch(/evaluation set/);
     // As-tested: every promoted model was scored out of time before it learned anything it serves.
     const tested = new MemoryModelStore();
@@ -131,13 +131,13 @@ describe("the gate on streams", () => {
     const holdout = { mode: "holdout" as const, confidence: 0.5, minRows: 5 };
     const naiveStore = new MemoryModelStore();
     const naive = await new Pipeline({ ...options, policy: { window: 1 }, store: naiveStore, gate: holdout }).runBatches(stream);
-    expect(naive.records[7]!.decision!.promoted).toBe(true);
+    expect(accepted(naive.records[7]).decision!.promoted).toBe(true);
     expect(await learnedCorruption(naiveStore)).toBe(true);
     // …and a trusted evaluation set stops it.
     const held = new MemoryModelStore();
     const rh = await new Pipeline({ ...options, policy: { window: 1 }, store: held, gate: { ...holdout, evaluationSet: trusted } }).runBatches(stream);
-    expect(rh.records[7]!.decision!.promoted).toBe(false);
-    expect(rh.records[7]!.decision!.reasons.join()).toMatch(/evaluation set/);
+    expect(accepted(rh.records[7]).decision!.promoted).toBe(false);
+    expect(accepted(rh.records[7]).decision!.reasons.join()).toMatch(/evaluation set/);
     expect(await learnedCorruption(held)).toBe(false);
   });
 });

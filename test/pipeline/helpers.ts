@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SeededRandom } from "../../src/index.js";
+import { SeededRandom, type AcceptedBatchRecord, type BatchRecord } from "../../src/index.js";
 
 export const Row = z.object({ temp: z.number().min(-50).max(60), hour: z.number().int().min(0).max(23), day: z.enum(["wk", "we"]), load: z.number() });
 export type R = z.infer<typeof Row>;
@@ -34,4 +34,10 @@ export function numericBatch(seed: number, n = 50, slope = -2): { X: Float64Arra
 export function classBatch(seed: number, n = 50): { X: Float64Array; cols: number; y: Float64Array } {
   const b = numericBatch(seed, n);
   return { ...b, y: b.y.map((v) => (v > 1 ? 1 : 0)) };
+}
+
+/** The record as an accepted one (fails the test otherwise). */
+export function accepted(rec: BatchRecord | undefined): AcceptedBatchRecord {
+  if (!rec || rec.status !== "accepted") throw new Error(`expected an accepted batch record, got ${JSON.stringify(rec)}`);
+  return rec;
 }

@@ -1,0 +1,458 @@
+import { z } from "zod";
+import type { CheckedBatch } from "../core/batch.js";
+import { FreshmlError } from "../core/errors.js";
+import { restoreTrainer, type TrainerRegistry } from "../learners/registry.js";
+import { isClassifier, type Trainer, type TrainerJSON } from "../learners/trainer.js";
+
+/**
+ * Options of the self-tuning policy `{ auto: {...} }` (`"auto"` takes the defaults).
+ *
+ * @example
+ * ```ts
+ * import { Pipeline, LinearRegression } from "freshml";
+ * const pipeline = new Pipeline({ trainer: new LinearRegression({ l2: 1e-3 }), policy: { auto: { windows: [4, 16, 64], horizon: 8 } } });
+ * ```
+ */
+export interface AutoOptions {
+  /** Candidate windows, in batches (each a positive integer). Default [3, 6, 12, 24, 48, 96]. */
+  windows?: readonly number[];
+  /** Whether "everything learned so far" is a candidate too. Default true. */
+  everything?: boolean;
+  /** Batches of out-of-time scores a choice rests on (at least; see `minRows`). Default 8. */
+  horizon?: number;
+  /** Rows a choice rests on at least: the horizon stretches back over small batches until it holds this many. Default 50. */
+  minRows?: number;
+  /** Hysteresis: another candidate serves only when its mean loss is below the serving one's by this fraction. Default 0.005. */
+  margin?: number;
+  /**
+   * A change: when every candidate's loss on the newest batch is this many
+   * times its mean over the batches before, the shortest window serves at
+   * once (it is the only one that has seen the new regime). Judged only on
+   * batches of 30 rows or more (smaller ones are too noisy). Default 4; Infinity: never.
+   */
+  shock?: number;
+}
+
+/** The self-tuning policy with options. */
+export interface AutoPolicy {
+  /** Its options. */
+  auto: AutoOptions;
+}
+
+/** The resolved {@link AutoOptions}. */
+export type AutoSettings = Required<AutoOptions>;
+
+/** Which memory served after a batch, and why: the candidates' mean out-of-time losses over the horizon. */
+export interface MemoryChoice {
+  /** The candidate that serves ("window 12", "everything"). */
+  served: string;
+  /** Each candidate's mean per-row loss over the horizon (squared error, or log loss for classifiers); null until it has scored the whole horizon. */
+  scores: Record<string, number | null>;
+}
+
+/** Resolves the policy's options; throws `invalid_params` on bad ones. */
+export function autoSettings(options: AutoOptions | undefined): AutoSettings {
+  if (options !== undefined && (options === null || typeof options !== "object" || Array.isArray(options))) {
+    throw new FreshmlError("invalid_params", "policy.auto must be an object of AutoOptions", { param: "policy.auto" });
+  }
+  const s: AutoSettings = { windows: [3, 6, 12, 24, 48, 96], everything: true, horizon: 8, minRows: 50, margin: 0.005, shock: 4, ...(options ?? {}) };
+  const ok = Array.isArray(s.windows) && s.windows.every((w) => Number.isInteger(w) && w >= 1) && new Set(s.windows).size === s.windows.length;
+  if (!ok) throw new FreshmlError("invalid_params", "policy.auto.windows must be distinct positive integers", { param: "policy.auto.windows", observed: s.windows });
+  if (s.windows.length + (s.everything ? 1 : 0) < 2) throw new FreshmlError("invalid_params", "policy.auto needs at least two candidates", { param: "policy.auto.windows" });
+  if (!(Number.isInteger(s.horizon) && s.horizon >= 1)) throw new FreshmlError("invalid_params", "policy.auto.horizon must be a positive integer", { param: "policy.auto.horizon", observed: s.horizon });
+  if (!(Number.isInteger(s.minRows) && s.minRows >= 1)) throw new FreshmlError("invalid_params", "policy.auto.minRows must be a positive integer", { param: "policy.auto.minRows", observed: s.minRows });
+  if (!(typeof s.shock === "number" && s.shock > 1)) throw new FreshmlError("invalid_params", "policy.auto.shock must be a number > 1 (Infinity: never)", { param: "policy.auto.shock", observed: s.shock });
+  if (!(typeof s.margin === "number" && s.margin >= 0 && s.margin < 1)) throw new FreshmlError("invalid_params", "policy.auto.margin must be in [0, 1)", { param: "policy.auto.margin", observed: s.margin });
+  return { ...s, windows: [...s.windows].sort((a, b) => a - b) };
+}
+
+/**
+ * The state learned on the newest `size` batches, kept exactly with `merge`
+ * only (no inverse needed): the two-stack sliding-window aggregation. Batch
+ * states are pushed at the back; when the oldest must leave and the front is
+ * empty, the back is flipped into suffix aggregates. Amortised O(1) merges
+ * per batch; every state it holds is immutable once made, so copies share them.
+ */
+class WindowState {
+  /** Suffix aggregates: front[i] = batches i..end of the last flip, merged in order. */
+  front: Trainer[] = [];
+  /** Batch states since the last flip (shared, never written). */
+  back: Trainer[] = [];
+  /** The back's batches merged in order (owned). */
+  backAll: Trainer | null = null;
+
+  constructor(readonly size: number) {}
+
+  get length(): number {
+    return this.front.length + this.back.length;
+  }
+
+  /** Rows in the window. */
+  get rows(): number {
+    return (this.front[0]?.nSeen ?? 0) + (this.backAll?.nSeen ?? 0);
+  }
+
+  push(b: Trainer): void {
+    this.back.push(b);
+    if (this.backAll) this.backAll.merge!(b);
+    else this.backAll = b.copy();
+    if (this.length > this.size) this.popOldest();
+  }
+
+  private popOldest(): void {
+    if (this.front.length === 0) this.flip();
+    this.front.shift();
+  }
+
+  /** The back becomes suffix aggregates, newest first computed. */
+  flip(): void {
+    const n = this.back.length;
+    const front: Trainer[] = new Array(n);
+    for (let i = n - 1; i >= 0; i--) {
+      const t = this.back[i]!.copy();
+      if (i < n - 1) t.merge!(front[i + 1]!);
+      front[i] = t;
+    }
+    this.front = front;
+    this.back = [];
+    this.backAll = null;
+  }
+
+  /** The state of the window's batches, merged oldest first; null when empty. */
+  state(): Trainer | null {
+    const f = this.front[0];
+    if (!f) return this.backAll ? this.backAll.copy() : null;
+    const t = f.copy();
+    if (this.backAll) t.merge!(this.backAll);
+    return t;
+  }
+
+  copy(): WindowState {
+    const c = new WindowState(this.size);
+    c.front = this.front.slice();
+    c.back = this.back.slice();
+    c.backAll = this.backAll ? this.backAll.copy() : null;
+    return c;
+  }
+}
+
+/** One candidate memory: a window, or everything. */
+interface Candidate {
+  readonly label: string;
+  readonly window: WindowState | null;
+  /** The running state of everything (window null). */
+  all: Trainer | null;
+  /** Summed per-row loss on each of the newest batches, before it learned them (null: could not predict). */
+  losses: Array<number | null>;
+}
+
+/** Below this many rows a batch is too noisy to call a shock. */
+const SHOCK_MIN_ROWS = 30;
+
+const autoSchema = z.object({
+  format: z.literal("freshml.auto"),
+  formatVersion: z.literal(1),
+  batches: z.array(z.unknown()),
+  candidates: z.array(z.object({ label: z.string(), front: z.number().int().nonnegative(), length: z.number().int().nonnegative(), all: z.unknown().nullable(), losses: z.array(z.number().nullable()) })),
+  rows: z.array(z.number().int().positive()),
+  served: z.number().int().nonnegative(),
+});
+
+/** JSON form of the self-tuning memory of policy "auto" (saved with the learning state). */
+export interface AutoMemoryJSON {
+  /** Always "freshml.auto". */
+  format: "freshml.auto";
+  /** Format version. */
+  formatVersion: 1;
+  /** The newest batch states (as many as the longest window), oldest first. */
+  batches: TrainerJSON[];
+  /** Per candidate: how its window splits into front and back, the running state of everything, its recent losses. */
+  candidates: AutoCandidateJSON[];
+  /** Rows of each batch in the loss histories. */
+  rows: number[];
+  /** Index of the serving candidate. */
+  served: number;
+}
+
+/** One candidate of {@link AutoMemoryJSON}. */
+export interface AutoCandidateJSON {
+  /** "window W" or "everything". */
+  label: string;
+  /** Batches in the front of its two-stack window. */
+  front: number;
+  /** Batches in its window. */
+  length: number;
+  /** The state of everything (that candidate only). */
+  all: TrainerJSON | null;
+  /** Recent out-of-time losses (summed over each batch's rows). */
+  losses: Array<number | null>;
+}
+
+/**
+ * The self-tuning memory of the policy `"auto"`: several candidate windows
+ * learned at once, exactly, by merging per-batch states (a batch's state is
+ * learned once; each window costs amortised O(1) merges, O(d²) for a linear
+ * model). Before a batch is learned every candidate predicts it; the one
+ * whose mean loss over the newest `horizon` batches is lowest serves,
+ * switching only when it beats the serving one by `margin`; after a shock
+ * (every candidate `shock`× worse on the newest batch) the shortest window
+ * serves at once. A choice rests only on batches scored before it was made.
+ */
+export class AutoMemory {
+  private readonly candidates: Candidate[];
+  /** Batch states, newest last, as many as the longest window. */
+  private batches: Trainer[] = [];
+  /** Rows of each batch in the loss histories, oldest first. */
+  private rows: number[] = [];
+  private servedIndex: number;
+  /** Feature count (from the batches). */
+  private cols = 0;
+
+  constructor(
+    /** The trainer whose parameters every batch state starts from. */
+    readonly template: Trainer,
+    /** The options. */
+    readonly settings: AutoSettings,
+  ) {
+    if (typeof template.merge !== "function") {
+      throw new FreshmlError("invalid_params", `policy "auto" learns windows by merging batch states; ${template.kind} has no merge (use LinearRegression, GaussianNB, RecursiveLeastSquares-like mergeable trainers, or a fixed policy)`, { param: "policy" });
+    }
+    this.candidates = [
+      ...settings.windows.map((w): Candidate => ({ label: `window ${w}`, window: new WindowState(w), all: null, losses: [] })),
+      ...(settings.everything ? [{ label: "everything", window: null, all: null, losses: [] } satisfies Candidate] : []),
+    ];
+    // Until there is evidence, everything serves (or the longest window).
+    this.servedIndex = this.candidates.length - 1;
+  }
+
+  /** The serving candidate's label. */
+  get served(): string {
+    return this.candidates[this.servedIndex]!.label;
+  }
+
+  /** Scores every candidate on the batch (before learning it), learns it into each, and chooses what serves. */
+  learn(batch: CheckedBatch): void {
+    const losses = this.candidates.map((c) => lossOf(this.stateOf(c), batch));
+    const b = this.template.clone();
+    b.update(batch);
+    // Nothing above changed any state: from here on nothing can throw on the batch.
+    this.rows.push(batch.rows);
+    // The history holds `horizon` batches and `minRows` rows, no more.
+    const drop = this.excess();
+    if (drop) this.rows.splice(0, drop);
+    this.candidates.forEach((c, k) => {
+      c.losses.push(losses[k]!);
+      if (drop) c.losses.splice(0, drop);
+      if (c.window) c.window.push(b);
+      else if (c.all) c.all.merge!(b);
+      else c.all = b.copy();
+    });
+    this.batches.push(b);
+    const longest = this.settings.windows[this.settings.windows.length - 1]!;
+    if (this.batches.length > longest) this.batches.shift();
+    this.cols = batch.cols;
+    const shortest = this.candidates.findIndex((c) => this.eligible(c));
+    if (this.shocked() && shortest >= 0) this.servedIndex = shortest;
+    else this.choose();
+  }
+
+  /**
+   * Whether a candidate may serve: a window must hold 10 rows per parameter
+   * (features + intercept) — fewer, and a fit extrapolates wildly on the first
+   * unusual row (tiny batches make tiny windows).
+   */
+  private eligible(c: Candidate): boolean {
+    return !c.window || c.window.rows >= 10 * (this.cols + 1);
+  }
+
+  /** Batches at the old end of the history beyond what `horizon` and `minRows` need. */
+  private excess(): number {
+    const { horizon, minRows } = this.settings;
+    let rows = 0;
+    let k = this.rows.length;
+    // Walk back from the newest until both the horizon and minRows are held.
+    while (k > 0 && (this.rows.length - k < horizon || rows < minRows)) rows += this.rows[--k]!;
+    return k;
+  }
+
+  /** Whether every candidate that has scored did `shock`× worse per row on the newest batch (of 30 rows or more) than on those before it. */
+  private shocked(): boolean {
+    const n = this.rows.length;
+    if (n < 3 || this.rows[n - 1]! < SHOCK_MIN_ROWS) return false;
+    let before = 0;
+    for (let i = 0; i < n - 1; i++) before += this.rows[i]!;
+    let scored = 0;
+    for (const c of this.candidates) {
+      const newest = c.losses[n - 1];
+      if (newest === null || newest === undefined || c.losses.length !== n) continue;
+      let s = 0;
+      for (let i = 0; i < n - 1; i++) {
+        const l = c.losses[i];
+        if (l === null || l === undefined) return false;
+        s += l;
+      }
+      if (!(newest / this.rows[n - 1]! >= this.settings.shock * (s / before))) return false;
+      scored++;
+    }
+    return scored >= 2;
+  }
+
+  /** A candidate's mean per-row loss over the history; null until the history holds the horizon and minRows, or if it could not predict one of them. */
+  private meanLoss(c: Candidate): number | null {
+    const { horizon, minRows } = this.settings;
+    let rows = 0;
+    for (const r of this.rows) rows += r;
+    if (this.rows.length < horizon || rows < minRows || c.losses.length !== this.rows.length) return null;
+    let s = 0;
+    for (const l of c.losses) {
+      if (l === null) return null;
+      s += l;
+    }
+    return s / rows;
+  }
+
+  /** The serving candidate's state (a new trainer; the template's clone before any batch). */
+  servedState(): Trainer {
+    return this.stateOf(this.candidates[this.servedIndex]!) ?? this.template.clone();
+  }
+
+  /** Every candidate's current state, by label (null before it learned anything): what would serve if it were chosen. */
+  states(): Record<string, Trainer | null> {
+    const out: Record<string, Trainer | null> = {};
+    for (const c of this.candidates) out[c.label] = this.stateOf(c);
+    return out;
+  }
+
+  /** What served and every candidate's mean loss. */
+  choice(): MemoryChoice {
+    const scores: Record<string, number | null> = {};
+    for (const c of this.candidates) scores[c.label] = this.meanLoss(c);
+    return { served: this.served, scores };
+  }
+
+  /** Starts afresh (the drift reaction "reset"): every candidate forgets everything. */
+  reset(): void {
+    const fresh = new AutoMemory(this.template, this.settings);
+    this.candidates.splice(0, this.candidates.length, ...fresh.candidates);
+    this.batches = [];
+    this.servedIndex = fresh.servedIndex;
+  }
+
+  /** An independent copy (immutable batch states and aggregates are shared). */
+  copy(): AutoMemory {
+    const c = new AutoMemory(this.template, this.settings);
+    c.candidates.splice(
+      0,
+      c.candidates.length,
+      ...this.candidates.map((x) => ({ label: x.label, window: x.window?.copy() ?? null, all: x.all?.copy() ?? null, losses: x.losses.slice() })),
+    );
+    c.batches = this.batches.slice();
+    c.rows = this.rows.slice();
+    c.servedIndex = this.servedIndex;
+    return c;
+  }
+
+  /** JSON-safe form: the newest batch states and how each window splits them, so a restore is bit-identical. */
+  toJSON(): AutoMemoryJSON {
+    return {
+      format: "freshml.auto",
+      formatVersion: 1,
+      batches: this.batches.map((b) => b.toJSON()),
+      candidates: this.candidates.map((c) => ({
+        label: c.label,
+        front: c.window?.front.length ?? 0,
+        length: c.window?.length ?? 0,
+        all: c.all?.toJSON() ?? null,
+        losses: c.losses.slice(),
+      })),
+      rows: this.rows.slice(),
+      served: this.servedIndex,
+    };
+  }
+
+  /** Restores {@link AutoMemory.toJSON}'s output; `invalid_state` if it does not fit these options. */
+  static restore(json: unknown, template: Trainer, settings: AutoSettings, registry: TrainerRegistry): AutoMemory {
+    const parsed = autoSchema.safeParse(json);
+    if (!parsed.success) throw new FreshmlError("invalid_state", `not a freshml auto memory: ${z.prettifyError(parsed.error)}`);
+    const j = parsed.data;
+    const m = new AutoMemory(template, settings);
+    if (j.candidates.length !== m.candidates.length || j.candidates.some((c, k) => c.label !== m.candidates[k]!.label)) {
+      throw new FreshmlError("invalid_state", `the stored auto memory has the candidates ${j.candidates.map((c) => c.label).join(", ")}; this pipeline's are ${m.candidates.map((c) => c.label).join(", ")}`);
+    }
+    if (j.served >= m.candidates.length) throw new FreshmlError("invalid_state", "the stored auto memory serves a candidate it does not have");
+    m.batches = j.batches.map((b) => restoreTrainer(b, registry));
+    m.rows = j.rows.slice();
+    if (j.candidates.some((c) => c.losses.length !== m.rows.length)) throw new FreshmlError("invalid_state", "the stored auto memory's loss histories do not match its batches");
+    j.candidates.forEach((cj, k) => {
+      const c = m.candidates[k]!;
+      c.losses = cj.losses.slice();
+      if (!c.window) {
+        c.all = cj.all === null ? null : restoreTrainer(cj.all, registry);
+        return;
+      }
+      if (cj.length > m.batches.length || cj.front > cj.length || cj.length > c.window.size) throw new FreshmlError("invalid_state", `the stored ${c.label} holds more batches than were kept`);
+      // Rebuild exactly as it was made: the front from its flip (suffix aggregates), the back merged in order.
+      const items = m.batches.slice(m.batches.length - cj.length);
+      c.window.back = items.slice(0, cj.front);
+      c.window.flip();
+      for (const b of items.slice(cj.front)) {
+        c.window.back.push(b);
+        if (c.window.backAll) c.window.backAll.merge!(b);
+        else c.window.backAll = b.copy();
+      }
+    });
+    m.servedIndex = j.served;
+    m.cols = m.batches[m.batches.length - 1]?.nFeatures ?? 0;
+    return m;
+  }
+
+  private stateOf(c: Candidate): Trainer | null {
+    return c.window ? c.window.state() : (c.all?.copy() ?? null);
+  }
+
+  /** The candidate with the lowest mean loss over the full horizon serves, if it beats the serving one by the margin. */
+  private choose(): void {
+    let best = -1;
+    let bestLoss = Infinity;
+    this.candidates.forEach((c, k) => {
+      if (!this.eligible(c)) return;
+      const l = this.meanLoss(c);
+      if (l !== null && l < bestLoss) {
+        best = k;
+        bestLoss = l;
+      }
+    });
+    if (best < 0 || best === this.servedIndex) return;
+    const current = this.meanLoss(this.candidates[this.servedIndex]!);
+    if (current === null || bestLoss < current * (1 - this.settings.margin)) this.servedIndex = best;
+  }
+}
+
+/** Summed per-row loss of a state on a batch it has not learned: squared error, or log loss for classifiers; null if it cannot predict. */
+function lossOf(t: Trainer | null, batch: CheckedBatch): number | null {
+  if (!t || t.nSeen === 0) return null;
+  try {
+    const y = batch.y;
+    let s = 0;
+    if (isClassifier(t)) {
+      const p = t.predictProba(batch);
+      const k = t.classes.length;
+      for (let i = 0; i < y.length; i++) {
+        const c = t.classes.indexOf(y[i]!);
+        s -= Math.log(Math.min(1, Math.max(1e-15, c < 0 ? 0 : p[i * k + c]!)));
+      }
+    } else {
+      const p = t.predict(batch);
+      for (let i = 0; i < y.length; i++) s += (p[i]! - y[i]!) ** 2;
+    }
+    return Number.isFinite(s) ? s : null;
+  } catch (err) {
+    if (err instanceof FreshmlError) return null;
+    throw err;
+  }
+}
+
+/** True for the policy value `"auto"` or `{ auto }`. */
+export function isAutoPolicy(policy: unknown): policy is "auto" | AutoPolicy {
+  return policy === "auto" || (typeof policy === "object" && policy !== null && "auto" in policy);
+}
