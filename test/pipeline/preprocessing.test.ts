@@ -245,6 +245,24 @@ describe("preprocessing options in the pipeline", () => {
     expect(other! - sea!).toBeCloseTo(9, 0);
   });
 
+  it("rows left out after featurisation (row policy) leave the statistics and counts too", async () => {
+    const S = z.object({ x: z.number(), kind: z.enum(["a", "b", "c"]).optional(), y: z.number() });
+    const rng = new SeededRandom(5);
+    // 40 rows: kinds a, b, c in turn, a few missing; rows 5, 8, 11 (all "c") hold an absurd x and are dropped.
+    const batch = Array.from({ length: 40 }, (_, i) => {
+      const kind = i % 7 === 6 ? undefined : (["a", "b", "c"] as const)[i % 3];
+      return { x: [5, 8, 11].includes(i) ? 1e35 : rng.nextGaussian(), ...(kind ? { kind } : {}), y: rng.nextGaussian() };
+    });
+    const store = new MemoryModelStore();
+    const r = await new Pipeline({ schema: S, target: "y", trainer: new LinearRegression({ l2: 1e-3 }), store, rowPolicy: { implausible: "drop", maxDropRate: 0.2 } }).runBatches([batch]);
+    expect(r.rows).toMatchObject({ learned: 37 });
+    const cp = (await store.getCheckpoint("model"))!;
+    const f = Featurizer.fromJSON((cp.state as { learning: { featurizer: unknown } }).learning.featurizer);
+    const kept = batch.filter((_, i) => ![5, 8, 11].includes(i));
+    const count = (k: string): number => kept.filter((x) => x.kind === k).length;
+    expect(f.toJSON().preprocess[1]!.counts).toEqual([count("a"), count("b"), count("c")]);
+  });
+
   it("configuration mistakes fail at construction, naming the field", () => {
     const base = { schema: Day, target: "temp_max" as const, trainer: new LinearRegression() };
     expect(() => new Pipeline({ ...base, preprocessing: { fields: { temp_max: {} } } })).toThrow(/"temp_max", which is not a feature/);
