@@ -9,7 +9,25 @@ export { FreshmlError, isFreshmlError, type FreshmlErrorCode, type FreshmlErrorD
 export { assertFiniteFeatures, checkBatch, isCheckedBatch, readBatch, readFeatures, sliceCheckedBatch, type CheckedBatch, type ReadBatchOptions, type Batch, type DenseBatch, type DenseFeatures, type FeatureInput, type FlatFeatures, type Rows, MAX_BATCH_VALUES } from "./core/batch.js";
 export { SeededRandom } from "./core/random.js";
 export { OnlineStandardScaler, type StandardScalerJSON, type StandardScalerOptions } from "./preprocessing/standard-scaler.js";
-export { Featurizer, type FeatureLayout, type Featurized, type FeaturizerJSON, type FieldJSON, type ImputeJSON } from "./preprocessing/featurizer.js";
+export {
+  Featurizer,
+  selectFeaturized,
+  type FeatureLayout,
+  type Featurized,
+  type FeaturizerJSON,
+  type FeaturizerJSONv1,
+  type FeaturizerOptions,
+  type FieldCount,
+  type FieldJSON,
+  type FieldPreprocessing,
+  type FieldRows,
+  type FieldStateJSON,
+  type ImputeJSON,
+  type MissingStrategy,
+  type OneHotEncoding,
+  type UnseenPolicy,
+} from "./preprocessing/featurizer.js";
+export { QuantileSketch, DEFAULT_SKETCH_K, type QuantileSketchJSON } from "./preprocessing/quantile-sketch.js";
 
 export type { ClassesParams } from "./learners/classes.js";
 export { isClassifier, type Classifier, type ColumnKind, type Task, type Trainer, type TrainerJSON } from "./learners/trainer.js";
@@ -147,7 +165,7 @@ export {
   type SourceBatch,
 } from "./pipeline/pipeline.js";
 export { type EvaluationScores, type GateDecision, type GateMetric, type GateOptions } from "./pipeline/gate.js";
-export { ServingModel, loadModel } from "./pipeline/serving.js";
+export { ServingModel, loadModel, type ServedRows } from "./pipeline/serving.js";
 export { DEFAULT_SANITY, type SanityOptions } from "./pipeline/sanity.js";
 export { type AutoCandidateJSON, type AutoMemoryJSON, type AutoOptions, type AutoPolicy, type AutoSettings, type MemoryChoice } from "./pipeline/auto.js";
 export { type DeadLetter, type DeadLetterSink, type DroppedRows, type RowAction, type RowPolicy } from "./pipeline/rows.js";

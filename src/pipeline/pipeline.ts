@@ -9,7 +9,8 @@ import { builtinTrainers, type TrainerRegistry } from "../learners/registry.js";
 import { isClassifier, type Trainer } from "../learners/trainer.js";
 import type { Metric } from "../metrics/metric.js";
 import { metricNames, metricTask } from "../metrics/registry.js";
-import { Featurizer, type Featurized, type FieldJSON } from "../preprocessing/featurizer.js";
+import { Featurizer, type Featurized, type FeaturizerOptions, type FieldJSON } from "../preprocessing/featurizer.js";
+import { acceptUnseenLevels, featureField } from "../preprocessing/schema-features.js";
 import { autoSettings, isAutoPolicy } from "./auto.js";
 import { MagnitudeGuard, sanitySettings, type BatchMagnitudes, type ImplausibleValue, type SanityOptions } from "./sanity.js";
 import {
@@ -106,6 +107,12 @@ export interface PipelineOptions<S extends z.ZodObject = z.ZodObject> {
   features?: ReadonlyArray<FieldName<S>>;
   /** The target field. Default "target". */
   target?: FieldName<S>;
+  /**
+   * How schema fields become features (needs `schema`): one-hot encoding (default "drop-first") and, per field,
+   * missing values (strategy, indicator), unseen enum levels (default "ignore") and a free string's levels.
+   * See docs/preprocessing.md.
+   */
+  preprocessing?: FeaturizerOptions;
   /** Quality and drift validators run on every batch after the schema. */
   validators?: readonly Validator[];
   /** Where versions and checkpoints go. Default a new MemoryModelStore. */
@@ -524,12 +531,13 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     this.detectorTemplate = options.detector === undefined ? new ADWIN() : options.detector;
     this.detector = this.detectorTemplate ? restoreDetector(this.detectorTemplate.toJSON()) : null;
     if (options.schema) {
-      this.rows = schemaValidator(options.schema);
-      this.featurizer = featurizerFor(this.rows.layout, options.features, this.target, options.trainer);
+      this.featurizer = featurizerFor(schemaValidator(options.schema).layout, options.features, this.target, options.trainer, options.preprocessing);
+      this.rows = schemaValidator(acceptUnseenLevels(options.schema, this.featurizer));
       this.columnNames = undefined;
     } else {
       this.rows = null;
       this.featurizer = null;
+      if (options.preprocessing !== undefined) throw new FreshmlError("invalid_params", "preprocessing needs a schema: it says how schema fields become features", { param: "preprocessing" });
       if (options.features !== undefined) checkParam(Array.isArray(options.features) && options.features.every((f) => typeof f === "string"), "features", "column names", options.features);
       this.columnNames = options.features;
     }
@@ -1421,7 +1429,7 @@ function feedDetector(detector: DriftDetector, y: Float64Array, pred: Float64Arr
 }
 
 /** The featurizer a schema implies, with every configuration mistake reported here rather than as quarantined batches. */
-function featurizerFor(layout: readonly FieldSpec[], features: readonly string[] | undefined, target: string, trainer: Trainer): Featurizer {
+function featurizerFor(layout: readonly FieldSpec[], features: readonly string[] | undefined, target: string, trainer: Trainer, preprocessing: FeaturizerOptions = {}): Featurizer {
   const byName = new Map(layout.map((f) => [f.name, f]));
   const known = layout.map((f) => f.name).join(", ");
   const targetSpec = byName.get(target);
@@ -1436,9 +1444,8 @@ function featurizerFor(layout: readonly FieldSpec[], features: readonly string[]
   for (const name of names) {
     const spec = byName.get(name);
     if (!spec) throw new FreshmlError("invalid_params", `feature ${JSON.stringify(name)} is not a number, boolean or enum field of the schema (fields: ${known})`, { param: "features" });
-    if (spec.kind === "string") throw new FreshmlError("invalid_params", `feature ${name} is a free string; use z.enum([...]) so it can be one-hot encoded`, { param: "features" });
     if (name === target) throw new FreshmlError("invalid_params", `${name} is the target; it cannot be a feature too`, { param: "features" });
-    fields.push(toField(spec));
+    fields.push(featureField(spec, preprocessing));
   }
   if (trainer.task === "classification") {
     const classes = isClassifier(trainer) ? trainer.classes : [];
@@ -1460,7 +1467,7 @@ function featurizerFor(layout: readonly FieldSpec[], features: readonly string[]
   } else if (targetSpec.kind === "enum") {
     throw new FreshmlError("invalid_params", `the target ${target} is an enum (class labels) but ${trainer.kind} does regression; use a classifier`, { param: "trainer" });
   }
-  return new Featurizer(fields, toField(targetSpec));
+  return new Featurizer(fields, toField(targetSpec), preprocessing);
 }
 
 function toField(spec: FieldSpec): FieldJSON {
