@@ -28,7 +28,7 @@ import { MemoryModelStore } from "../store/memory-model-store.js";
 import { checkName, type ModelStore } from "../store/model-store.js";
 import { schemaValidator, type FieldSpec, type SchemaValidator } from "../validate/schema.js";
 import { tableFromMatrix, type Table } from "../validate/table.js";
-import { runValidators, type ValidationIssue, type Validator } from "../validate/validator.js";
+import { groupIssues, restoreValidators, runValidators, saveValidators, type IssueExample, type IssueGroup, type ValidationIssue, type Validator } from "../validate/validator.js";
 import {
   Evidence,
   checkEvaluation,
@@ -319,6 +319,8 @@ interface Champion {
 interface Validated {
   readonly rows: number;
   readonly issues: IssueSummary[];
+  /** The warnings grouped by code and column. */
+  readonly groups?: IssueGroup[];
   readonly drift?: AcceptedBatchRecord["drift"];
   /** Row objects as a table (schema path). */
   readonly table?: Table;
@@ -368,8 +370,15 @@ interface Verdict {
 
 /** A batch that will not be learned. */
 class Quarantine {
-  constructor(readonly issues: IssueSummary[]) {}
+  constructor(
+    readonly issues: IssueSummary[],
+    /** The validators' issues grouped by code and column, when they are the reason. */
+    readonly groups?: IssueGroup[],
+  ) {}
 }
+
+/** Issues kept one by one in a record; the rest are in its groups. */
+const RECORD_ISSUES = 20;
 
 const DEFAULT_ID_MEMORY = 10_000;
 
@@ -532,7 +541,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     this.detector = this.detectorTemplate ? restoreDetector(this.detectorTemplate.toJSON()) : null;
     if (options.schema) {
       this.featurizer = featurizerFor(schemaValidator(options.schema).layout, options.features, this.target, options.trainer, options.preprocessing);
-      this.rows = schemaValidator(acceptUnseenLevels(options.schema, this.featurizer));
+      // Every row's issues are counted in the record's groups; the first RECORD_ISSUES are kept whole.
+      this.rows = schemaValidator(acceptUnseenLevels(options.schema, this.featurizer), { maxIssues: 1000 });
       this.columnNames = undefined;
     } else {
       this.rows = null;
@@ -540,6 +550,12 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       if (options.preprocessing !== undefined) throw new FreshmlError("invalid_params", "preprocessing needs a schema: it says how schema fields become features", { param: "preprocessing" });
       if (options.features !== undefined) checkParam(Array.isArray(options.features) && options.features.every((f) => typeof f === "string"), "features", "column names", options.features);
       this.columnNames = options.features;
+    }
+    // Trainers that scale their inputs leave the featurizer's 0/1 columns (one-hot, booleans, indicators) as they are.
+    if (this.featurizer && typeof options.trainer.describeColumns === "function") {
+      const t = options.trainer.clone();
+      t.describeColumns!(this.featurizer.layout.kinds);
+      this.trainer = t;
     }
     this.learning = this.freshLearning(this.featurizer?.copy() ?? null);
     this.evidence = new Evidence(this.settings.mode === "holdout" ? 1 : this.settings.window, this.settings.minRows);
@@ -624,7 +640,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     const cp = await this.store.getCheckpoint(this.name);
     if (this.started && history.length === this.aliasEvents && (cp?.sequence ?? 0) === this.checkpointSequence) return;
     this.started = true;
-    const state = cp?.state as { learning: unknown; detector: unknown; evidence: EvidenceEntryJSON[]; learnerIsChampion: boolean; aliasEvents?: number } | undefined;
+    const state = cp?.state as { learning: unknown; detector: unknown; evidence: EvidenceEntryJSON[]; learnerIsChampion: boolean; aliasEvents?: number; validators?: unknown } | undefined;
     // The checkpoint continues the current champion only if the alias has not moved since it was written.
     if (cp && state && cp.champion === alias && (state.aliasEvents === undefined || state.aliasEvents === history.length)) {
       this.champion = alias === null ? null : await this.loadChampion(alias);
@@ -634,7 +650,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       this.learnerIsChampion = state.learnerIsChampion === true;
       this.championDirty = false;
       this.stateDirty = false;
-      this.restored = { version: alias, checkpoint: cp.sequence, position: this.learning.position, from: "checkpoint" };
+      this.restored = { version: alias, checkpoint: cp.sequence, position: this.learning.position, from: "checkpoint", validators: this.restoreValidatorState(state.validators) };
     } else if (alias !== null) {
       await this.restoreChampion(alias);
     }
@@ -703,6 +719,18 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
         `the stored learning state of ${this.name} was trained by ${stored.kind} ${JSON.stringify(stored.params)}; this pipeline's trainer is ${mine.kind} ${JSON.stringify(mine.params)}. Pass the same trainer, or train the new one under another name`,
         { param: "trainer", observed: mine.kind, expected: stored.kind },
       );
+    }
+  }
+
+  /** Validators continue from the checkpoint's state, unless they were configured otherwise since (then they start afresh, and the report says so). */
+  private restoreValidatorState(states: unknown): "restored" | "fresh" {
+    if (this.validators.length === 0 || states === undefined) return "fresh";
+    try {
+      restoreValidators(this.validators, states);
+      return "restored";
+    } catch (err) {
+      if (isFreshmlError(err, "invalid_state")) return "fresh";
+      throw err;
     }
   }
 
@@ -806,6 +834,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       detectorDrift,
       ...(this.learning.auto ? { memory: this.learning.auto.choice() } : {}),
       issues: validated.issues,
+      ...(validated.groups ? { issueGroups: validated.groups } : {}),
+      ...(features.raw?.counts?.length ? { fields: features.raw.counts.map((c) => ({ ...c, unseenLevels: c.unseenLevels.slice() })) } : {}),
       ...(validated.drift ? { drift: validated.drift } : {}),
     };
     const saved = await run.timed("save", () => this.save(run, index));
@@ -832,15 +862,21 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     if (rows) {
       if (!this.rows) throw new FreshmlError("invalid_params", "a batch of row objects needs the pipeline's schema: pass `schema` (a zod object) to new Pipeline()", { param: "schema" });
       drops = new RowDrops(rows.length);
-      let r = this.rows.check(rows);
+      let r;
+      try {
+        r = this.rows.check(rows);
+      } catch (err) {
+        if (!isFreshmlError(err)) throw err;
+        return new Quarantine([{ code: err.code, severity: "error", message: err.message }]);
+      }
       if (!r.ok) {
-        const issues = r.issues.map(summarize);
-        if (r.issuesOmitted) issues.push({ code: "schema", severity: "error", message: `${r.issuesOmitted} more schema issues` });
+        const issues = summarizeAll(r.issues, r.issuesOmitted ?? 0);
+        const groups = groupsOf(r.issues, r.issuesOmitted ?? 0);
         const repaired = this.rowPolicy.schema === "quarantine" ? null : this.repairRows(rows, drops);
-        if (!repaired) return new Quarantine(issues);
-        if (drops.tooMany(this.rowPolicy.maxDropRate)) return new Quarantine([...issues, this.tooManyRows(drops)]);
+        if (!repaired) return new Quarantine(issues, groups);
+        if (drops.tooMany(this.rowPolicy.maxDropRate)) return new Quarantine([...issues, this.tooManyRows(drops)], groups);
         r = this.rows.check(repaired);
-        if (!r.ok || repaired.length === 0) return new Quarantine(issues);
+        if (!r.ok || repaired.length === 0) return new Quarantine(issues, groups);
       }
       table = r.table!;
     } else {
@@ -862,9 +898,10 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       table = tableFromMatrix(numeric.X, names, { values: numeric.y, name: this.target, categorical: isClassifier(this.trainer) });
     }
     const result = runValidators(this.validators, table, { batchIndex: index });
-    const issues = result.issues.map(summarize);
-    if (!result.ok) return new Quarantine(issues);
-    return { rows: table.rows, issues, table, drops, ...(numeric ? { numeric } : {}), ...(result.drift ? { drift: result.drift.columns } : {}) };
+    const issues = summarizeAll(result.issues, 0);
+    const groups = result.issues.length ? groupsOf(result.issues, 0) : undefined;
+    if (!result.ok) return new Quarantine(issues, groups);
+    return { rows: table.rows, issues, ...(groups ? { groups } : {}), table, drops, ...(numeric ? { numeric } : {}), ...(result.drift ? { drift: result.drift.columns } : {}) };
   }
 
   /**
@@ -918,7 +955,13 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       const f = this.learning.featurizer!;
       try {
         const raw = f.transform(v.table!);
-        features = { rows: v.rows, y: raw.y, raw, forLearner: checkBatch({ X: f.impute(raw.X, raw.missing), cols: raw.cols, y: raw.y }), magnitudes: null, drops: v.drops, table };
+        // The first batch has no statistics before it: it is imputed with its own (feature values only, never labels).
+        let imputer = f;
+        if (raw.missing > 0 && this.learning.batchesLearned === 0) {
+          imputer = f.copy();
+          imputer.learn(raw);
+        }
+        features = { rows: v.rows, y: raw.y, raw, forLearner: checkBatch({ X: imputer.impute(raw.X, raw.missing), cols: raw.cols, y: raw.y }), magnitudes: null, drops: v.drops, table };
       } catch (err) {
         if (!isFreshmlError(err)) throw err;
         return new Quarantine([{ code: err.code, severity: "error", message: err.message }]);
@@ -1267,7 +1310,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     }
     this.learning.position++;
     this.stateDirty = true;
-    run.quarantined(index, id, rows, q.issues);
+    run.quarantined(index, id, rows, q.issues, q.groups);
     if (this.onQuarantine !== "throw") return;
     // Save what was learned before stopping, so a restart continues after this batch.
     await this.save(run, index, true);
@@ -1345,6 +1388,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
         evidence: this.evidence.toJSON(),
         learnerIsChampion: this.learnerIsChampion,
         aliasEvents: this.aliasEvents,
+        // Validators' references and learned ranges, so a restart judges batches as the run before it did.
+        validators: saveValidators(this.validators),
       },
     });
     this.checkpointSequence++;
@@ -1537,6 +1582,21 @@ function batchId(batch: SourceBatch): string | undefined | null {
   const id = (batch as { id?: unknown }).id;
   if (id === undefined) return undefined;
   return typeof id === "string" && id.length > 0 && id.length <= 512 ? id : null;
+}
+
+/** The first RECORD_ISSUES issues, and a line counting the rest. */
+function summarizeAll(issues: readonly ValidationIssue[], omitted: number): IssueSummary[] {
+  const out = issues.slice(0, RECORD_ISSUES).map(summarize);
+  const more = issues.length - out.length + omitted;
+  if (more > 0) out.push({ code: issues[RECORD_ISSUES]?.code ?? "schema", severity: "error", message: `${more} more issues (see the record's issueGroups)` });
+  return out;
+}
+
+/** Issues grouped by code and column, JSON-safe, with a group for any the schema checker only counted. */
+function groupsOf(issues: readonly ValidationIssue[], omitted: number): IssueGroup[] {
+  const groups = groupIssues(issues).map((g) => ({ ...g, examples: g.examples.map((e) => jsonSafe(e) as IssueExample) }));
+  if (omitted > 0) groups.push({ code: "schema", severity: "error", count: omitted, firstRows: [], examples: [], message: `${omitted} more schema issues, not examined one by one` });
+  return groups;
 }
 
 function summarize(i: ValidationIssue): IssueSummary {
