@@ -26,7 +26,8 @@ export type FreshmlErrorCode =
   | "lock_timeout"
   | "run_in_progress"
   | "batch_quarantined"
-  | "invalid_row";
+  | "invalid_row"
+  | "worker_failed";
 
 /** Structured details that locate a failure. Every field is optional. */
 export interface FreshmlErrorDetails {

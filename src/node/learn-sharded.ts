@@ -1,0 +1,201 @@
+import { fileURLToPath } from "node:url";
+import { availableParallelism } from "node:os";
+import type { ResourceLimits } from "node:worker_threads";
+import { Piscina } from "piscina";
+import { checkBatch, type Batch } from "../core/batch.js";
+import { FreshmlError, isFreshmlError } from "../core/errors.js";
+import { builtinTrainers, restoreTrainer, type TrainerRegistry } from "../learners/registry.js";
+import type { Trainer, TrainerJSON } from "../learners/trainer.js";
+import { fromWire, ownBuffer } from "./worker-protocol.js";
+import type { ShardResult, ShardTask } from "./shard-worker.js";
+import { tsxLoaderURL, workerScript } from "./worker-script.js";
+
+/** Options of {@link ShardPool}. */
+export interface ShardPoolOptions {
+  /** Worker threads. Default the machine's available parallelism. */
+  threads?: number;
+  /**
+   * Custom trainers: a module (absolute path, `file:` URL or package specifier)
+   * exporting `registry`, a TrainerRegistry, imported in each worker. Built-in
+   * trainers need nothing.
+   */
+  registryModule?: string | URL;
+  /** The registry that restores the same custom trainers in this thread (to merge the shards). */
+  registry?: TrainerRegistry;
+  /** Each worker's heap limits; a shard that exceeds them fails with `worker_failed` (reason `out_of_memory`). */
+  resourceLimits?: ResourceLimits;
+}
+
+/**
+ * A pool of worker threads (piscina) that learns shards of a batch for
+ * {@link learnSharded}. Start one per process and reuse it: a worker costs
+ * tens of milliseconds to start. `close()` ends the threads.
+ *
+ * @example
+ * ```ts
+ * import { ShardPool } from "freshml/node";
+ * const pool = new ShardPool({ threads: 2 });
+ * pool.threads; // 2
+ * await pool.close();
+ * ```
+ */
+export class ShardPool {
+  /** Worker threads. */
+  readonly threads: number;
+  /** The module workers import `registry` from, if any. */
+  readonly registryModule: string | undefined;
+  /** Restores trainers in this thread. */
+  readonly registry: TrainerRegistry;
+  private readonly piscina: Piscina;
+
+  constructor(options: ShardPoolOptions = {}) {
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) throw new FreshmlError("invalid_params", `threads must be a positive integer, got ${String(threads)}`, { param: "threads" });
+    this.threads = threads;
+    const m = options.registryModule;
+    this.registryModule = m === undefined ? undefined : m instanceof URL ? fileURLToPath(m) : m.startsWith("file:") ? fileURLToPath(m) : m;
+    this.registry = options.registry ?? builtinTrainers;
+    const script = workerScript("shard-worker");
+    this.piscina = new Piscina({
+      filename: script.url.href,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+      ...(script.typescript ? { execArgv: [...process.execArgv, "--import", tsxLoaderURL()] } : {}),
+      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+    });
+  }
+
+  /** Learns one shard in a worker. Internal to {@link learnSharded}. */
+  async learn(task: ShardTask, transferList: ArrayBuffer[]): Promise<ShardResult> {
+    try {
+      return (await this.piscina.run(task, { transferList })) as ShardResult;
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code;
+      const reason = code === "ERR_WORKER_OUT_OF_MEMORY" ? "out_of_memory" : "crashed";
+      throw new FreshmlError("worker_failed", `a shard's worker failed: ${err instanceof Error ? err.message : String(err)}`, { reason });
+    }
+  }
+
+  /** Ends the worker threads. */
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}
+
+/** Options of {@link learnSharded}. */
+export interface LearnShardedOptions {
+  /** The worker pool. */
+  pool: ShardPool;
+  /** Shards: a count (equal contiguous row ranges; default the pool's threads), or the row count of each shard in order (they must add up to the batch's rows). */
+  shards?: number | readonly number[];
+}
+
+/** Timings of one {@link learnSharded} call, for tuning. */
+export interface ShardTimings {
+  /** Rows of each shard. */
+  rows: number[];
+  /** ms each shard's worker spent restoring, learning and serialising. */
+  workerMs: number[];
+  /** ms from the first task sent to the last result back. */
+  wallMs: number;
+  /** ms merging the shards' states in this thread. */
+  mergeMs: number;
+}
+
+/** What {@link learnSharded} gives: the trainer that learned the batch, and where the time went. */
+export interface ShardedResult<T extends Trainer = Trainer> {
+  /** A copy of the trainer that has learned the batch (the trainer passed in is unchanged). */
+  trainer: T;
+  /** Timings. */
+  timings: ShardTimings;
+}
+
+/**
+ * Learns one batch across cores: splits it into shards of consecutive rows,
+ * each shard is learned by an unfitted copy of `trainer` in a worker of the
+ * pool, and the shards' states are merged in order into a copy of `trainer`.
+ * For the exact mergeable learners (LinearRegression, GaussianNB, the
+ * baselines) the result equals `trainer.copy().update(batch)` up to the
+ * rounding of sums in another order (relative 1e-12); for LastValueRegressor
+ * and LastClassClassifier, exactly.
+ *
+ * Only learners with `merge` can be sharded: others are `unsupported` (run
+ * them in one worker with {@link WorkerPipeline}). Each shard's rows are
+ * copied once into a buffer that is transferred to its worker: the caller's
+ * arrays are left intact; an `X` and `y` on a SharedArrayBuffer are read in
+ * place, without a copy. A pool pays off from tens of thousands of rows (see
+ * docs/service.md for the measured overhead per shard).
+ *
+ * @example
+ * ```ts
+ * import { LinearRegression } from "freshml";
+ * import { ShardPool, learnSharded } from "freshml/node";
+ * const pool = new ShardPool({ threads: 2 });
+ * const X = new Float64Array(2000).map((_, k) => Math.sin(k));
+ * const y = new Float64Array(1000).map((_, i) => 2 * X[2 * i]! - X[2 * i + 1]! + 1);
+ * const { trainer } = await learnSharded(new LinearRegression(), { X, cols: 2, y }, { pool });
+ * trainer.coefficients(); // ≈ { weights: [2, -1], intercept: 1 }, as one update of the whole batch gives
+ * await pool.close();
+ * ```
+ */
+export async function learnSharded<T extends Trainer>(trainer: T, batch: Batch, options: LearnShardedOptions): Promise<ShardedResult<T>> {
+  if (!trainer || typeof trainer.update !== "function") throw new FreshmlError("invalid_params", "learnSharded needs a trainer", { param: "trainer" });
+  const pool = options?.pool;
+  if (!(pool instanceof ShardPool)) throw new FreshmlError("invalid_params", "learnSharded needs a ShardPool (options.pool)", { param: "pool" });
+  if (typeof trainer.merge !== "function") {
+    throw new FreshmlError("unsupported", `${trainer.kind} cannot merge shards (no merge): learn it in one worker with WorkerPipeline, or in this thread`, { param: "trainer" });
+  }
+  if (!Object.prototype.hasOwnProperty.call(pool.registry, trainer.kind)) {
+    throw new FreshmlError("unsupported", `the pool cannot restore ${trainer.kind}: give ShardPool a registryModule and registry that know it`, { param: "trainer" });
+  }
+  const b = checkBatch(batch, trainer.nFeatures);
+  const sizes = shardSizes(b.rows, options.shards ?? pool.threads);
+  const envelope = { ...trainer.clone().toJSON(), state: null } as TrainerJSON;
+  const t0 = performance.now();
+  let start = 0;
+  const tasks = sizes.map((rows) => {
+    const from = start;
+    start += rows;
+    const X = ownBuffer(b.X.subarray(from * b.cols, start * b.cols));
+    const y = ownBuffer(b.y.subarray(from, start));
+    const transferList = [X.buffer, y.buffer].filter((x): x is ArrayBuffer => x !== null);
+    const task: ShardTask = { trainer: envelope, X: X.array, cols: b.cols, y: y.array, ...(pool.registryModule !== undefined ? { registry: pool.registryModule } : {}) };
+    return pool.learn(task, transferList);
+  });
+  const results = await Promise.all(tasks);
+  const wallMs = performance.now() - t0;
+  const t1 = performance.now();
+  let merged: Trainer | null = null;
+  const workerMs: number[] = [];
+  for (const r of results) {
+    if (!r.ok) throw fromWire(r.error, "a shard");
+    workerMs.push(r.ms);
+    const shard = restoreTrainer(r.state, pool.registry);
+    if (merged === null) merged = shard;
+    else merged.merge!(shard);
+  }
+  const out = trainer.copy() as T;
+  try {
+    out.merge!(merged!);
+  } catch (err) {
+    if (isFreshmlError(err)) throw err;
+    throw new FreshmlError("incompatible_merge", `merging the shards into ${trainer.kind} failed: ${(err as Error).message}`);
+  }
+  return { trainer: out, timings: { rows: sizes, workerMs, wallMs, mergeMs: performance.now() - t1 } };
+}
+
+/** Row counts of the shards. */
+function shardSizes(rows: number, shards: number | readonly number[]): number[] {
+  if (typeof shards === "number") {
+    if (!Number.isInteger(shards) || shards < 1) throw new FreshmlError("invalid_params", `shards must be a positive integer, got ${String(shards)}`, { param: "shards" });
+    const k = Math.min(shards, rows);
+    return Array.from({ length: k }, (_, i) => Math.floor(((i + 1) * rows) / k) - Math.floor((i * rows) / k));
+  }
+  if (!Array.isArray(shards) || shards.length === 0 || shards.some((s) => !Number.isInteger(s) || s < 1)) {
+    throw new FreshmlError("invalid_params", "shards must be a count or a list of positive row counts", { param: "shards" });
+  }
+  const total = shards.reduce((a: number, s: number) => a + s, 0);
+  if (total !== rows) throw new FreshmlError("invalid_params", `the shards' row counts add up to ${total}; the batch has ${rows} rows`, { param: "shards", observed: total, expected: rows });
+  return shards.slice();
+}
