@@ -2,11 +2,11 @@ import { fileURLToPath } from "node:url";
 import { availableParallelism } from "node:os";
 import type { ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
-import { checkBatch, type Batch } from "../core/batch.js";
+import { readBatch, type Batch } from "../core/batch.js";
 import { FreshmlError, isFreshmlError } from "../core/errors.js";
 import { builtinTrainers, restoreTrainer, type TrainerRegistry } from "../learners/registry.js";
 import type { Trainer, TrainerJSON } from "../learners/trainer.js";
-import { fromWire, ownBuffer } from "./worker-protocol.js";
+import { fromWire } from "./worker-protocol.js";
 import type { ShardResult, ShardTask } from "./shard-worker.js";
 import { tsxLoaderURL, workerScript } from "./worker-script.js";
 
@@ -149,29 +149,39 @@ export async function learnSharded<T extends Trainer>(trainer: T, batch: Batch, 
   if (!Object.prototype.hasOwnProperty.call(pool.registry, trainer.kind)) {
     throw new FreshmlError("unsupported", `the pool cannot restore ${trainer.kind}: give ShardPool a registryModule and registry that know it`, { param: "trainer" });
   }
-  const b = checkBatch(batch, trainer.nFeatures);
+  // Shapes here; the finite scan is left to each shard's worker (a NaN comes back as the trainer's own error, its row counted in the whole batch).
+  const r = readBatch(batch, trainer.nFeatures, { deferFiniteCheck: true });
+  const b = { X: r.X, cols: r.cols, rows: r.rows, y: r.y instanceof Float64Array ? r.y : Float64Array.from(r.y) };
   const sizes = shardSizes(b.rows, options.shards ?? pool.threads);
   const envelope = { ...trainer.clone().toJSON(), state: null } as TrainerJSON;
   const t0 = performance.now();
   let start = 0;
-  const tasks = sizes.map((rows) => {
+  const tasks: Array<Promise<ShardResult>> = [];
+  for (const [k, rows] of sizes.entries()) {
+    // Hand the event loop back between shard copies: the host's timers and I/O run while a big batch is cut up.
+    if (k > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const from = start;
     start += rows;
-    const X = ownBuffer(b.X.subarray(from * b.cols, start * b.cols));
-    const y = ownBuffer(b.y.subarray(from, start));
+    const X = shardCopy(b.X.subarray(from * b.cols, start * b.cols));
+    const y = shardCopy(b.y.subarray(from, start));
     const transferList = [X.buffer, y.buffer].filter((x): x is ArrayBuffer => x !== null);
     const task: ShardTask = { trainer: envelope, X: X.array, cols: b.cols, y: y.array, ...(pool.registryModule !== undefined ? { registry: pool.registryModule } : {}) };
-    return pool.learn(task, transferList);
-  });
+    const done = pool.learn(task, transferList).then((res) => {
+      if (!res.ok && typeof res.error.details?.row === "number") res.error.details.row += from;
+      return res;
+    });
+    done.catch(() => undefined); // observed by Promise.all below; not an unhandled rejection meanwhile
+    tasks.push(done);
+  }
   const results = await Promise.all(tasks);
   const wallMs = performance.now() - t0;
   const t1 = performance.now();
   let merged: Trainer | null = null;
   const workerMs: number[] = [];
-  for (const r of results) {
-    if (!r.ok) throw fromWire(r.error, "a shard");
-    workerMs.push(r.ms);
-    const shard = restoreTrainer(r.state, pool.registry);
+  for (const res of results) {
+    if (!res.ok) throw fromWire(res.error, "a shard");
+    workerMs.push(res.ms);
+    const shard = restoreTrainer(res.state, pool.registry);
     if (merged === null) merged = shard;
     else merged.merge!(shard);
   }
@@ -183,6 +193,13 @@ export async function learnSharded<T extends Trainer>(trainer: T, batch: Batch, 
     throw new FreshmlError("incompatible_merge", `merging the shards into ${trainer.kind} failed: ${(err as Error).message}`);
   }
   return { trainer: out, timings: { rows: sizes, workerMs, wallMs, mergeMs: performance.now() - t1 } };
+}
+
+/** A shard's own copy, to transfer (the caller's arrays stay intact); a view of a SharedArrayBuffer is read in place. */
+function shardCopy(a: Float64Array): { array: Float64Array; buffer: ArrayBuffer | null } {
+  if (typeof SharedArrayBuffer !== "undefined" && a.buffer instanceof SharedArrayBuffer) return { array: a, buffer: null };
+  const array = a.slice();
+  return { array, buffer: array.buffer as ArrayBuffer };
 }
 
 /** Row counts of the shards. */
