@@ -132,6 +132,8 @@ const results: Result[] = [];
 const shardPool = new ShardPool({ threads: 2 });
 await learnSharded(new LinearRegression(), { X: new Float64Array(4), cols: 2, y: new Float64Array(2) }, { pool: shardPool }); // warm the threads
 for (let rep = 0; rep < (QUICK ? 1 : 3); rep++) {
+  // The floor: the same timer while this thread does nothing (on a shared machine, the gaps other processes cause).
+  results.push(await gapsDuring("idle (no run)", 10, () => new Promise((resolve) => setTimeout(resolve, 3_000))));
   results.push(await measure("in-thread, no yielding", Infinity));
   results.push(await measure("in-thread, default", 10));
   results.push(await measureWorker());

@@ -47,6 +47,9 @@ export class ShardPool {
   /** Restores trainers in this thread. */
   readonly registry: TrainerRegistry;
   private readonly piscina: Piscina;
+  /** Shared memory the shards are copied into, kept between calls (fresh memory costs more to touch than to copy into). */
+  private scratch: SharedArrayBuffer | null = null;
+  private scratchBusy = false;
 
   constructor(options: ShardPoolOptions = {}) {
     const threads = options.threads ?? availableParallelism();
@@ -66,7 +69,10 @@ export class ShardPool {
     });
   }
 
-  /** Learns one shard in a worker. Internal to {@link learnSharded}. */
+  /**
+   * Learns one shard in a worker (used by {@link learnSharded}).
+   * @internal
+   */
   async learn(task: ShardTask, transferList: ArrayBuffer[]): Promise<ShardResult> {
     try {
       return (await this.piscina.run(task, { transferList })) as ShardResult;
@@ -75,6 +81,17 @@ export class ShardPool {
       const reason = code === "ERR_WORKER_OUT_OF_MEMORY" ? "out_of_memory" : "crashed";
       throw new FreshmlError("worker_failed", `a shard's worker failed: ${err instanceof Error ? err.message : String(err)}`, { reason });
     }
+  }
+
+  /**
+   * Shared memory of at least `bytes` for one call (released with the returned function).
+   * @internal
+   */
+  borrow(bytes: number): { memory: SharedArrayBuffer; release: () => void } {
+    if (this.scratchBusy) return { memory: new SharedArrayBuffer(bytes), release: () => undefined }; // a concurrent call: its own
+    if (!this.scratch || this.scratch.byteLength < bytes) this.scratch = new SharedArrayBuffer(bytes);
+    this.scratchBusy = true;
+    return { memory: this.scratch, release: () => (this.scratchBusy = false) };
   }
 
   /** Ends the worker threads. */
@@ -121,10 +138,11 @@ export interface ShardedResult<T extends Trainer = Trainer> {
  * and LastClassClassifier, exactly.
  *
  * Only learners with `merge` can be sharded: others are `unsupported` (run
- * them in one worker with {@link WorkerPipeline}). Each shard's rows are
- * copied once into a buffer that is transferred to its worker: the caller's
- * arrays are left intact; an `X` and `y` on a SharedArrayBuffer are read in
- * place, without a copy. A pool pays off from tens of thousands of rows (see
+ * them in one worker with {@link WorkerPipeline}). The workers read the rows
+ * in place from shared memory: an `X` and `y` on a SharedArrayBuffer are read
+ * as they are (no copy); others are copied once into the pool's shared
+ * scratch memory (kept between calls). The caller's arrays are never changed
+ * or detached; don't change them while the call runs. A pool pays off from tens of thousands of rows (see
  * docs/service.md for the measured overhead per shard).
  *
  * @example
@@ -155,23 +173,35 @@ export async function learnSharded<T extends Trainer>(trainer: T, batch: Batch, 
   const sizes = shardSizes(b.rows, options.shards ?? pool.threads);
   const envelope = { ...trainer.clone().toJSON(), state: null } as TrainerJSON;
   const t0 = performance.now();
+  // The workers read the rows in place from shared memory: the caller's, when X and y are on a
+  // SharedArrayBuffer, else the pool's scratch, into which they are copied once (the caller's arrays are never touched).
+  const shared = isShared(b.X) && isShared(b.y);
+  const lease = shared ? null : pool.borrow((b.X.length + b.y.length) * 8);
+  const X = lease ? new Float64Array(lease.memory, 0, b.X.length) : b.X;
+  const y = lease ? new Float64Array(lease.memory, b.X.length * 8, b.y.length) : b.y;
   let start = 0;
   const tasks: Array<Promise<ShardResult>> = [];
-  for (const [k, rows] of sizes.entries()) {
-    // Hand the event loop back between shard copies: the host's timers and I/O run while a big batch is cut up.
-    if (k > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const from = start;
-    start += rows;
-    const X = shardCopy(b.X.subarray(from * b.cols, start * b.cols));
-    const y = shardCopy(b.y.subarray(from, start));
-    const transferList = [X.buffer, y.buffer].filter((x): x is ArrayBuffer => x !== null);
-    const task: ShardTask = { trainer: envelope, X: X.array, cols: b.cols, y: y.array, ...(pool.registryModule !== undefined ? { registry: pool.registryModule } : {}) };
-    const done = pool.learn(task, transferList).then((res) => {
-      if (!res.ok && typeof res.error.details?.row === "number") res.error.details.row += from;
-      return res;
-    });
-    done.catch(() => undefined); // observed by Promise.all below; not an unhandled rejection meanwhile
-    tasks.push(done);
+  try {
+    for (const [k, rows] of sizes.entries()) {
+      // Hand the event loop back between shard copies: the host's timers and I/O run while a big batch is copied.
+      if (k > 0 && lease) await new Promise<void>((resolve) => setImmediate(resolve));
+      const from = start;
+      start += rows;
+      if (lease) {
+        X.set(b.X.subarray(from * b.cols, start * b.cols), from * b.cols);
+        y.set(b.y.subarray(from, start), from);
+      }
+      const task: ShardTask = { trainer: envelope, X: X.subarray(from * b.cols, start * b.cols), cols: b.cols, y: y.subarray(from, start), ...(pool.registryModule !== undefined ? { registry: pool.registryModule } : {}) };
+      const done = pool.learn(task, []).then((res) => {
+        if (!res.ok && typeof res.error.details?.row === "number") res.error.details.row += from;
+        return res;
+      });
+      done.catch(() => undefined); // observed by Promise.all below; not an unhandled rejection meanwhile
+      tasks.push(done);
+    }
+    await Promise.allSettled(tasks);
+  } finally {
+    lease?.release();
   }
   const results = await Promise.all(tasks);
   const wallMs = performance.now() - t0;
@@ -195,11 +225,8 @@ export async function learnSharded<T extends Trainer>(trainer: T, batch: Batch, 
   return { trainer: out, timings: { rows: sizes, workerMs, wallMs, mergeMs: performance.now() - t1 } };
 }
 
-/** A shard's own copy, to transfer (the caller's arrays stay intact); a view of a SharedArrayBuffer is read in place. */
-function shardCopy(a: Float64Array): { array: Float64Array; buffer: ArrayBuffer | null } {
-  if (typeof SharedArrayBuffer !== "undefined" && a.buffer instanceof SharedArrayBuffer) return { array: a, buffer: null };
-  const array = a.slice();
-  return { array, buffer: array.buffer as ArrayBuffer };
+function isShared(a: Float64Array): boolean {
+  return typeof SharedArrayBuffer !== "undefined" && a.buffer instanceof SharedArrayBuffer;
 }
 
 /** Row counts of the shards. */

@@ -99,25 +99,27 @@ interface PendingRun {
  * One run at a time (`run_in_progress`). The worker lives from the first run to
  * {@link WorkerPipeline.close}, keeping the pipeline's state between runs.
  *
+ * The module the worker imports builds the pipeline on the store it is given;
+ * `examples/service-pipeline.ts` in this repository is one:
+ * ```typescript
+ * // service-pipeline.ts
+ * export function createPipeline({ store }: { store: ModelStore }): Pipeline {
+ *   return new Pipeline({ name: "load", schema: Row, target: "load", trainer: new LinearRegression({ l2: 1e-3 }), store });
+ * }
+ * ```
+ *
  * @example
  * ```ts
- * // pipeline-module.ts — loaded in the worker
- * import { LinearRegression, Pipeline } from "freshml";
- * import type { WorkerPipelineContext } from "freshml/node";
- * export function createPipeline({ store, args }: WorkerPipelineContext<{ l2: number }>): Pipeline {
- *   return new Pipeline({ name: "load", trainer: new LinearRegression({ l2: args.l2 }), store });
- * }
- *
- * // main thread
  * import { mkdtempSync } from "node:fs";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import { FileModelStore, WorkerPipeline } from "freshml/node";
  * const store = new FileModelStore(mkdtempSync(join(tmpdir(), "freshml-")));
- * const worker = new WorkerPipeline({ module: new URL("./pipeline-module.js", import.meta.url), args: { l2: 1e-3 }, store });
- * const batches = [0, 1, 2].map((k) => ({ id: `b${k}`, X: new Float64Array([0, 1, 2, 3]), cols: 1, y: new Float64Array([k, k + 2, k + 4, k + 6]) }));
- * const report = await worker.runBatches(batches, { onEvent: (e) => console.log(e.type) });
- * worker.serving?.predict([[4]]); // the champion, loaded in this thread
+ * const worker = new WorkerPipeline({ module: join(process.cwd(), "examples/service-pipeline.ts"), store });
+ * const rows = Array.from({ length: 200 }, (_, i) => ({ temp: i % 30, hour: i % 24, load: 40 + 1.5 * (i % 30) + 0.8 * (i % 24) }));
+ * const report = await worker.runBatches([rows], { onEvent: (e) => console.log(e.type) });
+ * report.batches.accepted; // 1
+ * worker.serving?.predictRows([{ temp: 20, hour: 12 }]); // ≈ [79.6]: the champion, loaded in this thread
  * await worker.close();
  * ```
  */
@@ -390,9 +392,8 @@ function workerFailure(crash: unknown, exitCode: number): FreshmlError {
  * import { join } from "node:path";
  * import { FileModelStore, runInWorker } from "freshml/node";
  * const store = new FileModelStore(mkdtempSync(join(tmpdir(), "freshml-")));
- * // pipeline-module.js exports createPipeline({ store, args }) returning a Pipeline on that store
- * const batches = [{ id: "b0", X: new Float64Array([0, 1, 2, 3]), cols: 1, y: new Float64Array([1, 3, 5, 7]) }];
- * const report = await runInWorker({ module: new URL("./pipeline-module.js", import.meta.url), store }, batches);
+ * const rows = Array.from({ length: 100 }, (_, i) => ({ temp: i % 30, hour: i % 24, load: 40 + 1.5 * (i % 30) }));
+ * const report = await runInWorker({ module: join(process.cwd(), "examples/service-pipeline.ts"), store }, [{ id: "day-1", rows }]);
  * report.batches.accepted; // 1
  * ```
  */
