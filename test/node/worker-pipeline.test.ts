@@ -136,12 +136,12 @@ describe("WorkerPipeline (issue 13)", () => {
   });
 
   it("a worker terminated mid-run fails the run with worker_failed; the store stays readable and the resumed run ends with the uninterrupted champion", async () => {
-    const N = 40;
+    const N = 30;
     const reference = new FileModelStore(dir());
     const uninterrupted = await createPipeline({ store: reference }).runBatches(batches(N));
     expect(uninterrupted.batches.accepted).toBe(N);
 
-    for (const killAfter of [4, 13]) {
+    for (const killAfter of [9]) {
       const store = new FileModelStore(dir());
       const w = new WorkerPipeline({ module: MODULE, store });
       try {
