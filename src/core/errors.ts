@@ -29,7 +29,8 @@ export type FreshmlErrorCode =
   | "invalid_row"
   | "prediction_overflow"
   | "batch_too_large"
-  | "unseen_level";
+  | "unseen_level"
+  | "worker_failed";
 
 /** Structured details that locate a failure. Every field is optional. */
 export interface FreshmlErrorDetails {

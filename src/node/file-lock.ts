@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { threadId } from "node:worker_threads";
 import { FreshmlError } from "../core/errors.js";
 
 /** Options of {@link withFileLock}. */
@@ -25,6 +26,8 @@ interface Owner {
   host: string;
   at: number;
   token: string;
+  /** The worker thread that took it (0: the main thread), so a terminated worker's lock can be broken by its process. */
+  thread?: number;
 }
 
 /** Whether a process with this id exists on this machine. */
@@ -63,7 +66,7 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
   const { timeoutMs = 30_000, staleMs = 60_000, now = Date.now, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) } = options;
   const dir = dirname(lockPath);
   await mkdir(dir, { recursive: true });
-  const me: Owner = { pid: process.pid, host: hostname(), at: now(), token: randomBytes(8).toString("hex") };
+  const me: Owner = { pid: process.pid, host: hostname(), at: now(), token: randomBytes(8).toString("hex"), thread: threadId };
   const start = now();
   let delay = 2;
   for (;;) {
