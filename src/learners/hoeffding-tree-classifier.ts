@@ -102,7 +102,7 @@ const paramsSchema = z.object({
   minBranchFraction: z.number(),
   smoothing: z.number(),
 });
-const splitSchema = z.object({ f: z.number().int().min(0), t: z.number(), l: z.number().int(), r: z.number().int() });
+const splitSchema = z.object({ f: z.number().int().min(0), t: z.number(), l: z.number().int(), r: z.number().int(), n: z.number().int().min(0) });
 const leafSchema = z.object({
   prior: finiteArray,
   obs: finiteArray,
@@ -272,6 +272,8 @@ export class HoeffdingTreeClassifier implements Classifier {
       const a = next.nodes[i]!.leaf;
       const bl = o.nodes[i]!.leaf;
       if (a && bl) mergeLeaf(a, bl);
+      const sp = next.nodes[i]!.split;
+      if (sp) sp.n += o.nodes[i]!.split!.n;
     }
     next.n += o.n;
     this.state = next;
@@ -355,6 +357,7 @@ export class HoeffdingTreeClassifier implements Classifier {
       const nd = state.nodes[i]!;
       if (nd.split) {
         nodes.push({ split: { ...nd.split }, leaf: null, depth: depth[i]! });
+        learned += nd.split.n;
         continue;
       }
       const leaf = leafFromJSON(kind, i, nd.leaf!, k, d);
@@ -362,7 +365,7 @@ export class HoeffdingTreeClassifier implements Classifier {
       learned += sum(leaf.obs);
       nodes.push({ split: null, leaf, depth: depth[i]! });
     }
-    if (learned !== state.n) throw badState(kind, `the leaves hold ${learned} rows but n is ${state.n}`, { observed: learned, expected: state.n });
+    if (learned !== state.n) throw badState(kind, `the nodes hold ${learned} rows but n is ${state.n}`, { observed: learned, expected: state.n });
     if (leaves > m.params.maxLeaves) throw badState(kind, `${leaves} leaves exceed maxLeaves ${m.params.maxLeaves}`);
     m.state = { d, n: state.n, nodes, leaves };
     return m;
@@ -407,7 +410,7 @@ export class HoeffdingTreeClassifier implements Classifier {
       const l = s.nodes.length;
       s.nodes.push({ split: null, leaf: newLeaf(k, s.d, best.left), depth: node.depth + 1 });
       s.nodes.push({ split: null, leaf: newLeaf(k, s.d, best.right), depth: node.depth + 1 });
-      s.nodes[at] = { split: { f: best.feature, t: best.threshold, l, r: l + 1 }, leaf: null, depth: node.depth };
+      s.nodes[at] = { split: { f: best.feature, t: best.threshold, l, r: l + 1, n: W }, leaf: null, depth: node.depth };
       s.leaves++;
     }
   }

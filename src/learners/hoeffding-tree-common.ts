@@ -73,6 +73,8 @@ export interface SplitNodeJSON {
   l: number;
   /** Index of the right child in the node list (always after this node). */
   r: number;
+  /** Rows this node learned while it was a leaf, before it split. */
+  n: number;
 }
 
 /** Throws `invalid_state` with a consistent message. */

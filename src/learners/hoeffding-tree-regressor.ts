@@ -78,7 +78,7 @@ const paramsSchema = z.object({
 const momentsSchema = z.tuple([z.number().min(0), z.number(), z.number().min(0)]);
 const histSchema = z.object({ size: z.array(z.number().int().min(0)), x: finiteArray, cnt: finiteArray, ym: finiteArray, m2: finiteArray });
 const leafSchema = z.object({ prior: momentsSchema, obs: momentsSchema, last: z.number().min(0), hist: histSchema.nullable() });
-const splitSchema = z.object({ f: z.number().int().min(0), t: z.number(), l: z.number().int(), r: z.number().int() });
+const splitSchema = z.object({ f: z.number().int().min(0), t: z.number(), l: z.number().int(), r: z.number().int(), n: z.number().int().min(0) });
 const stateSchema = z.object({
   d: z.number().int().positive(),
   n: z.number().int().min(0),
@@ -218,6 +218,8 @@ export class HoeffdingTreeRegressor implements Trainer {
     for (let i = 0; i < next.nodes.length; i++) {
       const a = next.nodes[i]!.leaf;
       const bl = o.nodes[i]!.leaf;
+      const sp = next.nodes[i]!.split;
+      if (sp) sp.n += o.nodes[i]!.split!.n;
       if (!a || !bl) continue;
       a.prior = combine(a.prior, bl.prior);
       a.obs = combine(a.obs, bl.obs);
@@ -277,6 +279,7 @@ export class HoeffdingTreeRegressor implements Trainer {
       const nd = state.nodes[i]!;
       if (nd.split) {
         nodes.push({ split: { ...nd.split }, leaf: null, depth: depth[i]! });
+        learned += nd.split.n;
         continue;
       }
       const leaf = leafFromJSON(kind, i, nd.leaf!, d, m.params.bins);
@@ -284,7 +287,7 @@ export class HoeffdingTreeRegressor implements Trainer {
       learned += leaf.obs.n;
       nodes.push({ split: null, leaf, depth: depth[i]! });
     }
-    if (learned !== state.n) throw badState(kind, `the leaves hold ${learned} rows but n is ${state.n}`, { observed: learned, expected: state.n });
+    if (learned !== state.n) throw badState(kind, `the nodes hold ${learned} rows but n is ${state.n}`, { observed: learned, expected: state.n });
     if (leaves > m.params.maxLeaves) throw badState(kind, `${leaves} leaves exceed maxLeaves ${m.params.maxLeaves}`);
     m.state = { d, n: state.n, nodes, leaves };
     return m;
@@ -363,7 +366,7 @@ export class HoeffdingTreeRegressor implements Trainer {
       const grows = !full && (p.maxDepth === null || childDepth < p.maxDepth);
       s.nodes.push({ split: null, leaf: newLeaf(s.d, p.bins, best.left, grows), depth: childDepth });
       s.nodes.push({ split: null, leaf: newLeaf(s.d, p.bins, best.right, grows), depth: childDepth });
-      s.nodes[at] = { split: { f: best.feature, t: best.threshold, l: k, r: k + 1 }, leaf: null, depth: node.depth };
+      s.nodes[at] = { split: { f: best.feature, t: best.threshold, l: k, r: k + 1, n: W }, leaf: null, depth: node.depth };
       s.leaves++;
       if (full) for (const nd of s.nodes) if (nd.leaf) nd.leaf.hist = null; // the tree is full: no leaf will split again
     }
