@@ -18,7 +18,7 @@ export interface HoeffdingTreeRegressorParams {
   maxDepth: number | null;
   /** The tree never grows beyond this many leaves. Default 1000. */
   maxLeaves: number;
-  /** Histogram bins per feature in each growing leaf (the bounded-memory split observer). Default 32. */
+  /** Histogram bins per feature in each growing leaf (the bounded-memory split observer; a feature holds between `bins` and 2·`bins` − 1 bins). Default 32. */
   bins: number;
   /** Each branch of a split must receive at least this many rows (River's `min_samples_split`). Default 5. */
   minSamplesSplit: number;
@@ -32,18 +32,16 @@ interface Moments {
 }
 
 /**
- * Per-feature streaming histograms (Ben-Haim & Tom-Tov, JMLR 2010): at most
- * `bins` centroids per feature, each with its row count and the mean and
- * centred sum of squares of the targets of its rows. A new value becomes a
- * centroid (or joins an equal one); past `bins`, the two closest centroids
- * merge. Bins are sorted by centroid.
+ * Per-feature streaming histograms (after Ben-Haim & Tom-Tov, JMLR 2010): per
+ * feature, sorted bins of (centroid, row count, mean target, centred sum of
+ * squares of the target), interleaved in one array. A new value becomes a bin
+ * (or joins an equal centroid); when a feature reaches 2·bins bins, the
+ * closest neighbours merge in one pass until `bins` remain. Memory per feature
+ * is 4·2·bins numbers whatever the stream.
  */
 interface Hist {
   size: Int32Array; // d
-  x: Float64Array; // d × (bins + 1)
-  cnt: Float64Array;
-  ym: Float64Array;
-  m2: Float64Array;
+  data: Float64Array; // d × 2·bins × 4: x, count, mean y, m2 y
 }
 
 interface Leaf {
@@ -315,38 +313,51 @@ export class HoeffdingTreeRegressor implements Trainer {
     }
     if (!(leaf.obs.m2 > 0)) return;
     const h = leaf.hist!;
-    const stride = p.bins + 1;
+    const cap = 2 * p.bins;
+    const hd = h.data;
     let best: Candidate | null = null;
     let second = 0; // the null split has merit 0
-    const sufN = new Float64Array(stride);
-    const sufM = new Float64Array(stride);
-    const sufS = new Float64Array(stride);
+    const sufN = new Float64Array(cap);
+    const sufM = new Float64Array(cap);
+    const sufS = new Float64Array(cap);
     for (let j = 0; j < s.d; j++) {
       const size = h.size[j]!;
       if (size < 2) continue;
-      const base = j * stride;
+      const base = j * cap * 4;
       // Suffix moments of the bins, then a left-to-right sweep.
-      let r: Moments = { n: 0, mean: 0, m2: 0 };
+      let rn = 0, rm = 0, rs = 0;
       for (let i = size - 1; i >= 0; i--) {
-        r = combine(r, { n: h.cnt[base + i]!, mean: h.ym[base + i]!, m2: h.m2[base + i]! });
-        sufN[i] = r.n;
-        sufM[i] = r.mean;
-        sufS[i] = r.m2;
+        const q = base + i * 4;
+        const bn = hd[q + 1]!, bm = hd[q + 2]!, bs = hd[q + 3]!;
+        const n = rn + bn;
+        const dlt = bm - rm;
+        rs = rs + bs + (rn > 0 ? (dlt * dlt * rn * bn) / n : 0);
+        rm = rn > 0 ? rm + (dlt * bn) / n : bm;
+        rn = n;
+        sufN[i] = rn;
+        sufM[i] = rm;
+        sufS[i] = rs;
       }
       const total = sufS[0]!;
-      let l: Moments = { n: 0, mean: 0, m2: 0 };
+      let ln = 0, lm = 0, ls = 0;
       let fb: Candidate | null = null;
       for (let i = 0; i < size - 1; i++) {
-        l = combine(l, { n: h.cnt[base + i]!, mean: h.ym[base + i]!, m2: h.m2[base + i]! });
+        const q = base + i * 4;
+        const bn = hd[q + 1]!, bm = hd[q + 2]!, bs = hd[q + 3]!;
+        const n = ln + bn;
+        const dlt = bm - lm;
+        ls = ls + bs + (ln > 0 ? (dlt * dlt * ln * bn) / n : 0);
+        lm = ln > 0 ? lm + (dlt * bn) / n : bm;
+        ln = n;
         const nR = sufN[i + 1]!;
-        if (l.n < p.minSamplesSplit || nR < p.minSamplesSplit) continue;
-        const merit = (total - l.m2 - sufS[i + 1]!) / W;
+        if (ln < p.minSamplesSplit || nR < p.minSamplesSplit) continue;
+        const merit = (total - ls - sufS[i + 1]!) / W;
         if (!fb || merit > fb.merit) {
           fb = {
             merit,
             feature: j,
-            threshold: (h.x[base + i]! + h.x[base + i + 1]!) / 2,
-            left: { ...l },
+            threshold: (hd[q]! + hd[q + 4]!) / 2,
+            left: { n: ln, mean: lm, m2: ls },
             right: { n: nR, mean: sufM[i + 1]!, m2: sufS[i + 1]! },
           };
         }
@@ -399,90 +410,98 @@ function route(nodes: Node[], X: Float64Array, o: number): number {
 }
 
 function newHist(d: number, B: number): Hist {
-  const n = d * (B + 1);
-  return { size: new Int32Array(d), x: new Float64Array(n), cnt: new Float64Array(n), ym: new Float64Array(n), m2: new Float64Array(n) };
+  return { size: new Int32Array(d), data: new Float64Array(d * 2 * B * 4) };
 }
 
 function newLeaf(d: number, B: number, prior: Moments | null, grows = true): Leaf {
   return { prior: prior ? { ...prior } : { n: 0, mean: 0, m2: 0 }, obs: { n: 0, mean: 0, m2: 0 }, last: 0, hist: grows ? newHist(d, B) : null };
 }
 
-/** Adds (x, y) to feature j's histogram, merging the two closest bins when it overflows. */
+/** Adds (x, y) to feature j's histogram; at 2·B bins, compresses it to B. */
 function histInsert(h: Hist, j: number, B: number, x: number, y: number): void {
-  const stride = B + 1;
-  const base = j * stride;
+  const cap = 2 * B;
+  const base = j * cap * 4;
+  const hd = h.data;
   let size = h.size[j]!;
-  const hx = h.x;
   let lo = 0;
   let hi = size;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (hx[base + mid]! < x) lo = mid + 1;
+    if (hd[base + mid * 4]! < x) lo = mid + 1;
     else hi = mid;
   }
-  const q = base + lo;
-  if (lo < size && hx[q] === x) {
-    const n = ++h.cnt[q]!;
-    const dlt = y - h.ym[q]!;
-    h.ym[q]! += dlt / n;
-    h.m2[q]! += dlt * (y - h.ym[q]!);
+  const q = base + lo * 4;
+  if (lo < size && hd[q] === x) {
+    const n = hd[q + 1]! + 1;
+    hd[q + 1] = n;
+    const dlt = y - hd[q + 2]!;
+    const m = hd[q + 2]! + dlt / n;
+    hd[q + 2] = m;
+    hd[q + 3] = hd[q + 3]! + dlt * (y - m);
     return;
   }
-  for (let i = base + size; i > q; i--) {
-    hx[i] = hx[i - 1]!;
-    h.cnt[i] = h.cnt[i - 1]!;
-    h.ym[i] = h.ym[i - 1]!;
-    h.m2[i] = h.m2[i - 1]!;
-  }
-  hx[q] = x;
-  h.cnt[q] = 1;
-  h.ym[q] = y;
-  h.m2[q] = 0;
+  if (lo < size) hd.copyWithin(q + 4, q, base + size * 4);
+  hd[q] = x;
+  hd[q + 1] = 1;
+  hd[q + 2] = y;
+  hd[q + 3] = 0;
   size++;
-  if (size > B) size = mergeClosest(h, base, size);
-  h.size[j] = size;
+  h.size[j] = size >= cap ? compress(hd, base, size, B) : size;
 }
 
-/** Merges the two adjacent bins with the closest centroids (the first such pair); returns the new size. */
-function mergeClosest(h: Hist, base: number, size: number): number {
-  const hx = h.x;
-  let at = 0;
-  let gap = Infinity;
-  for (let i = 0; i + 1 < size; i++) {
-    const g = hx[base + i + 1]! - hx[base + i]!;
-    if (g < gap) {
-      gap = g;
-      at = i;
+// Scratch for compress (module-level: compress runs synchronously and never re-enters).
+let gapScratch = new Float64Array(0);
+
+/**
+ * Merges neighbouring bins until `target` remain, in one pass: the gaps
+ * between centroids at or below the (size − target)-th smallest are closed,
+ * left to right, until enough merges are made. Returns the new size.
+ */
+function compress(hd: Float64Array, base: number, size: number, target: number): number {
+  const need = size - target;
+  if (need <= 0) return size;
+  if (gapScratch.length < 2 * size) gapScratch = new Float64Array(2 * size);
+  const gaps = gapScratch.subarray(0, size - 1);
+  const sorted = gapScratch.subarray(size, 2 * size - 1);
+  for (let i = 0; i + 1 < size; i++) gaps[i] = hd[base + (i + 1) * 4]! - hd[base + i * 4]!;
+  sorted.set(gaps);
+  sorted.sort();
+  const tau = sorted[need - 1]!;
+  let merges = 0;
+  let w = 0; // the bin being written (index)
+  for (let i = 1; i < size; i++) {
+    const src = base + i * 4;
+    const dst = base + w * 4;
+    if (merges < need && gaps[i - 1]! <= tau) {
+      const na = hd[dst + 1]!;
+      const nb = hd[src + 1]!;
+      const n = na + nb;
+      const dlt = hd[src + 2]! - hd[dst + 2]!;
+      hd[dst] = (na * hd[dst]! + nb * hd[src]!) / n;
+      hd[dst + 2] = hd[dst + 2]! + (dlt * nb) / n;
+      hd[dst + 3] = hd[dst + 3]! + hd[src + 3]! + (dlt * dlt * na * nb) / n;
+      hd[dst + 1] = n;
+      merges++;
+    } else {
+      w++;
+      if (w !== i) hd.copyWithin(base + w * 4, src, src + 4);
     }
   }
-  const a = base + at;
-  const b = a + 1;
-  const na = h.cnt[a]!;
-  const nb = h.cnt[b]!;
-  const n = na + nb;
-  const dlt = h.ym[b]! - h.ym[a]!;
-  hx[a] = (na * hx[a]! + nb * hx[b]!) / n;
-  h.ym[a] = h.ym[a]! + (dlt * nb) / n;
-  h.m2[a] = h.m2[a]! + h.m2[b]! + (dlt * dlt * na * nb) / n;
-  h.cnt[a] = n;
-  for (let i = b; i + 1 < base + size; i++) {
-    hx[i] = hx[i + 1]!;
-    h.cnt[i] = h.cnt[i + 1]!;
-    h.ym[i] = h.ym[i + 1]!;
-    h.m2[i] = h.m2[i + 1]!;
-  }
-  return size - 1;
+  return w + 1;
 }
 
-/** The union of two histograms, compressed to B bins per feature by merging the closest pairs. */
+/** The union of two histograms (equal centroids combined), compressed to B bins per feature. */
 function mergeHist(a: Hist, b: Hist, d: number, B: number): Hist {
   const out = newHist(d, B);
-  const stride = B + 1;
+  const cap = 2 * B;
   for (let j = 0; j < d; j++) {
-    const base = j * stride;
+    const base = j * cap * 4;
     const bins: Array<[number, number, number, number]> = [];
     for (const h of [a, b]) {
-      for (let i = 0; i < h.size[j]!; i++) bins.push([h.x[base + i]!, h.cnt[base + i]!, h.ym[base + i]!, h.m2[base + i]!]);
+      for (let i = 0; i < h.size[j]!; i++) {
+        const q = base + i * 4;
+        bins.push([h.data[q]!, h.data[q + 1]!, h.data[q + 2]!, h.data[q + 3]!]);
+      }
     }
     bins.sort((p, q) => p[0] - q[0]);
     const merged: Array<[number, number, number, number]> = [];
@@ -493,28 +512,12 @@ function mergeHist(a: Hist, b: Hist, d: number, B: number): Hist {
         merged[merged.length - 1] = [last[0], m.n, m.mean, m.m2];
       } else merged.push(bin);
     }
-    while (merged.length > B) {
-      let at = 0;
-      let gap = Infinity;
-      for (let i = 0; i + 1 < merged.length; i++) {
-        const g = merged[i + 1]![0] - merged[i]![0];
-        if (g < gap) {
-          gap = g;
-          at = i;
-        }
-      }
-      const p = merged[at]!;
-      const q = merged[at + 1]!;
-      const m = combine({ n: p[1], mean: p[2], m2: p[3] }, { n: q[1], mean: q[2], m2: q[3] });
-      merged.splice(at, 2, [(p[0] * p[1] + q[0] * q[1]) / m.n, m.n, m.mean, m.m2]);
-    }
-    merged.forEach((bin, i) => {
-      out.x[base + i] = bin[0];
-      out.cnt[base + i] = bin[1];
-      out.ym[base + i] = bin[2];
-      out.m2[base + i] = bin[3];
-    });
-    out.size[j] = merged.length;
+    // Up to 2·(2B − 1) bins: write what fits, compressing to B first when needed.
+    const tmp = new Float64Array(Math.max(merged.length, 1) * 4);
+    merged.forEach((bin, i) => tmp.set(bin, i * 4));
+    const size = merged.length >= cap ? compress(tmp, 0, merged.length, B) : merged.length;
+    out.data.set(tmp.subarray(0, size * 4), base);
+    out.size[j] = size;
   }
   return out;
 }
@@ -542,10 +545,7 @@ function copyState(s: State): State {
         prior: { ...nd.leaf.prior },
         obs: { ...nd.leaf.obs },
         last: nd.leaf.last,
-        hist: nd.leaf.hist && {
-          size: nd.leaf.hist.size.slice(), x: nd.leaf.hist.x.slice(), cnt: nd.leaf.hist.cnt.slice(), ym: nd.leaf.hist.ym.slice(),
-          m2: nd.leaf.hist.m2.slice(),
-        },
+        hist: nd.leaf.hist && { size: nd.leaf.hist.size.slice(), data: nd.leaf.hist.data.slice() },
       },
     })),
   };
@@ -560,12 +560,13 @@ function leafToJSON(l: Leaf, d: number, B: number): LeafJSON {
     const ym: number[] = [];
     const m2: number[] = [];
     for (let j = 0; j < d; j++) {
-      const base = j * (B + 1);
+      const base = j * 2 * B * 4;
       for (let i = 0; i < h.size[j]!; i++) {
-        x.push(h.x[base + i]!);
-        cnt.push(h.cnt[base + i]!);
-        ym.push(h.ym[base + i]!);
-        m2.push(h.m2[base + i]!);
+        const q = base + i * 4;
+        x.push(h.data[q]!);
+        cnt.push(h.data[q + 1]!);
+        ym.push(h.data[q + 2]!);
+        m2.push(h.data[q + 3]!);
       }
     }
     hist = { size: Array.from(h.size), x, cnt, ym, m2 };
@@ -586,17 +587,17 @@ function leafFromJSON(kind: string, i: number, j: LeafJSON, d: number, B: number
     let k = 0;
     for (let f = 0; f < d; f++) {
       const size = src.size[f]!;
-      if (size > B) throw badState(kind, `node ${i} feature ${f} has ${size} bins, more than ${B}`, { observed: size, expected: `≤ ${B}` });
+      if (size >= 2 * B) throw badState(kind, `node ${i} feature ${f} has ${size} bins, more than ${2 * B - 1}`, { observed: size, expected: `< ${2 * B}` });
       let rows = 0;
       for (let b = 0; b < size; b++, k++) {
-        const q = f * (B + 1) + b;
+        const q = (f * 2 * B + b) * 4;
         if (!(src.cnt[k]! > 0)) throw badState(kind, `node ${i} has a bin with count ${src.cnt[k]}`, { observed: src.cnt[k] });
         if (!(src.m2[k]! >= 0)) throw badState(kind, `node ${i} has a bin with a negative sum of squares`, { observed: src.m2[k] });
         if (b > 0 && !(src.x[k]! > src.x[k - 1]!)) throw badState(kind, `node ${i} feature ${f} has unsorted bins`);
-        hist.x[q] = src.x[k]!;
-        hist.cnt[q] = src.cnt[k]!;
-        hist.ym[q] = src.ym[k]!;
-        hist.m2[q] = src.m2[k]!;
+        hist.data[q] = src.x[k]!;
+        hist.data[q + 1] = src.cnt[k]!;
+        hist.data[q + 2] = src.ym[k]!;
+        hist.data[q + 3] = src.m2[k]!;
         rows += src.cnt[k]!;
       }
       if (rows !== obs.n) throw badState(kind, `node ${i} feature ${f}'s bins hold ${rows} rows, the leaf ${obs.n}`, { observed: rows, expected: obs.n });
