@@ -170,6 +170,7 @@ export class HoeffdingTreeClassifier implements Classifier {
   readonly classes: readonly number[];
   private state: State | null = null;
   private readonly index: ClassIndex;
+  private prodScratch = new Float64Array(0);
 
   constructor(params: Partial<HoeffdingTreeClassifierParams> & { classes: readonly number[] }) {
     const {
@@ -489,6 +490,10 @@ export class HoeffdingTreeClassifier implements Classifier {
     const W = sum(leaf.obs);
     if (W <= 0 || W < this.params.nbThreshold) return argmax(mcScores(leaf, scratch));
     const k = scratch.length;
+    // Σ log(2πv) as logs of running products (one log per ~dozens of features instead of one each),
+    // flushed before a product can leave [1e-100, 1e100]; extreme variances take their own log.
+    if (this.prodScratch.length !== k) this.prodScratch = new Float64Array(k);
+    const prod = this.prodScratch.fill(1);
     for (let c = 0; c < k; c++) scratch[c] = leaf.obs[c]! > 0 ? Math.log(leaf.obs[c]! / W) : -Infinity;
     for (let j = 0; j < d; j++) {
       let maxVar = 0;
@@ -508,9 +513,18 @@ export class HoeffdingTreeClassifier implements Classifier {
         const q = c * d + j;
         const v = leaf.m2[q]! / n + eps;
         const z = x - leaf.mean[q]!;
-        scratch[c]! -= 0.5 * (Math.log(2 * Math.PI * v) + (z * z) / v);
+        scratch[c]! -= (0.5 * (z * z)) / v;
+        const tv = 2 * Math.PI * v;
+        if (tv > 1e-100 && tv < 1e100) {
+          const pr = prod[c]! * tv;
+          if (pr > 1e100 || pr < 1e-100) {
+            scratch[c]! -= 0.5 * Math.log(prod[c]!);
+            prod[c] = tv;
+          } else prod[c] = pr;
+        } else scratch[c]! -= 0.5 * Math.log(tv);
       }
     }
+    for (let c = 0; c < k; c++) if (leaf.obs[c]! > 0) scratch[c]! -= 0.5 * Math.log(prod[c]!);
     return argmax(scratch);
   }
 }
