@@ -45,6 +45,13 @@ export { MajorityClassifier } from "./learners/majority-classifier.js";
 export { LastClassClassifier } from "./learners/last-class-classifier.js";
 export { FullRefitLinearRegression, type FullRefitParams } from "./learners/full-refit-linear.js";
 export { FullRefitPolynomialRegression, type FullRefitPolynomialParams } from "./learners/full-refit-polynomial.js";
+export {
+  HoeffdingTreeClassifier,
+  type HoeffdingLeafPrediction,
+  type HoeffdingTreeClassifierParams,
+  type HoeffdingTreeSize,
+} from "./learners/hoeffding-tree-classifier.js";
+export { HoeffdingTreeRegressor, type HoeffdingTreeRegressorParams } from "./learners/hoeffding-tree-regressor.js";
 
 export { type Metric, type MetricInput, type MetricJSON } from "./metrics/metric.js";
 export { MAE } from "./metrics/mae.js";
