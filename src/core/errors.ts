@@ -26,7 +26,12 @@ export type FreshmlErrorCode =
   | "lock_timeout"
   | "run_in_progress"
   | "batch_quarantined"
-  | "invalid_row";
+  | "invalid_row"
+  | "store_full"
+  | "store_read_only"
+  | "store_corrupt"
+  | "store_io"
+  | "too_large";
 
 /** Structured details that locate a failure. Every field is optional. */
 export interface FreshmlErrorDetails {

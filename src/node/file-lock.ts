@@ -68,7 +68,11 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
   let delay = 2;
   for (;;) {
     const tmp = join(dir, `.${basename(lockPath)}.new-${me.pid}-${me.token}`);
-    await mkdir(tmp, { recursive: true });
+    // Not recursive: its folder exists, and a recursive mkdir reports a read-only
+    // file system as ENOENT. A leftover of our own failed attempt is reused.
+    await mkdir(tmp).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "EEXIST") throw err;
+    });
     me.at = now();
     await writeFile(join(tmp, "owner.json"), JSON.stringify(me));
     try {
