@@ -6,7 +6,7 @@ import { z } from "zod";
 import { FreshmlError } from "../core/errors.js";
 import { AliasBook, type NamedAliasTrack } from "../store/alias-book.js";
 import { aliasEventSchema, aliasStack, type AliasEvent } from "../store/model-store.js";
-import { syncDir, writeFileAtomic } from "./fs-atomic.js";
+import { writeFileAtomic } from "./fs-atomic.js";
 
 /** File names of a model's aliases: the snapshot and the append-only log after it. */
 export const ALIAS_SNAPSHOT = "aliases.json";
@@ -30,7 +30,13 @@ const legacySchema = z.object({
   // ("constructor", "__proto__") wrote a function (dropped by JSON) or {} there.
   history: z.array(z.object({ alias: z.string(), version: positive, previous: z.unknown().optional(), action: z.enum(["set", "rollback"]), at: z.string() })),
 });
-const logHeaderSchema = z.object({ format: z.literal("freshml.aliaslog"), formatVersion: z.literal(1), base: z.number().int().nonnegative() });
+const logHeaderSchema = z.object({
+  format: z.literal("freshml.aliaslog"),
+  formatVersion: z.literal(1),
+  base: z.number().int().nonnegative(),
+  /** SHA-256 of the body of the snapshot this log continues ("" when there was none). */
+  snapshot: z.string(),
+});
 const logEntrySchema = z.object({ n: positive, event: aliasEventSchema });
 
 /** A model's aliases as read from disk, with where the log stands. */
@@ -45,6 +51,8 @@ export interface AliasFilesState {
   logBytes: number | null;
   /** The log ends in a torn line (a writer died mid-append); the next writer cuts it off. */
   torn: boolean;
+  /** SHA-256 of the snapshot's body ("" when there is none). */
+  snapshot: string;
 }
 
 function mismatch(path: string, why: string): FreshmlError {
@@ -76,9 +84,11 @@ interface Snapshot {
  * over. So a move costs the same after ten events or ten million.
  *
  * The log's first line names the snapshot it continues (`base`: how many
- * events that snapshot covers); each event line carries its number `n`. A
- * reader takes no lock: it reads the snapshot, then the log, and tries again
- * if a compaction came between (the log's base is past the snapshot). A line
+ * events that snapshot covers, and the SHA-256 of its body); each event line
+ * carries its number `n`. A reader takes no lock: it reads the log, then the
+ * snapshot (unless it parsed the one the log names before), and tries again
+ * if a compaction came between (the snapshot covers events the log it read
+ * does not hold). A line
  * cut short by a crash (no newline) was never acknowledged: readers ignore
  * it and the next writer cuts it off.
  */
@@ -88,6 +98,7 @@ export class AliasFiles {
   constructor(
     private readonly dir: string,
     private readonly limit: number,
+    private readonly sync = true,
   ) {}
 
   /** Path of the snapshot. */
@@ -103,17 +114,19 @@ export class AliasFiles {
   /** Reads snapshot and log into one consistent state (retrying while a compaction is under way). */
   async read(): Promise<AliasFilesState> {
     for (let attempt = 0; ; attempt++) {
-      const snap = await this.readSnapshot();
+      // The log first: when it names the snapshot we parsed last time, the snapshot need not be read.
       const log = await this.readLog();
+      const snap = log !== null && this.cache !== null && log.snapshot === this.cache.sha ? this.cache : await this.readSnapshot();
       const covers = snap?.covers ?? 0;
+      const snapshot = snap?.sha ?? "";
       if (log === null) {
-        return { book: AliasBook.fromJSON(snap?.tracks ?? [], this.limit), last: covers, logged: 0, logBytes: null, torn: false };
+        return { book: AliasBook.fromJSON(snap?.tracks ?? [], this.limit), last: covers, logged: 0, logBytes: null, torn: false, snapshot };
       }
       const last = log.base + log.entries.length;
       if (log.base <= covers && covers <= last) {
         const book = AliasBook.fromJSON(snap?.tracks ?? [], this.limit);
         for (const { n, event } of log.entries) if (n > covers) book.apply(event);
-        return { book, last, logged: last - covers, logBytes: log.bytes, torn: log.torn };
+        return { book, last, logged: last - covers, logBytes: log.bytes, torn: log.torn, snapshot };
       }
       // A compaction replaced the log between our two reads: read both again.
       if (attempt >= 20) {
@@ -133,8 +146,9 @@ export class AliasFiles {
   async append(state: AliasFilesState, event: AliasEvent): Promise<void> {
     if (state.logBytes === null) {
       // The first move since this folder was made (or since a store of the old format): start a log after the snapshot.
-      await writeFileAtomic(this.logPath, line({ format: "freshml.aliaslog", formatVersion: 1, base: state.last }));
-      state.logBytes = Buffer.byteLength(line({ format: "freshml.aliaslog", formatVersion: 1, base: state.last }));
+      const header = line({ format: "freshml.aliaslog", formatVersion: 1, base: state.last, snapshot: state.snapshot });
+      await writeFileAtomic(this.logPath, header, this.sync);
+      state.logBytes = Buffer.byteLength(header);
     } else if (state.torn) {
       await truncate(this.logPath, state.logBytes);
       state.torn = false;
@@ -143,7 +157,7 @@ export class AliasFiles {
     const fh = await open(this.logPath, "a");
     try {
       await fh.write(text);
-      await fh.datasync();
+      if (this.sync) await fh.datasync();
     } catch (err) {
       // A full disk may have taken part of the line: cut it off again (a reader ignores a torn line anyway).
       await fh.truncate(state.logBytes).catch(() => undefined);
@@ -167,11 +181,11 @@ export class AliasFiles {
     const tracks = state.book.toJSON();
     const body = JSON.stringify({ covers: state.last, aliases: tracks });
     const sha = sha256(body);
-    await writeFileAtomic(this.snapshotPath, `${JSON.stringify({ format: "freshml.aliases", formatVersion: 2, sha256: sha })}\n${body}\n`);
+    await writeFileAtomic(this.snapshotPath, `${JSON.stringify({ format: "freshml.aliases", formatVersion: 2, sha256: sha })}\n${body}\n`, this.sync);
     this.cache = { sha, covers: state.last, tracks };
-    const header = line({ format: "freshml.aliaslog", formatVersion: 1, base: state.last });
-    await writeFileAtomic(this.logPath, header);
-    await syncDir(this.dir);
+    const header = line({ format: "freshml.aliaslog", formatVersion: 1, base: state.last, snapshot: sha });
+    await writeFileAtomic(this.logPath, header, this.sync);
+    state.snapshot = sha;
     state.logBytes = Buffer.byteLength(header);
     state.logged = 0;
     state.torn = false;
@@ -238,7 +252,7 @@ export class AliasFiles {
     return { sha: `legacy:${r.sha256}`, covers: 0, tracks };
   }
 
-  private async readLog(): Promise<{ base: number; entries: { n: number; event: AliasEvent }[]; bytes: number; torn: boolean } | null> {
+  private async readLog(): Promise<{ base: number; snapshot: string; entries: { n: number; event: AliasEvent }[]; bytes: number; torn: boolean } | null> {
     const path = this.logPath;
     const text = await readOptional(path);
     if (text === null) return null;
@@ -257,7 +271,7 @@ export class AliasFiles {
       if (entry.data.n !== base + i) throw mismatch(path, `has event ${entry.data.n} on line ${i + 1}, expected ${base + i}`);
       entries.push(entry.data as { n: number; event: AliasEvent });
     }
-    return { base, entries, bytes: Buffer.byteLength(text.slice(0, end)), torn: end < text.length };
+    return { base, snapshot: header.data.snapshot, entries, bytes: Buffer.byteLength(text.slice(0, end)), torn: end < text.length };
   }
 }
 

@@ -96,6 +96,12 @@ export interface FileModelStoreOptions {
    * can still be finishing. Default 600,000 (10 minutes).
    */
   staleTempMs?: number;
+  /**
+   * fsync every write and its folder (default true). `false` is for tests
+   * and throwaway stores: writes stay atomic for readers and whole after a
+   * crash of the process, but a power cut may lose the newest of them.
+   */
+  fsync?: boolean;
 }
 
 /**
@@ -157,6 +163,7 @@ export class FileModelStore implements ModelStore {
   private readonly lockOptions: FileLockOptions;
   private readonly historyLimit: number;
   private readonly staleTempMs: number;
+  private readonly sync: boolean;
   /** Per model: its alias files (with their parsed-snapshot cache). */
   private readonly aliasFiles = new Map<string, AliasFiles>();
   /** Models whose versions folder this object has swept of dead writers' temp files. */
@@ -171,6 +178,7 @@ export class FileModelStore implements ModelStore {
     const stale = options.staleTempMs ?? DEFAULT_STALE_TEMP_MS;
     if (typeof stale !== "number" || !(stale >= 0)) throw new FreshmlError("invalid_params", `staleTempMs must be a number ≥ 0, got ${String(stale)}`, { param: "staleTempMs" });
     this.staleTempMs = stale;
+    this.sync = options.fsync ?? true;
   }
 
   async put(input: ModelRecordInput): Promise<number> {
@@ -332,7 +340,7 @@ export class FileModelStore implements ModelStore {
             if (err.code !== "ENOENT") throw err;
           });
         }
-        if (doomed.length > 0) await syncDir(this.versionsDir(name));
+        if (doomed.length > 0 && this.sync) await syncDir(this.versionsDir(name));
         // Cut the alias history to its retention, and forget deleted versions in the rollback stacks.
         const left = new Set(newestFirst);
         for (const v of doomed) left.delete(v);
@@ -354,7 +362,7 @@ export class FileModelStore implements ModelStore {
         const previous = await readCheckpoint(this.checkpointPath(name), name);
         checkpoint.sequence = (previous?.sequence ?? 0) + 1;
         checkpoint.createdAt = this.now().toISOString();
-        await writeFileAtomic(this.checkpointPath(name), encodeCheckpoint(checkpoint));
+        await writeFileAtomic(this.checkpointPath(name), encodeCheckpoint(checkpoint), this.sync);
       }),
     );
   }
@@ -381,7 +389,7 @@ export class FileModelStore implements ModelStore {
       // The mark first, then the version file: a crash in between burns the number
       // (a gap), it never lets a later put take a number a version or an alias once had.
       await this.writeHighest(name, version);
-      if (await createFileExclusive(join(dir, versionFile(version)), text)) return version;
+      if (await createFileExclusive(join(dir, versionFile(version)), text, this.sync)) return version;
       version++; // taken (a mark below the files, or a lock broken wrongly): never overwrite, take the next
     }
   }
@@ -389,7 +397,7 @@ export class FileModelStore implements ModelStore {
   private aliases(name: string): AliasFiles {
     let files = this.aliasFiles.get(name);
     if (!files) {
-      files = new AliasFiles(this.modelDir(name), this.historyLimit);
+      files = new AliasFiles(this.modelDir(name), this.historyLimit, this.sync);
       this.aliasFiles.set(name, files);
     }
     return files;
@@ -522,7 +530,7 @@ export class FileModelStore implements ModelStore {
   private async writeHighest(name: string, highest: number): Promise<void> {
     const body = { name, highest };
     const file = { format: "freshml.highest", formatVersion: 1, sha256: sha256(JSON.stringify(body)), ...body };
-    await writeFileAtomic(this.highestPath(name), `${JSON.stringify(file)}\n`);
+    await writeFileAtomic(this.highestPath(name), `${JSON.stringify(file)}\n`, this.sync);
   }
 }
 

@@ -28,12 +28,12 @@ export async function syncDir(dir: string): Promise<void> {
  * temp path. A write that fails (a full disk, say) removes its temp file
  * before it throws.
  */
-export async function writeTemp(path: string, data: string | Uint8Array): Promise<string> {
+export async function writeTemp(path: string, data: string | Uint8Array, sync = true): Promise<string> {
   const tmp = tempPath(path);
   const fh = await open(tmp, "wx");
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (sync) await fh.sync();
   } catch (err) {
     await fh.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
@@ -46,26 +46,27 @@ export async function writeTemp(path: string, data: string | Uint8Array): Promis
 /**
  * Replaces `path` atomically: temp file → fsync → rename → fsync of the
  * directory. Readers see the old content or the new, never a mix. A failed
- * write leaves no temp file behind.
+ * write leaves no temp file behind. `sync: false` skips both fsyncs (still
+ * atomic for readers and against a crash of the process, not a power cut).
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = await writeTemp(path, data);
+export async function writeFileAtomic(path: string, data: string | Uint8Array, sync = true): Promise<void> {
+  const tmp = await writeTemp(path, data, sync);
   try {
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
-  await syncDir(dirname(path));
+  if (sync) await syncDir(dirname(path));
 }
 
 /**
  * Creates `path` atomically and only if it does not exist yet (a hard link
  * from an fsynced temp file): returns false, writing nothing, if it exists.
- * A failed write leaves no temp file behind.
+ * A failed write leaves no temp file behind. `sync: false` skips the fsyncs.
  */
-export async function createFileExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
-  const tmp = await writeTemp(path, data);
+export async function createFileExclusive(path: string, data: string | Uint8Array, sync = true): Promise<boolean> {
+  const tmp = await writeTemp(path, data, sync);
   try {
     await link(tmp, path);
     return true;
@@ -74,6 +75,6 @@ export async function createFileExclusive(path: string, data: string | Uint8Arra
     throw err;
   } finally {
     await unlink(tmp).catch(() => undefined);
-    await syncDir(dirname(path));
+    if (sync) await syncDir(dirname(path));
   }
 }
