@@ -7,6 +7,7 @@ import { FreshmlError } from "../core/errors.js";
 import { AliasBook, type NamedAliasTrack } from "../store/alias-book.js";
 import { aliasEventSchema, aliasStack, type AliasEvent } from "../store/model-store.js";
 import { writeFileAtomic } from "./fs-atomic.js";
+import { rethrowAt } from "./store-errors.js";
 
 /** File names of a model's aliases: the snapshot and the append-only log after it. */
 export const ALIAS_SNAPSHOT = "aliases.json";
@@ -64,7 +65,7 @@ async function readOptional(path: string): Promise<string | null> {
     return await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw err;
+    return rethrowAt(path)(err);
   }
 }
 

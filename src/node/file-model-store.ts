@@ -34,7 +34,7 @@ import { AliasFiles } from "./alias-files.js";
 import { processAlive, withFileLock, type FileLockOptions } from "./file-lock.js";
 import { packArrays, unpackArrays } from "./f64-codec.js";
 import { createFileExclusive, syncDir, TEMP_NAME, writeFileAtomic } from "./fs-atomic.js";
-import { guarded, storeFault } from "./store-errors.js";
+import { guarded, rethrowAt, storeFault } from "./store-errors.js";
 
 const summarySchema = modelRecordSchema.omit({ trainer: true, preprocessing: true, learningState: true }).extend({ trainerKind: z.string() });
 const headerSchema = z.object({
@@ -513,7 +513,7 @@ export class FileModelStore implements ModelStore {
       text = await readFile(path, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw err;
+      return rethrowAt(path)(err);
     }
     let parsed: z.infer<typeof highestFileSchema>;
     try {
@@ -548,14 +548,14 @@ async function readWhole(path: string): Promise<string | null> {
   }
   try {
     const { size } = await fh.stat();
-    if (size > MAX_FILE_CHARS) {
+    if (size > MAX_FILE_CHARS && !(await fh.stat()).isDirectory()) {
       throw new FreshmlError("too_large", `${path} is ${size.toLocaleString("en-US")} bytes, more than the ${MAX_FILE_CHARS.toLocaleString("en-US")} one string can hold; it was not written by this store`, {
         file: path,
         size,
         limit: MAX_FILE_CHARS,
       });
     }
-    return await fh.readFile("utf8");
+    return await fh.readFile("utf8").catch(rethrowAt(path));
   } finally {
     await fh.close().catch(() => undefined);
   }
@@ -635,7 +635,7 @@ async function readSummary(path: string, name: string, version: number): Promise
     let size = 64 * 1024;
     for (let pos = 0; nl < 0 && pos < MAX_HEADER_BYTES; ) {
       const buf = Buffer.alloc(Math.min(size, MAX_HEADER_BYTES - pos));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos).catch(rethrowAt(path));
       if (bytesRead === 0) break;
       const at = buf.subarray(0, bytesRead).indexOf(10);
       chunks.push(buf.subarray(0, at >= 0 ? at : bytesRead));
@@ -673,7 +673,7 @@ async function readCheckpoint(path: string, name: string): Promise<CheckpointRec
     text = await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw err;
+    return rethrowAt(path)(err);
   }
   const nl = text.indexOf("\n");
   if (nl < 0 || !text.endsWith("\n")) throw mismatch(path, "is truncated");

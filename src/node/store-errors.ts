@@ -7,7 +7,7 @@ import { FreshmlError } from "../core/errors.js";
  *
  * - `ENOSPC`, `EDQUOT` → `store_full`
  * - `EROFS`, and `EACCES`/`EPERM` while `writing` → `store_read_only`
- * - `EISDIR`, `ENOTDIR`, `ELOOP` → `store_corrupt` (a file where a folder belongs, or the reverse)
+ * - `EISDIR`, `ENOTDIR`, `EEXIST`, `ELOOP` → `store_corrupt` (a file where a folder belongs, or the reverse)
  * - `ERR_STRING_TOO_LONG`, `ERR_FS_FILE_TOO_LARGE`, and a `RangeError` about string length → `too_large`
  * - any other error code (`EIO`, `ENOENT` of a folder that vanished, `EACCES` on a read, …) → `store_io`
  *
@@ -36,8 +36,9 @@ export function storeFault(err: unknown, writing: boolean): unknown {
         : new FreshmlError("store_io", `cannot read ${where}: permission denied (${e.code})`, details);
     case "EISDIR":
     case "ENOTDIR":
+    case "EEXIST":
     case "ELOOP":
-      return new FreshmlError("store_corrupt", `${where} is not laid out as the store left it (${e.code}: ${e.code === "EISDIR" ? "a folder where a file belongs" : e.code === "ENOTDIR" ? "a file where a folder belongs" : "a symbolic link loop"})`, details);
+      return new FreshmlError("store_corrupt", `${where} is not laid out as the store left it (${e.code}: ${LAYOUT[e.code]})`, details);
     case "ERR_STRING_TOO_LONG":
     case "ERR_FS_FILE_TOO_LARGE":
       return new FreshmlError("too_large", `${where} is too large to read as one string (${e.code})`, details);
@@ -53,4 +54,20 @@ export async function guarded<T>(writing: boolean, fn: () => Promise<T>): Promis
   } catch (err) {
     throw storeFault(err, writing);
   }
+}
+
+const LAYOUT: Record<string, string> = {
+  EISDIR: "a folder where a file belongs",
+  ENOTDIR: "a file where a folder belongs",
+  EEXIST: "something already there where the store makes a folder",
+  ELOOP: "a symbolic link loop",
+};
+
+/** Names `path` on a file-system error that does not name one (readFile of a folder, say), and rethrows it. */
+export function rethrowAt(path: string): (err: unknown) => never {
+  return (err: unknown): never => {
+    const e = err as NodeJS.ErrnoException | null;
+    if (e !== null && typeof e === "object" && typeof e.code === "string" && e.path === undefined) e.path = path;
+    throw err;
+  };
 }
