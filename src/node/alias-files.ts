@@ -44,16 +44,20 @@ const logEntrySchema = z.object({ n: positive, event: aliasEventSchema });
 export interface AliasFilesState {
   /** Every alias, with the log replayed. */
   book: AliasBook;
-  /** Number of the newest event (0 when none): the next appended is `last + 1`. */
-  last: number;
-  /** Events in the log (what compaction would fold in). */
-  logged: number;
-  /** Byte length of the log's whole lines; null when there is no log file. */
-  logBytes: number | null;
-  /** The log ends in a torn line (a writer died mid-append); the next writer cuts it off. */
-  torn: boolean;
+  /** Events the snapshot covers. */
+  covers: number;
   /** SHA-256 of the snapshot's body ("" when there is none). */
   snapshot: string;
+  /** The log's base (the events of the snapshot it was started after). */
+  base: number;
+  /** Number of the newest event (0 when none): the next appended is `last + 1`. */
+  last: number;
+  /** Events in the log after the snapshot (what compaction would fold in). */
+  logged: number;
+  /** The log's whole lines as read; null when there is no log file. */
+  text: string | null;
+  /** The log ends in a torn line (a writer died mid-append); the next writer cuts it off. */
+  torn: boolean;
 }
 
 function mismatch(path: string, why: string): FreshmlError {
@@ -95,6 +99,8 @@ interface Snapshot {
  */
 export class AliasFiles {
   private cache: Snapshot | null = null;
+  /** The state as of the last read or write by this object, with the log text it was built from. */
+  private memo: AliasFilesState | null = null;
 
   constructor(
     private readonly dir: string,
@@ -112,22 +118,43 @@ export class AliasFiles {
     return join(this.dir, ALIAS_LOG);
   }
 
-  /** Reads snapshot and log into one consistent state (retrying while a compaction is under way). */
+  /**
+   * Reads snapshot and log into one consistent state (retrying while a
+   * compaction is under way). When the log only grew since the last read by
+   * this object, only its new lines are parsed.
+   */
   async read(): Promise<AliasFilesState> {
     for (let attempt = 0; ; attempt++) {
       // The log first: when it names the snapshot we parsed last time, the snapshot need not be read.
-      const log = await this.readLog();
+      const raw = await readOptional(this.logPath);
+      const memo = this.memo;
+      if (raw !== null && memo !== null && memo.text !== null && raw.startsWith(memo.text)) {
+        const end = raw.lastIndexOf("\n") + 1; // whole lines only: a torn last line was never acknowledged
+        // Parse every new line before applying any, so a bad line leaves the memo as it was.
+        const entries = parseEntries(raw.slice(memo.text.length, end), this.logPath, memo.base, memo.last);
+        for (const { n, event } of entries) if (n > memo.covers) memo.book.apply(event);
+        memo.last += entries.length;
+        memo.logged = Math.max(0, memo.last - memo.covers);
+        memo.text = raw.slice(0, end);
+        memo.torn = end < raw.length;
+        return memo;
+      }
+      const log = raw === null ? null : parseLog(raw, this.logPath);
       const snap = log !== null && this.cache !== null && log.snapshot === this.cache.sha ? this.cache : await this.readSnapshot();
       const covers = snap?.covers ?? 0;
       const snapshot = snap?.sha ?? "";
       if (log === null) {
-        return { book: AliasBook.fromJSON(snap?.tracks ?? [], this.limit), last: covers, logged: 0, logBytes: null, torn: false, snapshot };
+        const state = { book: AliasBook.fromJSON(snap?.tracks ?? [], this.limit), covers, snapshot, base: covers, last: covers, logged: 0, text: null, torn: false };
+        this.memo = state;
+        return state;
       }
       const last = log.base + log.entries.length;
       if (log.base <= covers && covers <= last) {
         const book = AliasBook.fromJSON(snap?.tracks ?? [], this.limit);
         for (const { n, event } of log.entries) if (n > covers) book.apply(event);
-        return { book, last, logged: last - covers, logBytes: log.bytes, torn: log.torn, snapshot };
+        const state = { book, covers, snapshot, base: log.base, last, logged: last - covers, text: log.text, torn: log.torn };
+        this.memo = state;
+        return state;
       }
       // A compaction replaced the log between our two reads: read both again.
       if (attempt >= 20) {
@@ -145,31 +172,37 @@ export class AliasFiles {
    * folds the log into a new snapshot when it has grown long enough.
    */
   async append(state: AliasFilesState, event: AliasEvent): Promise<void> {
-    if (state.logBytes === null) {
-      // The first move since this folder was made (or since a store of the old format): start a log after the snapshot.
-      const header = line({ format: "freshml.aliaslog", formatVersion: 1, base: state.last, snapshot: state.snapshot });
-      await writeFileAtomic(this.logPath, header, this.sync);
-      state.logBytes = Buffer.byteLength(header);
-    } else if (state.torn) {
-      await truncate(this.logPath, state.logBytes);
-      state.torn = false;
-    }
-    const text = line({ n: state.last + 1, event });
-    const fh = await open(this.logPath, "a");
     try {
-      await fh.write(text);
-      if (this.sync) await fh.datasync();
+      if (state.text === null) {
+        // The first move since this folder was made (or since a store of the old format): start a log after the snapshot.
+        const header = line({ format: "freshml.aliaslog", formatVersion: 1, base: state.last, snapshot: state.snapshot });
+        await writeFileAtomic(this.logPath, header, this.sync);
+        state.text = header;
+        state.base = state.last;
+      } else if (state.torn) {
+        await truncate(this.logPath, Buffer.byteLength(state.text));
+        state.torn = false;
+      }
+      const text = line({ n: state.last + 1, event });
+      const fh = await open(this.logPath, "a");
+      try {
+        await fh.write(text);
+        if (this.sync) await fh.datasync();
+      } catch (err) {
+        // A full disk may have taken part of the line: cut it off again (a reader ignores a torn line anyway).
+        await fh.truncate(Buffer.byteLength(state.text)).catch(() => undefined);
+        throw err;
+      } finally {
+        await fh.close().catch(() => undefined);
+      }
+      state.text += text;
+      state.last++;
+      state.logged++;
+      state.book.apply(event);
     } catch (err) {
-      // A full disk may have taken part of the line: cut it off again (a reader ignores a torn line anyway).
-      await fh.truncate(state.logBytes).catch(() => undefined);
+      this.memo = null;
       throw err;
-    } finally {
-      await fh.close().catch(() => undefined);
     }
-    state.logBytes += Buffer.byteLength(text);
-    state.last++;
-    state.logged++;
-    state.book.apply(event);
     if (state.logged >= COMPACT_EVERY) await this.compact(state);
   }
 
@@ -179,17 +212,24 @@ export class AliasFiles {
    * snapshot are skipped.
    */
   async compact(state: AliasFilesState): Promise<void> {
-    const tracks = state.book.toJSON();
-    const body = JSON.stringify({ covers: state.last, aliases: tracks });
-    const sha = sha256(body);
-    await writeFileAtomic(this.snapshotPath, `${JSON.stringify({ format: "freshml.aliases", formatVersion: 2, sha256: sha })}\n${body}\n`, this.sync);
-    this.cache = { sha, covers: state.last, tracks };
-    const header = line({ format: "freshml.aliaslog", formatVersion: 1, base: state.last, snapshot: sha });
-    await writeFileAtomic(this.logPath, header, this.sync);
-    state.snapshot = sha;
-    state.logBytes = Buffer.byteLength(header);
-    state.logged = 0;
-    state.torn = false;
+    try {
+      const tracks = state.book.toJSON();
+      const body = JSON.stringify({ covers: state.last, aliases: tracks });
+      const sha = sha256(body);
+      await writeFileAtomic(this.snapshotPath, `${JSON.stringify({ format: "freshml.aliases", formatVersion: 2, sha256: sha })}\n${body}\n`, this.sync);
+      this.cache = { sha, covers: state.last, tracks };
+      const header = line({ format: "freshml.aliaslog", formatVersion: 1, base: state.last, snapshot: sha });
+      await writeFileAtomic(this.logPath, header, this.sync);
+      state.snapshot = sha;
+      state.covers = state.last;
+      state.base = state.last;
+      state.text = header;
+      state.logged = 0;
+      state.torn = false;
+    } catch (err) {
+      this.memo = null;
+      throw err;
+    }
   }
 
   private async readSnapshot(): Promise<Snapshot | null> {
@@ -253,27 +293,41 @@ export class AliasFiles {
     return { sha: `legacy:${r.sha256}`, covers: 0, tracks };
   }
 
-  private async readLog(): Promise<{ base: number; snapshot: string; entries: { n: number; event: AliasEvent }[]; bytes: number; torn: boolean } | null> {
-    const path = this.logPath;
-    const text = await readOptional(path);
-    if (text === null) return null;
-    const end = text.lastIndexOf("\n") + 1; // whole lines only: a torn last line was never acknowledged
-    const lines = text.slice(0, end).split("\n");
-    lines.pop();
-    // The log is created whole, header first (temp file and rename): it always has its header line.
-    if (lines.length === 0) throw mismatch(path, "has no header line");
-    const header = logHeaderSchema.safeParse(parseLine(lines[0]!, path, 1));
-    if (!header.success) throw mismatch(path, "has an invalid header line");
-    const base = header.data.base;
-    const entries: { n: number; event: AliasEvent }[] = [];
-    for (let i = 1; i < lines.length; i++) {
-      const entry = logEntrySchema.safeParse(parseLine(lines[i]!, path, i + 1));
-      if (!entry.success) throw mismatch(path, `has an invalid event on line ${i + 1}`);
-      if (entry.data.n !== base + i) throw mismatch(path, `has event ${entry.data.n} on line ${i + 1}, expected ${base + i}`);
-      entries.push(entry.data as { n: number; event: AliasEvent });
-    }
-    return { base, snapshot: header.data.snapshot, entries, bytes: Buffer.byteLength(text.slice(0, end)), torn: end < text.length };
+}
+
+/** A log's text parsed: header and event lines, checked. */
+function parseLog(raw: string, path: string): { base: number; snapshot: string; entries: LogEntry[]; text: string; torn: boolean } {
+  const end = raw.lastIndexOf("\n") + 1; // whole lines only: a torn last line was never acknowledged
+  const nl = raw.indexOf("\n");
+  // The log is created whole, header first (temp file and rename): it always has its header line.
+  if (nl < 0) throw mismatch(path, "has no header line");
+  const header = logHeaderSchema.safeParse(parseLine(raw.slice(0, nl), path, 1));
+  if (!header.success) throw mismatch(path, "has an invalid header line");
+  const base = header.data.base;
+  const entries = parseEntries(raw.slice(nl + 1, end), path, base, base);
+  return { base, snapshot: header.data.snapshot, entries, text: raw.slice(0, end), torn: end < raw.length };
+}
+
+interface LogEntry {
+  n: number;
+  event: AliasEvent;
+}
+
+/** Event lines (whole lines) of a log whose base is `base`, the first of them numbered `after + 1`. */
+function parseEntries(text: string, path: string, base: number, after: number): LogEntry[] {
+  const out: LogEntry[] = [];
+  if (text.length === 0) return out;
+  const lines = text.split("\n");
+  lines.pop();
+  for (let i = 0; i < lines.length; i++) {
+    const expected = after + i + 1;
+    const at = expected - base + 1;
+    const entry = logEntrySchema.safeParse(parseLine(lines[i]!, path, at));
+    if (!entry.success) throw mismatch(path, `has an invalid event on line ${at}`);
+    if (entry.data.n !== expected) throw mismatch(path, `has event ${entry.data.n} on line ${at}, expected ${expected}`);
+    out.push(entry.data as LogEntry);
   }
+  return out;
 }
 
 /** `<sha256 of the JSON> <JSON>\n`. */

@@ -417,11 +417,11 @@ export class FileModelStore implements ModelStore {
 
   /** Runs `fn` holding the model's lock, after sweeping the model's folder of dead writers' temp files. */
   private async locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    await mkdir(this.modelDir(name), { recursive: true });
+    const dir = this.modelDir(name);
     return withFileLock(
-      join(this.modelDir(name), "lock"),
+      join(dir, "lock"),
       async () => {
-        await this.removeDeadTemps(this.modelDir(name));
+        await this.removeDeadTemps(dir);
         return fn();
       },
       this.lockOptions,
