@@ -109,7 +109,10 @@ export interface FileModelStoreOptions {
  * several processes and against crashes at any instant.
  *
  * Layout: `<root>/<model>/versions/v00000001.json` (one immutable file per
- * version), `<root>/<model>/aliases.json` (current aliases and their whole
+ * version), `<root>/<model>/aliases.json` and `aliases.log` (a snapshot of
+ * every alias with its retained history, and the moves since, one
+ * checksummed line each: a move appends a line, and every 100 moves the log
+ * is folded into a new snapshot, so a move costs the same however long the
  * history), `<root>/<model>/highest.json` (the highest version number ever
  * allocated, with its SHA-256: the high-water mark that keeps numbers from
  * being reused after `prune` deletes the newest versions) and
@@ -127,10 +130,16 @@ export interface FileModelStoreOptions {
  * or rename (aliases.json, highest.json, checkpoint.json) → fsync of the folder. Writers take a per-model lock
  * (a directory whose owner's process id is checked, so a crashed writer's lock
  * is broken at once); readers take none. A `kill -9` at any instant leaves at
- * most a stray temp file, which readers ignore.
+ * most a stray temp file, which readers ignore and the next writer removes,
+ * or a torn last log line, which readers skip and the next writer cuts off.
+ * Disk faults are typed `FreshmlError`s: `store_full`, `store_read_only`,
+ * `store_corrupt` (naming the path), `store_io`, `too_large`.
  *
- * Numbering: `put` allocates `max(highest.json, newest version file) + 1`
- * and writes that number to `highest.json` *before* it links the version file
+ * `list` checks each version's header and summary only; `get` and `verify`
+ * check the whole file.
+ *
+ * Numbering: `put` allocates `highest.json + 1` (stepping over a number
+ * whose file exists; it never lists the versions folder) and writes that number to `highest.json` *before* it links the version file
  * in, so a crash between the two leaves an unused number (a gap), never a
  * number that a later put hands out again. `prune` raises `highest.json` to
  * the newest version file before deleting anything. A store written before

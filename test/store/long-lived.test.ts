@@ -63,7 +63,7 @@ describe("a long-lived store", () => {
     await s.prune("m", { keep: 3, history: 10 });
     const h = await new FileModelStore(dir).aliasHistory("m", "champion");
     expect(h.map((e) => e.seq)).toEqual(Array.from({ length: 10 }, (_, i) => MOVES + 1 - 9 + i));
-  }, 120_000);
+  }, 180_000);
 
   it("memory store: 10,000 pipeline-like saves (put + setAlias), then 10,000 putAndAlias, pruned as they go, with a retention of 50", async () => {
     const s = new MemoryModelStore({ aliasHistoryLimit: 50, now: ticking() });
