@@ -140,10 +140,13 @@ export {
   type ModelRecordInput,
   type ModelStore,
   type ModelVersionSummary,
+  type PruneOptions,
   type UnreadableVersion,
+  type VerifyReport,
   type VersionPage,
 } from "./store/model-store.js";
-export { MemoryModelStore } from "./store/memory-model-store.js";
+export { MemoryModelStore, type MemoryModelStoreOptions } from "./store/memory-model-store.js";
+export { DEFAULT_ALIAS_HISTORY_LIMIT } from "./store/alias-book.js";
 export {
   Pipeline,
   type BatchQuarantinedEvent,

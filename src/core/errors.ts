@@ -30,7 +30,12 @@ export type FreshmlErrorCode =
   | "prediction_overflow"
   | "batch_too_large"
   | "unseen_level"
-  | "worker_failed";
+  | "worker_failed"
+  | "store_full"
+  | "store_read_only"
+  | "store_corrupt"
+  | "store_io"
+  | "too_large";
 
 /** Structured details that locate a failure. Every field is optional. */
 export interface FreshmlErrorDetails {
