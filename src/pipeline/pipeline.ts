@@ -636,13 +636,16 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
    */
   private async sync(): Promise<void> {
     const history = await this.store.aliasHistory(this.name, "champion");
-    const alias = history.length > 0 ? history[history.length - 1]!.version : null;
+    const newest = history.length > 0 ? history[history.length - 1]! : null;
+    const alias = newest?.version ?? null;
+    // The alias's moves ever made (its history keeps only the newest; seq keeps counting).
+    const events = newest ? (newest.seq ?? history.length) : 0;
     const cp = await this.store.getCheckpoint(this.name);
-    if (this.started && history.length === this.aliasEvents && (cp?.sequence ?? 0) === this.checkpointSequence) return;
+    if (this.started && events === this.aliasEvents && (cp?.sequence ?? 0) === this.checkpointSequence) return;
     this.started = true;
     const state = cp?.state as { learning: unknown; detector: unknown; evidence: EvidenceEntryJSON[]; learnerIsChampion: boolean; aliasEvents?: number; validators?: unknown } | undefined;
     // The checkpoint continues the current champion only if the alias has not moved since it was written.
-    if (cp && state && cp.champion === alias && (state.aliasEvents === undefined || state.aliasEvents === history.length)) {
+    if (cp && state && cp.champion === alias && (state.aliasEvents === undefined || state.aliasEvents === events)) {
       this.champion = alias === null ? null : await this.loadChampion(alias);
       this.learning = this.restoreLearning(state.learning, cp.trainer);
       this.detector = this.restoreDetectorState(state.detector);
@@ -654,7 +657,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     } else if (alias !== null) {
       await this.restoreChampion(alias);
     }
-    this.aliasEvents = history.length;
+    this.aliasEvents = events;
     this.checkpointSequence = cp?.sequence ?? 0;
   }
 
@@ -1337,7 +1340,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     const parent = c.snapshot.parent ?? (await this.store.resolveAlias(this.name, "champion"));
     const learning = c.snapshot.learning;
     const since = learning.sinceChampion;
-    const version = await this.store.put({
+    // Stored and aliased under one lock: a concurrent prune cannot take the version in between.
+    const version = await this.store.putAndAlias({
       name: this.name,
       parent,
       trainer: c.model.trainer.toJSON(),
@@ -1353,8 +1357,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
         // Policy "auto": the memory this version serves.
         ...(learning.auto ? { "freshml.memory": learning.auto.candidates[learning.auto.served]!.label } : {}),
       },
-    });
-    await this.store.setAlias(this.name, "champion", version);
+    }, "champion");
     this.aliasEvents++;
     c.version = version;
     this.championDirty = false;
@@ -1425,7 +1428,7 @@ function checkNameParam(name: string): string {
 
 function isStore(store: unknown): store is ModelStore {
   const s = store as Partial<Record<keyof ModelStore, unknown>> | null;
-  return typeof s === "object" && s !== null && (["put", "get", "list", "setAlias", "resolveAlias", "aliasHistory", "rollback", "prune", "putCheckpoint", "getCheckpoint"] as const).every((k) => typeof s[k] === "function");
+  return typeof s === "object" && s !== null && (["put", "putAndAlias", "get", "list", "setAlias", "resolveAlias", "aliasHistory", "rollback", "prune", "putCheckpoint", "getCheckpoint"] as const).every((k) => typeof s[k] === "function");
 }
 
 function isDetector(d: unknown): d is DriftDetector {
