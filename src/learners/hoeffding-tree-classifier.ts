@@ -305,8 +305,10 @@ export class HoeffdingTreeClassifier implements Classifier {
       if (nb) {
         nbLogScores(nb, leaf, f.X, i * f.cols, s.d, scratch);
         softmaxInto(scratch, leaf.obs, p);
-        smoothInto(p, sum(leaf.obs), this.params.smoothing);
-      } else {
+      }
+      // A row so far from every class that naive Bayes cannot score it (−∞ everywhere) gets the leaf's class counts.
+      if (nb && p.every((v) => Number.isFinite(v))) smoothInto(p, sum(leaf.obs), this.params.smoothing);
+      else {
         const w = mcScores(leaf, p);
         const tot = sum(w);
         for (let c = 0; c < k; c++) p[c] = tot > 0 ? w[c]! / tot : 1 / k;
