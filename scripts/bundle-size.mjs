@@ -21,14 +21,18 @@ export const cases = [
   { name: "everything (import * as freshml)", imports: "*" },
 ];
 
-/** Bundles one case and returns its minified and gzip sizes in bytes. */
-export async function measure(imports, { entry = join(root, "dist/esm/index.js"), external = [] } = {}) {
+/**
+ * Bundles one case and returns its minified and gzip sizes in bytes. `entry` is
+ * what the import names (default the built dist/esm/index.js; the package
+ * suite passes "freshml" and `resolveDir` of a project with the tarball installed).
+ */
+export async function measure(imports, { entry = join(root, "dist/esm/index.js"), resolveDir = root, external = [] } = {}) {
   const contents =
     imports === "*"
       ? `import * as f from ${JSON.stringify(entry)}; globalThis.__f = f;`
       : `import { ${imports.join(", ")} } from ${JSON.stringify(entry)}; globalThis.__f = [${imports.join(", ")}];`;
   const out = await build({
-    stdin: { contents, resolveDir: root, loader: "js" },
+    stdin: { contents, resolveDir, loader: "js" },
     bundle: true,
     minify: true,
     format: "esm",
@@ -42,7 +46,7 @@ export async function measure(imports, { entry = join(root, "dist/esm/index.js")
   const code = out.outputFiles[0].contents;
   const inputs = {};
   for (const [file, info] of Object.entries(Object.values(out.metafile.outputs)[0].inputs)) {
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? "freshml";
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules)/.exec(file)?.[1] ?? "freshml";
     inputs[pkg] = (inputs[pkg] ?? 0) + info.bytesInOutput;
   }
   return { minified: code.length, gzip: gzipSync(code, { level: 9 }).length, byPackage: inputs };

@@ -152,6 +152,7 @@ export type {
   StopPoint,
 } from "./pipeline/report.js";
 export { fingerprint } from "./core/fingerprint.js";
+export type { AbortSignalLike, HostAbortSignal } from "./core/abort.js";
 export { systemClock, type Clock, type TimerHandle } from "./schedule/clock.js";
 export {
   Scheduler,
