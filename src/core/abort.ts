@@ -21,4 +21,12 @@ export interface AbortSignalLike {
  * with neither, and stay the real `AbortSignal` (assignable both ways) in a
  * project with either.
  */
-export type HostAbortSignal = typeof globalThis extends { AbortSignal: { prototype: infer S } } ? S : AbortSignalLike;
+export type HostAbortSignal = typeof globalThis extends {
+  /** The host's `AbortSignal` constructor, where one is declared. */
+  AbortSignal: {
+    /** The type of its instances. */
+    prototype: infer S;
+  };
+}
+  ? S
+  : AbortSignalLike;
