@@ -65,6 +65,7 @@ export { BalancedAccuracy } from "./metrics/balanced-accuracy.js";
 export { createMetric, metricNames, metricTask, restoreMetric, type MetricName } from "./metrics/registry.js";
 
 export { setSimdEnabled, simdEnabled } from "./core/wasm/load.js";
+export { kernelInfo, type KernelInfo, type KernelName, type KernelPath } from "./core/kernel-info.js";
 
 export { VERSION } from "./version.js";
 export { tableFromMatrix, categoricalFromNumbers, type Table, type Column, type NumericColumn, type CategoricalColumn } from "./validate/table.js";
@@ -199,6 +200,7 @@ export type {
   StopPoint,
 } from "./pipeline/report.js";
 export { fingerprint } from "./core/fingerprint.js";
+export type { AbortSignalLike, HostAbortSignal } from "./core/abort.js";
 export { systemClock, type Clock, type TimerHandle } from "./schedule/clock.js";
 export {
   Scheduler,

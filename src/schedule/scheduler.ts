@@ -1,12 +1,13 @@
 import { Cron } from "croner";
+import type { HostAbortSignal } from "../core/abort.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { systemClock, type Clock, type TimerHandle } from "./clock.js";
 import type { Trigger } from "./triggers.js";
 
 /** What a scheduled run is given. */
 export interface RunContext {
-  /** Aborted when `stop({ abort: true })` is called during the run. */
-  signal: AbortSignal;
+  /** Aborted when `stop({ abort: true })` is called during the run (the host's `AbortSignal`). */
+  signal: HostAbortSignal;
   /** Why it runs: the cron tick, a trigger's reason, or a retry of either. Pass it on (`runBatches(…, { trigger: reason })`). */
   reason: string;
   /** 1 for the first attempt, 2 for the first retry, … */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { FreshmlError } from "../core/errors.js";
 import type { TrainerJSON } from "../learners/trainer.js";
 
@@ -174,8 +174,10 @@ export interface UnreadableVersion {
  * numbered version; aliases (such as `champion`) point at versions and keep
  * their history, so a bad promotion is undone in one step.
  *
- * Implementations: {@link MemoryModelStore} (tests, browsers) and
- * `FileModelStore` from `freshml/node` (the embedded default). A store for a
+ * Implementations: {@link MemoryModelStore} (tests, browsers; what a
+ * `Pipeline` uses when given no store, so nothing outlives the process) and
+ * `FileModelStore` from `freshml/node` (files on local disk, kept across
+ * restarts: no server to run, safe with several processes). A store for a
  * database implements this interface and passes `storeChecks` from
  * `freshml/testing`.
  *
