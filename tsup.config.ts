@@ -5,6 +5,7 @@ export default defineConfig({
     index: "src/index.ts",
     "node/index": "src/node/index.ts",
     "testing/index": "src/testing/index.ts",
+    "postgres/index": "src/postgres/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,
@@ -12,4 +13,6 @@ export default defineConfig({
   clean: true,
   target: "es2022",
   treeshake: true,
+  // Optional peer dependency: never bundled.
+  external: ["pg", "@electric-sql/pglite"],
 });

@@ -101,6 +101,18 @@ export {
 } from "./store/model-store.js";
 export { MemoryModelStore } from "./store/memory-model-store.js";
 export {
+  MemoryLease,
+  type FenceOptions,
+  type Lease,
+  type LeaseAcquired,
+  type LeaseAttempt,
+  type LeaseGrant,
+  type LeaseHolder,
+  type LeaseOptions,
+  type LeaseRefused,
+} from "./store/lease.js";
+export type { AliasChange, WatchOptions, Watcher } from "./store/watch.js";
+export {
   Pipeline,
   type BatchQuarantinedEvent,
   type BatchSkippedEvent,

@@ -26,7 +26,10 @@ export type FreshmlErrorCode =
   | "lock_timeout"
   | "run_in_progress"
   | "batch_quarantined"
-  | "invalid_row";
+  | "invalid_row"
+  | "store_unavailable"
+  | "store_error"
+  | "lease_lost";
 
 /** Structured details that locate a failure. Every field is optional. */
 export interface FreshmlErrorDetails {

@@ -18,6 +18,7 @@ import {
   type ModelStore,
   type VersionPage,
 } from "./model-store.js";
+import type { AliasChange, Watcher } from "./watch.js";
 
 interface ModelEntry {
   versions: Map<number, ModelRecord>;
@@ -49,6 +50,7 @@ export class MemoryModelStore implements ModelStore {
   // Apart from the versions: list, numbering and prune never see checkpoints.
   private readonly checkpoints = new Map<string, CheckpointRecord>();
   private readonly now: () => Date;
+  private readonly watchers = new Set<{ name: string; alias: string; onChange: (change: AliasChange) => void }>();
 
   /** @param options.now — the clock (injectable for tests); defaults to the system time. */
   constructor(options: { now?: () => Date } = {}) {
@@ -91,6 +93,7 @@ export class MemoryModelStore implements ModelStore {
     const previous = entry.aliases.get(alias) ?? null;
     entry.aliases.set(alias, version);
     entry.history.push({ alias, version, previous, action: "set", at: this.now().toISOString() });
+    this.notify(name, alias, version);
   }
 
   async resolveAlias(name: string, alias: string): Promise<number | null> {
@@ -115,6 +118,7 @@ export class MemoryModelStore implements ModelStore {
     const previous = entry.aliases.get(alias) ?? null;
     entry.aliases.set(alias, target);
     entry.history.push({ alias, version: target, previous, action: "rollback", at: this.now().toISOString() });
+    this.notify(name, alias, target);
     return target;
   }
 
@@ -140,6 +144,27 @@ export class MemoryModelStore implements ModelStore {
   async getCheckpoint(name: string): Promise<CheckpointRecord | null> {
     const checkpoint = this.checkpoints.get(checkName(name));
     return checkpoint ? structuredClone(checkpoint) : null;
+  }
+
+  /**
+   * Calls `onChange` after each move of `alias` (a `setAlias` or `rollback`
+   * of this store), synchronously, before the move's promise resolves.
+   */
+  watch(name: string, alias: string, onChange: (change: AliasChange) => void): Watcher {
+    const w = { name: checkName(name), alias: checkName(alias, "alias"), onChange };
+    this.watchers.add(w);
+    return { ready: Promise.resolve(), close: async () => void this.watchers.delete(w) };
+  }
+
+  private notify(name: string, alias: string, version: number): void {
+    for (const w of [...this.watchers]) {
+      if (w.name !== name || w.alias !== alias) continue;
+      try {
+        w.onChange({ name, alias, version, source: "notify" });
+      } catch {
+        // A watcher's failure must not fail the move.
+      }
+    }
   }
 
   private entry(name: string, create = false): ModelEntry | undefined {
