@@ -107,13 +107,14 @@ export function startPgServer(): PgServer {
 }
 
 /**
- * Whether suites that need a server run here. With CI=true they always run
+ * Whether suites that need a server run here. With CI=true (or
+ * FRESHML_REQUIRE_PG=1, which .ci/run sets) they always run
  * (and fail if the server cannot start); otherwise they run when the binaries
  * are here, and the reason is printed when not.
  */
 export function serverSuitesEnabled(suite: string): boolean {
   const reason = pgUnavailableReason();
-  if (process.env.CI === "true" || process.env.CI === "1") return true;
+  if (process.env.CI === "true" || process.env.CI === "1" || process.env.FRESHML_REQUIRE_PG === "1") return true;
   if (reason) {
     process.stderr.write(`\n[freshml] NOT RUN: ${suite} — ${reason}. The store's SQL was tested on PGlite only.\n`);
     return false;
