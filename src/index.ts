@@ -173,6 +173,7 @@ export {
   type RunSucceededEvent,
   type SchedulerEvent,
   type SchedulerOptions,
+  type SchedulerLeaseOptions,
   type SkippedEvent,
   type StoppedEvent,
   type TickEvent,
