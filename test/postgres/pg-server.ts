@@ -85,6 +85,27 @@ export function startPgServer(): PgServer {
       `-k ${dir} -p ${port} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c max_connections=60`,
     ]);
   start();
+  // Never leave a server behind, even if the test process ends early (a timeout, a signal).
+  let stopped = false;
+  const stopNow = (): void => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      run("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w"]);
+    } catch {
+      // already stopped
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", stopNow);
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    if (process.listenerCount(sig) === 0) {
+      process.once(sig, () => {
+        stopNow();
+        process.exit(128 + (sig === "SIGINT" ? 2 : sig === "SIGTERM" ? 15 : 1));
+      });
+    }
+  }
   const env = { PGHOST: dir, PGPORT: String(port), PGUSER: user, PGDATABASE: "postgres" };
   return {
     host: dir,
@@ -96,12 +117,8 @@ export function startPgServer(): PgServer {
     kill: () => run("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w"]),
     start,
     stop: () => {
-      try {
-        run("pg_ctl", ["stop", "-D", data, "-m", "fast", "-w"]);
-      } catch {
-        // already stopped
-      }
-      rmSync(dir, { recursive: true, force: true });
+      process.off("exit", stopNow);
+      stopNow();
     },
   };
 }
