@@ -33,6 +33,9 @@ const MIGRATIONS: ((s: string) => string[])[] = [
       sha256 text NOT NULL,
       PRIMARY KEY (name, version)
     )`,
+    // Bodies are mostly base64 float64 bytes, which pglz barely shrinks: skip compression (puts of a
+    // 5 MB state are about twice as fast).
+    `ALTER TABLE ${s}.versions ALTER COLUMN body SET STORAGE EXTERNAL`,
     `CREATE TABLE IF NOT EXISTS ${s}.aliases (
       name text NOT NULL,
       alias text NOT NULL,
