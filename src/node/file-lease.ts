@@ -7,7 +7,23 @@ import { checkName } from "../store/model-store.js";
 import { withFileLock, type FileLockOptions } from "./file-lock.js";
 import { writeFileAtomic } from "./fs-atomic.js";
 
-/** Options of {@link FileLease}. */
+/**
+ * Options of {@link FileLease}.
+ *
+ * @example
+ * ```ts
+ * import { mkdtempSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { FileLease, type FileLeaseOptions } from "freshml/node";
+ * let now = 0;
+ * const options: FileLeaseOptions = { now: () => now, lock: { timeoutMs: 5_000 } };
+ * const lease = new FileLease(mkdtempSync(join(tmpdir(), "freshml-lease-")), options);
+ * await lease.acquire("model", "a", { ttlMs: 100 });
+ * now = 200; // expired: another holder may take it
+ * await lease.acquire("model", "b", { ttlMs: 100 }); // granted, token 2
+ * ```
+ */
 export interface FileLeaseOptions {
   /** The clock in ms (injectable for tests). Default `Date.now`: every process must share the host's clock. */
   now?: () => number;

@@ -3,7 +3,21 @@ import { checkName } from "../store/model-store.js";
 import { SchemaGate, checkSchemaName } from "./schema.js";
 import { SqlAdapter, toStoreError, type PostgresClient, type SqlRow } from "./sql-client.js";
 
-/** Options of {@link PostgresLease}. */
+/**
+ * Options of {@link PostgresLease}.
+ *
+ * @example
+ * ```ts
+ * import { PGlite } from "@electric-sql/pglite";
+ * import { PostgresLease, PostgresModelStore } from "freshml/postgres";
+ * const db = new PGlite();
+ * // The lease must live in the schema of the store whose writes it fences.
+ * const store = new PostgresModelStore(db, { schema: "ml_registry" });
+ * const lease = new PostgresLease(db, { schema: "ml_registry" });
+ * await lease.acquire("model", "replica-a", { ttlMs: 30_000 });
+ * await db.close();
+ * ```
+ */
 export interface PostgresLeaseOptions {
   /** The schema of the store whose writes the lease fences. Default `freshml`. */
   schema?: string;

@@ -35,7 +35,19 @@ const summarySchema = modelRecordSchema.omit({ trainer: true, preprocessing: tru
 
 type Query = (text: string, params?: unknown[]) => Promise<SqlRow[]>;
 
-/** Options of {@link PostgresModelStore}. */
+/**
+ * Options of {@link PostgresModelStore}.
+ *
+ * @example
+ * ```ts
+ * import { PGlite } from "@electric-sql/pglite";
+ * import { PostgresModelStore, type PostgresModelStoreOptions } from "freshml/postgres";
+ * const options: PostgresModelStoreOptions = { schema: "ml_registry", reconnectDelayMs: 100 };
+ * const db = new PGlite();
+ * await new PostgresModelStore(db, options).init(); // creates ml_registry.versions, …
+ * await db.close();
+ * ```
+ */
 export interface PostgresModelStoreOptions {
   /**
    * The PostgreSQL schema that holds the store's tables (created if

@@ -1,7 +1,15 @@
 import { FreshmlError } from "../core/errors.js";
 import type { SqlAdapter, SqlRow } from "./sql-client.js";
 
-/** The newest schema version this library writes. */
+/**
+ * The newest schema version this library writes.
+ *
+ * @example
+ * ```ts
+ * import { SCHEMA_VERSION } from "freshml/postgres";
+ * console.log(`freshml's PostgreSQL tables are at schema version ${SCHEMA_VERSION}`);
+ * ```
+ */
 export const SCHEMA_VERSION = 1;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;

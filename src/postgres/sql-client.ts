@@ -1,9 +1,25 @@
 import { FreshmlError } from "../core/errors.js";
 
-/** One row of a query result: column name → value, as the client decoded it. */
+/**
+ * One row of a query result: column name → value, as the client decoded it.
+ *
+ * @example
+ * ```ts
+ * import type { SqlRow } from "freshml/postgres";
+ * const row: SqlRow = { version: 3, alias: "champion" };
+ * ```
+ */
 export type SqlRow = Record<string, unknown>;
 
-/** What a query resolves to: the rows (other fields of the client's result are ignored). */
+/**
+ * What a query resolves to: the rows (other fields of the client's result are ignored).
+ *
+ * @example
+ * ```ts
+ * import type { SqlResult } from "freshml/postgres";
+ * const result: SqlResult = { rows: [{ version: 1 }] };
+ * ```
+ */
 export interface SqlResult {
   /** The rows, in order. */
   rows: SqlRow[];

@@ -16,7 +16,22 @@ export interface RunContext {
   lease?: LeaseGrant;
 }
 
-/** The `lease` option of {@link Scheduler}: run only while holding this lease. */
+/**
+ * The `lease` option of {@link Scheduler}: run only while holding this lease.
+ *
+ * @example
+ * ```ts
+ * import { MemoryLease, Scheduler } from "freshml";
+ * const lease = new MemoryLease(); // a PostgresLease or FileLease across processes
+ * const scheduler = new Scheduler({
+ *   cron: "0 3 * * *",
+ *   lease: { lease, name: "load", holder: `host-a:${process.pid}`, ttlMs: 60_000 },
+ *   run: async ({ lease: grant }) => grant?.token, // pass { fence: grant } to the store's writes
+ * });
+ * scheduler.start();
+ * await scheduler.stop();
+ * ```
+ */
 export interface SchedulerLeaseOptions {
   /** The lease (memory, file or PostgreSQL), shared by every replica. */
   lease: Lease;

@@ -1,7 +1,18 @@
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { checkName } from "./model-store.js";
 
-/** A lease granted to one holder: prove it to the store with `{ fence: grant }`. */
+/**
+ * A lease granted to one holder: prove it to the store with `{ fence: grant }`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryLease, type LeaseAttempt } from "freshml";
+ * const lease = new MemoryLease();
+ * const attempt: LeaseAttempt = await lease.acquire("model", "replica-a", { ttlMs: 10_000 });
+ * if (attempt.acquired) console.log("token", attempt.grant.token, "until", attempt.grant.expiresAt);
+ * else console.log("held by", attempt.holder.holder);
+ * ```
+ */
 export interface LeaseGrant {
   /** The lease's name (say, the model name). */
   name: string;
@@ -17,7 +28,17 @@ export interface LeaseGrant {
   expiresAt: number;
 }
 
-/** Who holds a lease now (see {@link LeaseAttempt}). */
+/**
+ * Who holds a lease now (see {@link LeaseAttempt}).
+ *
+ * @example
+ * ```ts
+ * import { MemoryLease } from "freshml";
+ * const lease = new MemoryLease();
+ * await lease.acquire("model", "replica-a", { ttlMs: 10_000 });
+ * const holder = await lease.current("model"); // { holder: "replica-a", token: 1, expiresAt: … }
+ * ```
+ */
 export interface LeaseHolder {
   /** The holder's id. */
   holder: string;
@@ -27,10 +48,32 @@ export interface LeaseHolder {
   expiresAt: number;
 }
 
-/** The outcome of {@link Lease.acquire}: granted, or held by someone else (named). */
+/**
+ * The outcome of {@link Lease.acquire}: granted, or held by someone else (named).
+ *
+ * @example
+ * ```ts
+ * import { MemoryLease, type LeaseAttempt } from "freshml";
+ * const lease = new MemoryLease();
+ * const attempt: LeaseAttempt = await lease.acquire("model", "replica-a", { ttlMs: 10_000 });
+ * if (attempt.acquired) console.log("token", attempt.grant.token, "until", attempt.grant.expiresAt);
+ * else console.log("held by", attempt.holder.holder);
+ * ```
+ */
 export type LeaseAttempt = LeaseAcquired | LeaseRefused;
 
-/** {@link Lease.acquire} succeeded. */
+/**
+ * {@link Lease.acquire} succeeded.
+ *
+ * @example
+ * ```ts
+ * import { MemoryLease, type LeaseAttempt } from "freshml";
+ * const lease = new MemoryLease();
+ * const attempt: LeaseAttempt = await lease.acquire("model", "replica-a", { ttlMs: 10_000 });
+ * if (attempt.acquired) console.log("token", attempt.grant.token, "until", attempt.grant.expiresAt);
+ * else console.log("held by", attempt.holder.holder);
+ * ```
+ */
 export interface LeaseAcquired {
   /** Discriminant. */
   acquired: true;
@@ -38,7 +81,18 @@ export interface LeaseAcquired {
   grant: LeaseGrant;
 }
 
-/** {@link Lease.acquire} found the lease held by another, unexpired holder. */
+/**
+ * {@link Lease.acquire} found the lease held by another, unexpired holder.
+ *
+ * @example
+ * ```ts
+ * import { MemoryLease, type LeaseAttempt } from "freshml";
+ * const lease = new MemoryLease();
+ * const attempt: LeaseAttempt = await lease.acquire("model", "replica-a", { ttlMs: 10_000 });
+ * if (attempt.acquired) console.log("token", attempt.grant.token, "until", attempt.grant.expiresAt);
+ * else console.log("held by", attempt.holder.holder);
+ * ```
+ */
 export interface LeaseRefused {
   /** Discriminant. */
   acquired: false;
@@ -82,7 +136,16 @@ export interface Lease {
   current(name: string): Promise<LeaseHolder | null>;
 }
 
-/** Options of {@link Lease.acquire} and {@link Lease.renew}. */
+/**
+ * Options of {@link Lease.acquire} and {@link Lease.renew}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryLease, type LeaseOptions } from "freshml";
+ * const options: LeaseOptions = { ttlMs: 30_000 };
+ * await new MemoryLease().acquire("model", "replica-a", options);
+ * ```
+ */
 export interface LeaseOptions {
   /** How long the lease lasts from now, in ms (≥ 1). */
   ttlMs: number;
@@ -182,7 +245,24 @@ export class MemoryLease implements Lease {
   }
 }
 
-/** Options of a fenced write: `put(record, { fence })`, `setAlias(name, alias, version, { fence })`. */
+/**
+ * Options of a fenced write: `put(record, { fence })`, `setAlias(name, alias, version, { fence })`.
+ *
+ * @example
+ * ```ts
+ * import { PGlite } from "@electric-sql/pglite";
+ * import { MeanRegressor } from "freshml";
+ * import { PostgresLease, PostgresModelStore } from "freshml/postgres";
+ * const db = new PGlite();
+ * const lease = new PostgresLease(db);
+ * const store = new PostgresModelStore(db);
+ * const attempt = await lease.acquire("model", "replica-a", { ttlMs: 30_000 });
+ * const m = new MeanRegressor();
+ * m.update({ X: [[0]], y: [1] });
+ * if (attempt.acquired) await store.put({ name: "model", trainer: m.toJSON() }, { fence: attempt.grant });
+ * await db.close();
+ * ```
+ */
 export interface FenceOptions {
   /**
    * The writer's lease grant. The write commits only if this is still the
