@@ -5,10 +5,13 @@
  *   fenced <schema> <holder> <ttlMs> acquire the lease "model", print "granted <token>", then on each line "write" on
  *                                    stdin put + setAlias with { fence } and print "ok <version>" or "refused <code>"
  *   watch <schema>                   watch model/champion; print "change <version> <source> <receivedAtMs>" per change
+ *   replica <schema> <id>            a Scheduler ticking every second with a PostgresLease (TTL 1.5 s): print
+ *                                    "start <tick>" when a run begins, put (fenced), work ~300 ms, move champion
+ *                                    (fenced), print "done <tick> <version>"; "skipped <holder>" when not the holder
  */
 import { createInterface } from "node:readline";
 import pg from "pg";
-import { LinearRegression } from "../../src/index.js";
+import { LinearRegression, Scheduler } from "../../src/index.js";
 import { PostgresLease, PostgresModelStore } from "../../src/postgres/index.js";
 
 const [mode, schema, a, b] = process.argv.slice(2);
@@ -58,4 +61,28 @@ if (mode === "puts") {
   await watcher.ready;
   process.stdout.write("ready\n");
   process.on("SIGTERM", () => void watcher.close().then(() => pool.end()).then(() => process.exit(0)));
+}
+
+if (mode === "replica") {
+  const lease = new PostgresLease(pool, { schema: schema! });
+  await store.init();
+  const scheduler = new Scheduler({
+    cron: "* * * * * *",
+    lease: { lease, name: "model", holder: a!, ttlMs: 1500 },
+    run: async ({ lease: fence, reason }) => {
+      const tick = reason.replace(/^cron \S+ \S+ \S+ \S+ \S+ \S+ at /, "");
+      process.stdout.write(`start ${tick}\n`);
+      const v = await store.put({ ...record(0, a!), tags: { writer: a!, tick } }, { fence });
+      await new Promise((r) => setTimeout(r, 300)); // the run's work
+      await store.setAlias("model", "champion", v, { fence });
+      process.stdout.write(`done ${tick} ${v}\n`);
+    },
+    onEvent: (e) => {
+      if (e.type === "skipped") process.stdout.write(`skipped ${e.holder ?? e.why}\n`);
+      if (e.type === "run_failed") process.stdout.write(`failed ${(e.error as { code?: string }).code ?? String(e.error)}\n`);
+    },
+  });
+  scheduler.start();
+  process.stdout.write("ready\n");
+  process.on("SIGTERM", () => void scheduler.stop().then(() => pool.end()).then(() => process.exit(0)));
 }

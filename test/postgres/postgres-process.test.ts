@@ -65,3 +65,81 @@ describe.runIf(serverSuitesEnabled("PostgresModelStore with real processes"))("P
     for (const v of [1, 137, 400]) expect((await store.get("model", v)).version).toBe(v);
   });
 });
+
+describe.runIf(serverSuitesEnabled("Scheduler replicas on PostgreSQL"))("Scheduler replicas with a PostgresLease, in real processes", () => {
+  let server: PgServer;
+  let pool: pg.Pool;
+  beforeAll(() => {
+    server = startPgServer();
+    pool = server.pool();
+  });
+  afterAll(async () => {
+    await pool?.end();
+    server?.stop();
+  });
+
+  it("three replicas over ≥ 22 ticks: one run per tick; SIGKILL the holder mid-run, another takes over after the TTL; no version lost or duplicated", async () => {
+    const schema = "replicas";
+    await new PostgresModelStore(pool, { schema }).init();
+    const ids = ["r0", "r1", "r2"];
+    const procs = new Map<string, ChildProcess>(ids.map((id) => [id, startChild(server, ["replica", schema, id])]));
+    const done: { id: string; tick: string; version: number }[] = [];
+    const started: { id: string; tick: string }[] = [];
+    const waiters: (() => void)[] = [];
+    for (const [id, p] of procs) {
+      let buf = "";
+      p.stdout!.on("data", (d) => {
+        buf += String(d);
+        let k: number;
+        while ((k = buf.indexOf("\n")) >= 0) {
+          const [kind, tick, v] = buf.slice(0, k).split(" ");
+          buf = buf.slice(k + 1);
+          if (kind === "start") started.push({ id, tick: tick! });
+          if (kind === "done") done.push({ id, tick: tick!, version: Number(v) });
+          for (const f of waiters) f();
+        }
+      });
+    }
+    const waitFor = (pred: () => boolean, ms = 60_000): Promise<void> =>
+      new Promise((resolve, reject) => {
+        if (pred()) return resolve();
+        const timer = setTimeout(() => reject(new Error(`timed out; done ${JSON.stringify(done)}`)), ms);
+        waiters.push(() => {
+          if (pred()) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+    try {
+      await waitFor(() => done.length >= 12);
+      // Kill the holder at the start of its next run: mid-run, after or before its put.
+      const before = started.length;
+      await waitFor(() => started.length > before);
+      const victim = started.at(-1)!.id;
+      procs.get(victim)!.kill("SIGKILL");
+      const killedAt = started.length;
+      await waitFor(() => done.filter((d) => d.id !== victim).length >= 1 && started.length >= killedAt + 10);
+    } finally {
+      for (const p of procs.values()) p.kill("SIGTERM");
+      await Promise.all([...procs.values()].map(exited));
+    }
+    const store = new PostgresModelStore(pool, { schema });
+    const versions = (await store.list("model", { limit: 1000 })).versions;
+    // Gapless, and never two versions for one tick.
+    expect(versions.map((v) => v.version).sort((x, y) => x - y)).toEqual(Array.from({ length: versions.length }, (_, i) => i + 1));
+    const ticks = versions.map((v) => v.tags.tick);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    // Exactly one run started per tick across the replicas.
+    const startedTicks = started.map((s) => s.tick);
+    expect(new Set(startedTicks).size).toBe(startedTicks.length);
+    // Another replica took over after the kill.
+    const victimRuns = started.filter((s) => s.id === started.at(-1)!.id);
+    expect(victimRuns.length).toBeGreaterThan(0);
+    expect(new Set(started.map((s) => s.id)).size).toBeGreaterThanOrEqual(2);
+    // Every completed run's version is stored, and champion history follows completed runs in order.
+    for (const d of done) expect(versions.some((v) => v.version === d.version)).toBe(true);
+    const history = (await store.aliasHistory("model", "champion")).map((e) => e.version);
+    expect(history).toEqual(done.map((d) => d.version));
+  });
+});
