@@ -31,7 +31,8 @@ export interface PgServer {
 /** The bin dir of the newest installed PostgreSQL, or null. */
 export function findPgBin(): string | null {
   const env = process.env.FRESHML_PG_BIN;
-  if (env && existsSync(join(env, "pg_ctl"))) return env;
+  // Set explicitly, it wins: a folder without pg_ctl means "no server here".
+  if (env) return existsSync(join(env, "pg_ctl")) ? env : null;
   const base = "/usr/lib/postgresql";
   if (existsSync(base)) {
     const versions = readdirSync(base)
@@ -46,7 +47,7 @@ export function findPgBin(): string | null {
 
 /** Why a server cannot be started here, or null if it can. */
 export function pgUnavailableReason(): string | null {
-  if (!findPgBin()) return "PostgreSQL server binaries (initdb, pg_ctl) not found: install postgresql or set FRESHML_PG_BIN";
+  if (!findPgBin()) return `PostgreSQL server binaries (initdb, pg_ctl) not found${process.env.FRESHML_PG_BIN ? ` in FRESHML_PG_BIN=${process.env.FRESHML_PG_BIN}` : ""}: install postgresql or set FRESHML_PG_BIN`;
   if (process.getuid?.() === 0 && spawnSync("id", ["-u", "postgres"]).status !== 0) return "running as root and there is no postgres user to run the server as";
   return null;
 }
