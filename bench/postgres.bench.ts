@@ -104,7 +104,7 @@ try {
     await latency("postgres 15 (unix socket)", store, 10, 300),
     await latency("postgres 15 (unix socket)", store, 1000, 15),
     await latency("pglite (in process)", liteStore, 10, 300),
-    await latency("pglite (in process)", liteStore, 1000, 15),
+    await latency("pglite (in process)", liteStore, 1000, 5),
   ];
   const throughputRows = [await throughput(store, 1, 400), await throughput(store, 4, 400)];
   const notify = await notifyLatency(store, watching, 200);
