@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^freshml$/, replacement: src("index.ts") },
       { find: /^freshml\/node$/, replacement: src("node/index.ts") },
       { find: /^freshml\/testing$/, replacement: src("testing/index.ts") },
+      { find: /^freshml\/postgres$/, replacement: src("postgres/index.ts") },
     ],
   },
   test: {

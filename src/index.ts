@@ -149,6 +149,18 @@ export {
 export { MemoryModelStore, type MemoryModelStoreOptions } from "./store/memory-model-store.js";
 export { DEFAULT_ALIAS_HISTORY_LIMIT } from "./store/alias-book.js";
 export {
+  MemoryLease,
+  type FenceOptions,
+  type Lease,
+  type LeaseAcquired,
+  type LeaseAttempt,
+  type LeaseGrant,
+  type LeaseHolder,
+  type LeaseOptions,
+  type LeaseRefused,
+} from "./store/lease.js";
+export type { AliasChange, WatchOptions, Watcher } from "./store/watch.js";
+export {
   Pipeline,
   type BatchQuarantinedEvent,
   type BatchSkippedEvent,
@@ -211,6 +223,7 @@ export {
   type RunSucceededEvent,
   type SchedulerEvent,
   type SchedulerOptions,
+  type SchedulerLeaseOptions,
   type SkippedEvent,
   type StoppedEvent,
   type TickEvent,

@@ -35,7 +35,10 @@ export type FreshmlErrorCode =
   | "store_read_only"
   | "store_corrupt"
   | "store_io"
-  | "too_large";
+  | "too_large"
+  | "store_unavailable"
+  | "store_error"
+  | "lease_lost";
 
 /** Structured details that locate a failure. Every field is optional. */
 export interface FreshmlErrorDetails {

@@ -20,6 +20,7 @@ import {
   type VerifyReport,
   type VersionPage,
 } from "./model-store.js";
+import type { AliasChange, Watcher } from "./watch.js";
 
 interface ModelEntry {
   versions: Map<number, ModelRecord>;
@@ -63,6 +64,7 @@ export class MemoryModelStore implements ModelStore {
   private readonly checkpoints = new Map<string, CheckpointRecord>();
   private readonly now: () => Date;
   private readonly historyLimit: number;
+  private readonly watchers = new Set<{ name: string; alias: string; onChange: (change: AliasChange) => void }>();
 
   constructor(options: MemoryModelStoreOptions = {}) {
     this.now = options.now ?? ((): Date => new Date());
@@ -123,6 +125,7 @@ export class MemoryModelStore implements ModelStore {
     checkVersion(version);
     if (!entry?.versions.has(version)) throw notFound(name, version);
     entry.aliases.apply(entry.aliases.setEvent(alias, version, this.now().toISOString()));
+    this.notify(name, alias, version);
   }
 
   async resolveAlias(name: string, alias: string): Promise<number | null> {
@@ -144,6 +147,7 @@ export class MemoryModelStore implements ModelStore {
       throw new FreshmlError("nothing_to_roll_back", `alias ${alias} of ${name} has no earlier version to roll back to`);
     }
     entry.aliases.apply(entry.aliases.rollbackEvent(alias, target, this.now().toISOString()));
+    this.notify(name, alias, target);
     return target;
   }
 
@@ -169,6 +173,27 @@ export class MemoryModelStore implements ModelStore {
   async getCheckpoint(name: string): Promise<CheckpointRecord | null> {
     const checkpoint = this.checkpoints.get(checkName(name));
     return checkpoint ? structuredClone(checkpoint) : null;
+  }
+
+  /**
+   * Calls `onChange` after each move of `alias` (a `setAlias` or `rollback`
+   * of this store), synchronously, before the move's promise resolves.
+   */
+  watch(name: string, alias: string, onChange: (change: AliasChange) => void): Watcher {
+    const w = { name: checkName(name), alias: checkName(alias, "alias"), onChange };
+    this.watchers.add(w);
+    return { ready: Promise.resolve(), close: async () => void this.watchers.delete(w) };
+  }
+
+  private notify(name: string, alias: string, version: number): void {
+    for (const w of [...this.watchers]) {
+      if (w.name !== name || w.alias !== alias) continue;
+      try {
+        w.onChange({ name, alias, version, source: "notify" });
+      } catch {
+        // A watcher's failure must not fail the move.
+      }
+    }
   }
 
   private entry(name: string, create = false): ModelEntry | undefined {
