@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { checkParam } from "../core/errors.js";
 import { allFiniteFast } from "../core/kernels.js";
 import { adwinKernel, type AdwinState } from "../core/wasm/adwin.js";

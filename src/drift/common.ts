@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { FreshmlError } from "../core/errors.js";
 import type { DetectorJSON } from "./detector.js";
 

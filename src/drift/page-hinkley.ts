@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { checkParam } from "../core/errors.js";
 import { badDetectorState, checkValue, clampValue, detectorJSON, openDetector } from "./common.js";
 import type { DetectorJSON, DriftDetector } from "./detector.js";

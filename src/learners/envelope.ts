@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { FreshmlError } from "../core/errors.js";
 import { allFiniteFast } from "../core/kernels.js";
 import type { TrainerJSON } from "./trainer.js";

@@ -1,5 +1,5 @@
 import { PolynomialRegression } from "ml-regression-polynomial";
-import { z } from "zod";
+import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { assertFiniteFeatures, readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { classMomentsSimd } from "../core/wasm/moments.js";

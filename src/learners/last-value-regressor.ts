@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { checkMergeable, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";

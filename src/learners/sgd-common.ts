@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { assertFiniteFeatures } from "../core/batch.js";
 import { checkParam, describeValue, FreshmlError } from "../core/errors.js";
 import { SeededRandom } from "../core/random.js";

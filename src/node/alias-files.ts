@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { open, readFile, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { setImmediate as yieldTurn } from "node:timers/promises";
-import { z } from "zod";
+import * as z from "zod";
 import { FreshmlError } from "../core/errors.js";
 import { AliasBook, type NamedAliasTrack } from "../store/alias-book.js";
 import { aliasEventSchema, aliasStack, type AliasEvent } from "../store/model-store.js";

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { FreshmlError } from "../core/errors.js";
 import { checkLeaseArgs, leaseLost, type Lease, type LeaseAttempt, type LeaseGrant, type LeaseHolder, type LeaseOptions } from "../store/lease.js";
 import { checkName } from "../store/model-store.js";

@@ -2,7 +2,7 @@ import { constants as bufferConstants } from "node:buffer";
 import { createHash } from "node:crypto";
 import { mkdir, open, readFile, readdir, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { FreshmlError } from "../core/errors.js";
 import { checkHistoryLimit, DEFAULT_ALIAS_HISTORY_LIMIT } from "../store/alias-book.js";
 import { notFound, readPruneOptions } from "../store/memory-model-store.js";

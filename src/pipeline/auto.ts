@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { CheckedBatch } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
 import { restoreTrainer, type TrainerRegistry } from "../learners/registry.js";

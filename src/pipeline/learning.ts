@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { checkBatch, type CheckedBatch } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
 import { fingerprint } from "../core/fingerprint.js";

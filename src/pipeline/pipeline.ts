@@ -1,9 +1,10 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { checkBatch, sliceCheckedBatch, type Batch, type CheckedBatch } from "../core/batch.js";
 import { FreshmlError, checkParam, isFreshmlError } from "../core/errors.js";
 import { ADWIN } from "../drift/adwin.js";
 import type { DriftDetector } from "../drift/detector.js";
 import { restoreDetector } from "../drift/registry.js";
+import type { HostAbortSignal } from "../core/abort.js";
 import { DETECTOR_VALUE_LIMIT } from "../drift/common.js";
 import { builtinTrainers, type TrainerRegistry } from "../learners/registry.js";
 import { isClassifier, type Trainer } from "../learners/trainer.js";
@@ -275,7 +276,7 @@ export interface RunFinishedEvent {
 /** Options of {@link Pipeline.runBatches}. */
 export interface RunOptions {
   /** Stops between stages; the report says where. */
-  signal?: AbortSignal;
+  signal?: HostAbortSignal;
   /** Called after each batch. */
   onProgress?: (progress: Progress) => void;
   /** Called for every event. */

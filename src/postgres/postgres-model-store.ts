@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { FreshmlError } from "../core/errors.js";
 import { packArrays, unpackArrays } from "../node/f64-codec.js";
 import { leaseLost, type FenceOptions, type LeaseGrant } from "../store/lease.js";

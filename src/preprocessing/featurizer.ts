@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { FreshmlError, describeValue } from "../core/errors.js";
 import type { CategoricalColumn, Column, Table } from "../validate/table.js";
 import { QuantileSketch, type QuantileSketchJSON } from "./quantile-sketch.js";

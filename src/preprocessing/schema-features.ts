@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { FreshmlError } from "../core/errors.js";
 import type { FieldSpec } from "../validate/schema.js";
 import type { Featurizer, FeaturizerOptions, FieldJSON } from "./featurizer.js";

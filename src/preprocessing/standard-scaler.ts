@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { readFeatures, type FeatureInput } from "../core/batch.js";
 import { describeValue, FreshmlError } from "../core/errors.js";
 import { columnMoments, mergeMoments, removeMoments } from "../core/moments.js";

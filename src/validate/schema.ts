@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod";
+import { requireZod4Object } from "../core/zod-requirement.js";
 import { FreshmlError, checkParam, describeValue } from "../core/errors.js";
 import type { CategoricalColumn, Column, Table } from "./table.js";
 import { issue, type Range, type SchemaIssue, type ValidationResult } from "./validator.js";
@@ -79,7 +80,8 @@ export interface SchemaValidator {
  * ```
  */
 export function schemaValidator(schema: z.ZodObject, options: SchemaValidatorOptions = {}): SchemaValidator {
-  if (!(schema instanceof z.ZodObject)) throw new FreshmlError("invalid_params", "schemaValidator needs a zod object schema (z.object({...}))");
+  // Names the requirement: a zod 3 schema, zod/mini or another copy of zod is told so.
+  requireZod4Object(schema, "schemaValidator");
   const { maxIssues = 20, compile = true, maxRows = 10_000_000 } = options;
   checkParam(Number.isSafeInteger(maxRows) && maxRows >= 0, "maxRows", "an integer ≥ 0", maxRows);
   const fields = compile ? compileFields(schema) : null;
@@ -158,7 +160,9 @@ export function schemaValidator(schema: z.ZodObject, options: SchemaValidatorOpt
         let good = row !== null && typeof row === "object" && !Array.isArray(row);
         for (let k = 0; good && k < fields.length; k++) {
           const f = fields[k]!;
-          const v = (row as Record<string, unknown>)[f.name];
+          let v = (row as Record<string, unknown>)[f.name];
+          // zod's .default(v): a missing value is the default.
+          if (v === undefined && f.default !== undefined) v = f.default;
           if (v === undefined && f.optional) {
             if (numeric[k]) numeric[k]![i] = NaN;
             else codes[k]![i] = -1;
@@ -285,11 +289,18 @@ function compileFields(schema: z.ZodObject): FieldSpec[] | null {
   for (const [name, raw] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
     let field: z.ZodType = raw;
     let optional = false;
-    if (field instanceof z.ZodOptional) {
+    let fallback: number | boolean | string | undefined;
+    if (field instanceof z.ZodDefault) {
+      // A plain default (not a function): a missing value takes it; zod still checks it against the inner type.
+      const v: unknown = (field._zod.def as { defaultValue?: unknown }).defaultValue;
+      if (typeof v !== "number" && typeof v !== "boolean" && typeof v !== "string") return null;
+      fallback = v;
+      field = field.unwrap() as z.ZodType;
+    } else if (field instanceof z.ZodOptional) {
       optional = true;
       field = field.unwrap() as z.ZodType;
     }
-    const base = { name, optional, min: -Infinity, max: Infinity, minInclusive: true, maxInclusive: true, integer: false, levels: [] as string[] };
+    const base = { name, optional, min: -Infinity, max: Infinity, minInclusive: true, maxInclusive: true, integer: false, levels: [] as string[], ...(fallback !== undefined ? { default: fallback } : {}) };
     if (field instanceof z.ZodNumber) {
       const spec = { ...base, kind: "number" as const };
       for (const c of (field._zod.def.checks ?? []) as unknown as Array<{ _zod: { def: Record<string, unknown> } }>) {

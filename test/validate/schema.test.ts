@@ -114,3 +114,21 @@ describe("schemaValidator without a compiled path", () => {
     expect(v.check([{ x: -1 }]).issues[0]).toMatchObject({ code: "schema", row: 0, zodCode: "custom" });
   });
 });
+
+describe("schemaValidator: zod defaults and foreign schemas", () => {
+  it("a field with a plain .default() keeps the compiled fast path and fills the default like zod", async () => {
+    const { z } = await import("zod");
+    const { schemaValidator } = await import("../../src/index.js");
+    const v = schemaValidator(z.object({ a: z.number(), b: z.number().max(10).default(3) }));
+    expect(v.fields).not.toBeNull();
+    const r = v.check([{ a: 1 }, { a: 2, b: 7 }]);
+    expect(r.ok).toBe(true);
+    expect(Array.from((r.table!.columns.get("b") as { values: Float64Array }).values)).toEqual([3, 7]);
+    expect(v.check([{ a: 1, b: 11 }]).ok).toBe(false);
+  });
+
+  it("a schema that is not a zod 4 object is refused with the requirement named", async () => {
+    const { schemaValidator } = await import("../../src/index.js");
+    expect(() => schemaValidator({ _def: { typeName: "ZodObject" }, shape: {} } as never)).toThrow(/zod 4 object schema/);
+  });
+});
