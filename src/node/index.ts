@@ -9,3 +9,4 @@
 export { FileModelStore, type FileModelStoreOptions } from "./file-model-store.js";
 export { withFileLock, type FileLockOptions } from "./file-lock.js";
 export { writeFileAtomic, createFileExclusive } from "./fs-atomic.js";
+export { FileRunHistory } from "./file-run-history.js";
