@@ -28,7 +28,9 @@ export type FreshmlErrorCode =
   | "batch_quarantined"
   | "invalid_row"
   | "prediction_overflow"
-  | "batch_too_large";
+  | "batch_too_large"
+  | "invalid_usage"
+  | "malformed_file";
 
 /** Structured details that locate a failure. Every field is optional. */
 export interface FreshmlErrorDetails {
