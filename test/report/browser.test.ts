@@ -50,7 +50,7 @@ async function check(html: string, summary: RunSummary, shot: string): Promise<v
       const ids = (svg.getAttribute("aria-labelledby") ?? "").split(" ");
       return {
         role: svg.getAttribute("role"),
-        labelled: ids.every((id) => (document.getElementById(id)?.textContent ?? "").trim().length > 0),
+        labelled: ids.every((id: string) => (svg.ownerDocument.getElementById(id)?.textContent ?? "").trim().length > 0),
         title: svg.querySelector("title")?.textContent ?? "",
         desc: svg.querySelector("desc")?.textContent ?? "",
         rows: f.querySelectorAll("details table tr").length,
