@@ -77,7 +77,7 @@ export class FileRunHistory implements RunHistory {
     return out.sort((a, b) => a - b);
   }
 
-  /** {@inheritDoc RunHistory.put} */
+  /** Stores a summary, assigns and returns its id (`"<name>:<sequence>"`), then deletes the oldest runs beyond `keepRuns`. */
   async put(summary: RunSummary): Promise<string> {
     const s = checkSummary(summary);
     const dir = this.dir(s.name);
@@ -118,7 +118,7 @@ export class FileRunHistory implements RunHistory {
     return checkSummary(JSON.parse(body));
   }
 
-  /** {@inheritDoc RunHistory.list} */
+  /** Heads of the runs of `name`, newest first (`limit`, `before`). */
   async list(name: string, options?: RunListOptions): Promise<RunHead[]> {
     checkName(name);
     const { limit, before } = listBounds(name, options);
@@ -137,7 +137,7 @@ export class FileRunHistory implements RunHistory {
     return out;
   }
 
-  /** {@inheritDoc RunHistory.get} */
+  /** A run's summary by id; `not_found` if it does not exist, `checksum_mismatch` if its file was altered. */
   async get(id: string): Promise<RunSummary> {
     const { name, sequence } = parseRunId(id);
     return this.read(name, sequence);
