@@ -5,7 +5,7 @@ export default defineConfig({
     index: "src/index.ts",
     "node/index": "src/node/index.ts",
     "testing/index": "src/testing/index.ts",
-    cli: "src/cli/bin.ts",
+    cli: "src/node/cli/bin.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

@@ -20,7 +20,7 @@ interface Result {
 }
 function cli(...args: string[]): Promise<Result> {
   return new Promise((res) => {
-    execFile(process.execPath, ["--import", tsx, join(repo, "src/cli/bin.ts"), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } }, (err, stdout, stderr) => {
+    execFile(process.execPath, ["--import", tsx, join(repo, "src/node/cli/bin.ts"), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } }, (err, stdout, stderr) => {
       res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

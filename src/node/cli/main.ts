@@ -3,15 +3,15 @@ import { readFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { FreshmlError, isFreshmlError } from "../core/errors.js";
-import { summarizeRun } from "../history/run-history.js";
-import { FileModelStore } from "../node/file-model-store.js";
-import { FileRunHistory } from "../node/file-run-history.js";
-import { writeFileAtomic } from "../node/fs-atomic.js";
-import { Pipeline, type PipelineOptions } from "../pipeline/pipeline.js";
-import type { RunReport } from "../pipeline/report.js";
-import { renderStoreReport } from "../report/store-report.js";
-import type { ModelRecord, ModelStore, ModelVersionSummary } from "../store/model-store.js";
+import { FreshmlError, isFreshmlError } from "../../core/errors.js";
+import { summarizeRun } from "../../history/run-history.js";
+import { FileModelStore } from "../file-model-store.js";
+import { FileRunHistory } from "../file-run-history.js";
+import { writeFileAtomic } from "../fs-atomic.js";
+import { Pipeline, type PipelineOptions } from "../../pipeline/pipeline.js";
+import type { RunReport } from "../../pipeline/report.js";
+import { renderStoreReport } from "../../report/store-report.js";
+import type { ModelRecord, ModelStore, ModelVersionSummary } from "../../store/model-store.js";
 import { parseCsv, parseNdjson } from "./data.js";
 
 /** Where the CLI writes: injectable for tests. */

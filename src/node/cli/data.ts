@@ -1,4 +1,4 @@
-import { FreshmlError } from "../core/errors.js";
+import { FreshmlError } from "../../core/errors.js";
 
 /** Parses NDJSON text: one JSON object per non-blank line; `malformed_file` names the first bad line (1-based). */
 export function parseNdjson(text: string, file: string): Record<string, unknown>[] {
