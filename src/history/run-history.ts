@@ -1,7 +1,7 @@
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { checkName } from "../store/model-store.js";
 import type { GateMetric } from "../pipeline/gate.js";
-import type { BatchCounts, Checkpoint, PrequentialScore, Promotion, RowCounts, RunMetric, RunReport, StageTimes } from "../pipeline/report.js";
+import type { BatchCounts, Checkpoint, PrequentialScore, Promotion, RestorePoint, RowCounts, RunMetric, RunReport, StageTimes } from "../pipeline/report.js";
 
 /** Format tag of a {@link RunSummary}. */
 export const RUN_SUMMARY_FORMAT = "freshml.run";
@@ -133,6 +133,8 @@ export interface RunSummary {
   span: BatchSpan | null;
   /** Per-batch records the report had already dropped to bound memory. */
   recordsDropped: number;
+  /** Where the run's state came from, when it was restored (`from: "champion"`: the alias had moved — a rollback). */
+  restoredFrom?: RestorePoint;
 }
 
 /** First and last batch a summary covers. */
@@ -322,6 +324,7 @@ export function summarizeRun(report: RunReport, options: SummarizeOptions = {}):
     championVersion: report.championVersion,
     span: first === undefined || last === undefined ? null : { first, last },
     recordsDropped: report.recordsDropped,
+    ...(report.restoredFrom ? { restoredFrom: { ...report.restoredFrom } } : {}),
   };
 }
 

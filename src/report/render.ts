@@ -22,7 +22,7 @@ export interface ReportOptions {
 const W = 960;
 const H = 260;
 const M = { l: 56, r: 16, t: 16, b: 30 };
-const COLORS = { champion: "#1f5fbf", challenger: "#d9730d", baseline: "#6b6b6b", promotion: "#1a7f37", alarm: "#c62828" };
+const COLORS = { champion: "#1f5fbf", challenger: "#d9730d", baseline: "#6b6b6b", promotion: "#1a7f37", alarm: "#c62828", rollback: "#7b1fa2" };
 const REASON_COLORS = ["#c62828", "#6a3d9a", "#ff7f00", "#1f78b4", "#33a02c", "#b15928", "#e31a1c", "#a6cee3"];
 const STAGES: Array<keyof StageTimes> = ["validate", "featurize", "test", "gate", "learn", "save"];
 const STAGE_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948"];
@@ -43,6 +43,7 @@ interface Merged {
   series: Record<string, { batch: number[]; champion: Array<number | null>; challenger: Array<number | null> }>;
   promotions: Array<{ batch: number; version: number | null; score: number | null }>;
   alarms: number[];
+  rollbacks: Array<{ batch: number; version: number | null }>;
   decisions: DecisionPoint[];
   drift: { columns: string[]; cells: Map<string, Array<{ batch: number; score: number | null; drifted: boolean }>> };
   quarantines: QuarantineEvent[];
@@ -62,6 +63,7 @@ function merge(runs: RunSummary[], metricOpt: string | undefined): Merged {
     series: {},
     promotions: [],
     alarms: [],
+    rollbacks: [],
     decisions: [],
     drift: { columns: [], cells: new Map() },
     quarantines: [],
@@ -79,6 +81,7 @@ function merge(runs: RunSummary[], metricOpt: string | undefined): Merged {
     }
     m.promotions.push(...s.promotions);
     m.alarms.push(...s.driftAlarms);
+    if (s.restoredFrom?.from === "champion") m.rollbacks.push({ batch: s.restoredFrom.position, version: s.restoredFrom.version });
     m.decisions.push(...s.decisions);
     s.drift.columns.forEach((c, ci) => {
       let cells = m.drift.cells.get(c);
@@ -193,7 +196,7 @@ function metricChart(m: Merged, metric: string, maxPoints: number, main: boolean
   const base = baseIdx.map((i) => baseline[i]!);
   const vals = [...champ, ...chall, ...base.map((d) => d.baseline)].filter((v): v is number => v !== null);
   const x0 = Math.min(batch[0]!, ...(main ? [...m.promotions.map((p) => p.batch), ...m.alarms].slice(0, 1) : []));
-  const allX = main ? [...batch, ...m.promotions.map((p) => p.batch), ...m.alarms] : batch;
+  const allX = main ? [...batch, ...m.promotions.map((p) => p.batch), ...m.alarms, ...m.rollbacks.map((r) => r.batch)] : batch;
   let lo = x0;
   let hi = -Infinity;
   for (const b of allX) {
@@ -204,6 +207,9 @@ function metricChart(m: Merged, metric: string, maxPoints: number, main: boolean
   let body = axes(sc, "batch", metric);
   if (main) {
     body += `<g class="alarms">${m.alarms.map((b) => `<line data-mark="alarm" data-batch="${b}" x1="${r1(sc.x(b))}" x2="${r1(sc.x(b))}" y1="${M.t}" y2="${H - M.b}" stroke="${COLORS.alarm}" stroke-opacity="0.45" stroke-dasharray="2 3"/>`).join("")}</g>`;
+    body += `<g class="rollbacks">${m.rollbacks
+      .map((r) => `<g data-mark="rollback" data-batch="${r.batch}"><line x1="${r1(sc.x(r.batch))}" x2="${r1(sc.x(r.batch))}" y1="${M.t}" y2="${H - M.b}" stroke="${COLORS.rollback}" stroke-width="2"/><title>before batch ${r.batch} the champion alias had moved (a rollback)${r.version === null ? "" : ` to v${r.version}`}</title></g>`)
+      .join("")}</g>`;
     body += `<g class="promotions">${m.promotions
       .map((p) => `<path data-mark="promotion" data-batch="${p.batch}" d="M${r1(sc.x(p.batch))} ${M.t + 8}l-4 -7h8z" fill="${COLORS.promotion}"><title>promoted at batch ${p.batch}${p.version === null ? "" : ` → v${p.version}`}</title></path>`)
       .join("")}</g>`;
@@ -216,7 +222,7 @@ function metricChart(m: Merged, metric: string, maxPoints: number, main: boolean
   const desc =
     `${metric} per batch over batches ${lo}–${hi} (${s.batch.length} points, ${batch.length} drawn; extremes kept). ` +
     (c.length > 0 ? `Champion from ${fmt(c[0])} to ${fmt(c[c.length - 1])} (min ${fmt(Math.min(...c))}, max ${fmt(Math.max(...c))}). ` : "No champion values. ") +
-    (main ? `${m.promotions.length} promotions (green triangles) and ${m.alarms.length} drift alarms (red dashed lines) marked.${base.length ? " The baseline's gate metric is dotted." : ""}` : "");
+    (main ? `${m.promotions.length} promotions (green triangles), ${m.alarms.length} drift alarms (red dashed lines) and ${m.rollbacks.length} rollbacks (purple lines) marked.${base.length ? " The baseline's gate metric is dotted." : ""}` : "");
   const table = tableOf(
     ["batch", "champion", "challenger"],
     batch.map((b, i) => [String(b), champ[i]!, chall[i]!]),
@@ -225,9 +231,9 @@ function metricChart(m: Merged, metric: string, maxPoints: number, main: boolean
     [COLORS.champion, "champion (served)"],
     [COLORS.challenger, "challenger (learning state)", "5 3"],
     ...(base.length ? ([[COLORS.baseline, "baseline", "1 3"]] as Array<[string, string, string]>) : []),
-    ...(main ? ([[COLORS.promotion, "promotion"], [COLORS.alarm, "drift alarm", "2 3"]] as Array<[string, string, string?]>) : []),
+    ...(main ? ([[COLORS.promotion, "promotion"], [COLORS.alarm, "drift alarm", "2 3"], ...(m.rollbacks.length ? [[COLORS.rollback, "rollback"]] : [])] as Array<[string, string, string?]>) : []),
   ]);
-  const extra = main ? ` data-promotions="${m.promotions.length}" data-alarms="${m.alarms.length}"` : "";
+  const extra = main ? ` data-promotions="${m.promotions.length}" data-alarms="${m.alarms.length}" data-rollbacks="${m.rollbacks.length}"` : "";
   return leg + figure(main ? "metric" : `metric-${metric}`, `${metric} over time${main ? ": champion, challenger, promotions and drift alarms" : ""}`, desc, body, table, H, extra);
 }
 
@@ -389,7 +395,7 @@ details{margin:2px 0 8px}summary{cursor:pointer;color:#1f5fbf;font-size:12px}.le
 /**
  * Renders run summaries (or one run's report) as one self-contained HTML
  * page: no scripts, no network, opens from disk. It shows the metric over
- * time for champion, challenger and baseline with promotions and drift alarms
+ * time for champion, challenger and baseline with promotions, drift alarms and rollbacks
  * marked, a drift heatmap (column × batch), quarantines by reason over time
  * with examples, the version timeline and lineage (when `versions` are given),
  * the gate decisions with their numbers, and the stage-time breakdown. Every

@@ -42,6 +42,7 @@ async function check(html: string, summary: RunSummary, shot: string): Promise<v
   expect(requests).toEqual([]);
   expect(await page.locator('[data-mark="promotion"]').count()).toBe(summary.promotions.length);
   expect(await page.locator('[data-mark="alarm"]').count()).toBe(summary.driftAlarms.length);
+  expect(await page.locator('[data-mark="rollback"]').count()).toBe(summary.restoredFrom?.from === "champion" ? 1 : 0);
   expect(await page.locator('[data-chart="metric"]').getAttribute("data-promotions")).toBe(String(summary.promotions.length));
   // Every chart has a title, a description and a data table.
   const charts = await page.locator("figure.chart").evaluateAll((figs) =>

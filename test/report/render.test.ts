@@ -51,6 +51,24 @@ describe("renderReport", () => {
     expect(count(html, /data-mark="promotion"/g)).toBe(report.promotions.length);
   });
 
+  it("marks a rollback between two runs", async () => {
+    const store = new MemoryModelStore();
+    const history = new MemoryRunHistory();
+    const make = (): Pipeline => new Pipeline({ trainer: new LinearRegression(), store, name: "rb", gate: { minRows: 5, window: 1 } });
+    const batches = (from: number): Array<{ X: number[][]; y: number[] }> =>
+      Array.from({ length: 12 }, (_, k) => ({ X: Array.from({ length: 10 }, (_, i) => [i + k]), y: Array.from({ length: 10 }, (_, i) => (from + k) * 0.1 + 2 * (i + k) + (i % 2)) }));
+    await recordRun(history, await make().runBatches(batches(0)));
+    const versions = (await store.list("rb")).versions.length;
+    expect(versions).toBeGreaterThanOrEqual(2);
+    await store.rollback("rb", "champion");
+    await recordRun(history, await make().runBatches(batches(12)));
+    const html = await renderStoreReport(store, history, "rb");
+    expect(count(html, /data-mark="rollback"/g)).toBe(1);
+    expect(html).toContain('data-rollbacks="1"');
+    const one = renderReport((await history.get("rb:1")));
+    expect(count(one, /data-mark="rollback"/g)).toBe(0);
+  });
+
   it("renders an empty history", () => {
     expect(renderReport([])).toContain("No runs recorded yet");
   });
