@@ -74,6 +74,7 @@ try {
   console.log(`${"period".padEnd(11)}${"static model".padStart(14)}${"pipeline".padStart(11)}${"learner".padStart(10)}   gate`);
   const staticTotal = new MAE();
   const pipelineTotal = new MAE();
+  const stale = { label: "static model (trained once)", batch: [] as number[], values: [] as number[] };
   periods.forEach((p, k) => {
     const rec = byBatch.get(k)!;
     if (rec.status !== "accepted") return;
@@ -82,6 +83,10 @@ try {
     const s = new MAE();
     s.update(y, staticPred);
     if (k > 0) staticTotal.update([s.get()], [0]); // mean of the periods' errors, like the pipeline's column
+    if (k > 0) {
+      stale.batch.push(rec.batch);
+      stale.values.push(s.get());
+    }
     const served = rec.prequential;
     if (served !== null) pipelineTotal.update([served], [0]);
     const learner = rec.scores?.challenger?.mae ?? null;
@@ -106,7 +111,7 @@ try {
   const history = new FileRunHistory(dir);
   await recordRun(history, report);
   const reportPath = resolve(process.env.FRESHML_REPORT ?? "report.html");
-  writeFileSync(reportPath, await renderStoreReport(store, history, "co2"));
+  writeFileSync(reportPath, await renderStoreReport(store, history, "co2", { reference: stale }));
   console.log(`\nHTML report (charts, versions, gate decisions; opens from disk): ${reportPath}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -186,5 +186,5 @@ export {
   type SummarizeOptions,
   type SummarySeries,
 } from "./history/run-history.js";
-export { renderReport, type ReportOptions } from "./report/render.js";
+export { renderReport, type ReferenceSeries, type ReportOptions } from "./report/render.js";
 export { renderStoreReport, type StoreReportOptions } from "./report/store-report.js";

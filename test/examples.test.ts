@@ -43,7 +43,7 @@ describe("examples run and say what they should", () => {
     try {
       out = execFileSync(process.execPath, ["--import", "tsx", "examples/demo.ts"], { encoding: "utf8", env: { ...process.env, FRESHML_REPORT: reportPath } });
       expect(out).toContain(`HTML report (charts, versions, gate decisions; opens from disk): ${reportPath}`);
-      expect(readFileSync(reportPath, "utf8")).toMatch(/^<!doctype html>[\s\S]*data-mark="promotion"/);
+      expect(readFileSync(reportPath, "utf8")).toMatch(/^<!doctype html>[\s\S]*data-mark="promotion"[\s\S]*data-series="reference"/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

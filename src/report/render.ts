@@ -15,8 +15,23 @@ export interface ReportOptions {
   aliases?: Readonly<Record<string, number>>;
   /** Points per line and cells per heatmap row drawn. Default 800. */
   maxPoints?: number;
+  /**
+   * Another model's values of the main chart's metric, drawn beside champion
+   * and challenger: e.g. the frozen first model ("how stale would we be").
+   */
+  reference?: ReferenceSeries;
   /** Rows of the decision and run tables (quarantine examples: at most 20). Default 50. */
   maxRows?: number;
+}
+
+/** A line the caller computed, drawn on the main chart (see {@link ReportOptions.reference}). */
+export interface ReferenceSeries {
+  /** Its name in the legend, e.g. "frozen first model". */
+  label: string;
+  /** Stream positions (batches), ascending. */
+  batch: readonly number[];
+  /** Its metric value on each (null: none). */
+  values: ReadonlyArray<number | null>;
 }
 
 const W = 960;
@@ -181,7 +196,7 @@ function legend(items: Array<[string, string, string?]>): string {
   return `<p class="legend">${items.map(([c, label, dash]) => `<span><svg width="22" height="10" aria-hidden="true"><line x1="0" x2="22" y1="5" y2="5" stroke="${c}" stroke-width="3"${dash ? ` stroke-dasharray="${dash}"` : ""}/></svg>${esc(label)}</span>`).join("")}</p>`;
 }
 
-function metricChart(m: Merged, metric: string, maxPoints: number, main: boolean): string {
+function metricChart(m: Merged, metric: string, maxPoints: number, main: boolean, reference?: ReferenceSeries): string {
   const s = m.series[metric];
   if (!s || s.batch.length === 0) return `<p>No ${esc(metric)} values were recorded.</p>`;
   const events = new Set<number>();
@@ -194,7 +209,11 @@ function metricChart(m: Merged, metric: string, maxPoints: number, main: boolean
   const baseline = main ? m.decisions.filter((d) => d.baseline !== null && d.batch >= 0) : [];
   const baseIdx = downsampleIndices(baseline.length, [baseline.map((d) => d.baseline)], maxPoints);
   const base = baseIdx.map((i) => baseline[i]!);
-  const vals = [...champ, ...chall, ...base.map((d) => d.baseline)].filter((v): v is number => v !== null);
+  const ref = main && reference ? reference : undefined;
+  const refIdx = ref ? downsampleIndices(ref.batch.length, [ref.values.map((v) => (v !== null && Number.isFinite(v) ? v : null))], maxPoints) : [];
+  const refB = refIdx.map((i) => ref!.batch[i]!);
+  const refV = refIdx.map((i) => { const v = ref!.values[i]; return v !== null && v !== undefined && Number.isFinite(v) ? v : null; });
+  const vals = [...champ, ...chall, ...base.map((d) => d.baseline), ...refV].filter((v): v is number => v !== null);
   const x0 = Math.min(batch[0]!, ...(main ? [...m.promotions.map((p) => p.batch), ...m.alarms].slice(0, 1) : []));
   const allX = main ? [...batch, ...m.promotions.map((p) => p.batch), ...m.alarms, ...m.rollbacks.map((r) => r.batch)] : batch;
   let lo = x0;
@@ -216,21 +235,25 @@ function metricChart(m: Merged, metric: string, maxPoints: number, main: boolean
   }
   body += `<path data-mark="line" data-series="champion" d="${path(sc, batch, champ)}" fill="none" stroke="${COLORS.champion}" stroke-width="1.6"/>`;
   body += `<path data-mark="line" data-series="challenger" d="${path(sc, batch, chall)}" fill="none" stroke="${COLORS.challenger}" stroke-width="1.2" stroke-dasharray="5 3"/>`;
+  if (refB.length > 0) body += `<path data-mark="line" data-series="reference" d="${path(sc, refB, refV)}" fill="none" stroke="#888" stroke-width="1.4"/>`;
   if (base.length > 0) body += `<path data-mark="line" data-series="baseline" d="${path(sc, base.map((d) => d.batch), base.map((d) => d.baseline))}" fill="none" stroke="${COLORS.baseline}" stroke-width="1" stroke-dasharray="1 3"/>`;
   const finite = (a: Array<number | null>): number[] => a.filter((v): v is number => v !== null);
   const c = finite(champ);
   const desc =
     `${metric} per batch over batches ${lo}–${hi} (${s.batch.length} points, ${batch.length} drawn; extremes kept). ` +
     (c.length > 0 ? `Champion from ${fmt(c[0])} to ${fmt(c[c.length - 1])} (min ${fmt(Math.min(...c))}, max ${fmt(Math.max(...c))}). ` : "No champion values. ") +
+    (refB.length ? `${ref!.label} from ${fmt(refV.find((v) => v !== null))} to ${fmt([...refV].reverse().find((v) => v !== null))} (grey line). ` : "") +
     (main ? `${m.promotions.length} promotions (green triangles), ${m.alarms.length} drift alarms (red dashed lines) and ${m.rollbacks.length} rollbacks (purple lines) marked.${base.length ? " The baseline's gate metric is dotted." : ""}` : "");
+  const refAt = new Map(refB.map((b, i) => [b, refV[i]!]));
   const table = tableOf(
-    ["batch", "champion", "challenger"],
-    batch.map((b, i) => [String(b), champ[i]!, chall[i]!]),
+    ["batch", "champion", "challenger", ...(refB.length ? [ref!.label] : [])],
+    batch.map((b, i) => [String(b), champ[i]!, chall[i]!, ...(refB.length ? [refAt.get(b) ?? null] : [])]),
   );
   const leg = legend([
     [COLORS.champion, "champion (served)"],
     [COLORS.challenger, "challenger (learning state)", "5 3"],
     ...(base.length ? ([[COLORS.baseline, "baseline", "1 3"]] as Array<[string, string, string]>) : []),
+    ...(refB.length ? ([["#888", ref!.label]] as Array<[string, string]>) : []),
     ...(main ? ([[COLORS.promotion, "promotion"], [COLORS.alarm, "drift alarm", "2 3"], ...(m.rollbacks.length ? [[COLORS.rollback, "rollback"]] : [])] as Array<[string, string, string?]>) : []),
   ]);
   const extra = main ? ` data-promotions="${m.promotions.length}" data-alarms="${m.alarms.length}" data-rollbacks="${m.rollbacks.length}"` : "";
@@ -437,7 +460,7 @@ export function renderReport(input: RunReport | RunSummary | readonly RunSummary
 <header><h1>${esc(title)}</h1><p>${m.runs.length} run(s) from ${esc(m.runs[0]!.startedAt)} to ${esc(last.startedAt)}. Made by freshml; static HTML, no scripts.</p>
 <div class="cards">${card("batches", String(m.batches.total))}${card("quarantined", String(m.batches.quarantined))}${card("rows", String(m.rows))}${card("promotions", String(m.promotions.length))}${card("drift alarms", String(m.alarms.length))}${card(`${last.prequential.metric} (last run)`, fmt(last.prequential.value))}${card("champion", last.championVersion === null ? "—" : `v${last.championVersion}`)}</div></header>
 <main>
-<section id="metric"><h2>${esc(m.metric)} over time</h2>${metricChart(m, m.metric, maxPoints, true)}${others.map((k) => `<h3>${esc(k)}</h3>${metricChart(m, k, maxPoints, false)}`).join("")}</section>
+<section id="metric"><h2>${esc(m.metric)} over time</h2>${metricChart(m, m.metric, maxPoints, true, options.reference)}${others.map((k) => `<h3>${esc(k)}</h3>${metricChart(m, k, maxPoints, false)}`).join("")}</section>
 <section id="drift"><h2>Drift by column</h2>${heatmap(m, maxPoints)}</section>
 <section id="quarantines"><h2>Quarantines</h2>${quarantineChart(m, maxPoints, maxRows)}</section>
 <section id="versions"><h2>Versions and lineage</h2>${versionsSection(versions, aliases)}</section>

@@ -69,6 +69,14 @@ describe("renderReport", () => {
     expect(count(one, /data-mark="rollback"/g)).toBe(0);
   });
 
+  it("draws a reference line (the frozen first model) when asked", () => {
+    const s = summarizeRun(sampleReport("m", 50));
+    const html = renderReport(s, { reference: { label: "frozen <first>", batch: [1, 2, 3], values: [5, null, 7] } });
+    expect(count(html, /data-series="reference"/g)).toBe(1);
+    expect(html).toContain("frozen &lt;first&gt; from 5 to 7");
+    expect(count(renderReport(s), /data-series="reference"/g)).toBe(0);
+  });
+
   it("renders an empty history", () => {
     expect(renderReport([])).toContain("No runs recorded yet");
   });
