@@ -81,6 +81,15 @@ export interface QuarantineSummary {
  * A compact, JSON-safe digest of a {@link RunReport}: what the report and the
  * run history keep. Long series are downsampled to a bound that keeps each
  * bucket's extremes and every event batch (promotions, alarms).
+ *
+ * @example
+ * ```ts
+ * import { summarizeRun, type RunSummary } from "freshml";
+ * import { sampleReport } from "freshml/testing";
+ * const summary: RunSummary = summarizeRun(sampleReport("load", 2000));
+ * const { batch, champion } = summary.series.rmse!; // ≤ ~600 points, extremes and promotions kept
+ * console.log(summary.promotionsTotal, summary.quarantines.byReason); // 79 { missing_rate: 200 }
+ * ```
  */
 export interface RunSummary {
   /** `"freshml.run"`. */

@@ -3,7 +3,21 @@ import { downsampleIndices, summarizeRun, type DecisionPoint, type QuarantineEve
 import type { RunReport, StageTimes } from "../pipeline/report.js";
 import type { ModelVersionSummary } from "../store/model-store.js";
 
-/** Options of {@link renderReport}. */
+/**
+ * Options of {@link renderReport}.
+ *
+ * @example
+ * ```ts
+ * import { renderReport, summarizeRun } from "freshml";
+ * import { sampleReport } from "freshml/testing";
+ * const html = renderReport(summarizeRun(sampleReport("load", 500)), {
+ *   title: "Nightly load model",
+ *   metric: "rmse",
+ *   maxPoints: 400,
+ *   reference: { label: "frozen first model", batch: [0, 250, 499], values: [1.1, 1.6, 2.3] },
+ * });
+ * ```
+ */
 export interface ReportOptions {
   /** The page title. Default "freshml report — <name>". */
   title?: string;
@@ -24,7 +38,15 @@ export interface ReportOptions {
   maxRows?: number;
 }
 
-/** A line the caller computed, drawn on the main chart (see {@link ReportOptions.reference}). */
+/**
+ * A line the caller computed, drawn on the main chart (see {@link ReportOptions.reference}).
+ *
+ * @example
+ * ```ts
+ * import type { ReferenceSeries } from "freshml";
+ * const frozen: ReferenceSeries = { label: "frozen first model", batch: [1, 2, 3], values: [0.8, 1.4, null] };
+ * ```
+ */
 export interface ReferenceSeries {
   /** Its name in the legend, e.g. "frozen first model". */
   label: string;
