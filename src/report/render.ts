@@ -77,7 +77,7 @@ interface Merged {
   name: string;
   runs: RunSummary[];
   metric: string;
-  series: Record<string, { batch: number[]; champion: Array<number | null>; challenger: Array<number | null> }>;
+  series: Record<string, { batch: number[]; champion: Array<number | null>; challenger: Array<number | null>; points: number }>;
   promotions: Array<{ batch: number; version: number | null; score: number | null }>;
   alarms: number[];
   rollbacks: Array<{ batch: number; version: number | null }>;
@@ -111,7 +111,8 @@ function merge(runs: RunSummary[], metricOpt: string | undefined): Merged {
   };
   for (const s of sorted) {
     for (const [k, v] of Object.entries(s.series)) {
-      const t = (m.series[k] ??= { batch: [], champion: [], challenger: [] });
+      const t = (m.series[k] ??= { batch: [], champion: [], challenger: [], points: 0 });
+      t.points += v.points;
       t.batch.push(...v.batch);
       t.champion.push(...v.champion);
       t.challenger.push(...v.challenger);
@@ -159,7 +160,7 @@ function scale(x0: number, x1: number, values: number[], h = H): Scale {
   if (!Number.isFinite(y0)) [y0, y1] = [0, 1];
   if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
   const pad = (y1 - y0) * 0.05;
-  y0 -= pad;
+  y0 = y0 >= 0 && y0 - pad < 0 ? 0 : y0 - pad;
   y1 += pad;
   if (x0 === x1) x1 = x0 + 1;
   return {
@@ -262,7 +263,7 @@ function metricChart(m: Merged, metric: string, maxPoints: number, main: boolean
   const finite = (a: Array<number | null>): number[] => a.filter((v): v is number => v !== null);
   const c = finite(champ);
   const desc =
-    `${metric} per batch over batches ${lo}–${hi} (${s.batch.length} points, ${batch.length} drawn; extremes kept). ` +
+    `${metric} per batch over batches ${lo}–${hi} (${s.points} batches scored, ${batch.length} points drawn; extremes and events kept). ` +
     (c.length > 0 ? `Champion from ${fmt(c[0])} to ${fmt(c[c.length - 1])} (min ${fmt(Math.min(...c))}, max ${fmt(Math.max(...c))}). ` : "No champion values. ") +
     (refB.length ? `${ref!.label} from ${fmt(refV.find((v) => v !== null))} to ${fmt([...refV].reverse().find((v) => v !== null))} (grey line). ` : "") +
     (main ? `${m.promotions.length} promotions (green triangles), ${m.alarms.length} drift alarms (red dashed lines) and ${m.rollbacks.length} rollbacks (purple lines) marked.${base.length ? " The baseline's gate metric is dotted." : ""}` : "");
