@@ -26,6 +26,8 @@ import { fileURLToPath } from "node:url";
 import {
   FullRefitLinearRegression,
   GaussianNB,
+  HoeffdingTreeClassifier,
+  HoeffdingTreeRegressor,
   LastValueRegressor,
   LinearRegression,
   LogisticRegression,
@@ -44,6 +46,7 @@ import { setSimdEnabled } from "../src/core/wasm/load.js";
 import { ADWIN } from "../src/drift/adwin.js";
 import { SyrkWorkspace } from "../src/core/wasm/syrk.js";
 import { makeWorkload, type Workload } from "./data.js";
+import { SeededRandom } from "../src/core/random.js";
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -109,6 +112,9 @@ const cases: Case[] = [
   { name: "LastValueRegressor", make: () => new LastValueRegressor(), label: false },
   { name: "MajorityClassifier", make: () => new MajorityClassifier({ classes: [0, 1] }), label: true },
   { name: "FullRefitLinearRegression", make: () => new FullRefitLinearRegression(), label: false, batches: () => Math.min(20, N_BATCHES) },
+  // Hoeffding trees (defaults): update rows/s beside SGDClassifier's partial_fit; memory per 1 M rows in the tree section below.
+  { name: "HoeffdingTreeClassifier", make: () => new HoeffdingTreeClassifier({ classes: [0, 1] }), label: true, anchor: "b SGDClassifier(log_loss).partial_fit" },
+  { name: "HoeffdingTreeRegressor", make: () => new HoeffdingTreeRegressor(), label: false },
 ];
 
 function streamUpdate(c: Case, w: Workload, nb: number): { ms: number; model: Trainer } {
@@ -289,6 +295,61 @@ for (const d of HOT_ONLY ? [] : DIMS) {
   }
 }
 
+// --- Hoeffding trees: size after 1 M rows ---------------------------------------------------------------
+// One fresh stream of 1,000,000 rows per (tree, d), drawn batch by batch (the workload's distribution: X ~ N(0, 1),
+// a linear score; the label and target add a non-linear term so the trees keep finding splits). Reported: leaves,
+// nodes, statistics held (numbers), those statistics × 8 bytes, and the JSON size of the whole model.
+interface TreeSize {
+  learner: string;
+  d: number;
+  rows: number;
+  seconds: number;
+  leaves: number;
+  nodes: number;
+  depth: number;
+  statistics: number;
+  statBytes: number;
+  peakStatistics: number;
+  jsonBytes: number;
+}
+function treeMemory(): TreeSize[] {
+  const out: TreeSize[] = [];
+  const rowsTotal = Number(arg("tree-rows", "1000000"));
+  for (const d of DIMS) {
+    for (const name of ["HoeffdingTreeClassifier", "HoeffdingTreeRegressor"] as const) {
+      const rng = new SeededRandom(7 + d);
+      const w = Float64Array.from({ length: d }, () => rng.nextGaussian() / Math.sqrt(d));
+      const t = name === "HoeffdingTreeClassifier" ? new HoeffdingTreeClassifier({ classes: [0, 1] }) : new HoeffdingTreeRegressor();
+      const X = new Float64Array(BATCH * d);
+      const y = new Float64Array(BATCH);
+      const t0 = now();
+      let peak = 0;
+      for (let done = 0; done < rowsTotal; done += BATCH) {
+        if ((done / BATCH) % 20 === 0) peak = Math.max(peak, t.size().statistics);
+        for (let i = 0; i < BATCH; i++) {
+          let s = 0;
+          for (let j = 0; j < d; j++) {
+            const v = rng.nextGaussian();
+            X[i * d + j] = v;
+            s += v * w[j]!;
+          }
+          const z = s + Math.sin(3 * X[i * d]!) + 0.3 * rng.nextGaussian();
+          y[i] = name === "HoeffdingTreeClassifier" ? (z > 0 ? 1 : 0) : z;
+        }
+        t.update({ X, cols: d, y });
+      }
+      const seconds = (now() - t0) / 1e3;
+      const z = t.size();
+      out.push({
+        learner: name, d, rows: rowsTotal, seconds, leaves: z.leaves, nodes: z.nodes, depth: z.depth, statistics: z.statistics,
+        statBytes: z.statistics * 8, peakStatistics: Math.max(peak, z.statistics), jsonBytes: JSON.stringify(t.toJSON()).length,
+      });
+    }
+  }
+  return out;
+}
+const trees = HOT_ONLY || (ONLY && !"hoeffding".includes(ONLY.toLowerCase()) && !ONLY.toLowerCase().includes("hoeffding")) ? [] : treeMemory();
+
 const hot = hotPaths();
 
 const fmt = (v: number): string => Math.round(v).toLocaleString("en-US");
@@ -303,6 +364,14 @@ if (!HOT_ONLY) {
   console.log("\n| kernel | d | GFLOP/s (upper triangle, counted) | GFLOP/s (as 2·n·d², numpy's count) |");
   console.log("|---|---|---|---|");
   for (const k of kernels) console.log(`| XᵀX ${k.kernel} | ${k.d} | ${k.upperGflops.toFixed(2)} | ${k.effectiveGflops.toFixed(2)} |`);
+}
+if (trees.length > 0) {
+  const mib = (b: number): string => (b / 1048576).toFixed(2);
+  console.log("\n| Hoeffding tree (defaults) | d | rows | update s | leaves | nodes | depth | statistics | statistics MiB | peak statistics MiB (every 20 batches) | JSON MiB |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const t of trees) {
+    console.log(`| ${t.learner} | ${t.d} | ${fmt(t.rows)} | ${t.seconds.toFixed(1)} | ${t.leaves} | ${t.nodes} | ${t.depth} | ${fmt(t.statistics)} | ${mib(t.statBytes)} | ${mib(t.peakStatistics * 8)} | ${mib(t.jsonBytes)} |`);
+  }
 }
 console.log("\n| hot path (d = 10, checked batch of 1,000 rows) | µs per batch (median) |");
 console.log("|---|---|");
@@ -322,6 +391,7 @@ writeFileSync(
       rows,
       kernels,
       hot,
+      trees,
       anchor: anchor?.text ?? null,
     },
     null,

@@ -5,31 +5,26 @@
  * one is promoted. A request is answered by one whole model version: the
  * serving model is an immutable snapshot, replaced by a single assignment.
  *
+ * Retraining runs in the service's own thread (it hands the event loop back
+ * every few ms), or with `retrainIn: "worker"` in a worker thread
+ * (`WorkerPipeline`), so a long run never delays an answer; the pipeline is
+ * defined once, in examples/service-pipeline.ts, for both.
+ *
  *   npx tsx examples/service.ts          # then: curl 'localhost:3000/predict?temp=21&hour=14'
  *
  * Endpoints: GET /predict?temp=&hour= → { version, prediction };
  *            POST /observe (JSON rows { temp, hour, load }) → buffered for retraining.
  */
+import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { pathToFileURL } from "node:url";
-import { z } from "zod";
-import {
-  LinearRegression,
-  MemoryModelStore,
-  Pipeline,
-  RowBuffer,
-  Scheduler,
-  everyNRows,
-  qualityChecks,
-  loadModel,
-  SeededRandom,
-  type ModelStore,
-  type RunReport,
-  type ServingModel,
-} from "freshml";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { MemoryModelStore, RowBuffer, Scheduler, everyNRows, loadModel, SeededRandom, type ModelStore, type RunOptions, type RunReport, type ServingModel, type SourceBatch } from "freshml";
+import { FileModelStore, WorkerPipeline } from "freshml/node";
+import { Row, createPipeline } from "./service-pipeline.js";
 
-export const Row = z.object({ temp: z.number().min(-40).max(50), hour: z.number().int().min(0).max(23), load: z.number() });
-export type Row = z.infer<typeof Row>;
+export { Row };
 
 /** The model that answers requests: replaced whole, never changed in place. */
 interface Serving {
@@ -48,19 +43,40 @@ export interface Service {
   close(): Promise<void>;
   /** The version serving now (null before the first champion). */
   servingVersion(): number | null;
+  /** True while a retraining run is in progress. */
+  retraining(): boolean;
 }
 
-export async function startService(options: { store?: ModelStore; port?: number; batchRows?: number; batchesPerRun?: number; cron?: string } = {}): Promise<Service> {
-  const { store = new MemoryModelStore(), port = 0, batchRows = 200, batchesPerRun = 1, cron = "*/5 * * * *" } = options;
-  const pipeline = new Pipeline({
-    name: "load",
-    schema: Row,
-    target: "load",
-    validators: [qualityChecks({ maxMissingRate: 0 })],
-    trainer: new LinearRegression({ l2: 1e-3 }),
-    store,
-    gate: { minRows: 50 },
-  });
+export interface ServiceOptions {
+  /** Where versions go. Default a MemoryModelStore (in-thread), a FileModelStore in a temp folder (worker). */
+  store?: ModelStore;
+  port?: number;
+  batchRows?: number;
+  batchesPerRun?: number;
+  cron?: string;
+  /** Where retraining runs: this thread (default) or a worker thread (needs a FileModelStore). */
+  retrainIn?: "thread" | "worker";
+}
+
+/** What retrains: the pipeline here, or the same pipeline in a worker thread. */
+interface Retrainer {
+  runBatches(source: Iterable<SourceBatch>, options: RunOptions): Promise<RunReport>;
+  close(): Promise<void>;
+}
+
+export async function startService(options: ServiceOptions = {}): Promise<Service> {
+  const { port = 0, batchRows = 200, batchesPerRun = 1, cron = "*/5 * * * *", retrainIn = "thread" } = options;
+  const store = options.store ?? (retrainIn === "worker" ? new FileModelStore(mkdtempSync(join(tmpdir(), "freshml-service-"))) : new MemoryModelStore());
+  let retrainer: Retrainer;
+  if (retrainIn === "worker") {
+    if (!(store instanceof FileModelStore)) throw new Error("retraining in a worker needs a FileModelStore");
+    // The worker imports the pipeline module and builds the same pipeline on the same folder.
+    retrainer = new WorkerPipeline({ module: fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./service-pipeline.ts" : "./service-pipeline.js", import.meta.url)), store });
+  } else {
+    const pipeline = createPipeline({ store });
+    retrainer = { runBatches: (source, o) => pipeline.runBatches(source, o), close: async () => undefined };
+  }
+  let running = false;
   let serving: Serving | null = null;
   const refresh = async (): Promise<void> => {
     const version = await store.resolveAlias("load", "champion");
@@ -76,16 +92,21 @@ export async function startService(options: { store?: ModelStore; port?: number;
     cron,
     triggers: [everyNRows(buffer as RowBuffer<unknown>, batchRows * batchesPerRun)],
     run: async ({ signal, reason }) => {
-      const report = await pipeline.runBatches(buffer.takeBatches(), {
-        signal,
-        trigger: reason,
-        onEvent: (e) => {
-          if (e.type === "checkpoint_saved" && e.kind === "champion") void refresh();
-        },
-      });
-      await refresh();
-      reports.push(report);
-      return report;
+      running = true;
+      try {
+        const report = await retrainer.runBatches(buffer.takeBatches(), {
+          signal,
+          trigger: reason,
+          onEvent: (e) => {
+            if (e.type === "checkpoint_saved" && e.kind === "champion") void refresh();
+          },
+        });
+        await refresh();
+        reports.push(report);
+        return report;
+      } finally {
+        running = false;
+      }
     },
     onEvent: (e) => {
       if (e.type === "run_failed") console.error(`retraining failed (${e.reason}):`, e.error);
@@ -137,8 +158,10 @@ export async function startService(options: { store?: ModelStore; port?: number;
     },
     reports,
     servingVersion: () => serving?.version ?? null,
+    retraining: () => running,
     async close(): Promise<void> {
       await scheduler.stop();
+      await retrainer.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
@@ -155,7 +178,7 @@ export function observations(seed: number, n: number, shift = 0): Row[] {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const service = await startService({ port: Number(process.env.PORT ?? 3000) });
+  const service = await startService({ port: Number(process.env.PORT ?? 3000), retrainIn: process.env.RETRAIN_IN === "thread" ? "thread" : "worker" });
   console.log(`serving on http://127.0.0.1:${service.port}  (GET /predict?temp=21&hour=14, POST /observe)`);
   let k = 0;
   // A simulated feed: new observations every 2 seconds, drifting after a while.

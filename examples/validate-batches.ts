@@ -32,7 +32,7 @@ for (let k = 0; k < 10; k++) {
   }
   const table = checked.table!;
   const result = runValidators(validators, table, { batchIndex: k });
-  const drifted = result.drift?.columns.filter((c) => c.drifted).map((c) => `${c.column} (${c.test} ${c.score.toFixed(3)})`) ?? [];
+  const drifted = result.drift?.columns.filter((c) => c.drifted).map((c) => `${c.column} (${c.test} ${(c.score ?? NaN).toFixed(3)})`) ?? [];
   const X = (["temp", "hour"] as const).map((c) => (table.columns.get(c) as { values: Float64Array }).values);
   const y = (table.columns.get("load") as { values: Float64Array }).values;
   const features = Array.from({ length: table.rows }, (_, i) => [X[0]![i]!, X[1]![i]!]);

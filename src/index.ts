@@ -9,7 +9,25 @@ export { FreshmlError, isFreshmlError, type FreshmlErrorCode, type FreshmlErrorD
 export { assertFiniteFeatures, checkBatch, isCheckedBatch, readBatch, readFeatures, sliceCheckedBatch, type CheckedBatch, type ReadBatchOptions, type Batch, type DenseBatch, type DenseFeatures, type FeatureInput, type FlatFeatures, type Rows, MAX_BATCH_VALUES } from "./core/batch.js";
 export { SeededRandom } from "./core/random.js";
 export { OnlineStandardScaler, type StandardScalerJSON, type StandardScalerOptions } from "./preprocessing/standard-scaler.js";
-export { Featurizer, type FeatureLayout, type Featurized, type FeaturizerJSON, type FieldJSON, type ImputeJSON } from "./preprocessing/featurizer.js";
+export {
+  Featurizer,
+  selectFeaturized,
+  type FeatureLayout,
+  type Featurized,
+  type FeaturizerJSON,
+  type FeaturizerJSONv1,
+  type FeaturizerOptions,
+  type FieldCount,
+  type FieldJSON,
+  type FieldPreprocessing,
+  type FieldRows,
+  type FieldStateJSON,
+  type ImputeJSON,
+  type MissingStrategy,
+  type OneHotEncoding,
+  type UnseenPolicy,
+} from "./preprocessing/featurizer.js";
+export { QuantileSketch, DEFAULT_SKETCH_K, type QuantileSketchJSON } from "./preprocessing/quantile-sketch.js";
 
 export type { ClassesParams } from "./learners/classes.js";
 export { isClassifier, type Classifier, type ColumnKind, type Task, type Trainer, type TrainerJSON } from "./learners/trainer.js";
@@ -27,6 +45,13 @@ export { MajorityClassifier } from "./learners/majority-classifier.js";
 export { LastClassClassifier } from "./learners/last-class-classifier.js";
 export { FullRefitLinearRegression, type FullRefitParams } from "./learners/full-refit-linear.js";
 export { FullRefitPolynomialRegression, type FullRefitPolynomialParams } from "./learners/full-refit-polynomial.js";
+export {
+  HoeffdingTreeClassifier,
+  type HoeffdingLeafPrediction,
+  type HoeffdingTreeClassifierParams,
+  type HoeffdingTreeSize,
+} from "./learners/hoeffding-tree-classifier.js";
+export { HoeffdingTreeRegressor, type HoeffdingTreeRegressorParams } from "./learners/hoeffding-tree-regressor.js";
 
 export { type Metric, type MetricInput, type MetricJSON } from "./metrics/metric.js";
 export { MAE } from "./metrics/mae.js";
@@ -40,14 +65,24 @@ export { BalancedAccuracy } from "./metrics/balanced-accuracy.js";
 export { createMetric, metricNames, metricTask, restoreMetric, type MetricName } from "./metrics/registry.js";
 
 export { setSimdEnabled, simdEnabled } from "./core/wasm/load.js";
+export { kernelInfo, type KernelInfo, type KernelName, type KernelPath } from "./core/kernel-info.js";
 
 export { VERSION } from "./version.js";
 export { tableFromMatrix, categoricalFromNumbers, type Table, type Column, type NumericColumn, type CategoricalColumn } from "./validate/table.js";
 export {
   describeIssue,
+  groupIssues,
   issue,
+  restoreValidators,
   runValidators,
+  saveValidators,
   type ColumnDriftScore,
+  type DriftStatus,
+  type GroupIssuesOptions,
+  type IssueExample,
+  type IssueGroup,
+  type NonFiniteIssue,
+  type ValidatorState,
   type DriftObservation,
   type LabelBalance,
   type OutOfRangeObservation,
@@ -70,11 +105,20 @@ export {
   type ValidationResult,
   type Validator,
 } from "./validate/validator.js";
-export { qualityChecks, type LabelBalanceOptions, type LearnRangesOptions, type QualityOptions } from "./validate/quality.js";
-export { driftCheck, type DriftCheckOptions } from "./validate/drift-check.js";
+export {
+  qualityChecks,
+  type LabelBalanceOptions,
+  type LearnRangesOptions,
+  type LearnedRangeState,
+  type QualityOptions,
+  type QualityState,
+  type ValueSketchState,
+} from "./validate/quality.js";
+export { driftCheck, robustNormedWasserstein, type DriftCheckOptions, type DriftCheckState, type DriftColumnState } from "./validate/drift-check.js";
 export { schemaValidator, type FieldSpec, type SchemaCheckResult, type SchemaValidator, type SchemaValidatorOptions } from "./validate/schema.js";
 export { ksTwoSample, ksStatistic, ksExactPValue, type KsResult } from "./validate/tests/ks.js";
-export { chiSquaredGoodnessOfFit, type ChiSquaredResult } from "./validate/tests/chi-squared.js";
+export { chiSquaredGoodnessOfFit, chiSquaredHomogeneity, type ChiSquaredResult } from "./validate/tests/chi-squared.js";
+export { fisherExact, type FisherExactResult } from "./validate/tests/fisher.js";
 export { jensenShannonDistance } from "./validate/tests/jensen-shannon.js";
 export { wassersteinDistance } from "./validate/tests/wasserstein.js";
 export { psi, psiBins, psiOfShares, binShares } from "./validate/tests/psi.js";
@@ -97,10 +141,25 @@ export {
   type ModelRecordInput,
   type ModelStore,
   type ModelVersionSummary,
+  type PruneOptions,
   type UnreadableVersion,
+  type VerifyReport,
   type VersionPage,
 } from "./store/model-store.js";
-export { MemoryModelStore } from "./store/memory-model-store.js";
+export { MemoryModelStore, type MemoryModelStoreOptions } from "./store/memory-model-store.js";
+export { DEFAULT_ALIAS_HISTORY_LIMIT } from "./store/alias-book.js";
+export {
+  MemoryLease,
+  type FenceOptions,
+  type Lease,
+  type LeaseAcquired,
+  type LeaseAttempt,
+  type LeaseGrant,
+  type LeaseHolder,
+  type LeaseOptions,
+  type LeaseRefused,
+} from "./store/lease.js";
+export type { AliasChange, WatchOptions, Watcher } from "./store/watch.js";
 export {
   Pipeline,
   type BatchQuarantinedEvent,
@@ -129,7 +188,7 @@ export {
   type SourceBatch,
 } from "./pipeline/pipeline.js";
 export { type EvaluationScores, type GateDecision, type GateMetric, type GateOptions } from "./pipeline/gate.js";
-export { ServingModel, loadModel } from "./pipeline/serving.js";
+export { ServingModel, loadModel, type ServedRows } from "./pipeline/serving.js";
 export { DEFAULT_SANITY, type SanityOptions } from "./pipeline/sanity.js";
 export { type AutoCandidateJSON, type AutoMemoryJSON, type AutoOptions, type AutoPolicy, type AutoSettings, type MemoryChoice } from "./pipeline/auto.js";
 export { type DeadLetter, type DeadLetterSink, type DroppedRows, type RowAction, type RowPolicy } from "./pipeline/rows.js";
@@ -153,6 +212,7 @@ export type {
   StopPoint,
 } from "./pipeline/report.js";
 export { fingerprint } from "./core/fingerprint.js";
+export type { AbortSignalLike, HostAbortSignal } from "./core/abort.js";
 export { systemClock, type Clock, type TimerHandle } from "./schedule/clock.js";
 export {
   Scheduler,
@@ -163,6 +223,7 @@ export {
   type RunSucceededEvent,
   type SchedulerEvent,
   type SchedulerOptions,
+  type SchedulerLeaseOptions,
   type SkippedEvent,
   type StoppedEvent,
   type TickEvent,

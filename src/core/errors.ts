@@ -29,6 +29,16 @@ export type FreshmlErrorCode =
   | "invalid_row"
   | "prediction_overflow"
   | "batch_too_large"
+  | "unseen_level"
+  | "worker_failed"
+  | "store_full"
+  | "store_read_only"
+  | "store_corrupt"
+  | "store_io"
+  | "too_large"
+  | "store_unavailable"
+  | "store_error"
+  | "lease_lost"
   | "invalid_usage"
   | "malformed_file";
 
@@ -59,6 +69,18 @@ export interface FreshmlErrorJSON {
 }
 
 /**
+ * The registered symbol every {@link FreshmlError} carries. `Symbol.for` keys
+ * are shared by all copies of freshml in a process (an ES module and a
+ * CommonJS copy, or two versions), so {@link isFreshmlError} and
+ * `instanceof FreshmlError` recognise an error from any of them.
+ */
+export const FRESHML_ERROR_BRAND: unique symbol = Symbol.for("freshml.error");
+
+function branded(v: unknown): boolean {
+  return typeof v === "object" && v !== null && (v as Record<symbol, unknown>)[FRESHML_ERROR_BRAND] === true;
+}
+
+/**
  * The one root error of freshml. Bad input, broken invariants and misuse all
  * throw a `FreshmlError` whose `code` is stable and whose `details` say where
  * the fault is.
@@ -86,6 +108,17 @@ export class FreshmlError extends Error {
     this.name = "FreshmlError";
     this.code = code;
     this.details = details;
+    Object.defineProperty(this, FRESHML_ERROR_BRAND, { value: true });
+  }
+
+  /**
+   * `err instanceof FreshmlError` holds for a FreshmlError from any copy of
+   * freshml in the process (by its registered brand); for a subclass, the
+   * ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== FreshmlError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return branded(value);
   }
 
   /** A plain JSON-safe view, for logs and reports. */
@@ -94,9 +127,23 @@ export class FreshmlError extends Error {
   }
 }
 
-/** True when `err` is a {@link FreshmlError}, optionally with the given code. */
+/**
+ * True when `err` is a {@link FreshmlError}, optionally with the given code.
+ * Recognises errors by their registered brand, so it agrees across copies of
+ * freshml (ES module and CommonJS builds, nested installs).
+ *
+ * @example
+ * ```ts
+ * import { isFreshmlError, LinearRegression } from "freshml";
+ * try {
+ *   new LinearRegression().predict([[1]]);
+ * } catch (err) {
+ *   isFreshmlError(err, "not_fitted"); // true
+ * }
+ * ```
+ */
 export function isFreshmlError(err: unknown, code?: FreshmlErrorCode): err is FreshmlError {
-  return err instanceof FreshmlError && (code === undefined || err.code === code);
+  return branded(err) && (code === undefined || (err as FreshmlError).code === code);
 }
 
 /** Renders an arbitrary value briefly for error messages (never throws). */

@@ -3,6 +3,8 @@ import { trainerEnvelopeSchema } from "./envelope.js";
 import { FullRefitLinearRegression } from "./full-refit-linear.js";
 import { FullRefitPolynomialRegression } from "./full-refit-polynomial.js";
 import { GaussianNB } from "./gaussian-nb.js";
+import { HoeffdingTreeClassifier } from "./hoeffding-tree-classifier.js";
+import { HoeffdingTreeRegressor } from "./hoeffding-tree-regressor.js";
 import { LastClassClassifier } from "./last-class-classifier.js";
 import { LastValueRegressor } from "./last-value-regressor.js";
 import { LinearRegression } from "./linear-regression.js";
@@ -34,6 +36,8 @@ export const builtinTrainers: TrainerRegistry = Object.freeze({
   LastClassClassifier: LastClassClassifier.fromJSON,
   FullRefitLinearRegression: FullRefitLinearRegression.fromJSON,
   FullRefitPolynomialRegression: FullRefitPolynomialRegression.fromJSON,
+  HoeffdingTreeClassifier: HoeffdingTreeClassifier.fromJSON,
+  HoeffdingTreeRegressor: HoeffdingTreeRegressor.fromJSON,
 });
 
 /**

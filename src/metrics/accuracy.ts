@@ -1,8 +1,7 @@
-import { z } from "zod";
-import { checkRestored, countSchema, openMetricJSON } from "./json.js";
+import { checkRestored, countCheck, openMetricJSON } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
 
-const stateSchema = z.object({ n: countSchema, correct: countSchema });
+const stateShape = { n: countCheck, correct: countCheck };
 
 /**
  * Fraction of rows whose predicted label equals the true label.
@@ -66,7 +65,7 @@ export class Accuracy implements Metric {
    * ```
    */
   static fromJSON(json: unknown): Accuracy {
-    const { state } = openMetricJSON(json, "accuracy", z.object({}), stateSchema);
+    const { state } = openMetricJSON(json, "accuracy", {}, stateShape);
     checkRestored(state.correct <= state.n, "accuracy", "more correct rows than rows", { observed: state.correct, expected: state.n });
     const m = new Accuracy();
     m.n = state.n;

@@ -1,11 +1,10 @@
-import { z } from "zod";
 import { checkClasses, ClassIndex } from "../learners/classes.js";
 import { checkLength } from "../learners/envelope.js";
-import { checkRestored, classesSchema, constructRestored, countSchema, countsSchema, openMetricJSON, total } from "./json.js";
+import { checkRestored, classesCheck, constructRestored, countCheck, countsCheck, openMetricJSON, total } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
 
-const paramsSchema = z.object({ classes: classesSchema });
-const stateSchema = z.object({ n: countSchema, support: countsSchema, correct: countsSchema });
+const paramsShape = { classes: classesCheck };
+const stateShape = { n: countCheck, support: countsCheck, correct: countsCheck };
 
 /**
  * Balanced accuracy: the unweighted mean of per-class recall (correct / rows
@@ -102,7 +101,7 @@ export class BalancedAccuracy implements Metric {
    * ```
    */
   static fromJSON(json: unknown): BalancedAccuracy {
-    const { params, state } = openMetricJSON(json, "balancedaccuracy", paramsSchema, stateSchema);
+    const { params, state } = openMetricJSON(json, "balancedaccuracy", paramsShape, stateShape);
     const m = constructRestored("balancedaccuracy", () => new BalancedAccuracy(params));
     const k = m.classes.length;
     checkLength("support", state.support, k);

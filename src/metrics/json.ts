@@ -1,49 +1,103 @@
-import { z } from "zod";
-import { FreshmlError } from "../core/errors.js";
+import { FreshmlError, describeValue } from "../core/errors.js";
 
-/** zod schema of the JSON every metric's `toJSON()` gives. */
-export const metricJSONSchema = z.object({
-  metric: z.string().min(1).max(200),
-  params: z.record(z.string(), z.unknown()),
-  state: z.record(z.string(), z.unknown()),
-});
+/**
+ * A check of one JSON field: `test` says whether a value fits, `expected`
+ * describes what fits (for messages). Metrics check their saved JSON with
+ * these rather than zod, so importing one metric costs a few hundred bytes,
+ * not a schema library.
+ */
+export interface FieldCheck<T> {
+  /** What fits, in words. */
+  readonly expected: string;
+  /** Whether `v` fits. */
+  test(v: unknown): v is T;
+}
 
+/** The type a field check admits. */
+export type Checked<C> = C extends FieldCheck<infer T> ? T : never;
+
+/** A record of field checks: the shape of a saved object. */
+export type Shape = Readonly<Record<string, FieldCheck<unknown>>>;
+
+/** The object a {@link Shape} admits (its listed fields only). */
+export type ShapeOf<S extends Shape> = { [K in keyof S]: Checked<S[K]> };
+
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+const isFiniteNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+/** A finite number. */
+export const finiteNumber: FieldCheck<number> = { expected: "a finite number", test: isFiniteNumber };
+/** A finite number ≥ 0. */
+export const nonNegativeNumber: FieldCheck<number> = { expected: "a finite number ≥ 0", test: (v): v is number => isFiniteNumber(v) && v >= 0 };
 /** A row count or per-class count: a non-negative safe integer. */
-export const countSchema = z.number().int().nonnegative();
+export const countCheck: FieldCheck<number> = { expected: "a non-negative integer", test: isCount };
 /** Per-class counts. */
-export const countsSchema = z.array(countSchema);
+export const countsCheck: FieldCheck<number[]> = {
+  expected: "an array of non-negative integers",
+  test: (v): v is number[] => Array.isArray(v) && v.every(isCount),
+};
 /** Declared class labels (the constructor checks the rest). */
-export const classesSchema = z.array(z.number());
+export const classesCheck: FieldCheck<number[]> = {
+  expected: "an array of finite numbers",
+  test: (v): v is number[] => Array.isArray(v) && v.every(isFiniteNumber),
+};
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The JSON every metric's `toJSON()` gives, checked loosely: a name, params and state objects. */
+export function readMetricEnvelope(json: unknown): { metric: string; params: Record<string, unknown>; state: Record<string, unknown> } {
+  if (!isRecord(json)) throw new FreshmlError("invalid_state", `not a metric's JSON: expected an object, got ${describeValue(json)}`, { observed: describeValue(json) });
+  const { metric, params, state } = json;
+  if (typeof metric !== "string" || metric.length === 0 || metric.length > 200) {
+    throw new FreshmlError("invalid_state", `not a metric's JSON: metric must be a name (1 to 200 characters), got ${describeValue(metric)}`, {
+      field: "metric",
+      observed: describeValue(metric),
+    });
+  }
+  for (const [field, v] of [["params", params], ["state", state]] as const) {
+    if (!isRecord(v)) {
+      throw new FreshmlError("invalid_state", `not a metric's JSON: ${field} must be an object, got ${describeValue(v)}`, { field, observed: describeValue(v) });
+    }
+  }
+  return { metric, params: params as Record<string, unknown>, state: state as Record<string, unknown> };
+}
+
+function readShape<S extends Shape>(obj: Record<string, unknown>, shape: S, what: string): ShapeOf<S> {
+  const out: Record<string, unknown> = {};
+  for (const [field, check] of Object.entries(shape)) {
+    const v = obj[field];
+    if (!check.test(v)) {
+      throw new FreshmlError("invalid_state", `invalid ${what}: ${field} must be ${check.expected}, got ${describeValue(v)}`, {
+        field,
+        expected: check.expected,
+        observed: describeValue(v),
+      });
+    }
+    out[field] = v;
+  }
+  return out as ShapeOf<S>;
+}
 
 /**
  * Opens a metric's JSON of the expected name and checks its parameters and
- * state against their schemas. Anything malformed is `invalid_state`.
+ * state against their shapes. Anything malformed is `invalid_state`.
  */
-export function openMetricJSON<P, S>(
+export function openMetricJSON<P extends Shape, S extends Shape>(
   json: unknown,
   name: string,
-  paramsSchema: z.ZodType<P>,
-  stateSchema: z.ZodType<S>,
-): { params: P; state: S } {
-  const env = metricJSONSchema.safeParse(json);
-  if (!env.success) {
-    throw new FreshmlError("invalid_state", `not a metric's JSON: ${z.prettifyError(env.error)}`, { issues: env.error.issues });
-  }
-  if (env.data.metric !== name) {
-    throw new FreshmlError("invalid_state", `expected ${name} metric JSON, got ${env.data.metric}`, {
-      observed: env.data.metric,
+  paramsShape: P,
+  stateShape: S,
+): { params: ShapeOf<P>; state: ShapeOf<S> } {
+  const env = readMetricEnvelope(json);
+  if (env.metric !== name) {
+    throw new FreshmlError("invalid_state", `expected ${name} metric JSON, got ${env.metric}`, {
+      observed: env.metric,
       expected: name,
     });
   }
-  const params = paramsSchema.safeParse(env.data.params);
-  if (!params.success) {
-    throw new FreshmlError("invalid_state", `invalid ${name} params: ${z.prettifyError(params.error)}`, { issues: params.error.issues });
-  }
-  const state = stateSchema.safeParse(env.data.state);
-  if (!state.success) {
-    throw new FreshmlError("invalid_state", `invalid ${name} state: ${z.prettifyError(state.error)}`, { issues: state.error.issues });
-  }
-  return { params: params.data, state: state.data };
+  return { params: readShape(env.params, paramsShape, `${name} params`), state: readShape(env.state, stateShape, `${name} state`) };
 }
 
 /**

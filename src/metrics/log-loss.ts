@@ -1,10 +1,9 @@
 import { checkClasses, ClassIndex } from "../learners/classes.js";
-import { z } from "zod";
-import { classesSchema, constructRestored, countSchema, openMetricJSON } from "./json.js";
+import { finiteNumber, classesCheck, constructRestored, countCheck, openMetricJSON } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
 
-const paramsSchema = z.object({ classes: classesSchema });
-const stateSchema = z.object({ n: countSchema, sum: z.number() });
+const paramsShape = { classes: classesCheck };
+const stateShape = { n: countCheck, sum: finiteNumber };
 
 /**
  * Mean negative log-likelihood of the true class (cross-entropy), from
@@ -78,7 +77,7 @@ export class LogLoss implements Metric {
    * ```
    */
   static fromJSON(json: unknown): LogLoss {
-    const { params, state } = openMetricJSON(json, "logloss", paramsSchema, stateSchema);
+    const { params, state } = openMetricJSON(json, "logloss", paramsShape, stateShape);
     const m = constructRestored("logloss", () => new LogLoss(params));
     m.n = state.n;
     m.sum = state.sum;

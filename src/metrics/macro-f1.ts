@@ -1,11 +1,10 @@
-import { z } from "zod";
 import { checkClasses, ClassIndex } from "../learners/classes.js";
 import { checkLength } from "../learners/envelope.js";
-import { checkRestored, classesSchema, constructRestored, countSchema, countsSchema, openMetricJSON, total } from "./json.js";
+import { checkRestored, classesCheck, constructRestored, countCheck, countsCheck, openMetricJSON, total } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
 
-const paramsSchema = z.object({ classes: classesSchema });
-const stateSchema = z.object({ n: countSchema, tp: countsSchema, fp: countsSchema, fn: countsSchema });
+const paramsShape = { classes: classesCheck };
+const stateShape = { n: countCheck, tp: countsCheck, fp: countsCheck, fn: countsCheck };
 
 /**
  * Macro-averaged F1: the unweighted mean of per-class F1 = 2·TP / (2·TP + FP + FN)
@@ -101,7 +100,7 @@ export class MacroF1 implements Metric {
    * ```
    */
   static fromJSON(json: unknown): MacroF1 {
-    const { params, state } = openMetricJSON(json, "macro_f1", paramsSchema, stateSchema);
+    const { params, state } = openMetricJSON(json, "macro_f1", paramsShape, stateShape);
     const m = constructRestored("macro_f1", () => new MacroF1(params));
     const k = m.classes.length;
     checkLength("tp", state.tp, k);

@@ -1,8 +1,7 @@
-import { z } from "zod";
-import { countSchema, openMetricJSON } from "./json.js";
+import { finiteNumber, countCheck, openMetricJSON } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
 
-const stateSchema = z.object({ n: countSchema, sum: z.number() });
+const stateShape = { n: countCheck, sum: finiteNumber };
 
 /**
  * Mean absolute error.
@@ -67,7 +66,7 @@ export class MAE implements Metric {
    * ```
    */
   static fromJSON(json: unknown): MAE {
-    const { state } = openMetricJSON(json, "mae", z.object({}), stateSchema);
+    const { state } = openMetricJSON(json, "mae", {}, stateShape);
     const m = new MAE();
     m.n = state.n;
     m.sum = state.sum;

@@ -1,8 +1,7 @@
-import { z } from "zod";
-import { countSchema, openMetricJSON } from "./json.js";
+import { finiteNumber, nonNegativeNumber, countCheck, openMetricJSON } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
 
-const stateSchema = z.object({ n: countSchema, mean: z.number(), m2: z.number().nonnegative(), sse: z.number() });
+const stateShape = { n: countCheck, mean: finiteNumber, m2: nonNegativeNumber, sse: finiteNumber };
 
 /**
  * Coefficient of determination, 1 − SSres / SStot, with the target's
@@ -85,7 +84,7 @@ export class R2 implements Metric {
    * ```
    */
   static fromJSON(json: unknown): R2 {
-    const { state } = openMetricJSON(json, "r2", z.object({}), stateSchema);
+    const { state } = openMetricJSON(json, "r2", {}, stateShape);
     const m = new R2();
     m.n = state.n;
     m.mean = state.mean;

@@ -2,7 +2,7 @@ import { FreshmlError, describeValue } from "../core/errors.js";
 import { checkClasses } from "../learners/classes.js";
 import { Accuracy } from "./accuracy.js";
 import { BalancedAccuracy } from "./balanced-accuracy.js";
-import { metricJSONSchema } from "./json.js";
+import { readMetricEnvelope } from "./json.js";
 import { LogLoss } from "./log-loss.js";
 import { MacroF1 } from "./macro-f1.js";
 import { MAE } from "./mae.js";
@@ -148,9 +148,7 @@ export function createMetric(name: MetricName, options: { classes?: readonly num
  * ```
  */
 export function restoreMetric(json: unknown): Metric {
-  const env = metricJSONSchema.safeParse(json);
-  if (!env.success) throw new FreshmlError("invalid_state", "not a metric's JSON", { issues: env.error.issues });
-  const name = env.data.metric;
+  const name = readMetricEnvelope(json).metric;
   const restore = Object.prototype.hasOwnProperty.call(restorers, name) ? restorers[name] : undefined;
   if (!restore) {
     throw new FreshmlError("invalid_state", `no built-in metric ${JSON.stringify(name)}`, {

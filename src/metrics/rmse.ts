@@ -1,8 +1,7 @@
-import { z } from "zod";
-import { countSchema, openMetricJSON } from "./json.js";
+import { finiteNumber, countCheck, openMetricJSON } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
 
-const stateSchema = z.object({ n: countSchema, sumSq: z.number() });
+const stateShape = { n: countCheck, sumSq: finiteNumber };
 
 /**
  * Root mean squared error.
@@ -66,7 +65,7 @@ export class RMSE implements Metric {
    * ```
    */
   static fromJSON(json: unknown): RMSE {
-    const { state } = openMetricJSON(json, "rmse", z.object({}), stateSchema);
+    const { state } = openMetricJSON(json, "rmse", {}, stateShape);
     const m = new RMSE();
     m.n = state.n;
     m.sumSq = state.sumSq;

@@ -1,12 +1,11 @@
-import { z } from "zod";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { checkClasses, ClassIndex } from "../learners/classes.js";
 import { checkLength } from "../learners/envelope.js";
-import { checkRestored, classesSchema, constructRestored, countSchema, countsSchema, openMetricJSON, total } from "./json.js";
+import { finiteNumber, checkRestored, classesCheck, constructRestored, countCheck, countsCheck, openMetricJSON, total } from "./json.js";
 import { checkPair, checkSameMetric, type Metric, type MetricJSON } from "./metric.js";
 
-const paramsSchema = z.object({ classes: classesSchema, bins: z.number() });
-const stateSchema = z.object({ n: countSchema, pos: countsSchema, neg: countsSchema });
+const paramsShape = { classes: classesCheck, bins: finiteNumber };
+const stateShape = { n: countCheck, pos: countsCheck, neg: countsCheck };
 
 /**
  * Area under the ROC curve for two classes, streamed as two histograms of the
@@ -115,7 +114,7 @@ export class RocAuc implements Metric {
    * ```
    */
   static fromJSON(json: unknown): RocAuc {
-    const { params, state } = openMetricJSON(json, "roc_auc", paramsSchema, stateSchema);
+    const { params, state } = openMetricJSON(json, "roc_auc", paramsShape, stateShape);
     const m = constructRestored("roc_auc", () => new RocAuc(params));
     checkLength("pos", state.pos, m.bins);
     checkLength("neg", state.neg, m.bins);

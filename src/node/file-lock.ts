@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { threadId } from "node:worker_threads";
 import { FreshmlError } from "../core/errors.js";
 
 /** Options of {@link withFileLock}. */
@@ -25,6 +26,8 @@ interface Owner {
   host: string;
   at: number;
   token: string;
+  /** The worker thread that took it (0: the main thread), so a terminated worker's lock can be broken by its process. */
+  thread?: number;
 }
 
 /** Whether a process with this id exists on this machine. */
@@ -63,12 +66,16 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
   const { timeoutMs = 30_000, staleMs = 60_000, now = Date.now, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) } = options;
   const dir = dirname(lockPath);
   await mkdir(dir, { recursive: true });
-  const me: Owner = { pid: process.pid, host: hostname(), at: now(), token: randomBytes(8).toString("hex") };
+  const me: Owner = { pid: process.pid, host: hostname(), at: now(), token: randomBytes(8).toString("hex"), thread: threadId };
   const start = now();
   let delay = 2;
   for (;;) {
     const tmp = join(dir, `.${basename(lockPath)}.new-${me.pid}-${me.token}`);
-    await mkdir(tmp, { recursive: true });
+    // Not recursive: its folder exists, and a recursive mkdir reports a read-only
+    // file system as ENOENT. A leftover of our own failed attempt is reused.
+    await mkdir(tmp).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "EEXIST") throw err;
+    });
     me.at = now();
     await writeFile(join(tmp, "owner.json"), JSON.stringify(me));
     try {
@@ -104,11 +111,28 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
     return await fn();
   } finally {
     const gone = `${lockPath}.released-${me.pid}-${me.token}`;
-    await rename(lockPath, gone).catch(() => undefined);
-    await rm(gone, { recursive: true, force: true });
-    await sweep(lockPath, now);
+    if (await rename(lockPath, gone).then(
+      () => true,
+      () => false,
+    )) {
+      // The folder holds owner.json only: two calls instead of a recursive rm.
+      await unlink(join(gone, "owner.json"))
+        .then(() => rmdir(gone))
+        .catch(() => rm(gone, { recursive: true, force: true }))
+        .catch(() => undefined);
+    }
+    // Sweeping lists the folder: at most once a minute per lock in this process.
+    const last = lastSweep.get(lockPath);
+    const t = now();
+    if (last === undefined || t - last >= 60_000 || t < last) {
+      lastSweep.set(lockPath, t);
+      await sweep(lockPath, now);
+    }
   }
 }
+
+/** When this process last swept each lock's leftovers (see {@link withFileLock}). */
+const lastSweep = new Map<string, number>();
 
 async function olderThan(path: string, ms: number, now: () => number): Promise<boolean> {
   try {

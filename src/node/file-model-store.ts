@@ -1,11 +1,12 @@
+import { constants as bufferConstants } from "node:buffer";
 import { createHash } from "node:crypto";
-import { mkdir, open, readFile, readdir, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { FreshmlError } from "../core/errors.js";
-import { notFound } from "../store/memory-model-store.js";
+import { checkHistoryLimit, DEFAULT_ALIAS_HISTORY_LIMIT } from "../store/alias-book.js";
+import { notFound, readPruneOptions } from "../store/memory-model-store.js";
 import {
-  aliasEventSchema,
   checkName,
   checkVersion,
   checkpointRecordSchema,
@@ -14,7 +15,6 @@ import {
   modelRecordSchema,
   readCursor,
   readLimit,
-  rollbackTarget,
   summarize,
   type AliasEvent,
   type CheckpointInput,
@@ -24,12 +24,17 @@ import {
   type ModelRecordInput,
   type ModelStore,
   type ModelVersionSummary,
+  type PruneOptions,
+  type UnreadableVersion,
+  type VerifyReport,
   type VersionPage,
 } from "../store/model-store.js";
 import { VERSION } from "../version.js";
+import { AliasFiles } from "./alias-files.js";
 import { processAlive, withFileLock, type FileLockOptions } from "./file-lock.js";
 import { packArrays, unpackArrays } from "./f64-codec.js";
-import { createFileExclusive, syncDir, writeFileAtomic } from "./fs-atomic.js";
+import { createFileExclusive, syncDir, TEMP_NAME, writeFileAtomic } from "./fs-atomic.js";
+import { guarded, rethrowAt, storeFault } from "./store-errors.js";
 
 const summarySchema = modelRecordSchema.omit({ trainer: true, preprocessing: true, learningState: true }).extend({ trainerKind: z.string() });
 const headerSchema = z.object({
@@ -41,14 +46,6 @@ const headerSchema = z.object({
   summarySha256: z.string().regex(/^[0-9a-f]{64}$/),
   summary: summarySchema,
 });
-const aliasFileSchema = z.object({
-  format: z.literal("freshml.aliases"),
-  formatVersion: z.literal(1),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  aliases: z.record(z.string(), z.number().int().positive()),
-  history: z.array(aliasEventSchema),
-});
-type AliasState = { aliases: Record<string, number>; history: AliasEvent[] };
 /**
  * `highest.json`: the highest version number ever allocated for the model
  * (never lowered, whatever `prune` deletes). The SHA-256 covers the JSON of
@@ -69,20 +66,42 @@ const checkpointHeaderSchema = z.object({
 });
 
 const VERSION_FILE = /^v(\d{8})\.json$/;
-const VERSION_TEMP = /^\.v\d{8}\.json\.tmp-(\d+)-/;
 const CHECKPOINT_FILE = "checkpoint.json";
-const CHECKPOINT_TEMP = /^\.checkpoint\.json\.tmp-(\d+)-/;
 const HIGHEST_FILE = "highest.json";
-const HIGHEST_TEMP = /^\.highest\.json\.tmp-(\d+)-/;
+/** Temp files older than this are removed even if their writer's process id is alive (10 minutes). */
+const DEFAULT_STALE_TEMP_MS = 600_000;
+/** The longest string Node can make: a file longer than this cannot be read as one. */
+const MAX_FILE_CHARS = bufferConstants.MAX_STRING_LENGTH;
+/** A version file's header line (its summary) is at most this long: `list` reads no further (16 MiB). */
+const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 const versionFile = (v: number): string => `v${String(v).padStart(8, "0")}.json`;
 
 /** Options of {@link FileModelStore}. */
 export interface FileModelStoreOptions {
-  /** The clock for `createdAt` and alias events (injectable for tests). */
+  /** The clock for `createdAt`, alias events and the age of temp files (injectable for tests). */
   now?: () => Date;
   /** Lock timing (see `withFileLock`). */
   lock?: FileLockOptions;
+  /**
+   * Events each alias keeps in its history, and how many earlier versions
+   * `rollback` can walk back through. Default 1,000
+   * (`DEFAULT_ALIAS_HISTORY_LIMIT`). Every alias also counts all its moves in
+   * `seq`.
+   */
+  aliasHistoryLimit?: number;
+  /**
+   * A writer holding a model's lock deletes the model's temp files whose
+   * process is gone, and those older than this (ms), which no live writer
+   * can still be finishing. Default 600,000 (10 minutes).
+   */
+  staleTempMs?: number;
+  /**
+   * fsync every write and its folder (default true). `false` is for tests
+   * and throwaway stores: writes stay atomic for readers and whole after a
+   * crash of the process, but a power cut may lose the newest of them.
+   */
+  fsync?: boolean;
 }
 
 /**
@@ -90,7 +109,10 @@ export interface FileModelStoreOptions {
  * several processes and against crashes at any instant.
  *
  * Layout: `<root>/<model>/versions/v00000001.json` (one immutable file per
- * version), `<root>/<model>/aliases.json` (current aliases and their whole
+ * version), `<root>/<model>/aliases.json` and `aliases.log` (a snapshot of
+ * every alias with its retained history, and the moves since, one
+ * checksummed line each: a move appends a line, and every 100 moves the log
+ * is folded into a new snapshot, so a move costs the same however long the
  * history), `<root>/<model>/highest.json` (the highest version number ever
  * allocated, with its SHA-256: the high-water mark that keeps numbers from
  * being reused after `prune` deletes the newest versions) and
@@ -108,10 +130,16 @@ export interface FileModelStoreOptions {
  * or rename (aliases.json, highest.json, checkpoint.json) → fsync of the folder. Writers take a per-model lock
  * (a directory whose owner's process id is checked, so a crashed writer's lock
  * is broken at once); readers take none. A `kill -9` at any instant leaves at
- * most a stray temp file, which readers ignore.
+ * most a stray temp file, which readers ignore and the next writer removes,
+ * or a torn last log line, which readers skip and the next writer cuts off.
+ * Disk faults are typed `FreshmlError`s: `store_full`, `store_read_only`,
+ * `store_corrupt` (naming the path), `store_io`, `too_large`.
  *
- * Numbering: `put` allocates `max(highest.json, newest version file) + 1`
- * and writes that number to `highest.json` *before* it links the version file
+ * `list` checks each version's header and summary only; `get` and `verify`
+ * check the whole file.
+ *
+ * Numbering: `put` allocates `highest.json + 1` (stepping over a number
+ * whose file exists; it never lists the versions folder) and writes that number to `highest.json` *before* it links the version file
  * in, so a crash between the two leaves an unused number (a gap), never a
  * number that a later put hands out again. `prune` raises `highest.json` to
  * the newest version file before deleting anything. A store written before
@@ -142,157 +170,246 @@ export class FileModelStore implements ModelStore {
   readonly root: string;
   private readonly now: () => Date;
   private readonly lockOptions: FileLockOptions;
+  private readonly historyLimit: number;
+  private readonly staleTempMs: number;
+  private readonly sync: boolean;
+  /** Per model: its alias files (with their parsed-snapshot cache). */
+  private readonly aliasFiles = new Map<string, AliasFiles>();
+  /** Models whose versions folder this object has swept of dead writers' temp files. */
+  private readonly sweptVersions = new Set<string>();
 
   constructor(root: string, options: FileModelStoreOptions = {}) {
     if (typeof root !== "string" || root.length === 0) throw new FreshmlError("invalid_params", "FileModelStore needs a folder path");
     this.root = resolve(root);
     this.now = options.now ?? ((): Date => new Date());
     this.lockOptions = options.lock ?? {};
+    this.historyLimit = checkHistoryLimit(options.aliasHistoryLimit ?? DEFAULT_ALIAS_HISTORY_LIMIT);
+    const stale = options.staleTempMs ?? DEFAULT_STALE_TEMP_MS;
+    if (typeof stale !== "number" || !(stale >= 0)) throw new FreshmlError("invalid_params", `staleTempMs must be a number ≥ 0, got ${String(stale)}`, { param: "staleTempMs" });
+    this.staleTempMs = stale;
+    this.sync = options.fsync ?? true;
   }
 
   async put(input: ModelRecordInput): Promise<number> {
     const name = checkName(input?.name);
     // Check (and copy) the record once, before taking the lock: bad input never touches the disk.
     const record = completeRecord(input, 1, this.now().toISOString(), VERSION);
-    const dir = this.versionsDir(name);
-    await mkdir(dir, { recursive: true });
-    return this.locked(name, async () => {
-      await this.removeDeadTemps(dir, VERSION_TEMP);
-      await this.removeDeadTemps(this.modelDir(name), HIGHEST_TEMP);
-      // A corrupted highest.json throws here, before anything is written.
-      let version = (await this.highWater(name)).allocated + 1;
-      for (;;) {
-        record.version = version;
-        record.createdAt = this.now().toISOString();
-        // The mark first, then the version file: a crash in between burns the number
-        // (a gap), it never lets a later put take a number a version or an alias once had.
-        await this.writeHighest(name, version);
-        if (await createFileExclusive(join(dir, versionFile(version)), encodeVersion(record))) return version;
-        version++; // taken (only possible if a lock was broken wrongly): never overwrite, take the next
-      }
-    });
+    return guarded(true, () => this.locked(name, () => this.putLocked(name, record)));
+  }
+
+  async putAndAlias(input: ModelRecordInput, alias: string): Promise<number> {
+    const name = checkName(input?.name);
+    checkName(alias, "alias");
+    const record = completeRecord(input, 1, this.now().toISOString(), VERSION);
+    return guarded(true, () =>
+      this.locked(name, async () => {
+        // Read the aliases first: an unreadable alias file fails the call before a version is written.
+        const files = this.aliases(name);
+        const state = await files.read();
+        const version = await this.putLocked(name, record);
+        await files.append(state, state.book.setEvent(alias, version, this.now().toISOString()));
+        return version;
+      }),
+    );
   }
 
   async get(name: string, ref: number | string): Promise<ModelRecord> {
     checkName(name);
-    let version: number;
-    if (typeof ref === "string") {
-      const target = (await this.readAliases(name)).aliases[checkName(ref, "alias")];
-      if (target === undefined) throw new FreshmlError("not_found", `model ${name} has no alias ${ref}`, { name, alias: ref });
-      version = target;
-    } else version = checkVersion(ref);
-    const path = join(this.versionsDir(name), versionFile(version));
-    let text: string;
-    try {
-      text = await readFile(path, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") throw notFound(name, version);
-      throw err;
-    }
-    return decodeVersion(text, path, name, version);
+    if (typeof ref === "string") checkName(ref, "alias");
+    else checkVersion(ref);
+    return guarded(false, async () => {
+      let version: number;
+      if (typeof ref === "string") {
+        const target = (await this.aliases(name).read()).book.target(ref);
+        if (target === null) throw new FreshmlError("not_found", `model ${name} has no alias ${ref}`, { name, alias: ref });
+        version = target;
+      } else version = ref;
+      const path = join(this.versionsDir(name), versionFile(version));
+      const text = await readWhole(path);
+      if (text === null) throw notFound(name, version);
+      return decodeVersion(text, path, name, version);
+    });
   }
 
   async list(name: string, options: ListOptions = {}): Promise<VersionPage> {
     checkName(name);
     const below = readCursor(options.cursor);
     const limit = readLimit(options.limit);
-    const all = (await this.versionNumbers(name)).filter((v) => v < below).sort((a, b) => b - a);
-    const page = all.slice(0, limit);
-    const versions: ModelVersionSummary[] = [];
-    const unreadable: VersionPage["unreadable"] = [];
-    for (const v of page) {
-      const path = join(this.versionsDir(name), versionFile(v));
-      try {
-        versions.push(await readSummary(path, name, v));
-      } catch (err) {
-        if (err instanceof FreshmlError) unreadable.push({ version: v, code: err.code, message: err.message });
-        else if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err; // pruned meanwhile: skip
+    return guarded(false, async () => {
+      const all = (await this.versionNumbers(name)).filter((v) => v < below).sort((a, b) => b - a);
+      const page = all.slice(0, limit);
+      const versions: ModelVersionSummary[] = [];
+      const unreadable: UnreadableVersion[] = [];
+      for (const v of page) {
+        const path = join(this.versionsDir(name), versionFile(v));
+        try {
+          versions.push(await readSummary(path, name, v));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === "ENOENT") continue; // pruned meanwhile: skip
+          const typed = storeFault(err, false);
+          if (typed instanceof FreshmlError) unreadable.push({ version: v, code: typed.code, message: typed.message });
+          else throw typed;
+        }
       }
-    }
-    return { versions, unreadable, ...(all.length > limit ? { nextCursor: String(page[page.length - 1]) } : {}) };
+      return { versions, unreadable, ...(all.length > limit ? { nextCursor: String(page[page.length - 1]) } : {}) };
+    });
+  }
+
+  async verify(name: string): Promise<VerifyReport> {
+    checkName(name);
+    return guarded(false, async () => {
+      let ok = 0;
+      const unreadable: UnreadableVersion[] = [];
+      for (const v of (await this.versionNumbers(name)).sort((a, b) => a - b)) {
+        const path = join(this.versionsDir(name), versionFile(v));
+        try {
+          const text = await readWhole(path);
+          if (text === null) continue; // pruned meanwhile
+          decodeVersion(text, path, name, v);
+          ok++;
+        } catch (err) {
+          const typed = storeFault(err, false);
+          if (typed instanceof FreshmlError) unreadable.push({ version: v, code: typed.code, message: typed.message });
+          else throw typed;
+        }
+      }
+      return { ok, unreadable };
+    });
   }
 
   async setAlias(name: string, alias: string, version: number): Promise<void> {
     checkName(name);
     checkName(alias, "alias");
     checkVersion(version);
-    await this.locked(name, async () => {
-      if (!(await this.versionNumbers(name)).includes(version)) throw notFound(name, version);
-      const state = await this.readAliases(name);
-      const previous = state.aliases[alias] ?? null;
-      state.aliases[alias] = version;
-      state.history.push({ alias, version, previous, action: "set", at: this.now().toISOString() });
-      await this.writeAliases(name, state);
-    });
+    await guarded(true, () =>
+      this.locked(name, async () => {
+        if (!(await this.versionExists(name, version))) throw notFound(name, version);
+        const files = this.aliases(name);
+        const state = await files.read();
+        await files.append(state, state.book.setEvent(alias, version, this.now().toISOString()));
+      }),
+    );
   }
 
   async resolveAlias(name: string, alias: string): Promise<number | null> {
     checkName(name);
-    return (await this.readAliases(name)).aliases[checkName(alias, "alias")] ?? null;
+    checkName(alias, "alias");
+    return guarded(false, async () => (await this.aliases(name).read()).book.target(alias));
   }
 
   async aliasHistory(name: string, alias: string): Promise<AliasEvent[]> {
     checkName(name);
     checkName(alias, "alias");
-    return (await this.readAliases(name)).history.filter((e) => e.alias === alias);
+    return guarded(false, async () => (await this.aliases(name).read()).book.history(alias));
   }
 
   async rollback(name: string, alias: string): Promise<number> {
     checkName(name);
     checkName(alias, "alias");
-    return this.locked(name, async () => {
-      const state = await this.readAliases(name);
-      const existing = new Set(await this.versionNumbers(name));
-      const target = rollbackTarget(state.history.filter((e) => e.alias === alias), (v) => existing.has(v));
-      if (target === null) throw new FreshmlError("nothing_to_roll_back", `alias ${alias} of ${name} has no earlier version to roll back to`);
-      const previous = state.aliases[alias] ?? null;
-      state.aliases[alias] = target;
-      state.history.push({ alias, version: target, previous, action: "rollback", at: this.now().toISOString() });
-      await this.writeAliases(name, state);
-      return target;
-    });
+    return guarded(true, () =>
+      this.locked(name, async () => {
+        const files = this.aliases(name);
+        const state = await files.read();
+        const stack = state.book.tracks.get(alias)?.stack ?? [];
+        const existing = new Set<number>();
+        for (let i = stack.length - 2; i >= 0; i--) {
+          if (await this.versionExists(name, stack[i]!)) {
+            existing.add(stack[i]!);
+            break;
+          }
+        }
+        const target = state.book.rollbackTarget(alias, (v) => existing.has(v));
+        if (target === null) throw new FreshmlError("nothing_to_roll_back", `alias ${alias} of ${name} has no earlier version to roll back to`);
+        await files.append(state, state.book.rollbackEvent(alias, target, this.now().toISOString()));
+        return target;
+      }),
+    );
   }
 
-  async prune(name: string, options: { keep: number }): Promise<number[]> {
+  async prune(name: string, options: PruneOptions): Promise<number[]> {
     checkName(name);
-    const keep = options?.keep;
-    if (!Number.isInteger(keep) || keep < 0) throw new FreshmlError("invalid_params", `prune needs keep ≥ 0, got ${String(keep)}`);
-    return this.locked(name, async () => {
-      const pinned = new Set(Object.values((await this.readAliases(name)).aliases));
-      const newestFirst = (await this.versionNumbers(name)).sort((a, b) => b - a);
-      const doomed = newestFirst.slice(keep).filter((v) => !pinned.has(v));
-      if (doomed.length > 0) {
-        // Before deleting the files the mark may rest on (a store from before highest.json,
-        // or a crash between a put's two steps): raise the mark to cover them. A corrupted
-        // highest.json throws here, and nothing is deleted.
-        await this.removeDeadTemps(this.modelDir(name), HIGHEST_TEMP);
-        const { stored, allocated } = await this.highWater(name);
-        if (stored === null || stored < allocated) await this.writeHighest(name, allocated);
-      }
-      for (const v of doomed) await unlink(join(this.versionsDir(name), versionFile(v))).catch(() => undefined);
-      if (doomed.length > 0) await syncDir(this.versionsDir(name));
-      return doomed.sort((a, b) => a - b);
-    });
+    const { keep, history } = readPruneOptions(options, this.historyLimit);
+    return guarded(true, () =>
+      this.locked(name, async () => {
+        await this.removeDeadTemps(this.versionsDir(name));
+        const files = this.aliases(name);
+        const state = await files.read();
+        const pinned = state.book.pinned();
+        const newestFirst = (await this.versionNumbers(name)).sort((a, b) => b - a);
+        const doomed = newestFirst.slice(keep).filter((v) => !pinned.has(v));
+        if (doomed.length > 0) {
+          // Before deleting the files the mark may rest on (a store from before highest.json,
+          // or a crash between a put's two steps): raise the mark to cover them. A corrupted
+          // highest.json throws here, and nothing is deleted.
+          const { stored, allocated } = await this.highWater(name, true);
+          if (stored === null || stored < allocated) await this.writeHighest(name, allocated);
+        }
+        for (const v of doomed) {
+          await unlink(join(this.versionsDir(name), versionFile(v))).catch((err: NodeJS.ErrnoException) => {
+            if (err.code !== "ENOENT") throw err;
+          });
+        }
+        if (doomed.length > 0 && this.sync) await syncDir(this.versionsDir(name));
+        // Cut the alias history to its retention, and forget deleted versions in the rollback stacks.
+        const left = new Set(newestFirst);
+        for (const v of doomed) left.delete(v);
+        state.book.trim(history, (v) => left.has(v));
+        if (state.logged > 0 || state.book.tracks.size > 0) await files.compact(state);
+        return doomed.sort((a, b) => a - b);
+      }),
+    );
   }
 
   async putCheckpoint(input: CheckpointInput): Promise<void> {
     const name = checkName(input?.name);
     // Check (and copy) before taking the lock: a bad write never touches the previous checkpoint.
     const checkpoint = completeCheckpoint(input, 1, this.now().toISOString(), VERSION);
-    await this.locked(name, async () => {
-      await this.removeDeadTemps(this.modelDir(name), CHECKPOINT_TEMP);
-      // Under the lock, so the count is right across processes. A corrupted previous
-      // checkpoint throws: the store does not guess how many writes came before.
-      const previous = await readCheckpoint(this.checkpointPath(name), name);
-      checkpoint.sequence = (previous?.sequence ?? 0) + 1;
-      checkpoint.createdAt = this.now().toISOString();
-      await writeFileAtomic(this.checkpointPath(name), encodeCheckpoint(checkpoint));
-    });
+    await guarded(true, () =>
+      this.locked(name, async () => {
+        // Under the lock, so the count is right across processes. A corrupted previous
+        // checkpoint throws: the store does not guess how many writes came before.
+        const previous = await readCheckpoint(this.checkpointPath(name), name);
+        checkpoint.sequence = (previous?.sequence ?? 0) + 1;
+        checkpoint.createdAt = this.now().toISOString();
+        await writeFileAtomic(this.checkpointPath(name), encodeCheckpoint(checkpoint), this.sync);
+      }),
+    );
   }
 
   async getCheckpoint(name: string): Promise<CheckpointRecord | null> {
     checkName(name);
-    return readCheckpoint(this.checkpointPath(name), name);
+    return guarded(false, () => readCheckpoint(this.checkpointPath(name), name));
+  }
+
+  /** put's work under the lock: allocate the number, write the mark, link the version in. */
+  private async putLocked(name: string, record: ModelRecord): Promise<number> {
+    const dir = this.versionsDir(name);
+    await mkdir(dir, { recursive: true });
+    if (!this.sweptVersions.has(name)) {
+      await this.removeDeadTemps(dir);
+      this.sweptVersions.add(name);
+    }
+    // A corrupted highest.json throws here, before anything is written.
+    let version = (await this.highWater(name, false)).allocated + 1;
+    for (;;) {
+      record.version = version;
+      record.createdAt = this.now().toISOString();
+      const text = encodeVersion(record);
+      // The mark first, then the version file: a crash in between burns the number
+      // (a gap), it never lets a later put take a number a version or an alias once had.
+      await this.writeHighest(name, version);
+      if (await createFileExclusive(join(dir, versionFile(version)), text, this.sync)) return version;
+      version++; // taken (a mark below the files, or a lock broken wrongly): never overwrite, take the next
+    }
+  }
+
+  private aliases(name: string): AliasFiles {
+    let files = this.aliasFiles.get(name);
+    if (!files) {
+      files = new AliasFiles(this.modelDir(name), this.historyLimit, this.sync);
+      this.aliasFiles.set(name, files);
+    }
+    return files;
   }
 
   private modelDir(name: string): string {
@@ -307,16 +424,53 @@ export class FileModelStore implements ModelStore {
     return join(this.modelDir(name), CHECKPOINT_FILE);
   }
 
+  /** Runs `fn` holding the model's lock, after sweeping the model's folder of dead writers' temp files. */
   private async locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    await mkdir(this.modelDir(name), { recursive: true });
-    return withFileLock(join(this.modelDir(name), "lock"), fn, this.lockOptions);
+    const dir = this.modelDir(name);
+    return withFileLock(
+      join(dir, "lock"),
+      async () => {
+        await this.removeDeadTemps(dir);
+        return fn();
+      },
+      this.lockOptions,
+    );
   }
 
-  /** Deletes temp files left by writers that died mid-write (their process is gone). */
-  private async removeDeadTemps(dir: string, temp: RegExp): Promise<void> {
-    for (const n of await readdir(dir)) {
-      const m = temp.exec(n);
-      if (m && !processAlive(Number(m[1]))) await unlink(join(dir, n)).catch(() => undefined);
+  /**
+   * Deletes temp files (`.<file>.tmp-<pid>-<random>`) that no write will
+   * finish: their writer's process is gone, or they are older than
+   * `staleTempMs`. Called holding the model's lock, so no writer of the
+   * model is between its temp file and its rename.
+   */
+  private async removeDeadTemps(dir: string): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw err;
+    }
+    const now = this.now().getTime();
+    for (const n of names) {
+      const m = TEMP_NAME.exec(n);
+      if (!m) continue;
+      const path = join(dir, n);
+      let dead = !processAlive(Number(m[1]));
+      if (!dead) {
+        const st = await stat(path).catch(() => null);
+        dead = st !== null && st.isFile() && now - st.mtimeMs > this.staleTempMs;
+      }
+      if (dead) await unlink(path).catch(() => undefined);
+    }
+  }
+
+  private async versionExists(name: string, version: number): Promise<boolean> {
+    try {
+      return (await stat(join(this.versionsDir(name), versionFile(version)))).isFile();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw err;
     }
   }
 
@@ -339,20 +493,20 @@ export class FileModelStore implements ModelStore {
   /**
    * The model's high-water mark. `stored` is what highest.json holds (null
    * when absent); `allocated` is the highest number that may have been handed
-   * out: the max of `stored` and the version files — and, when the file is
-   * absent (a store from before it existed), of every version in the alias
-   * history. Throws `checksum_mismatch` for an unreadable highest.json (or,
-   * when deriving, an unreadable aliases.json): the store does not guess.
+   * out. With a mark, `put` takes it as it is (no listing of the versions
+   * folder: a put costs the same with 10 versions or 100,000) and steps over
+   * a taken number; `prune` (`scan`) also takes the max with the version
+   * files. Without a mark (a store from before it existed), it is derived
+   * from the version files and every version the aliases name. Throws
+   * `checksum_mismatch` for an unreadable highest.json (or, when deriving, an
+   * unreadable alias file): the store does not guess.
    */
-  private async highWater(name: string): Promise<{ stored: number | null; allocated: number }> {
+  private async highWater(name: string, scan: boolean): Promise<{ stored: number | null; allocated: number }> {
     const stored = await this.readHighest(name);
+    if (stored !== null && !scan) return { stored, allocated: stored };
     // reduce, not Math.max(...xs): a model may have more versions than a call has arguments.
     let allocated = (await this.versionNumbers(name)).reduce((a, b) => Math.max(a, b), stored ?? 0);
-    if (stored === null) {
-      const { aliases, history } = await this.readAliases(name);
-      allocated = Object.values(aliases).reduce((a, b) => Math.max(a, b), allocated);
-      allocated = history.reduce((a, e) => Math.max(a, e.version, e.previous ?? 0), allocated);
-    }
+    if (stored === null) allocated = Math.max(allocated, (await this.aliases(name).read()).book.highestNamed());
     return { stored, allocated };
   }
 
@@ -368,7 +522,7 @@ export class FileModelStore implements ModelStore {
       text = await readFile(path, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw err;
+      return rethrowAt(path)(err);
     }
     let parsed: z.infer<typeof highestFileSchema>;
     try {
@@ -385,34 +539,34 @@ export class FileModelStore implements ModelStore {
   private async writeHighest(name: string, highest: number): Promise<void> {
     const body = { name, highest };
     const file = { format: "freshml.highest", formatVersion: 1, sha256: sha256(JSON.stringify(body)), ...body };
-    await writeFileAtomic(this.highestPath(name), `${JSON.stringify(file)}\n`);
+    await writeFileAtomic(this.highestPath(name), `${JSON.stringify(file)}\n`, this.sync);
   }
+}
 
-  private async readAliases(name: string): Promise<AliasState> {
-    const path = join(this.modelDir(name), "aliases.json");
-    let text: string;
-    try {
-      text = await readFile(path, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return { aliases: {}, history: [] };
-      throw err;
-    }
-    let parsed: z.infer<typeof aliasFileSchema>;
-    try {
-      parsed = aliasFileSchema.parse(JSON.parse(text));
-    } catch {
-      throw mismatch(path, "is not a valid aliases file");
-    }
-    if (sha256(JSON.stringify({ aliases: parsed.aliases, history: parsed.history })) !== parsed.sha256) {
-      throw mismatch(path, "does not match its checksum");
-    }
-    return { aliases: parsed.aliases, history: parsed.history };
+/**
+ * The whole text of a version file, or null if it does not exist. A file too
+ * large for one string is `too_large` (checked from its size, before reading).
+ */
+async function readWhole(path: string): Promise<string | null> {
+  let fh;
+  try {
+    fh = await open(path, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
   }
-
-  private async writeAliases(name: string, state: AliasState): Promise<void> {
-    const body = { aliases: state.aliases, history: state.history };
-    const file = { format: "freshml.aliases", formatVersion: 1, sha256: sha256(JSON.stringify(body)), ...body };
-    await writeFileAtomic(join(this.modelDir(name), "aliases.json"), `${JSON.stringify(file)}\n`);
+  try {
+    const { size } = await fh.stat();
+    if (size > MAX_FILE_CHARS && !(await fh.stat()).isDirectory()) {
+      throw new FreshmlError("too_large", `${path} is ${size.toLocaleString("en-US")} bytes, more than the ${MAX_FILE_CHARS.toLocaleString("en-US")} one string can hold; it was not written by this store`, {
+        file: path,
+        size,
+        limit: MAX_FILE_CHARS,
+      });
+    }
+    return await fh.readFile("utf8").catch(rethrowAt(path));
+  } finally {
+    await fh.close().catch(() => undefined);
   }
 }
 
@@ -428,6 +582,12 @@ function encodeVersion(record: ModelRecord): string {
   if (record.preprocessing !== undefined) packed.preprocessing = packArrays(record.preprocessing);
   if (record.learningState !== undefined) packed.learningState = packArrays(record.learningState);
   const recordText = JSON.stringify(packed);
+  if (Buffer.byteLength(summaryText) > MAX_HEADER_BYTES - 1024) {
+    throw new FreshmlError("too_large", `the summary of ${record.name} (metrics and tags) is ${Buffer.byteLength(summaryText).toLocaleString("en-US")} bytes as JSON; the file store keeps at most ${MAX_HEADER_BYTES - 1024} for list to read`, {
+      name: record.name,
+      size: Buffer.byteLength(summaryText),
+    });
+  }
   const header = {
     format: "freshml.model",
     formatVersion: 1,
@@ -435,7 +595,9 @@ function encodeVersion(record: ModelRecord): string {
     summarySha256: sha256(summaryText),
     summary: JSON.parse(summaryText) as unknown,
   };
-  return `${JSON.stringify(header)}\n${recordText}\n`;
+  const text = `${JSON.stringify(header)}\n${recordText}\n`;
+  if (text.length > MAX_FILE_CHARS - 1) throw new FreshmlError("too_large", `version ${record.version} of ${record.name} is ${text.length.toLocaleString("en-US")} characters as JSON; a file store version is at most ${MAX_FILE_CHARS.toLocaleString("en-US")}`, { name: record.name });
+  return text;
 }
 
 function parseHeader(line: string, path: string): z.infer<typeof headerSchema> {
@@ -468,29 +630,38 @@ function decodeVersion(text: string, path: string, name: string, version: number
   return record;
 }
 
-/** Reads only a version file's header line: its summary, checked against its own checksum. */
+/**
+ * Reads only a version file's header line — at most {@link MAX_HEADER_BYTES},
+ * through a file handle, whatever the file's size — and checks the summary
+ * against its own checksum (not the learned state: see `verify`).
+ */
 async function readSummary(path: string, name: string, version: number): Promise<ModelVersionSummary> {
   const fh = await open(path, "r");
   try {
     // Read until the first newline; decode only then, so no character is split across chunks.
     const chunks: Buffer[] = [];
     let nl = -1;
-    for (let pos = 0; nl < 0; ) {
-      const buf = Buffer.alloc(64 * 1024);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    let size = 64 * 1024;
+    for (let pos = 0; nl < 0 && pos < MAX_HEADER_BYTES; ) {
+      const buf = Buffer.alloc(Math.min(size, MAX_HEADER_BYTES - pos));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos).catch(rethrowAt(path));
       if (bytesRead === 0) break;
       const at = buf.subarray(0, bytesRead).indexOf(10);
       chunks.push(buf.subarray(0, at >= 0 ? at : bytesRead));
       if (at >= 0) nl = pos + at;
       pos += bytesRead;
+      size = 1024 * 1024;
     }
-    if (nl < 0) throw mismatch(path, "is truncated");
+    if (nl < 0) {
+      const { size: bytes } = await fh.stat();
+      throw mismatch(path, bytes > MAX_HEADER_BYTES ? `has no header line in its first ${MAX_HEADER_BYTES / 1024 / 1024} MiB` : "is truncated");
+    }
     const text = Buffer.concat(chunks).toString("utf8");
     const { summary } = parseHeader(text, path);
     if (summary.name !== name || summary.version !== version) throw mismatch(path, `holds ${summary.name} v${summary.version}, not ${name} v${version}`);
     return summary as ModelVersionSummary;
   } finally {
-    await fh.close();
+    await fh.close().catch(() => undefined);
   }
 }
 
@@ -511,7 +682,7 @@ async function readCheckpoint(path: string, name: string): Promise<CheckpointRec
     text = await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw err;
+    return rethrowAt(path)(err);
   }
   const nl = text.indexOf("\n");
   if (nl < 0 || !text.endsWith("\n")) throw mismatch(path, "is truncated");

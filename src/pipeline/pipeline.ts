@@ -9,7 +9,8 @@ import { builtinTrainers, type TrainerRegistry } from "../learners/registry.js";
 import { isClassifier, type Trainer } from "../learners/trainer.js";
 import type { Metric } from "../metrics/metric.js";
 import { metricNames, metricTask } from "../metrics/registry.js";
-import { Featurizer, type Featurized, type FieldJSON } from "../preprocessing/featurizer.js";
+import { Featurizer, type Featurized, type FeaturizerOptions, type FieldJSON } from "../preprocessing/featurizer.js";
+import { acceptUnseenLevels, featureField } from "../preprocessing/schema-features.js";
 import { autoSettings, isAutoPolicy } from "./auto.js";
 import { MagnitudeGuard, sanitySettings, type BatchMagnitudes, type ImplausibleValue, type SanityOptions } from "./sanity.js";
 import {
@@ -27,7 +28,7 @@ import { MemoryModelStore } from "../store/memory-model-store.js";
 import { checkName, type ModelStore } from "../store/model-store.js";
 import { schemaValidator, type FieldSpec, type SchemaValidator } from "../validate/schema.js";
 import { tableFromMatrix, type Table } from "../validate/table.js";
-import { runValidators, type ValidationIssue, type Validator } from "../validate/validator.js";
+import { groupIssues, restoreValidators, runValidators, saveValidators, type IssueExample, type IssueGroup, type ValidationIssue, type Validator } from "../validate/validator.js";
 import {
   Evidence,
   checkEvaluation,
@@ -106,6 +107,12 @@ export interface PipelineOptions<S extends z.ZodObject = z.ZodObject> {
   features?: ReadonlyArray<FieldName<S>>;
   /** The target field. Default "target". */
   target?: FieldName<S>;
+  /**
+   * How schema fields become features (needs `schema`): one-hot encoding (default "drop-first") and, per field,
+   * missing values (strategy, indicator), unseen enum levels (default "ignore") and a free string's levels.
+   * See docs/preprocessing.md.
+   */
+  preprocessing?: FeaturizerOptions;
   /** Quality and drift validators run on every batch after the schema. */
   validators?: readonly Validator[];
   /** Where versions and checkpoints go. Default a new MemoryModelStore. */
@@ -312,6 +319,8 @@ interface Champion {
 interface Validated {
   readonly rows: number;
   readonly issues: IssueSummary[];
+  /** The warnings grouped by code and column. */
+  readonly groups?: IssueGroup[];
   readonly drift?: AcceptedBatchRecord["drift"];
   /** Row objects as a table (schema path). */
   readonly table?: Table;
@@ -361,8 +370,15 @@ interface Verdict {
 
 /** A batch that will not be learned. */
 class Quarantine {
-  constructor(readonly issues: IssueSummary[]) {}
+  constructor(
+    readonly issues: IssueSummary[],
+    /** The validators' issues grouped by code and column, when they are the reason. */
+    readonly groups?: IssueGroup[],
+  ) {}
 }
+
+/** Issues kept one by one in a record; the rest are in its groups. */
+const RECORD_ISSUES = 20;
 
 const DEFAULT_ID_MEMORY = 10_000;
 
@@ -524,14 +540,22 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     this.detectorTemplate = options.detector === undefined ? new ADWIN() : options.detector;
     this.detector = this.detectorTemplate ? restoreDetector(this.detectorTemplate.toJSON()) : null;
     if (options.schema) {
-      this.rows = schemaValidator(options.schema);
-      this.featurizer = featurizerFor(this.rows.layout, options.features, this.target, options.trainer);
+      this.featurizer = featurizerFor(schemaValidator(options.schema).layout, options.features, this.target, options.trainer, options.preprocessing);
+      // Every row's issues are counted in the record's groups; the first RECORD_ISSUES are kept whole.
+      this.rows = schemaValidator(acceptUnseenLevels(options.schema, this.featurizer), { maxIssues: 1000 });
       this.columnNames = undefined;
     } else {
       this.rows = null;
       this.featurizer = null;
+      if (options.preprocessing !== undefined) throw new FreshmlError("invalid_params", "preprocessing needs a schema: it says how schema fields become features", { param: "preprocessing" });
       if (options.features !== undefined) checkParam(Array.isArray(options.features) && options.features.every((f) => typeof f === "string"), "features", "column names", options.features);
       this.columnNames = options.features;
+    }
+    // Trainers that scale their inputs leave the featurizer's 0/1 columns (one-hot, booleans, indicators) as they are.
+    if (this.featurizer && typeof options.trainer.describeColumns === "function") {
+      const t = options.trainer.clone();
+      t.describeColumns!(this.featurizer.layout.kinds);
+      this.trainer = t;
     }
     this.learning = this.freshLearning(this.featurizer?.copy() ?? null);
     this.evidence = new Evidence(this.settings.mode === "holdout" ? 1 : this.settings.window, this.settings.minRows);
@@ -612,13 +636,16 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
    */
   private async sync(): Promise<void> {
     const history = await this.store.aliasHistory(this.name, "champion");
-    const alias = history.length > 0 ? history[history.length - 1]!.version : null;
+    const newest = history.length > 0 ? history[history.length - 1]! : null;
+    const alias = newest?.version ?? null;
+    // The alias's moves ever made (its history keeps only the newest; seq keeps counting).
+    const events = newest ? (newest.seq ?? history.length) : 0;
     const cp = await this.store.getCheckpoint(this.name);
-    if (this.started && history.length === this.aliasEvents && (cp?.sequence ?? 0) === this.checkpointSequence) return;
+    if (this.started && events === this.aliasEvents && (cp?.sequence ?? 0) === this.checkpointSequence) return;
     this.started = true;
-    const state = cp?.state as { learning: unknown; detector: unknown; evidence: EvidenceEntryJSON[]; learnerIsChampion: boolean; aliasEvents?: number } | undefined;
+    const state = cp?.state as { learning: unknown; detector: unknown; evidence: EvidenceEntryJSON[]; learnerIsChampion: boolean; aliasEvents?: number; validators?: unknown } | undefined;
     // The checkpoint continues the current champion only if the alias has not moved since it was written.
-    if (cp && state && cp.champion === alias && (state.aliasEvents === undefined || state.aliasEvents === history.length)) {
+    if (cp && state && cp.champion === alias && (state.aliasEvents === undefined || state.aliasEvents === events)) {
       this.champion = alias === null ? null : await this.loadChampion(alias);
       this.learning = this.restoreLearning(state.learning, cp.trainer);
       this.detector = this.restoreDetectorState(state.detector);
@@ -626,11 +653,11 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       this.learnerIsChampion = state.learnerIsChampion === true;
       this.championDirty = false;
       this.stateDirty = false;
-      this.restored = { version: alias, checkpoint: cp.sequence, position: this.learning.position, from: "checkpoint" };
+      this.restored = { version: alias, checkpoint: cp.sequence, position: this.learning.position, from: "checkpoint", validators: this.restoreValidatorState(state.validators) };
     } else if (alias !== null) {
       await this.restoreChampion(alias);
     }
-    this.aliasEvents = history.length;
+    this.aliasEvents = events;
     this.checkpointSequence = cp?.sequence ?? 0;
   }
 
@@ -695,6 +722,18 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
         `the stored learning state of ${this.name} was trained by ${stored.kind} ${JSON.stringify(stored.params)}; this pipeline's trainer is ${mine.kind} ${JSON.stringify(mine.params)}. Pass the same trainer, or train the new one under another name`,
         { param: "trainer", observed: mine.kind, expected: stored.kind },
       );
+    }
+  }
+
+  /** Validators continue from the checkpoint's state, unless they were configured otherwise since (then they start afresh, and the report says so). */
+  private restoreValidatorState(states: unknown): "restored" | "fresh" {
+    if (this.validators.length === 0 || states === undefined) return "fresh";
+    try {
+      restoreValidators(this.validators, states);
+      return "restored";
+    } catch (err) {
+      if (isFreshmlError(err, "invalid_state")) return "fresh";
+      throw err;
     }
   }
 
@@ -798,6 +837,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       detectorDrift,
       ...(this.learning.auto ? { memory: this.learning.auto.choice() } : {}),
       issues: validated.issues,
+      ...(validated.groups ? { issueGroups: validated.groups } : {}),
+      ...(features.raw?.counts?.length ? { fields: features.raw.counts.map((c) => ({ ...c, unseenLevels: c.unseenLevels.slice() })) } : {}),
       ...(validated.drift ? { drift: validated.drift } : {}),
     };
     const saved = await run.timed("save", () => this.save(run, index));
@@ -824,15 +865,21 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     if (rows) {
       if (!this.rows) throw new FreshmlError("invalid_params", "a batch of row objects needs the pipeline's schema: pass `schema` (a zod object) to new Pipeline()", { param: "schema" });
       drops = new RowDrops(rows.length);
-      let r = this.rows.check(rows);
+      let r;
+      try {
+        r = this.rows.check(rows);
+      } catch (err) {
+        if (!isFreshmlError(err)) throw err;
+        return new Quarantine([{ code: err.code, severity: "error", message: err.message }]);
+      }
       if (!r.ok) {
-        const issues = r.issues.map(summarize);
-        if (r.issuesOmitted) issues.push({ code: "schema", severity: "error", message: `${r.issuesOmitted} more schema issues` });
+        const issues = summarizeAll(r.issues, r.issuesOmitted ?? 0);
+        const groups = groupsOf(r.issues, r.issuesOmitted ?? 0);
         const repaired = this.rowPolicy.schema === "quarantine" ? null : this.repairRows(rows, drops);
-        if (!repaired) return new Quarantine(issues);
-        if (drops.tooMany(this.rowPolicy.maxDropRate)) return new Quarantine([...issues, this.tooManyRows(drops)]);
+        if (!repaired) return new Quarantine(issues, groups);
+        if (drops.tooMany(this.rowPolicy.maxDropRate)) return new Quarantine([...issues, this.tooManyRows(drops)], groups);
         r = this.rows.check(repaired);
-        if (!r.ok || repaired.length === 0) return new Quarantine(issues);
+        if (!r.ok || repaired.length === 0) return new Quarantine(issues, groups);
       }
       table = r.table!;
     } else {
@@ -854,9 +901,10 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       table = tableFromMatrix(numeric.X, names, { values: numeric.y, name: this.target, categorical: isClassifier(this.trainer) });
     }
     const result = runValidators(this.validators, table, { batchIndex: index });
-    const issues = result.issues.map(summarize);
-    if (!result.ok) return new Quarantine(issues);
-    return { rows: table.rows, issues, table, drops, ...(numeric ? { numeric } : {}), ...(result.drift ? { drift: result.drift.columns } : {}) };
+    const issues = summarizeAll(result.issues, 0);
+    const groups = result.issues.length ? groupsOf(result.issues, 0) : undefined;
+    if (!result.ok) return new Quarantine(issues, groups);
+    return { rows: table.rows, issues, ...(groups ? { groups } : {}), table, drops, ...(numeric ? { numeric } : {}), ...(result.drift ? { drift: result.drift.columns } : {}) };
   }
 
   /**
@@ -910,7 +958,13 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       const f = this.learning.featurizer!;
       try {
         const raw = f.transform(v.table!);
-        features = { rows: v.rows, y: raw.y, raw, forLearner: checkBatch({ X: f.impute(raw.X, raw.missing), cols: raw.cols, y: raw.y }), magnitudes: null, drops: v.drops, table };
+        // The first batch has no statistics before it: it is imputed with its own (feature values only, never labels).
+        let imputer = f;
+        if (raw.missing > 0 && this.learning.batchesLearned === 0) {
+          imputer = f.copy();
+          imputer.learn(raw);
+        }
+        features = { rows: v.rows, y: raw.y, raw, forLearner: checkBatch({ X: imputer.impute(raw.X, raw.missing), cols: raw.cols, y: raw.y }), magnitudes: null, drops: v.drops, table };
       } catch (err) {
         if (!isFreshmlError(err)) throw err;
         return new Quarantine([{ code: err.code, severity: "error", message: err.message }]);
@@ -1259,7 +1313,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     }
     this.learning.position++;
     this.stateDirty = true;
-    run.quarantined(index, id, rows, q.issues);
+    run.quarantined(index, id, rows, q.issues, q.groups);
     if (this.onQuarantine !== "throw") return;
     // Save what was learned before stopping, so a restart continues after this batch.
     await this.save(run, index, true);
@@ -1286,7 +1340,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     const parent = c.snapshot.parent ?? (await this.store.resolveAlias(this.name, "champion"));
     const learning = c.snapshot.learning;
     const since = learning.sinceChampion;
-    const version = await this.store.put({
+    // Stored and aliased under one lock: a concurrent prune cannot take the version in between.
+    const version = await this.store.putAndAlias({
       name: this.name,
       parent,
       trainer: c.model.trainer.toJSON(),
@@ -1302,8 +1357,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
         // Policy "auto": the memory this version serves.
         ...(learning.auto ? { "freshml.memory": learning.auto.candidates[learning.auto.served]!.label } : {}),
       },
-    });
-    await this.store.setAlias(this.name, "champion", version);
+    }, "champion");
     this.aliasEvents++;
     c.version = version;
     this.championDirty = false;
@@ -1337,6 +1391,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
         evidence: this.evidence.toJSON(),
         learnerIsChampion: this.learnerIsChampion,
         aliasEvents: this.aliasEvents,
+        // Validators' references and learned ranges, so a restart judges batches as the run before it did.
+        validators: saveValidators(this.validators),
       },
     });
     this.checkpointSequence++;
@@ -1372,7 +1428,7 @@ function checkNameParam(name: string): string {
 
 function isStore(store: unknown): store is ModelStore {
   const s = store as Partial<Record<keyof ModelStore, unknown>> | null;
-  return typeof s === "object" && s !== null && (["put", "get", "list", "setAlias", "resolveAlias", "aliasHistory", "rollback", "prune", "putCheckpoint", "getCheckpoint"] as const).every((k) => typeof s[k] === "function");
+  return typeof s === "object" && s !== null && (["put", "putAndAlias", "get", "list", "setAlias", "resolveAlias", "aliasHistory", "rollback", "prune", "putCheckpoint", "getCheckpoint"] as const).every((k) => typeof s[k] === "function");
 }
 
 function isDetector(d: unknown): d is DriftDetector {
@@ -1421,7 +1477,7 @@ function feedDetector(detector: DriftDetector, y: Float64Array, pred: Float64Arr
 }
 
 /** The featurizer a schema implies, with every configuration mistake reported here rather than as quarantined batches. */
-function featurizerFor(layout: readonly FieldSpec[], features: readonly string[] | undefined, target: string, trainer: Trainer): Featurizer {
+function featurizerFor(layout: readonly FieldSpec[], features: readonly string[] | undefined, target: string, trainer: Trainer, preprocessing: FeaturizerOptions = {}): Featurizer {
   const byName = new Map(layout.map((f) => [f.name, f]));
   const known = layout.map((f) => f.name).join(", ");
   const targetSpec = byName.get(target);
@@ -1436,9 +1492,8 @@ function featurizerFor(layout: readonly FieldSpec[], features: readonly string[]
   for (const name of names) {
     const spec = byName.get(name);
     if (!spec) throw new FreshmlError("invalid_params", `feature ${JSON.stringify(name)} is not a number, boolean or enum field of the schema (fields: ${known})`, { param: "features" });
-    if (spec.kind === "string") throw new FreshmlError("invalid_params", `feature ${name} is a free string; use z.enum([...]) so it can be one-hot encoded`, { param: "features" });
     if (name === target) throw new FreshmlError("invalid_params", `${name} is the target; it cannot be a feature too`, { param: "features" });
-    fields.push(toField(spec));
+    fields.push(featureField(spec, preprocessing));
   }
   if (trainer.task === "classification") {
     const classes = isClassifier(trainer) ? trainer.classes : [];
@@ -1460,7 +1515,7 @@ function featurizerFor(layout: readonly FieldSpec[], features: readonly string[]
   } else if (targetSpec.kind === "enum") {
     throw new FreshmlError("invalid_params", `the target ${target} is an enum (class labels) but ${trainer.kind} does regression; use a classifier`, { param: "trainer" });
   }
-  return new Featurizer(fields, toField(targetSpec));
+  return new Featurizer(fields, toField(targetSpec), preprocessing);
 }
 
 function toField(spec: FieldSpec): FieldJSON {
@@ -1530,6 +1585,21 @@ function batchId(batch: SourceBatch): string | undefined | null {
   const id = (batch as { id?: unknown }).id;
   if (id === undefined) return undefined;
   return typeof id === "string" && id.length > 0 && id.length <= 512 ? id : null;
+}
+
+/** The first RECORD_ISSUES issues, and a line counting the rest. */
+function summarizeAll(issues: readonly ValidationIssue[], omitted: number): IssueSummary[] {
+  const out = issues.slice(0, RECORD_ISSUES).map(summarize);
+  const more = issues.length - out.length + omitted;
+  if (more > 0) out.push({ code: issues[RECORD_ISSUES]?.code ?? "schema", severity: "error", message: `${more} more issues (see the record's issueGroups)` });
+  return out;
+}
+
+/** Issues grouped by code and column, JSON-safe, with a group for any the schema checker only counted. */
+function groupsOf(issues: readonly ValidationIssue[], omitted: number): IssueGroup[] {
+  const groups = groupIssues(issues).map((g) => ({ ...g, examples: g.examples.map((e) => jsonSafe(e) as IssueExample) }));
+  if (omitted > 0) groups.push({ code: "schema", severity: "error", count: omitted, firstRows: [], examples: [], message: `${omitted} more schema issues, not examined one by one` });
+  return groups;
 }
 
 function summarize(i: ValidationIssue): IssueSummary {

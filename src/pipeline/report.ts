@@ -1,4 +1,5 @@
-import type { ColumnDriftScore, Severity } from "../validate/validator.js";
+import type { FieldCount } from "../preprocessing/featurizer.js";
+import type { ColumnDriftScore, IssueGroup, Severity } from "../validate/validator.js";
 import type { GateDecision, GateMetric } from "./gate.js";
 import type { MemoryChoice } from "./auto.js";
 import type { DroppedRows } from "./rows.js";
@@ -58,8 +59,10 @@ export interface QuarantinedBatchRecord {
   status: "quarantined";
   /** Rows in the batch (none learned). */
   rows: number;
-  /** Every reason. */
+  /** The reasons (the first 20 one by one, then a count). */
   issues: IssueSummary[];
+  /** The validators' and schema's issues grouped by code and column, with counts, first rows and examples. */
+  issueGroups?: IssueGroup[];
 }
 
 /** A batch that was learned (all its rows, but those the row policy left out). */
@@ -88,8 +91,12 @@ export interface AcceptedBatchRecord {
   memory?: MemoryChoice;
   /** Per-column distribution drift scores, when a drift validator ran. */
   drift?: readonly ColumnDriftScore[];
-  /** Warnings the validators reported. */
+  /** Warnings the validators reported (the first 20 one by one, then a count). */
   issues: IssueSummary[];
+  /** The warnings grouped by code and column, with counts and examples. */
+  issueGroups?: IssueGroup[];
+  /** Fields with missing values or unseen levels in this batch, with their counts (imputed or kept per the preprocessing). */
+  fields?: FieldCount[];
   /** Store version saved after this batch, if any. */
   savedVersion?: number;
 }
@@ -240,6 +247,8 @@ export interface RestorePoint {
    * learning continues from that version's own learning state.
    */
   from: "checkpoint" | "champion";
+  /** The validators' state (references, learned ranges): restored from the checkpoint, or fresh (none saved, or validators configured otherwise). */
+  validators?: "restored" | "fresh";
 }
 
 /** Where an aborted run stopped. */

@@ -1,6 +1,6 @@
 import { checkBatch, type CheckedBatch } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
-import type { Featurized } from "../preprocessing/featurizer.js";
+import { selectFeaturized, type Featurized } from "../preprocessing/featurizer.js";
 import type { Column, Table } from "../validate/table.js";
 import type { IssueSummary } from "./report.js";
 
@@ -115,19 +115,8 @@ export function selectCheckedRows(batch: CheckedBatch, keep: readonly number[]):
 
 /** The rows of a featurised batch at `keep`, its missing cells recounted. */
 export function selectFeaturizedRows(raw: Featurized, keep: readonly number[]): Featurized {
-  const d = raw.cols;
-  const X = new Float64Array(keep.length * d);
-  const y = raw.y.length ? new Float64Array(keep.length) : raw.y;
-  let missing = 0;
-  keep.forEach((r, i) => {
-    for (let j = 0; j < d; j++) {
-      const v = raw.X[r * d + j]!;
-      X[i * d + j] = v;
-      if (v !== v) missing++;
-    }
-    if (raw.y.length) y[i] = raw.y[r]!;
-  });
-  return { ...raw, X, y, missing };
+  // The featurizer's own selection: also the rows' per-field codes (its most-frequent statistics learn from them) and the counts.
+  return selectFeaturized(raw, keep);
 }
 
 /** Indices 0..n-1 without those in `drop`. */

@@ -1,4 +1,5 @@
 import type { Metric } from "../metrics/metric.js";
+import type { IssueGroup } from "../validate/validator.js";
 import type { GateDecision, GateMetric } from "./gate.js";
 import type { PipelineEvent, Progress, RunOptions } from "./pipeline.js";
 import type { BatchRecord, BatchScores, IssueSummary, RunReport, StageTimes } from "./report.js";
@@ -133,12 +134,12 @@ export class Run {
     this.report.rows.dropped += rows - learned;
   }
 
-  quarantined(batch: number, id: string | undefined, rows: number, issues: IssueSummary[]): void {
+  quarantined(batch: number, id: string | undefined, rows: number, issues: IssueSummary[], groups?: IssueGroup[]): void {
     this.report.batches.total++;
     this.report.batches.quarantined++;
     this.report.rows.quarantined += rows;
     this.pendingSeries = {};
-    this.record({ batch, ...(id !== undefined ? { id } : {}), status: "quarantined", rows, issues });
+    this.record({ batch, ...(id !== undefined ? { id } : {}), status: "quarantined", rows, issues, ...(groups ? { issueGroups: groups } : {}) });
     this.emit({ type: "batch_quarantined", batch, issues });
     this.progress(rows);
   }

@@ -2,14 +2,16 @@ import type { FeatureInput, FlatFeatures } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
 import { builtinTrainers, restoreTrainer, type TrainerRegistry } from "../learners/registry.js";
 import { isClassifier, type Trainer } from "../learners/trainer.js";
-import { Featurizer } from "../preprocessing/featurizer.js";
+import { Featurizer, type FieldCount } from "../preprocessing/featurizer.js";
 import type { ModelRecord, ModelStore } from "../store/model-store.js";
 
 /**
  * A model ready to serve: a trainer and, for models trained on row objects,
- * the featurizer it was trained with (fields, enum level order, imputation
- * statistics). `predictRows` takes raw row objects and needs no featurisation
- * code in the host; it gives exactly the pipeline's predictions.
+ * the featurizer it was trained with (fields, enum level order and one-hot
+ * encoding, missing-value strategies and their statistics, unseen-level
+ * policies). `predictRows` takes raw row objects and needs no featurisation
+ * code in the host; it gives exactly the pipeline's predictions, including for
+ * rows with missing values or enum levels the schema did not declare.
  *
  * @example
  * ```ts
@@ -22,6 +24,7 @@ import type { ModelRecord, ModelStore } from "../store/model-store.js";
  * await pipeline.runBatches([batch]);
  * const model = await loadModel(store, "model", "champion");
  * model.predictRows([{ temp: 10, day: "we" }, { day: "wk" }]); // ≈ [25, 39]: a missing temp is imputed with its mean (19.5)
+ * model.featurizeRows([{ temp: 1, day: "holiday" }]).counts;  // [{ field: "day", missing: 0, unseen: 1, unseenLevels: ["holiday"] }]
  * ```
  */
 export class ServingModel {
@@ -41,9 +44,10 @@ export class ServingModel {
 
   /**
    * Predicts raw row objects: checked against the stored fields (`invalid_row`
-   * naming the row and field), one-hot encoded in the declared level order,
-   * missing optional numbers imputed. Classifiers give the label's enum value
-   * when the target is an enum (see {@link ServingModel.labels}), else a number.
+   * naming the row and field), one-hot encoded in the declared level order
+   * (an undeclared level per the field's unseen policy), missing optional
+   * values imputed with the stored statistics. Classifiers give the label's
+   * class index when the target is an enum (see {@link ServingModel.labels}), else a number.
    */
   predictRows(rows: readonly unknown[]): Float64Array {
     return this.trainer.predict(this.rowFeatures(rows));
@@ -68,10 +72,15 @@ export class ServingModel {
 
   /** The features the trainer sees for raw rows (checked, encoded, imputed). */
   rowFeatures(rows: readonly unknown[]): FlatFeatures {
+    return this.featurizeRows(rows).features;
+  }
+
+  /** The features the trainer sees for raw rows, with the missing values and unseen levels found per field (for a host's own monitoring). */
+  featurizeRows(rows: readonly unknown[]): ServedRows {
     if (!this.featurizer) throw new FreshmlError("unsupported", "this model was trained on numeric batches: call predict(X) with its feature matrix");
     const f = this.featurizer;
     const raw = f.transformFeatures(f.readRows(rows));
-    return { X: f.impute(raw.X, raw.missing), cols: raw.cols };
+    return { features: { X: f.impute(raw.X, raw.missing), cols: raw.cols }, counts: raw.counts };
   }
 
   /** A serving model from a stored version. */
@@ -80,6 +89,14 @@ export class ServingModel {
     const featurizer = record.preprocessing === undefined || record.preprocessing === null ? null : Featurizer.fromJSON(record.preprocessing);
     return new ServingModel(trainer, featurizer, record.version);
   }
+}
+
+/** Raw rows as a served model reads them: see {@link ServingModel.featurizeRows}. */
+export interface ServedRows {
+  /** The features the trainer sees (checked, encoded, imputed). */
+  readonly features: FlatFeatures;
+  /** Per field with missing values or unseen levels in these rows, their counts (empty when none). */
+  readonly counts: readonly FieldCount[];
 }
 
 /**

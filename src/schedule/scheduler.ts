@@ -1,16 +1,47 @@
 import { Cron } from "croner";
+import type { HostAbortSignal } from "../core/abort.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { systemClock, type Clock, type TimerHandle } from "./clock.js";
 import type { Trigger } from "./triggers.js";
+import type { Lease, LeaseGrant } from "../store/lease.js";
 
 /** What a scheduled run is given. */
 export interface RunContext {
-  /** Aborted when `stop({ abort: true })` is called during the run. */
-  signal: AbortSignal;
+  /** Aborted when `stop({ abort: true })` is called during the run (the host's `AbortSignal`). */
+  signal: HostAbortSignal;
   /** Why it runs: the cron tick, a trigger's reason, or a retry of either. Pass it on (`runBatches(…, { trigger: reason })`). */
   reason: string;
   /** 1 for the first attempt, 2 for the first retry, … */
   attempt: number;
+  /** With the `lease` option: this scheduler's grant. Pass it to fenced writes (`{ fence: lease }`). */
+  lease?: LeaseGrant;
+}
+
+/**
+ * The `lease` option of {@link Scheduler}: run only while holding this lease.
+ *
+ * @example
+ * ```ts
+ * import { MemoryLease, Scheduler } from "freshml";
+ * const lease = new MemoryLease(); // a PostgresLease or FileLease across processes
+ * const scheduler = new Scheduler({
+ *   cron: "0 3 * * *",
+ *   lease: { lease, name: "load", holder: `host-a:${process.pid}`, ttlMs: 60_000 },
+ *   run: async ({ lease: grant }) => grant?.token, // pass { fence: grant } to the store's writes
+ * });
+ * scheduler.start();
+ * await scheduler.stop();
+ * ```
+ */
+export interface SchedulerLeaseOptions {
+  /** The lease (memory, file or PostgreSQL), shared by every replica. */
+  lease: Lease;
+  /** The lease's name, e.g. the model's name. */
+  name: string;
+  /** This replica's id (host and process id, say). */
+  holder: string;
+  /** How long a grant lasts; renewed every third of it while this replica leads. */
+  ttlMs: number;
 }
 
 /** Retry of a failed run. */
@@ -45,8 +76,12 @@ export interface SkippedEvent extends SchedulerEventBase {
   type: "skipped";
   /** What asked for the run. */
   reason: string;
-  /** Why it was skipped. */
-  why: "run in flight";
+  /** Why it was skipped: a run in flight here, another replica holds the lease, or the lease could not be reached. */
+  why: "run in flight" | "lease held" | "lease unavailable";
+  /** With `why: "lease held"`: who holds it. */
+  holder?: string;
+  /** With `why: "lease unavailable"`: what the lease threw. */
+  error?: unknown;
 }
 
 /** A run started. */
@@ -111,6 +146,14 @@ export interface SchedulerOptions {
   random?: () => number;
   /** Events. */
   onEvent?: (event: SchedulerEvent) => void;
+  /**
+   * Across replicas: a tick or trigger runs only if this scheduler holds (or
+   * takes) the lease; the others report `skipped` with `why: "lease held"`
+   * and the holder. The leader keeps the lease between ticks (renewing it at
+   * each tick and every `ttlMs / 3` during a run) and releases it at `stop()`.
+   * A run whose lease is lost is aborted through its signal.
+   */
+  lease?: SchedulerLeaseOptions;
 }
 
 /**
@@ -146,6 +189,8 @@ export class Scheduler {
   private controller: AbortController | null = null;
   private started = false;
   private stopping = false;
+  private grant: LeaseGrant | null = null;
+  private renewTimer: TimerHandle | null = null;
 
   constructor(options: SchedulerOptions) {
     if (!options || typeof options.run !== "function") throw new FreshmlError("invalid_params", "Scheduler needs a run function");
@@ -202,7 +247,7 @@ export class Scheduler {
         return; // polled again when the run ends
       }
       t.reset();
-      this.launch(`${t.name}: ${reason}`, 1);
+      this.begin(`${t.name}: ${reason}`);
       return;
     }
   }
@@ -218,6 +263,11 @@ export class Scheduler {
     this.timer = this.retryTimer = null;
     if (options.abort) this.controller?.abort();
     if (this.inFlight) await this.inFlight;
+    if (this.grant && this.o.lease) {
+      const grant = this.grant;
+      this.grant = null;
+      await this.o.lease.lease.release(grant).catch(() => undefined);
+    }
     this.emit({ type: "stopped", at: this.clock.now() });
   }
 
@@ -233,20 +283,72 @@ export class Scheduler {
       const reason = `cron ${this.o.cron} at ${new Date(due).toISOString()}`;
       this.emit({ type: "tick", at: this.clock.now(), reason });
       if (this.inFlight) this.emit({ type: "skipped", at: this.clock.now(), reason, why: "run in flight" });
-      else this.launch(reason, 1);
+      else this.begin(reason);
       this.schedule();
     }, due - now + jitter);
+  }
+
+  /** Starts a run, first taking (or renewing) the lease when there is one. */
+  private begin(reason: string): void {
+    const l = this.o.lease;
+    if (!l) {
+      this.launch(reason, 1);
+      return;
+    }
+    const acquiring = (async (): Promise<boolean> => {
+      await null;
+      try {
+        const attempt = await l.lease.acquire(l.name, l.holder, { ttlMs: l.ttlMs });
+        if (attempt.acquired) {
+          this.grant = attempt.grant;
+          return true;
+        }
+        this.grant = null;
+        this.emit({ type: "skipped", at: this.clock.now(), reason, why: "lease held", holder: attempt.holder.holder });
+      } catch (error) {
+        this.emit({ type: "skipped", at: this.clock.now(), reason, why: "lease unavailable", error });
+      }
+      return false;
+    })();
+    // Counts as in flight while the lease is asked: no second run meanwhile.
+    const gate = acquiring.then((ok) => {
+      this.inFlight = null;
+      if (ok && !this.stopping) this.launch(reason, 1);
+    });
+    this.inFlight = gate;
+  }
+
+  private renewLater(controller: AbortController): void {
+    const l = this.o.lease;
+    if (!l || !this.grant) return;
+    this.renewTimer = this.clock.setTimeout(() => {
+      this.renewTimer = null;
+      const grant = this.grant;
+      if (!grant || controller.signal.aborted || this.controller !== controller) return;
+      l.lease.renew(grant, { ttlMs: l.ttlMs }).then(
+        (g) => {
+          if (this.grant === grant) this.grant = g;
+          if (this.controller === controller) this.renewLater(controller);
+        },
+        () => {
+          // Lost (or unreachable past its end): stop the run; its fenced writes would be refused anyway.
+          this.grant = null;
+          controller.abort();
+        },
+      );
+    }, Math.max(1, Math.floor(l.ttlMs / 3)));
   }
 
   private launch(reason: string, attempt: number): void {
     const controller = new AbortController();
     this.controller = controller;
     this.emit({ type: "run_started", at: this.clock.now(), reason, attempt });
+    this.renewLater(controller);
     const run = (async (): Promise<void> => {
       // Yield first, so inFlight is set below before the body (and its finally) can run.
       await null;
       try {
-        const result = await this.o.run({ signal: controller.signal, reason, attempt });
+        const result = await this.o.run({ signal: controller.signal, reason, attempt, ...(this.grant ? { lease: this.grant } : {}) });
         this.emit({ type: "run_succeeded", at: this.clock.now(), reason, attempt, result });
       } catch (error) {
         const { attempts = 3, backoffMs = 1000, factor = 2 } = this.o.retry ?? { attempts: 1 };
@@ -261,6 +363,8 @@ export class Scheduler {
       } finally {
         this.inFlight = null;
         this.controller = null;
+        if (this.renewTimer !== null) this.clock.clearTimeout(this.renewTimer);
+        this.renewTimer = null;
       }
     })();
     this.inFlight = run;

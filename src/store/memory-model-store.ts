@@ -1,5 +1,6 @@
 import { FreshmlError } from "../core/errors.js";
 import { VERSION } from "../version.js";
+import { AliasBook, checkHistoryLimit, DEFAULT_ALIAS_HISTORY_LIMIT } from "./alias-book.js";
 import {
   checkName,
   checkVersion,
@@ -7,7 +8,6 @@ import {
   completeRecord,
   readCursor,
   readLimit,
-  rollbackTarget,
   summarize,
   type AliasEvent,
   type CheckpointInput,
@@ -16,14 +16,28 @@ import {
   type ModelRecord,
   type ModelRecordInput,
   type ModelStore,
+  type PruneOptions,
+  type VerifyReport,
   type VersionPage,
 } from "./model-store.js";
+import type { AliasChange, Watcher } from "./watch.js";
 
 interface ModelEntry {
   versions: Map<number, ModelRecord>;
   highest: number;
-  aliases: Map<string, number>;
-  history: AliasEvent[];
+  aliases: AliasBook;
+}
+
+/** Options of {@link MemoryModelStore}. */
+export interface MemoryModelStoreOptions {
+  /** The clock for `createdAt` and alias events (injectable for tests); defaults to the system time. */
+  now?: () => Date;
+  /**
+   * Events each alias keeps in its history, and how many earlier versions
+   * `rollback` can walk back through. Default 1,000
+   * ({@link DEFAULT_ALIAS_HISTORY_LIMIT}).
+   */
+  aliasHistoryLimit?: number;
 }
 
 /**
@@ -49,10 +63,12 @@ export class MemoryModelStore implements ModelStore {
   // Apart from the versions: list, numbering and prune never see checkpoints.
   private readonly checkpoints = new Map<string, CheckpointRecord>();
   private readonly now: () => Date;
+  private readonly historyLimit: number;
+  private readonly watchers = new Set<{ name: string; alias: string; onChange: (change: AliasChange) => void }>();
 
-  /** @param options.now — the clock (injectable for tests); defaults to the system time. */
-  constructor(options: { now?: () => Date } = {}) {
+  constructor(options: MemoryModelStoreOptions = {}) {
     this.now = options.now ?? ((): Date => new Date());
+    this.historyLimit = checkHistoryLimit(options.aliasHistoryLimit ?? DEFAULT_ALIAS_HISTORY_LIMIT);
   }
 
   async put(input: ModelRecordInput): Promise<number> {
@@ -62,6 +78,20 @@ export class MemoryModelStore implements ModelStore {
     const record = completeRecord(input, version, this.now().toISOString(), VERSION);
     entry.versions.set(version, record);
     entry.highest = version;
+    return version;
+  }
+
+  async putAndAlias(input: ModelRecordInput, alias: string): Promise<number> {
+    const name = checkName(input?.name);
+    checkName(alias, "alias");
+    // Checked before anything is stored: a bad record neither takes a number nor moves the alias.
+    const record = completeRecord(input, 1, this.now().toISOString(), VERSION);
+    const entry = this.entry(name, true)!;
+    const version = entry.highest + 1;
+    record.version = version;
+    entry.versions.set(version, record);
+    entry.highest = version;
+    entry.aliases.apply(entry.aliases.setEvent(alias, version, this.now().toISOString()));
     return version;
   }
 
@@ -83,50 +113,53 @@ export class MemoryModelStore implements ModelStore {
     return { versions, unreadable: [], ...(all.length > limit ? { nextCursor: String(page[page.length - 1]) } : {}) };
   }
 
+  async verify(name: string): Promise<VerifyReport> {
+    const entry = this.entry(checkName(name));
+    // Kept as structured clones: nothing can have changed them.
+    return { ok: entry?.versions.size ?? 0, unreadable: [] };
+  }
+
   async setAlias(name: string, alias: string, version: number): Promise<void> {
     const entry = this.entry(checkName(name));
     checkName(alias, "alias");
     checkVersion(version);
     if (!entry?.versions.has(version)) throw notFound(name, version);
-    const previous = entry.aliases.get(alias) ?? null;
-    entry.aliases.set(alias, version);
-    entry.history.push({ alias, version, previous, action: "set", at: this.now().toISOString() });
+    entry.aliases.apply(entry.aliases.setEvent(alias, version, this.now().toISOString()));
+    this.notify(name, alias, version);
   }
 
   async resolveAlias(name: string, alias: string): Promise<number | null> {
     const entry = this.entry(checkName(name));
-    return entry?.aliases.get(checkName(alias, "alias")) ?? null;
+    return entry?.aliases.target(checkName(alias, "alias")) ?? null;
   }
 
   async aliasHistory(name: string, alias: string): Promise<AliasEvent[]> {
     const entry = this.entry(checkName(name));
     checkName(alias, "alias");
-    return entry ? entry.history.filter((e) => e.alias === alias).map((e) => ({ ...e })) : [];
+    return entry ? entry.aliases.history(alias) : [];
   }
 
   async rollback(name: string, alias: string): Promise<number> {
     const entry = this.entry(checkName(name));
     checkName(alias, "alias");
-    const history = entry ? entry.history.filter((e) => e.alias === alias) : [];
-    const target = rollbackTarget(history, (v) => entry!.versions.has(v));
+    const target = entry ? entry.aliases.rollbackTarget(alias, (v) => entry.versions.has(v)) : null;
     if (target === null || !entry) {
       throw new FreshmlError("nothing_to_roll_back", `alias ${alias} of ${name} has no earlier version to roll back to`);
     }
-    const previous = entry.aliases.get(alias) ?? null;
-    entry.aliases.set(alias, target);
-    entry.history.push({ alias, version: target, previous, action: "rollback", at: this.now().toISOString() });
+    entry.aliases.apply(entry.aliases.rollbackEvent(alias, target, this.now().toISOString()));
+    this.notify(name, alias, target);
     return target;
   }
 
-  async prune(name: string, options: { keep: number }): Promise<number[]> {
-    const keep = options?.keep;
-    if (!Number.isInteger(keep) || keep < 0) throw new FreshmlError("invalid_params", `prune needs keep ≥ 0, got ${String(keep)}`);
+  async prune(name: string, options: PruneOptions): Promise<number[]> {
+    const { keep, history } = readPruneOptions(options, this.historyLimit);
     const entry = this.entry(checkName(name));
     if (!entry) return [];
-    const pinned = new Set(entry.aliases.values());
+    const pinned = entry.aliases.pinned();
     const newestFirst = [...entry.versions.keys()].sort((a, b) => b - a);
     const doomed = newestFirst.slice(keep).filter((v) => !pinned.has(v));
     for (const v of doomed) entry.versions.delete(v);
+    entry.aliases.trim(history, (v) => entry.versions.has(v));
     return doomed.sort((a, b) => a - b);
   }
 
@@ -142,18 +175,39 @@ export class MemoryModelStore implements ModelStore {
     return checkpoint ? structuredClone(checkpoint) : null;
   }
 
+  /**
+   * Calls `onChange` after each move of `alias` (a `setAlias` or `rollback`
+   * of this store), synchronously, before the move's promise resolves.
+   */
+  watch(name: string, alias: string, onChange: (change: AliasChange) => void): Watcher {
+    const w = { name: checkName(name), alias: checkName(alias, "alias"), onChange };
+    this.watchers.add(w);
+    return { ready: Promise.resolve(), close: async () => void this.watchers.delete(w) };
+  }
+
+  private notify(name: string, alias: string, version: number): void {
+    for (const w of [...this.watchers]) {
+      if (w.name !== name || w.alias !== alias) continue;
+      try {
+        w.onChange({ name, alias, version, source: "notify" });
+      } catch {
+        // A watcher's failure must not fail the move.
+      }
+    }
+  }
+
   private entry(name: string, create = false): ModelEntry | undefined {
     let e = this.models.get(name);
     if (!e && create) {
-      e = { versions: new Map(), highest: 0, aliases: new Map(), history: [] };
+      e = { versions: new Map(), highest: 0, aliases: new AliasBook(this.historyLimit) };
       this.models.set(name, e);
     }
     return e;
   }
 
   private aliasTarget(name: string, entry: ModelEntry | undefined, alias: string): number {
-    const v = entry?.aliases.get(alias);
-    if (v === undefined) throw new FreshmlError("not_found", `model ${name} has no alias ${alias}`, { name, alias });
+    const v = entry?.aliases.target(alias) ?? null;
+    if (v === null) throw new FreshmlError("not_found", `model ${name} has no alias ${alias}`, { name, alias });
     return v;
   }
 }
@@ -161,4 +215,12 @@ export class MemoryModelStore implements ModelStore {
 /** The `not_found` error for a missing version. */
 export function notFound(name: string, version: number): FreshmlError {
   return new FreshmlError("not_found", `model ${name} has no version ${version}`, { name, version });
+}
+
+/** Checks prune's options: `keep` an integer ≥ 0, `history` (default `limit`) an integer ≥ 1. */
+export function readPruneOptions(options: PruneOptions, limit: number): { keep: number; history: number } {
+  const keep = options?.keep;
+  if (!Number.isInteger(keep) || keep < 0) throw new FreshmlError("invalid_params", `prune needs keep ≥ 0, got ${String(keep)}`, { param: "keep" });
+  const history = options.history === undefined ? limit : checkHistoryLimit(options.history, "prune's history");
+  return { keep, history: Math.min(history, limit) };
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { FreshmlError } from "../core/errors.js";
 import type { TrainerJSON } from "../learners/trainer.js";
 
@@ -112,6 +112,33 @@ export interface AliasEvent {
   action: "set" | "rollback";
   /** ISO-8601 time of the move. */
   at: string;
+  /**
+   * 1, 2, 3, … per alias: this event's place among every move the alias ever
+   * had. It keeps counting when old events leave the retained history, so
+   * `seq` of the newest event tells whether an alias moved since you last
+   * looked (the history's length stops growing at the retention limit).
+   */
+  seq: number;
+}
+
+/** Options of {@link ModelStore.prune}. */
+export interface PruneOptions {
+  /** Keep the newest this many versions (and every aliased one); 0 allowed. */
+  keep: number;
+  /**
+   * Also cut each alias's history (and how far `rollback` can walk back) to
+   * its newest this many events. Default: the store's retention
+   * (`aliasHistoryLimit`, 1,000 unless set).
+   */
+  history?: number;
+}
+
+/** What {@link ModelStore.verify} found. */
+export interface VerifyReport {
+  /** Versions read in full and whole (checksum, schema, name and number). */
+  ok: number;
+  /** Versions that cannot be read, oldest first, with why. */
+  unreadable: UnreadableVersion[];
 }
 
 /** Options of {@link ModelStore.list}. */
@@ -147,14 +174,18 @@ export interface UnreadableVersion {
  * numbered version; aliases (such as `champion`) point at versions and keep
  * their history, so a bad promotion is undone in one step.
  *
- * Implementations: {@link MemoryModelStore} (tests, browsers) and
- * `FileModelStore` from `freshml/node` (the embedded default). A store for a
+ * Implementations: {@link MemoryModelStore} (tests, browsers; what a
+ * `Pipeline` uses when given no store, so nothing outlives the process) and
+ * `FileModelStore` from `freshml/node` (files on local disk, kept across
+ * restarts: no server to run, safe with several processes). A store for a
  * database implements this interface and passes `storeChecks` from
  * `freshml/testing`.
  *
  * Every method returns a promise; failures are {@link FreshmlError}s with
- * codes `invalid_name`, `not_found`, `checksum_mismatch`,
- * `nothing_to_roll_back` or `lock_timeout`.
+ * codes `invalid_name`, `invalid_params`, `not_found`, `checksum_mismatch`,
+ * `nothing_to_roll_back` or `lock_timeout`, and for a store on disk
+ * `store_full`, `store_read_only`, `store_corrupt`, `store_io` and
+ * `too_large`.
  *
  * @example
  * ```ts
@@ -172,26 +203,49 @@ export interface ModelStore {
   put(record: ModelRecordInput): Promise<number>;
   /** A version by number, or the version an alias points to. */
   get(name: string, ref: number | string): Promise<ModelRecord>;
-  /** Versions newest first, a page at a time. */
+  /**
+   * Versions newest first, a page at a time. A store may check only what a
+   * summary needs (the file store checks each file's header, not its learned
+   * state): {@link ModelStore.verify} reads every version in full.
+   */
   list(name: string, options?: ListOptions): Promise<VersionPage>;
-  /** Points `alias` at `version` (which must exist) and records the move. */
+  /**
+   * Reads every version of `name` in full, as `get` would, and reports those
+   * that cannot be read (checksum, schema, size). Costs a full read of the
+   * model's versions.
+   */
+  verify(name: string): Promise<VerifyReport>;
+  /**
+   * Points `alias` at `version` (which must exist: `not_found` otherwise, say
+   * when a concurrent `prune` deleted it) and records the move.
+   */
   setAlias(name: string, alias: string, version: number): Promise<void>;
+  /**
+   * Stores a new version and points `alias` at it in one step: no `prune`
+   * can delete the version before the alias names it. Returns its number.
+   * What a pipeline calls to promote.
+   */
+  putAndAlias(record: ModelRecordInput, alias: string): Promise<number>;
   /** The version an alias points to, or null if it is not set. */
   resolveAlias(name: string, alias: string): Promise<number | null>;
-  /** Every move of an alias, oldest first. */
+  /**
+   * The alias's retained moves, oldest first: the newest
+   * `aliasHistoryLimit` of them (1,000 by default). Each carries its `seq`.
+   */
   aliasHistory(name: string, alias: string): Promise<AliasEvent[]>;
   /**
    * Moves `alias` one step back through its history (undoing the last `set`
    * that is not already undone) and returns the version it now points to.
    * Versions pruned since are skipped. `nothing_to_roll_back` when there is
-   * no earlier version.
+   * no earlier version (it walks back at most the retention limit).
    */
   rollback(name: string, alias: string): Promise<number>;
   /**
-   * Deletes all but the newest `keep` versions, never one an alias points to.
-   * Returns the deleted version numbers.
+   * Deletes all but the newest `keep` versions, never one an alias points to,
+   * and cuts alias history to its retention (or `history`). Returns the
+   * deleted version numbers.
    */
-  prune(name: string, options: { keep: number }): Promise<number[]>;
+  prune(name: string, options: PruneOptions): Promise<number[]>;
   /**
    * Writes a pipeline's checkpoint for `name`, replacing the previous one
    * atomically (a reader sees the old or the new, never a mix).
@@ -271,6 +325,7 @@ export const aliasEventSchema = z.object({
   previous: z.number().int().positive().nullable(),
   action: z.enum(["set", "rollback"]),
   at: z.string(),
+  seq: z.number().int().positive(),
 });
 
 /** Fills a record's defaults and checks its input; the store adds version and time. */
@@ -337,15 +392,18 @@ export function summarize(record: ModelRecord): ModelVersionSummary {
 }
 
 /**
- * Replays an alias history: `set` pushes a version, `rollback` pops one.
- * The top of the stack is where the alias points.
+ * Replays an alias history: `set` pushes a version, `rollback` pops the
+ * undone top and then down to the version it landed on. The top of the
+ * stack is where the alias points.
  */
 export function aliasStack(history: readonly AliasEvent[]): number[] {
   const stack: number[] = [];
   for (const e of history) {
     if (e.action === "set") stack.push(e.version);
     else {
+      stack.pop();
       while (stack.length > 0 && stack[stack.length - 1] !== e.version) stack.pop();
+      if (stack.length === 0) stack.push(e.version);
     }
   }
   return stack;

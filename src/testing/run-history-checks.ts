@@ -44,7 +44,7 @@ export function sampleReport(name: string, batches: number, seed = 1): RunReport
         learned: 10,
         prequential: b === 0 ? null : v,
         issues: [],
-        drift: [{ column: "x", test: "ks", score: (b % 13) / 13, pValue: 0.5, threshold: 0.05, drifted: b % 13 === 12 }],
+        drift: [{ column: "x", test: "ks", status: b % 13 === 12 ? "drifted" : "stable", score: (b % 13) / 13, pValue: 0.5, threshold: 0.05, drifted: b % 13 === 12, rows: 10, referenceRows: 100, nonFinite: 0 }],
         ...(b > 0 ? { decision: { metric: "rmse" as const, mode: "prequential" as const, promoted: b % 25 === 0, challenger: v * 0.9, champion: v, baseline: null, statistic: 1, rows: 50, batches: 5, reasons: b % 25 === 0 ? [] : ["not better"] } } : {}),
       });
   }

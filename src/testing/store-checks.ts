@@ -344,6 +344,89 @@ export function storeChecks(options: StoreCheckOptions): AsyncConformanceCheck[]
       r!.sequence = 50;
       sameCheckpoint(await s.getCheckpoint("m"), checkpoint("m", 1), 1, "stored checkpoint");
     }),
+    c("alias and model names that are Object.prototype keys (constructor, toString, hasOwnProperty, …) are names like any other", async (s) => {
+      for (let i = 1; i <= 3; i++) await s.put(trainedRecord("m", i));
+      await rejectsWith(s.setAlias("m", "__proto__", 1), "invalid_name", "alias __proto__ (names start with a letter or digit)");
+      const names = ["constructor", "toString", "hasOwnProperty", "valueOf", "isPrototypeOf", "toLocaleString"];
+      for (const a of names) eq(await s.resolveAlias("m", a), null, `unset alias ${a}`);
+      for (const a of names) await rejectsWith(s.get("m", a), "not_found", `get of unset alias ${a}`);
+      for (const [i, a] of names.entries()) {
+        await s.setAlias("m", a, 1 + (i % 3));
+        await s.setAlias("m", a, 1 + ((i + 1) % 3));
+      }
+      for (const [i, a] of names.entries()) {
+        eq(await s.resolveAlias("m", a), 1 + ((i + 1) % 3), `alias ${a}`);
+        eq((await s.get("m", a)).version, 1 + ((i + 1) % 3), `get by alias ${a}`);
+        eq((await s.aliasHistory("m", a)).map((e) => [e.version, e.previous, e.seq]), [[1 + (i % 3), null, 1], [1 + ((i + 1) % 3), 1 + (i % 3), 2]], `history of ${a}`);
+      }
+      eq(await s.rollback("m", "constructor"), 1, "rollback of constructor");
+      // Still readable after all that (the file store once wrote an aliases file it could not read back).
+      eq(await s.resolveAlias("m", "toString"), 3, "toString after a rollback of another alias");
+      eq(await s.resolveAlias("m", "champion"), null, "an unrelated alias");
+      eq(await s.prune("m", { keep: 0 }), [], "prune keeps every aliased version");
+      for (const model of ["constructor", "toString"]) {
+        eq(await s.list(model), { versions: [], unreadable: [] }, `list of unknown model ${model}`);
+        eq(await s.resolveAlias(model, "champion"), null, `alias of unknown model ${model}`);
+        eq(await s.getCheckpoint(model), null, `checkpoint of unknown model ${model}`);
+        eq(await s.putAndAlias(trainedRecord(model, 1), "constructor"), 1, `first version of ${model}`);
+        eq((await s.get(model, "constructor")).version, 1, `get of ${model} by alias`);
+      }
+    }),
+    c("alias events count 1, 2, 3 in seq per alias, rollbacks included; aliases count independently", async (s) => {
+      for (let i = 1; i <= 3; i++) await s.put(trainedRecord("m", i));
+      await s.setAlias("m", "champion", 1);
+      await s.setAlias("m", "staging", 3);
+      await s.setAlias("m", "champion", 2);
+      await s.rollback("m", "champion");
+      await s.setAlias("m", "champion", 3);
+      eq((await s.aliasHistory("m", "champion")).map((e) => [e.seq, e.action, e.version]), [[1, "set", 1], [2, "set", 2], [3, "rollback", 1], [4, "set", 3]], "champion");
+      eq((await s.aliasHistory("m", "staging")).map((e) => e.seq), [1], "staging");
+    }),
+    c("putAndAlias stores a version and points the alias at it in one step; a bad record changes nothing", async (s) => {
+      eq(await s.putAndAlias(trainedRecord("m", 1), "champion"), 1, "first version");
+      eq(await s.putAndAlias(trainedRecord("m", 2, { parent: 1 }), "champion"), 2, "second version");
+      eq(await s.resolveAlias("m", "champion"), 2, "champion");
+      eq((await s.get("m", "champion")).data.fingerprint, "fp2", "the aliased record");
+      eq((await s.aliasHistory("m", "champion")).map((e) => [e.version, e.previous, e.action, e.seq]), [[1, null, "set", 1], [2, 1, "set", 2]], "history");
+      await rejectsWith(s.putAndAlias({ ...trainedRecord("m", 3), metrics: { rmse: Number.NaN } }, "champion"), "invalid_params", "a bad record");
+      await rejectsWith(s.putAndAlias(trainedRecord("m", 3), "../x"), "invalid_name", "a bad alias");
+      eq(await s.resolveAlias("m", "champion"), 2, "champion after rejected calls");
+      eq(await s.put(trainedRecord("m", 3)), 3, "numbering after rejected calls");
+      // A concurrent prune can never take a version that putAndAlias returned.
+      const results = await Promise.all([s.putAndAlias(trainedRecord("m", 4), "champion"), s.prune("m", { keep: 0 }), s.prune("m", { keep: 0 })]);
+      eq((await s.get("m", results[0])).version, results[0], "the version putAndAlias returned exists");
+      eq(await s.resolveAlias("m", "champion"), results[0], "champion is the new version");
+    }),
+    c("setAlias to a version pruned meanwhile is not_found, and the alias stays", async (s) => {
+      const v1 = await s.put(trainedRecord("m", 1));
+      await s.setAlias("m", "champion", v1);
+      const v2 = await s.put(trainedRecord("m", 2));
+      eq(await s.prune("m", { keep: 0 }), [v2], "pruned");
+      await rejectsWith(s.setAlias("m", "champion", v2), "not_found", "alias to a pruned version");
+      eq(await s.resolveAlias("m", "champion"), v1, "champion");
+      eq((await s.aliasHistory("m", "champion")).length, 1, "history");
+    }),
+    c("prune({ history }) keeps the newest events per alias; seq goes on counting; rollback walks back within them", async (s) => {
+      for (let i = 1; i <= 6; i++) {
+        await s.put(trainedRecord("m", i));
+        await s.setAlias("m", "champion", i);
+      }
+      await s.setAlias("m", "staging", 1);
+      eq(await s.prune("m", { keep: 10, history: 3 }), [], "nothing deleted");
+      eq((await s.aliasHistory("m", "champion")).map((e) => [e.version, e.seq]), [[4, 4], [5, 5], [6, 6]], "champion history");
+      eq((await s.aliasHistory("m", "staging")).map((e) => [e.version, e.seq]), [[1, 1]], "staging history");
+      await s.setAlias("m", "champion", 2);
+      eq((await s.aliasHistory("m", "champion")).map((e) => e.seq), [4, 5, 6, 7], "seq after the trim");
+      eq([await s.rollback("m", "champion"), await s.rollback("m", "champion")], [6, 5], "rollbacks");
+      await rejectsWith(s.prune("m", { keep: 1, history: 0 }), "invalid_params", "history 0");
+    }),
+    c("verify reads every version in full: all whole in a fresh store", async (s) => {
+      eq(await s.verify("m"), { ok: 0, unreadable: [] }, "an unknown model");
+      for (let i = 1; i <= 3; i++) await s.put(trainedRecord("m", i, { learningState: awkwardLearningState() }));
+      await s.prune("m", { keep: 2 });
+      eq(await s.verify("m"), { ok: 2, unreadable: [] }, "after a prune");
+      await rejectsWith(s.verify("../m"), "invalid_name", "a bad name");
+    }),
     c("concurrent checkpoint writes are each counted; the last one stored is whole", async (s) => {
       await Promise.all(Array.from({ length: 10 }, (_, i) => s.putCheckpoint(checkpoint("m", i))));
       const r = await s.getCheckpoint("m");

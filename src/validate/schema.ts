@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FreshmlError, describeValue } from "../core/errors.js";
+import { FreshmlError, checkParam, describeValue } from "../core/errors.js";
 import type { CategoricalColumn, Column, Table } from "./table.js";
 import { issue, type Range, type SchemaIssue, type ValidationResult } from "./validator.js";
 
@@ -39,6 +39,12 @@ export interface SchemaValidatorOptions {
   maxIssues?: number;
   /** Use the compiled checker where the schema allows (default true); false runs zod on every row. */
   compile?: boolean;
+  /**
+   * Longest batch accepted, in rows (array length, holes included). Default
+   * 10,000,000. A longer one throws `batch_too_large` at once, before any row
+   * is read or any column allocated (a sparse array can claim 2³²−1 rows).
+   */
+  maxRows?: number;
 }
 
 /** A zod object schema turned into a fast batch checker. */
@@ -74,7 +80,8 @@ export interface SchemaValidator {
  */
 export function schemaValidator(schema: z.ZodObject, options: SchemaValidatorOptions = {}): SchemaValidator {
   if (!(schema instanceof z.ZodObject)) throw new FreshmlError("invalid_params", "schemaValidator needs a zod object schema (z.object({...}))");
-  const { maxIssues = 20, compile = true } = options;
+  const { maxIssues = 20, compile = true, maxRows = 10_000_000 } = options;
+  checkParam(Number.isSafeInteger(maxRows) && maxRows >= 0, "maxRows", "an integer ≥ 0", maxRows);
   const fields = compile ? compileFields(schema) : null;
   const layout = layoutFields(schema);
   const ranges: Record<string, { min: number; max: number }> = {};
@@ -89,10 +96,18 @@ export function schemaValidator(schema: z.ZodObject, options: SchemaValidatorOpt
         throw new FreshmlError("non_numeric", `a batch of rows must be an array, got ${describeValue(rows)}`, { observed: describeValue(rows) });
       }
       const n = rows.length;
+      if (n > maxRows) {
+        throw new FreshmlError("batch_too_large", `a batch of ${n} rows is longer than maxRows (${maxRows})`, { observed: n, expected: maxRows });
+      }
       const issues: SchemaIssue[] = [];
       let omitted = 0;
       // Reports zod's issues for a row; true when zod accepts it after all (a transform, coercion or default the compiled check does not model).
       const report = (row: number, value: unknown): boolean => {
+        // Issues full and a row that is not an object (a hole of a sparse array, null, a number…): zod gives it one issue; count it without zod.
+        if (issues.length >= maxIssues && (value === null || typeof value !== "object")) {
+          omitted++;
+          return false;
+        }
         const parsed = schema.safeParse(value);
         if (parsed.success) return true;
         for (const zi of parsed.error.issues) {
@@ -115,7 +130,13 @@ export function schemaValidator(schema: z.ZodObject, options: SchemaValidatorOpt
         const parsed: unknown[] = new Array(n);
         let bad = false;
         for (let i = 0; i < n; i++) {
-          const r = schema.safeParse(rows[i]);
+          const row = rows[i];
+          if (issues.length >= maxIssues && (row === null || typeof row !== "object")) {
+            bad = true;
+            omitted++;
+            continue;
+          }
+          const r = schema.safeParse(row);
           if (r.success) parsed[i] = r.data;
           else {
             bad = true;

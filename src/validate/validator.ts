@@ -1,3 +1,6 @@
+import { FreshmlError } from "../core/errors.js";
+import type { DriftCheckState } from "./drift-check.js";
+import type { QualityState } from "./quality.js";
 import type { Table } from "./table.js";
 
 /** `error` quarantines the batch; `warn` lets it through and reports it. */
@@ -135,6 +138,17 @@ export interface DriftObservation {
   readonly pValue?: number;
 }
 
+/** ±Infinity values in a numeric column: never compared as if they were ordinary values. */
+export interface NonFiniteIssue extends IssueBase {
+  /** Discriminant: "non_finite". */
+  readonly code: "non_finite";
+  readonly column: string;
+  /** How many values were +Infinity or −Infinity. */
+  readonly observed: number;
+  /** How many are allowed (0). */
+  readonly expected: number;
+}
+
 /** Columns missing from the batch, or present but of the wrong kind. */
 export interface MissingColumnIssue extends IssueBase {
   /** Discriminant: "missing_column". */
@@ -152,36 +166,71 @@ export type ValidationIssue =
   | LabelImbalanceIssue
   | DuplicateRowsIssue
   | DistributionDriftIssue
+  | NonFiniteIssue
   | MissingColumnIssue;
 
 /** The drift tests freshml runs. */
-export type DriftTest = "ks" | "chi_squared" | "psi" | "jensen_shannon" | "wasserstein";
+export type DriftTest = "ks" | "chi_squared" | "fisher_exact" | "psi" | "jensen_shannon" | "wasserstein";
 
-/** One column's drift score on one batch (reported whether or not it fires). */
+/** Whether a column (or a batch) drifted, did not, or could not be judged. */
+export type DriftStatus = "drifted" | "stable" | "not_assessed";
+
+/**
+ * One column's drift outcome on one batch (reported whether or not it fires).
+ * A column the check could not judge (too few values, no reference yet, a
+ * kind other than the reference's) has `status: "not_assessed"`, `drifted:
+ * false`, `score: null` and a `reason`: it is neither drift nor no drift.
+ */
 export interface ColumnDriftScore {
   /** The column. */
   readonly column: string;
-  /** The test run. */
+  /** The test run (or that would have run). */
   readonly test: DriftTest;
-  /** Its statistic or distance. */
-  readonly score: number;
-  /** Its p-value (KS and chi-squared). */
+  /** drifted, stable, or not_assessed. */
+  readonly status: DriftStatus;
+  /** Its statistic or distance; null when not assessed. Always finite when present. */
+  readonly score: number | null;
+  /** Its p-value (KS, chi-squared, Fisher). */
   readonly pValue?: number;
-  /** The threshold applied (to the p-value for KS and chi-squared). */
+  /** The threshold applied (to the p-value for KS, chi-squared and Fisher). */
   readonly threshold: number;
-  /** Whether the column drifted. */
+  /** Whether the column drifted (status "drifted"). */
   readonly drifted: boolean;
+  /** Values compared from the batch (present ones; ±Infinity included, NaN not). */
+  readonly rows: number;
+  /** Values in the reference it was compared with. */
+  readonly referenceRows: number;
+  /** ±Infinity values in the batch's column (also a quality issue, `non_finite`). */
+  readonly nonFinite: number;
+  /** Why the column was not assessed. */
+  readonly reason?: string;
 }
 
 /** Drift scores of one batch. */
 export interface DriftReport {
-  /** Every checked column's score. */
+  /** Every checked column's outcome, including the ones not assessed. */
   readonly columns: readonly ColumnDriftScore[];
-  /** Share of checked columns that drifted. */
+  /** "drifted" when the dataset drifted, "stable" when it did not, "not_assessed" when no column could be judged. */
+  readonly status: DriftStatus;
+  /** Share of assessed columns that drifted (each at its own threshold). */
   readonly driftShare: number;
-  /** Whether the share reached the dataset threshold. */
-  readonly datasetDrift: boolean;
-  /** Rows in the reference the batch was compared with. */
+  /**
+   * Whether the dataset drifted; null when no column was assessed. A column
+   * counts toward it when it drifted at the dataset level: p-value below
+   * `datasetAlpha` (distance tests: at their threshold), and the dataset drifts
+   * when the share of such columns reaches the share threshold.
+   */
+  readonly datasetDrift: boolean | null;
+  /** Share of assessed columns drifted at the dataset level. */
+  readonly datasetDriftShare: number;
+  /**
+   * The per-column p-value level used for the dataset decision: α · r / k for
+   * k assessed p-value columns and r = ⌈share · k⌉ needed, which keeps the
+   * chance of a false dataset alarm at most α whatever the dependence between
+   * columns (Markov's inequality on the count of false column alarms).
+   */
+  readonly datasetAlpha: number;
+  /** Rows in the largest column reference the batch was compared with. */
   readonly referenceRows: number;
 }
 
@@ -231,6 +280,52 @@ export interface Validator {
   validate(table: Table, context: ValidationContext): ValidationResult;
   /** Learns from a batch that passed every validator (optional). */
   accept?(table: Table): void;
+  /** What the validator has learned (reference, learned ranges), JSON-safe; absent for stateless validators. */
+  toJSON?(): ValidatorState;
+  /** Puts back a state from `toJSON` (throws `invalid_state` for anything else, and then changes nothing). */
+  restore?(state: unknown): void;
+}
+
+/**
+ * The saved state of a validator that learns from accepted batches:
+ * {@link driftCheck}'s reference or {@link qualityChecks}' learned ranges and
+ * value counts. Plain JSON; save it with the model and give it back to
+ * `restore` after a restart, so a new process judges batches as the old one did.
+ */
+export type ValidatorState = DriftCheckState | QualityState;
+
+/** The states of a list of validators, by position (null for a stateless one). */
+export function saveValidators(validators: readonly Validator[]): Array<ValidatorState | null> {
+  return validators.map((v) => (v.toJSON ? v.toJSON() : null));
+}
+
+/**
+ * Restores states saved by {@link saveValidators} into validators built with
+ * the same options, by position. Throws `invalid_state` (and restores nothing)
+ * when the list does not match: a different length, a state for a stateless
+ * validator, or a state a validator refuses.
+ */
+export function restoreValidators(validators: readonly Validator[], states: unknown): void {
+  if (!Array.isArray(states) || states.length !== validators.length) {
+    throw new FreshmlError("invalid_state", `validator states: expected an array of ${validators.length}, got ${Array.isArray(states) ? `an array of ${states.length}` : typeof states}`);
+  }
+  // A state for a stateless validator fails before anything changes; a state a validator refuses puts the others back.
+  states.forEach((s, i) => {
+    const v = validators[i]!;
+    if (s === null) return;
+    if (!v.restore) throw new FreshmlError("invalid_state", `validator ${i} (${v.name}) keeps no state, but a state was given`);
+  });
+  const before = validators.map((v) => (v.toJSON ? v.toJSON() : null));
+  try {
+    states.forEach((s, i) => {
+      if (s !== null) validators[i]!.restore!(s);
+    });
+  } catch (err) {
+    before.forEach((s, i) => {
+      if (s !== null) validators[i]!.restore!(s);
+    });
+    throw err;
+  }
 }
 
 type WithoutMessage<T> = T extends unknown ? Omit<T, "message"> : never;
@@ -266,7 +361,7 @@ export function describeIssue(i: WithoutMessage<ValidationIssue>): string {
     case "out_of_range":
       return `column ${i.column}: ${i.observed.count} values outside [${fmt(i.expected.min)}, ${fmt(i.expected.max)}] (seen ${fmt(i.observed.min)} to ${fmt(i.observed.max)})`;
     case "constant_column":
-      return `column ${i.column} has the single value ${fmt(i.observed)}`;
+      return `column ${i.column} has the single value ${fmt(i.observed)}, which the accepted batches made unlikely`;
     case "too_few_rows":
       return `${i.observed} rows, at least ${i.expected} needed`;
     case "label_imbalance":
@@ -275,6 +370,8 @@ export function describeIssue(i: WithoutMessage<ValidationIssue>): string {
       return `${fmt(i.observed * 100)}% of rows repeat an earlier row, at most ${fmt(i.expected * 100)}% allowed`;
     case "distribution_drift":
       return `column ${i.column} drifted: ${i.observed.test} ${fmt(i.observed.score)}${i.observed.pValue !== undefined ? ` (p = ${fmt(i.observed.pValue)})` : ""} crosses ${fmt(i.expected)}`;
+    case "non_finite":
+      return `column ${i.column}: ${i.observed} infinite values, at most ${i.expected} allowed`;
     case "missing_column":
       return `column ${i.column} is missing or of the wrong kind`;
   }
@@ -293,4 +390,79 @@ export function runValidators(validators: readonly Validator[], table: Table, co
     if (r.drift) drift = r.drift;
   }
   return { ok: !issues.some((i) => i.severity === "error"), issues, ...(drift ? { drift } : {}) };
+}
+
+/** Issues of one code and column, counted (see {@link groupIssues}). */
+export interface IssueGroup {
+  /** The issue code. */
+  readonly code: ValidationIssue["code"];
+  /** The column, when the issues name one. */
+  readonly column?: string;
+  /** "error" if any issue of the group is an error, else "warn". */
+  readonly severity: Severity;
+  /** How many issues fell in the group. */
+  readonly count: number;
+  /** The first rows at fault (schema issues), at most `maxRows`, in batch order. */
+  readonly firstRows: readonly number[];
+  /** The first issues' observed and expected values, at most `maxExamples`. */
+  readonly examples: readonly IssueExample[];
+  /** The first issue's message. */
+  readonly message: string;
+}
+
+/** One issue's observed and expected values, kept in an {@link IssueGroup}. */
+export interface IssueExample {
+  /** What was seen (the issue's `observed`; for schema issues zod's code and the path). */
+  readonly observed?: unknown;
+  /** What was expected (the issue's `expected`). */
+  readonly expected?: unknown;
+  /** The row, for schema issues. */
+  readonly row?: number;
+}
+
+/** Limits of {@link groupIssues}. */
+export interface GroupIssuesOptions {
+  /** Rows kept per group. Default 5. */
+  maxRows?: number;
+  /** Examples kept per group. Default 3. */
+  maxExamples?: number;
+}
+
+/**
+ * Groups issues by code and column, in order of first appearance, with a
+ * count, the first rows at fault and the first observed/expected values: a
+ * batch with a renamed column and 71 out-of-range values reads as two lines,
+ * not 20 identical ones. Schema issues group by the field they name.
+ *
+ * @example
+ * ```ts
+ * import { groupIssues, schemaValidator } from "freshml";
+ * import { z } from "zod";
+ * const r = schemaValidator(z.object({ t: z.number().max(50) })).check([{ t: 60 }, { t: 70 }, { t: 20 }]);
+ * groupIssues(r.issues); // [{ code: "schema", column: "t", count: 2, firstRows: [0, 1], … }]
+ * ```
+ */
+export function groupIssues(issues: readonly ValidationIssue[], options: GroupIssuesOptions = {}): IssueGroup[] {
+  const { maxRows = 5, maxExamples = 3 } = options;
+  type Mutable = { code: ValidationIssue["code"]; column?: string; severity: Severity; count: number; firstRows: number[]; examples: IssueExample[]; message: string };
+  const groups = new Map<string, Mutable>();
+  for (const i of issues) {
+    const key = JSON.stringify([i.code, i.column ?? null]);
+    let g = groups.get(key);
+    if (!g) {
+      g = { code: i.code, ...(i.column !== undefined ? { column: i.column } : {}), severity: i.severity, count: 0, firstRows: [], examples: [], message: i.message };
+      groups.set(key, g);
+    }
+    g.count++;
+    if (i.severity === "error") g.severity = "error";
+    if (i.code === "schema" && g.firstRows.length < maxRows) g.firstRows.push(i.row);
+    if (g.examples.length < maxExamples) {
+      if (i.code === "schema") g.examples.push({ row: i.row, observed: { zodCode: i.zodCode, path: i.path }, ...("expected" in i.zodIssue ? { expected: i.zodIssue.expected } : {}) });
+      else {
+        const o = i as { observed?: unknown; expected?: unknown };
+        g.examples.push({ ...("observed" in o ? { observed: o.observed } : {}), ...("expected" in o ? { expected: o.expected } : {}) });
+      }
+    }
+  }
+  return [...groups.values()];
 }

@@ -3,6 +3,8 @@ import {
   FullRefitLinearRegression,
   FullRefitPolynomialRegression,
   GaussianNB,
+  HoeffdingTreeClassifier,
+  HoeffdingTreeRegressor,
   LastClassClassifier,
   LastValueRegressor,
   LinearRegression,
@@ -38,6 +40,11 @@ const suites: Array<[string, LearnerCheckOptions]> = [
   ["LastClassClassifier", { make: () => new LastClassClassifier({ classes: [0, 1] }) }],
   ["FullRefitLinearRegression", { make: () => new FullRefitLinearRegression(), exact: true, tolerance: 1e-7 }],
   ["FullRefitPolynomialRegression", { make: () => new FullRefitPolynomialRegression({ degree: 2 }), exact: true, nFeatures: 1, tolerance: 1e-6 }],
+  ["HoeffdingTreeClassifier binary", { make: () => new HoeffdingTreeClassifier({ classes: [0, 1], gracePeriod: 20 }) }],
+  ["HoeffdingTreeClassifier multiclass mc", { make: () => new HoeffdingTreeClassifier({ classes: [3, 1, 2], gracePeriod: 20, leafPrediction: "mc" }) }],
+  ["HoeffdingTreeClassifier unsplit (merge)", { make: () => new HoeffdingTreeClassifier({ classes: [0, 1, 2] }) }],
+  ["HoeffdingTreeRegressor", { make: () => new HoeffdingTreeRegressor({ gracePeriod: 20, bins: 8 }) }],
+  ["HoeffdingTreeRegressor unsplit (merge)", { make: () => new HoeffdingTreeRegressor() }],
 ];
 
 for (const [name, options] of suites) {

@@ -283,7 +283,7 @@ describe("FileModelStore version numbering (highest.json)", () => {
     const store = fresh();
     await put(store);
     await store.setAlias("m", "champion", 1);
-    const aliases = join(store.root, "m", "aliases.json");
+    const aliases = join(store.root, "m", "aliases.log");
     flipByte(aliases, -10);
     expect(await put(store)).toBe(2); // the mark exists: aliases are not read
     rmSync(highestFile(store));

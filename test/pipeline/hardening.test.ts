@@ -196,3 +196,33 @@ describe("issue 10 regressions at the pipeline", () => {
     expect(r.skipped).toEqual([expect.objectContaining({ id: "__proto__", reason: "redelivered" })]);
   });
 });
+
+describe("issue 10 items 10 and 12 at the pipeline", () => {
+  it("past the store's alias-history limit a restart still continues from the checkpoint (moves counted by seq)", async () => {
+    const store = new MemoryModelStore({ aliasHistoryLimit: 2 });
+    const drifting = Array.from({ length: 12 }, (_, k) => numericBatch(k, 40, k % 2 ? 3 : -2));
+    const p = new Pipeline({ trainer: new LinearRegression({ l2: 1e-3 }), store, gate: { minRows: 1, window: 1, confidence: 0.5 } });
+    const r = await p.runBatches(drifting);
+    expect(r.promotionsTotal).toBeGreaterThan(2);
+    expect((await store.aliasHistory("model", "champion")).length).toBe(2);
+    const resumed = await new Pipeline({ trainer: new LinearRegression({ l2: 1e-3 }), store, gate: { minRows: 1, window: 1, confidence: 0.5 } }).runBatches([numericBatch(99)]);
+    expect(resumed.restoredFrom?.from).toBe("checkpoint");
+    expect(resumed.restoredFrom?.position).toBe(12);
+  });
+
+  it("a promotion is stored and aliased in one step: a concurrent prune({ keep: 0 }) cannot make the run fail", async () => {
+    const store = new MemoryModelStore();
+    const p = new Pipeline({ trainer: new LinearRegression({ l2: 1e-3 }), store, gate: { minRows: 1, window: 1, confidence: 0.5 } });
+    const batches = Array.from({ length: 10 }, (_, k) => numericBatch(k, 40, k % 2 ? 3 : -2));
+    const pruning = (async (): Promise<void> => {
+      for (let i = 0; i < 50; i++) {
+        await store.prune("model", { keep: 0 }).catch(() => undefined);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    const r = await p.runBatches(batches);
+    await pruning;
+    expect(r.batches.accepted).toBe(10);
+    expect(await store.resolveAlias("model", "champion")).toBe(r.championVersion);
+  });
+});

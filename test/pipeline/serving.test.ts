@@ -56,12 +56,12 @@ describe("a stored model serves by itself", () => {
     const model = await loadModel(store, "model", "champion");
     expect(model.version).toBe(p.championStoreVersion);
     expect(model.fields).toEqual(["distance", "wind", "carrier", "express"]);
-    expect(model.featurizer!.layout.names).toEqual(["distance", "wind", "carrier=zeta", "carrier=alpha", "carrier=mid", "express"]);
+    expect(model.featurizer!.layout.names).toEqual(["distance", "wind", "carrier=alpha", "carrier=mid", "express"]);
     const served = model.predictRows(probe);
     const live = p.servingModel!.predictRows(probe);
     expect(Array.from(served)).toEqual(Array.from(live));
     // A missing wind is imputed with the mean of the winds the model learned, not 0 or NaN.
-    const withMean = model.predictRows([{ distance: 500, wind: model.featurizer!.toJSON().impute[0]!.mean, carrier: "mid", express: true }]);
+    const withMean = model.predictRows([{ distance: 500, wind: model.featurizer!.toJSON().preprocess[1]!.mean!, carrier: "mid", express: true }]);
     expect(served[served.length - 1]).toBe(withMean[0]);
     // From a fresh process's point of view: a new store object on the same folder.
     const again = await loadModel(new FileModelStore(d), "model", "champion");
@@ -94,7 +94,6 @@ describe("a stored model serves by itself", () => {
       const model = await loadModel(store, "model");
       const bad: unknown[][] = [
         [{ distance: "far", carrier: "mid", express: true }],
-        [{ distance: 1, carrier: "nope", express: true }],
         [{ distance: 1, express: true }],
         [{ distance: Infinity, carrier: "mid", express: true }],
         [{ distance: 1, carrier: "mid", express: "yes" }],

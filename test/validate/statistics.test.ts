@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { chiSquaredGoodnessOfFit } from "../../src/validate/tests/chi-squared.js";
+import { robustNormedWasserstein } from "../../src/validate/drift-check.js";
+import { chiSquaredGoodnessOfFit, chiSquaredHomogeneity } from "../../src/validate/tests/chi-squared.js";
+import { fisherExact } from "../../src/validate/tests/fisher.js";
 import { jensenShannonDistance } from "../../src/validate/tests/jensen-shannon.js";
 import { ksTwoSample } from "../../src/validate/tests/ks.js";
 import { binShares, psi, psiBins } from "../../src/validate/tests/psi.js";
@@ -43,6 +45,24 @@ describe("drift statistics equal SciPy's (test/fixtures/generate_scipy.py)", () 
 
   it.each(pairs(fx.wasserstein))("Wasserstein #%i", (_i, c) => {
     expect(wassersteinDistance(sorted(c.u), sorted(c.v))).toBeCloseTo(c.distance, 12);
+  });
+});
+
+describe("the sample-size-aware tests equal SciPy's", () => {
+  it.each(pairs(fx.chi2_contingency))("chi-squared homogeneity #%i (chi2_contingency, no correction)", (_i, c) => {
+    const r = chiSquaredHomogeneity(c.a, c.b);
+    expect(r.dof).toBe(c.dof);
+    expect(r.statistic).toBeCloseTo(c.statistic, 10);
+    expect(Math.abs(r.pValue - c.pvalue)).toBeLessThan(1e-13 + 1e-9 * c.pvalue);
+  });
+
+  it.each(pairs(fx.fisher_exact))("Fisher's exact test #%i (fisher_exact, two-sided)", (_i, c) => {
+    const [a, b, cc, d] = c.table;
+    expect(Math.abs(fisherExact(a, b, cc, d).pValue - c.pvalue)).toBeLessThan(1e-12 + 1e-8 * c.pvalue);
+  });
+
+  it.each(pairs(fx.robust_wasserstein))("robust normed Wasserstein #%i (clip to 0.5/99.5 % quantiles, / IQR·1.349)", (_i, c) => {
+    expect(robustNormedWasserstein(sorted(c.u), sorted(c.v))).toBeCloseTo(c.distance, 11);
   });
 });
 

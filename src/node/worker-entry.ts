@@ -1,0 +1,116 @@
+/**
+ * The worker side of {@link WorkerPipeline}: opens the store from its
+ * descriptor, builds the pipeline with the user's factory, then runs it on
+ * batches that the main thread sends on demand. Not imported by anything:
+ * a worker loads this file as its script.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { pathToFileURL } from "node:url";
+import { isAbsolute } from "node:path";
+import { FreshmlError } from "../core/errors.js";
+import type { Pipeline, SourceBatch } from "../pipeline/pipeline.js";
+import { MemoryModelStore } from "../store/memory-model-store.js";
+import type { ModelStore } from "../store/model-store.js";
+import { FileModelStore } from "./file-model-store.js";
+import { fromWire, toWire, type FromWorker, type ToWorker, type WorkerInit } from "./worker-protocol.js";
+
+const port = parentPort;
+if (!port) throw new Error("freshml worker-entry runs in a worker thread");
+const init = workerData as WorkerInit;
+const send = (m: FromWorker): void => port.postMessage(m);
+
+type Item = { batch: SourceBatch } | { end: true } | { error: FreshmlError };
+let queue: Item[] = [];
+let wake: (() => void) | null = null;
+let controller: AbortController | null = null;
+let pipeline: Pipeline | null = null;
+
+function push(item: Item): void {
+  queue.push(item);
+  const w = wake;
+  wake = null;
+  w?.();
+}
+
+async function* source(): AsyncGenerator<SourceBatch> {
+  send({ type: "pull", n: init.prefetch });
+  for (;;) {
+    while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+    const item = queue.shift()!;
+    if ("end" in item) return;
+    if ("error" in item) throw item.error;
+    send({ type: "pull", n: 1 });
+    yield item.batch;
+  }
+}
+
+async function run(m: Extract<ToWorker, { type: "run" }>): Promise<void> {
+  queue = [];
+  controller = new AbortController();
+  if (m.aborted) controller.abort();
+  try {
+    const report = await pipeline!.runBatches(source(), {
+      signal: controller.signal,
+      ...(m.trigger !== undefined ? { trigger: m.trigger } : {}),
+      ...(m.resume !== undefined ? { resume: m.resume } : {}),
+      onProgress: (progress) => send({ type: "progress", progress }),
+      onEvent: (event) => send({ type: "event", event }),
+    });
+    send({ type: "done", report });
+  } catch (err) {
+    send({ type: "failed", error: toWire(err) });
+  } finally {
+    controller = null;
+  }
+}
+
+port.on("message", (m: ToWorker) => {
+  switch (m.type) {
+    case "run":
+      void run(m);
+      break;
+    case "batch":
+      push({ batch: m.batch });
+      break;
+    case "end":
+      push({ end: true });
+      break;
+    case "source_error":
+      push({ error: fromWire(m.error, "the source") });
+      break;
+    case "abort":
+      controller?.abort();
+      break;
+  }
+});
+
+async function start(): Promise<void> {
+  try {
+    const d = init.store;
+    const store = new FileModelStore(d.root, d.lockTimeoutMs !== undefined ? { lock: { timeoutMs: d.lockTimeoutMs } } : {});
+    const specifier = isAbsolute(init.module) ? pathToFileURL(init.module).href : init.module;
+    const mod = (await import(specifier)) as Record<string, unknown>;
+    const factory = mod[init.export];
+    if (typeof factory !== "function") {
+      throw new FreshmlError("invalid_params", `${init.module} has no exported function ${init.export} (exports: ${Object.keys(mod).join(", ") || "none"})`, { param: "export" });
+    }
+    const p = (await (factory as (ctx: unknown) => unknown)({ store, args: init.args })) as Pipeline | null;
+    if (!p || typeof (p as Partial<Pipeline>).runBatches !== "function") {
+      throw new FreshmlError("invalid_params", `${init.module}'s ${init.export} must return a Pipeline`, { param: "export" });
+    }
+    const used = Reflect.get(p, "store") as ModelStore | undefined;
+    if (used instanceof MemoryModelStore || (used !== store && used?.constructor?.name === "MemoryModelStore")) {
+      throw new FreshmlError(
+        "unsupported",
+        `the pipeline built in the worker uses a MemoryModelStore: everything it learns would be lost when the worker ends. Build it with the store the factory receives ({ store }), a FileModelStore on ${d.root}`,
+        { param: "store" },
+      );
+    }
+    pipeline = p;
+    send({ type: "ready", name: p.name });
+  } catch (err) {
+    send({ type: "init_failed", error: toWire(err) });
+  }
+}
+
+void start();

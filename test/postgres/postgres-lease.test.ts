@@ -1,0 +1,151 @@
+import { PGlite } from "@electric-sql/pglite";
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LinearRegression, type Lease } from "../../src/index.js";
+import { PostgresLease, PostgresModelStore } from "../../src/postgres/index.js";
+import { leaseContract } from "../store/lease-contract.js";
+import { serverSuitesEnabled, startPgServer, type PgServer } from "./pg-server.js";
+import type pg from "pg";
+
+let n = 0;
+
+/** Waits (polling the database, never a fixed sleep) until the lease has no live holder. */
+async function untilExpired(lease: Lease, name: string, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while ((await lease.current(name)) !== null) {
+    if (Date.now() - start > timeoutMs) throw new Error(`lease ${name} still held after ${timeoutMs} ms`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+function trained(seed: number) {
+  const m = new LinearRegression();
+  m.update({ X: [[seed], [seed + 1]], y: [1, seed] });
+  return { name: "model", trainer: m.toJSON() };
+}
+
+/** Fenced writes: the store checks the grant in the write's transaction. */
+function fencingChecks(client: () => PGlite | pg.Pool): void {
+  it("a write with the current grant commits; after expiry or a takeover it is lease_lost and nothing is written", async () => {
+    const schema = `fence${n++}`;
+    const store = new PostgresModelStore(client(), { schema });
+    const lease = new PostgresLease(client(), { schema });
+    const a = await lease.acquire("model", "a", { ttlMs: 150 });
+    if (!a.acquired) throw new Error("not acquired");
+    const v1 = await store.put(trained(1), { fence: a.grant });
+    await store.setAlias("model", "champion", v1, { fence: a.grant });
+    await untilExpired(lease, "model");
+    // Expired, nobody took it: still refused.
+    await expect(store.put(trained(2), { fence: a.grant })).rejects.toMatchObject({ code: "lease_lost" });
+    await expect(store.setAlias("model", "champion", v1, { fence: a.grant })).rejects.toMatchObject({ code: "lease_lost" });
+    const b = await lease.acquire("model", "b", { ttlMs: 60_000 });
+    if (!b.acquired) throw new Error("not acquired");
+    expect(b.grant.token).toBe(2);
+    const v2 = await store.put(trained(3), { fence: b.grant });
+    await store.setAlias("model", "champion", v2, { fence: b.grant });
+    await expect(store.setAlias("model", "champion", v1, { fence: a.grant })).rejects.toMatchObject({ code: "lease_lost" });
+    await expect(store.rollback("model", "champion", { fence: a.grant })).rejects.toMatchObject({ code: "lease_lost" });
+    expect(await store.resolveAlias("model", "champion")).toBe(v2);
+    expect((await store.list("model")).versions.map((v) => v.version)).toEqual([2, 1]);
+    expect((await store.aliasHistory("model", "champion")).map((e) => e.version)).toEqual([1, 2]);
+  });
+}
+
+describe("PostgresLease on PGlite", () => {
+  const db = new PGlite();
+  afterAll(() => db.close());
+  leaseContract(async () => {
+    const lease = new PostgresLease(db, { schema: `lite_lease${n++}` });
+    return { lease, ttlMs: 100, expire: (name) => untilExpired(lease, name) };
+  });
+  fencingChecks(() => db);
+});
+
+function startChild(server: PgServer, args: string[]): ChildProcess {
+  const child = fileURLToPath(new URL("./pg-child.ts", import.meta.url));
+  return spawn(process.execPath, ["--import", "tsx", child, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...server.env } });
+}
+
+/** The child's output lines, one at a time. */
+function lines(p: ChildProcess): () => Promise<string> {
+  const queue: string[] = [];
+  const waiting: ((l: string) => void)[] = [];
+  let buf = "";
+  let err = "";
+  p.stderr!.on("data", (d) => (err += d));
+  p.stdout!.on("data", (d) => {
+    buf += String(d);
+    let i: number;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const w = waiting.shift();
+      if (w) w(line);
+      else queue.push(line);
+    }
+  });
+  return () =>
+    new Promise((resolve, reject) => {
+      const l = queue.shift();
+      if (l !== undefined) return resolve(l);
+      const timer = setTimeout(() => reject(new Error(`no line from the child within 30 s; stderr: ${err}`)), 30_000);
+      waiting.push((line) => {
+        clearTimeout(timer);
+        resolve(line);
+      });
+    });
+}
+
+describe.runIf(serverSuitesEnabled("PostgresLease on a PostgreSQL server"))("PostgresLease on a PostgreSQL server", () => {
+  let server: PgServer;
+  let pool: pg.Pool;
+  beforeAll(() => {
+    server = startPgServer();
+    pool = server.pool();
+  });
+  afterAll(async () => {
+    await pool?.end();
+    server?.stop();
+  });
+
+  leaseContract(async () => {
+    const lease = new PostgresLease(pool, { schema: `srv_lease${n++}` });
+    return { lease, ttlMs: 100, expire: (name) => untilExpired(lease, name) };
+  });
+  fencingChecks(() => pool);
+
+  it("SIGSTOP the holder past its TTL, SIGCONT it: its writes are refused with lease_lost; the new holder's go through", async () => {
+    const schema = `sigstop${n++}`;
+    const store = new PostgresModelStore(pool, { schema });
+    const lease = new PostgresLease(pool, { schema });
+    await store.init();
+    const holder = startChild(server, ["fenced", schema, "paused-holder", "1500"]);
+    const next = lines(holder);
+    try {
+      expect(await next()).toBe("granted 1");
+      holder.stdin!.write("write\n");
+      expect(await next()).toBe("ok 1");
+      holder.kill("SIGSTOP");
+      await untilExpired(lease, "model");
+      const b = await lease.acquire("model", "new-leader", { ttlMs: 60_000 });
+      if (!b.acquired) throw new Error("not acquired");
+      expect(b.grant.token).toBe(2);
+      const v = await store.put(trained(9), { fence: b.grant });
+      await store.setAlias("model", "champion", v, { fence: b.grant });
+      holder.kill("SIGCONT");
+      // The woken process still believes it leads: it tries to write and move champion.
+      holder.stdin!.write("write\n");
+      expect(await next()).toBe("refused lease_lost");
+      holder.stdin!.write("write\n");
+      expect(await next()).toBe("refused lease_lost");
+      expect(await store.resolveAlias("model", "champion")).toBe(v);
+      expect((await store.list("model")).versions.map((x) => x.version)).toEqual([2, 1]);
+      expect((await store.aliasHistory("model", "champion")).map((e) => e.version)).toEqual([1, 2]);
+    } finally {
+      holder.kill("SIGCONT");
+      holder.stdin!.end();
+      holder.kill("SIGTERM");
+    }
+  });
+});
