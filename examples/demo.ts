@@ -11,13 +11,13 @@
  * challenger learn it, and promotes it when it does at least as well on the
  * period's held-out months.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { LinearRegression, MAE, Pipeline, RecursiveLeastSquares, qualityChecks, type BatchRecord } from "freshml";
-import { FileModelStore } from "freshml/node";
+import { LinearRegression, MAE, Pipeline, RecursiveLeastSquares, qualityChecks, recordRun, renderStoreReport, type BatchRecord } from "freshml";
+import { FileModelStore, FileRunHistory } from "freshml/node";
 
 const Reading = z.object({
   decade: z.number().min(0).max(10), // time since 1958, in decades
@@ -74,6 +74,7 @@ try {
   console.log(`${"period".padEnd(11)}${"static model".padStart(14)}${"pipeline".padStart(11)}${"learner".padStart(10)}   gate`);
   const staticTotal = new MAE();
   const pipelineTotal = new MAE();
+  const stale = { label: "static model (trained once)", batch: [] as number[], values: [] as number[] };
   periods.forEach((p, k) => {
     const rec = byBatch.get(k)!;
     if (rec.status !== "accepted") return;
@@ -82,6 +83,10 @@ try {
     const s = new MAE();
     s.update(y, staticPred);
     if (k > 0) staticTotal.update([s.get()], [0]); // mean of the periods' errors, like the pipeline's column
+    if (k > 0) {
+      stale.batch.push(rec.batch);
+      stale.values.push(s.get());
+    }
     const served = rec.prequential;
     if (served !== null) pipelineTotal.update([served], [0]);
     const learner = rec.scores?.challenger?.mae ?? null;
@@ -103,6 +108,11 @@ try {
     `The static model goes stale as the trend accelerates; the model the pipeline serves stays within ${Math.min(...served).toFixed(1)}–${Math.max(...served).toFixed(1)} ppm.`,
   );
   console.log("'learner' is the learning state's own out-of-time error: the gate promotes it when its paired scores show it better.");
+  const history = new FileRunHistory(dir);
+  await recordRun(history, report);
+  const reportPath = resolve(process.env.FRESHML_REPORT ?? "report.html");
+  writeFileSync(reportPath, await renderStoreReport(store, history, "co2", { reference: stale }));
+  console.log(`\nHTML report (charts, versions, gate decisions; opens from disk): ${reportPath}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

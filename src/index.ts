@@ -229,3 +229,23 @@ export {
   type TickEvent,
 } from "./schedule/scheduler.js";
 export { RowBuffer, anyOf, everyNRows, manual, onDrift, onMetricDecay, type MetricDecayOptions, type ObservingTrigger, type Trigger } from "./schedule/triggers.js";
+export {
+  MemoryRunHistory,
+  recordRun,
+  summarizeRun,
+  RUN_SUMMARY_FORMAT,
+  type BatchSpan,
+  type DecisionPoint,
+  type DriftMatrix,
+  type QuarantineEvent,
+  type QuarantineSummary,
+  type RunHead,
+  type RunHistory,
+  type RunListOptions,
+  type RunRetention,
+  type RunSummary,
+  type SummarizeOptions,
+  type SummarySeries,
+} from "./history/run-history.js";
+export { renderReport, type ReferenceSeries, type ReportOptions } from "./report/render.js";
+export { renderStoreReport, type StoreReportOptions } from "./report/store-report.js";

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -37,7 +37,16 @@ describe("examples run and say what they should", () => {
   });
 
   it("demo: the static model goes stale, the pipeline does not", () => {
-    const out = run("examples/demo.ts");
+    const dir = mkdtempSync(join(tmpdir(), "freshml-demo-report-"));
+    const reportPath = join(dir, "report.html");
+    let out: string;
+    try {
+      out = execFileSync(process.execPath, ["--import", "tsx", "examples/demo.ts"], { encoding: "utf8", env: { ...process.env, FRESHML_REPORT: reportPath } });
+      expect(out).toContain(`HTML report (charts, versions, gate decisions; opens from disk): ${reportPath}`);
+      expect(readFileSync(reportPath, "utf8")).toMatch(/^<!doctype html>[\s\S]*data-mark="promotion"[\s\S]*data-series="reference"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const mean = /mean\s+([\d.]+)\s+([\d.]+)/.exec(out);
     expect(mean).not.toBeNull();
     const [, staticErr, pipelineErr] = mean!.map(Number);

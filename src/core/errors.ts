@@ -38,7 +38,9 @@ export type FreshmlErrorCode =
   | "too_large"
   | "store_unavailable"
   | "store_error"
-  | "lease_lost";
+  | "lease_lost"
+  | "invalid_usage"
+  | "malformed_file";
 
 /** Structured details that locate a failure. Every field is optional. */
 export interface FreshmlErrorDetails {

@@ -7,4 +7,5 @@
  */
 export { assertLearnerConformance, learnerChecks, type ConformanceCheck, type LearnerCheckOptions } from "./learner-checks.js";
 export { storeChecks, type AsyncConformanceCheck, type StoreCheckOptions } from "./store-checks.js";
+export { runHistoryChecks, sampleReport, type RunHistoryCheckOptions } from "./run-history-checks.js";
 export { FakeClock } from "./fake-clock.js";

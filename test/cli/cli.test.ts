@@ -1,0 +1,155 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const repo = resolve(__dirname, "../..");
+const req = createRequire(join(repo, "package.json"));
+const zod = pathToFileURL(req.resolve("zod")).href;
+const tsx = pathToFileURL(req.resolve("tsx")).href;
+const dir = mkdtempSync(join(tmpdir(), "freshml-cli-"));
+const store = join(dir, "models");
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+function cli(...args: string[]): Promise<Result> {
+  return new Promise((res) => {
+    execFile(process.execPath, ["--import", tsx, join(repo, "src/node/cli/bin.ts"), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } }, (err, stdout, stderr) => {
+      res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+const json = (r: Result): any => JSON.parse(r.stdout);
+const snapshot = (): string =>
+  existsSync(store)
+    ? readdirSync(store, { recursive: true })
+        .map(String)
+        .sort()
+        .map((f) => {
+          try {
+            return `${f}:${readFileSync(join(store, f), "utf8").length}`;
+          } catch {
+            return f;
+          }
+        })
+        .join("\n")
+    : "(none)";
+
+beforeAll(() => {
+  writeFileSync(
+    join(dir, "pipeline.config.ts"),
+    `import { LinearRegression } from ${JSON.stringify(pathToFileURL(join(repo, "src/index.ts")).href)};
+import { z } from ${JSON.stringify(zod)};
+export default {
+  name: "demo",
+  schema: z.object({ x: z.number(), y: z.number() }),
+  target: "y",
+  trainer: new LinearRegression(),
+  gate: { minRows: 10, window: 2 },
+  batchSize: 40,
+};
+`,
+  );
+  let nd = "";
+  let csv = "x,y\n";
+  for (let i = 0; i < 400; i++) {
+    const x = i / 10;
+    const y = (i < 200 ? 2 : 3) * x + ((i * 7919) % 13) / 13;
+    nd += `${JSON.stringify({ x, y })}\n`;
+    csv += `${x},${y}\n`;
+  }
+  writeFileSync(join(dir, "rows.ndjson"), nd);
+  writeFileSync(join(dir, "rows.csv"), csv);
+  writeFileSync(join(dir, "bad.ndjson"), `${nd.split("\n").slice(0, 5).join("\n")}\n{"x": 1, "y":\n`);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("freshml CLI, end to end in a child process on a file store", { timeout: 180_000 }, () => {
+  it("run: trains from NDJSON into the store, --json parsed back, then from CSV with a progress line", async () => {
+    const r = await cli("run", "--config", "pipeline.config.ts", "--data", "rows.ndjson", "--store", `file:${store}`, "--json");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const out = json(r);
+    expect(out.batches.total).toBe(10);
+    expect(out.runId).toBe("demo:1");
+    expect(out.championVersion).toBeGreaterThanOrEqual(1);
+    const t = await cli("run", "--config", "pipeline.config.ts", "--data", "rows.csv", "--store", store, "--batch-size", "100");
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/batches\s+4 \(4 accepted/);
+    expect(t.stdout).toContain("run recorded as demo:2");
+    expect(t.stderr).toMatch(/batch 4\/4 .* rows\/s {2}ETA/);
+  });
+
+  it("versions, show, diff, report, prune, rollback", async () => {
+    const vs = json(await cli("versions", "--store", store, "--name", "demo", "--json"));
+    expect(vs.versions.length).toBeGreaterThanOrEqual(2);
+    const newest = vs.versions[0].version as number;
+    expect(vs.champion).toBe(newest);
+    // Read-only commands, in parallel to keep the test fast.
+    const [text, showR, diffR, repR] = await Promise.all([
+      cli("versions", "--store", store, "--name", "demo"),
+      cli("show", "champion", "--store", store, "--name", "demo", "--json"),
+      cli("diff", "1", String(newest), "--store", store, "--name", "demo", "--json"),
+      cli("report", "-o", "report.html", "--store", store, "--name", "demo", "--json"),
+    ]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`v${newest} *`);
+    const show = json(showR);
+    expect(show.version).toBe(newest);
+    expect(show.trainer.kind).toBe("LinearRegression");
+    const diff = json(diffR);
+    expect(diff.a).toBe(1);
+    expect(diff.weights.length).toBeGreaterThan(0);
+    expect(diff.data.b.rows).toBeGreaterThan(0);
+    const rep = json(repR);
+    const html = readFileSync(join(dir, "report.html"), "utf8");
+    expect(rep.bytes).toBe(Buffer.byteLength(html));
+    expect(html).toContain("2 run(s)");
+    expect((html.match(/data-mark="version"/g) ?? []).length).toBe(vs.versions.length);
+
+    const rb = await cli("rollback", "--store", store, "--name", "demo", "--json");
+    expect(rb.code).toBe(0);
+    expect(json(rb)).toMatchObject({ from: newest });
+    expect(json(await cli("versions", "--store", store, "--name", "demo", "--json")).champion).toBe(json(rb).to);
+
+    const pr = json(await cli("prune", "--keep", "1", "--store", store, "--name", "demo", "--json"));
+    expect(pr.deleted.length).toBe(vs.versions.length - 2); // the newest, and the champion, stay
+  });
+
+  it("bad input gives a clear message, the right exit code, and changes nothing", async () => {
+    const before = snapshot();
+    const [missing, unknown, bad, usage, opt, noKeep, pg, help] = await Promise.all([
+      cli("versions", "--store", join(dir, "nowhere")),
+      cli("show", "999", "--store", store, "--name", "demo", "--json"),
+      cli("run", "--config", "pipeline.config.ts", "--data", "bad.ndjson", "--store", store),
+      cli("frobnicate", "--store", store),
+      cli("versions", "--store", store, "--bogus", "--json"),
+      cli("prune", "--store", store, "--name", "demo"),
+      cli("versions", "--store", "postgres://localhost/db"),
+      cli("--help"),
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no store at .*nowhere/);
+    expect(existsSync(join(dir, "nowhere"))).toBe(false);
+    expect(unknown.code).toBe(1);
+    expect(json(unknown).error.code).toBe("not_found");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("bad.ndjson:6: not valid JSON");
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("unknown command");
+    expect(opt.code).toBe(2);
+    expect(json(opt).error.code).toBe("invalid_usage");
+    expect(noKeep.code).toBe(2);
+    expect(pg.code).toBe(2);
+    expect(pg.stderr).toContain("only file stores");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: freshml");
+    expect(snapshot()).toBe(before);
+  });
+});
