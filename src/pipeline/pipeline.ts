@@ -13,6 +13,7 @@ import { metricNames, metricTask } from "../metrics/registry.js";
 import { Featurizer, type Featurized, type FeaturizerOptions, type FieldJSON } from "../preprocessing/featurizer.js";
 import { acceptUnseenLevels, featureField } from "../preprocessing/schema-features.js";
 import { autoSettings, isAutoPolicy } from "./auto.js";
+import { recordRun, type RunHistory } from "../history/run-history.js";
 import { MagnitudeGuard, sanitySettings, type BatchMagnitudes, type ImplausibleValue, type SanityOptions } from "./sanity.js";
 import {
   RowDrops,
@@ -160,6 +161,12 @@ export interface PipelineOptions<S extends z.ZodObject = z.ZodObject> {
    * Measured on the wall clock, whatever `now` says.
    */
   yieldEveryMs?: number;
+  /**
+   * Where each run's summary goes when it ends (aborted runs too): a
+   * {@link RunHistory} such as `MemoryRunHistory`, or `FileRunHistory` from
+   * freshml/node beside a file store. `report.historyId` names the entry.
+   */
+  history?: RunHistory;
   /** Clock for stage timings, in ms. Default `performance.now`. */
   now?: () => number;
 }
@@ -453,6 +460,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   private readonly deadLetter: DeadLetterSink | null;
   private readonly schema: z.ZodObject | null;
   private readonly yieldEveryMs: number;
+  private readonly history: RunHistory | null;
   /** Wall-clock time the run last handed the event loop back. */
   private lastYield = 0;
   /** Whether any tracked metric reads class probabilities. */
@@ -537,6 +545,10 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     const { yieldEveryMs = 10 } = options;
     checkParam(typeof yieldEveryMs === "number" && yieldEveryMs >= 0, "yieldEveryMs", "a number ≥ 0 (Infinity: never)", yieldEveryMs);
     this.yieldEveryMs = yieldEveryMs;
+    if (options.history !== undefined && (typeof options.history !== "object" || options.history === null || typeof options.history.put !== "function")) {
+      throw new FreshmlError("invalid_params", "history must be a RunHistory (MemoryRunHistory, or FileRunHistory from freshml/node)", { param: "history" });
+    }
+    this.history = options.history ?? null;
     this.target = options.target ?? "target";
     this.detectorTemplate = options.detector === undefined ? new ADWIN() : options.detector;
     this.detector = this.detectorTemplate ? restoreDetector(this.detectorTemplate.toJSON()) : null;
@@ -784,7 +796,14 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       throw err;
     }
     await run.timed("save", () => this.writeCheckpoint(run, this.learning.position - 1, true));
-    return run.finish(this.champion?.version ?? null);
+    const report = run.finish(this.champion?.version ?? null);
+    if (this.history) {
+      const history = this.history;
+      const t = this.now();
+      report.historyId = await recordRun(history, report);
+      report.stageMs.save += this.now() - t;
+    }
+    return report;
   }
 
   /**

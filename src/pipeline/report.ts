@@ -189,6 +189,8 @@ export interface RunReport {
   trigger?: string;
   /** Where an aborted run stopped. */
   stoppedAt?: StopPoint;
+  /** The run's entry in the pipeline's run history, when it has one. */
+  historyId?: string;
 }
 
 /** Batch counts of a run: `accepted + quarantined = total`. */

@@ -61,3 +61,22 @@ describe("the pipeline wires the parts together", () => {
     expect(resumed.records[0]!.status).toBe("quarantined");
   });
 });
+
+describe("the pipeline keeps its run history", () => {
+  it("each run (aborted ones too) is summarised into the history it was given", async () => {
+    const { MemoryRunHistory } = await import("../../src/index.js");
+    const history = new MemoryRunHistory();
+    const p = new Pipeline({ schema: Row, target: "load", trainer: new LinearRegression({ l2: 1e-3 }), history });
+    const first = await p.runBatches([rowBatch(1), rowBatch(2)]);
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = await p.runBatches([rowBatch(3)], { signal: controller.signal });
+    expect(first.historyId).toBeDefined();
+    expect(aborted.status).toBe("aborted");
+    const runs = await history.list("model");
+    expect(runs.map((r) => r.id).sort()).toEqual([first.historyId, aborted.historyId].sort());
+    const summary = await history.get(first.historyId!);
+    expect(summary).toMatchObject({ name: "model" });
+    expect(() => new Pipeline({ trainer: new LinearRegression(), history: {} as never })).toThrow(expect.objectContaining({ code: "invalid_params" }));
+  });
+});
