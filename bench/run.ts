@@ -2,6 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-for (const file of ["learners.bench.ts", "store.bench.ts", "validation.bench.ts", "pipeline.bench.ts"]) {
+// bench:postgres is apart: it needs a PostgreSQL server (see docs/many-machines.md).
+for (const file of ["learners.bench.ts", "store.bench.ts", "validation.bench.ts", "pipeline.bench.ts", "event-loop.bench.ts", "auto.bench.ts", "report.bench.ts"]) {
   execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL(file, import.meta.url)), ...process.argv.slice(2)], { stdio: "inherit" });
 }
