@@ -101,7 +101,9 @@ interface Candidate {
  * centroids by variance reduction and splits when the runner-up's merit over
  * the best's is below 1 − ε (ε the Hoeffding bound with R = 1), or ε <
  * `tieThreshold`. Leaves predict the mean target of the rows that reached
- * them (River's default `"adaptive"` linear leaves are not implemented).
+ * them. (River's default is `"adaptive"`, choosing per leaf between the
+ * mean and a linear model; freshml's leaves are means only, so a leaf's
+ * prediction is always within the targets it saw.)
  *
  * Deterministic, bounded (at most `maxLeaves` leaves; a leaf that can never
  * split drops its histograms), serialisable, mergeable when both trees have
