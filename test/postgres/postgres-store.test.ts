@@ -57,7 +57,8 @@ describe.runIf(serverSuitesEnabled("PostgresModelStore on a PostgreSQL server"))
     const store = new PostgresModelStore(pool, { schema });
     await store.put(trained("m", 1));
     await store.put(trained("m", 2));
-    await pool.query(`UPDATE ${schema}.versions SET body = overlay(body placing '9' from 60 for 1) WHERE version = 1`);
+    // Change byte 60 to a different value whatever it was (overwriting it with a fixed byte was a no-op when the timestamp already had it there).
+    await pool.query(`UPDATE ${schema}.versions SET body = set_byte(body, 60, (get_byte(body, 60) + 1) % 256) WHERE version = 1`);
     await expect(store.get("m", 1)).rejects.toMatchObject({ code: "checksum_mismatch" });
     expect((await store.get("m", 2)).version).toBe(2);
     await pool.query(`UPDATE ${schema}.versions SET summary = replace(summary, '"rmse":2', '"rmse":3') WHERE version = 2`);
