@@ -1,5 +1,5 @@
-import * as z from "zod";
 import { FreshmlError } from "../core/errors.js";
+import { type Check, type Infer, literal, object, readChecked, record, str, unknownValue } from "../core/json-checks.js";
 import { allFiniteFast } from "../core/kernels.js";
 import type { TrainerJSON } from "./trainer.js";
 
@@ -27,14 +27,19 @@ function nonFinitePath(v: unknown, path: string): string | null {
   return null;
 }
 
-/** zod schema of the envelope every trainer's JSON travels in. */
-export const trainerEnvelopeSchema = z.object({
-  format: z.literal("freshml.trainer"),
-  formatVersion: z.literal(1),
-  kind: z.string().min(1).max(200),
-  params: z.record(z.string(), z.unknown()),
-  state: z.unknown(),
+/** Check of the envelope every trainer's JSON travels in. */
+const trainerEnvelopeCheck = /* @__PURE__ */ object({
+  format: /* @__PURE__ */ literal("freshml.trainer"),
+  formatVersion: /* @__PURE__ */ literal(1),
+  kind: /* @__PURE__ */ str(1, 200),
+  params: /* @__PURE__ */ record(unknownValue),
+  state: unknownValue,
 });
+
+/** A trainer envelope, checked: `invalid_state` naming the field unless `json` is one. */
+export function readTrainerEnvelope(json: unknown): Infer<typeof trainerEnvelopeCheck> {
+  return readChecked(trainerEnvelopeCheck, json, "not a freshml trainer envelope", "envelope");
+}
 
 /**
  * Builds a trainer envelope (Float64Arrays in `state` must already be plain
@@ -50,45 +55,21 @@ export function makeEnvelope<P extends object, S>(kind: string, params: P, state
   return { format: "freshml.trainer", formatVersion: 1, kind, params: { ...params } as P & Record<string, unknown>, state };
 }
 
-/** A finite number array (zod 4's number already rejects NaN and ±Infinity). */
-export const finiteArray = z.array(z.number());
-
 /**
  * Opens a trainer envelope of the expected kind and checks its parameters and
- * state against their schemas. Anything malformed is `invalid_state`.
+ * state. Anything malformed is `invalid_state` naming the field.
  */
-export function openEnvelope<P, S>(
-  json: unknown,
-  kind: string,
-  paramsSchema: z.ZodType<P>,
-  stateSchema: z.ZodType<S>,
-): { params: P; state: S | null } {
-  const env = trainerEnvelopeSchema.safeParse(json);
-  if (!env.success) {
-    throw new FreshmlError("invalid_state", `not a freshml trainer envelope: ${z.prettifyError(env.error)}`, {
-      issues: env.error.issues,
-    });
-  }
-  if (env.data.kind !== kind) {
-    throw new FreshmlError("invalid_state", `expected a ${kind} envelope, got ${env.data.kind}`, {
-      observed: env.data.kind,
+export function openEnvelope<P, S>(json: unknown, kind: string, paramsCheck: Check<P>, stateCheck: Check<S>): { params: P; state: S | null } {
+  const env = readTrainerEnvelope(json);
+  if (env.kind !== kind) {
+    throw new FreshmlError("invalid_state", `expected a ${kind} envelope, got ${env.kind}`, {
+      observed: env.kind,
       expected: kind,
     });
   }
-  const params = paramsSchema.safeParse(env.data.params);
-  if (!params.success) {
-    throw new FreshmlError("invalid_state", `invalid ${kind} params: ${z.prettifyError(params.error)}`, {
-      issues: params.error.issues,
-    });
-  }
-  if (env.data.state === null || env.data.state === undefined) return { params: params.data, state: null };
-  const state = stateSchema.safeParse(env.data.state);
-  if (!state.success) {
-    throw new FreshmlError("invalid_state", `invalid ${kind} state: ${z.prettifyError(state.error)}`, {
-      issues: state.error.issues,
-    });
-  }
-  return { params: params.data, state: state.data };
+  const params = readChecked(paramsCheck, env.params, `invalid ${kind} params`, "params");
+  if (env.state === null || env.state === undefined) return { params, state: null };
+  return { params, state: readChecked(stateCheck, env.state, `invalid ${kind} state`, "state") };
 }
 
 /** Throws `invalid_state` unless an array restored from JSON has the expected length. */

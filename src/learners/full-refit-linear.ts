@@ -1,8 +1,8 @@
 import MultivariateLinearRegression from "ml-regression-multivariate-linear";
-import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { finite, finiteNumbers, nullable, object, positiveInt } from "../core/json-checks.js";
+import { checkPredictions, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite, dot } from "../core/kernels.js";
 import { RetainedRows } from "./retained-rows.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
@@ -13,13 +13,13 @@ export interface FullRefitParams {
   maxRows: number | null;
 }
 
-const paramsSchema = z.object({ maxRows: z.number().int().positive().nullable() });
-const stateSchema = z.object({
-  d: z.number().int().positive(),
-  X: finiteArray,
-  y: finiteArray,
-  weights: finiteArray,
-  intercept: z.number(),
+const paramsCheck = object({ maxRows: nullable(positiveInt) });
+const stateCheck = object({
+  d: positiveInt,
+  X: finiteNumbers,
+  y: finiteNumbers,
+  weights: finiteNumbers,
+  intercept: finite,
 });
 
 /** Checks the shared `maxRows` parameter. */
@@ -101,7 +101,7 @@ export class FullRefitLinearRegression implements Trainer {
 
   /** Restores from {@link FullRefitLinearRegression.toJSON} output. */
   static fromJSON(json: unknown): FullRefitLinearRegression {
-    const { params, state } = openEnvelope(json, "FullRefitLinearRegression", paramsSchema, stateSchema);
+    const { params, state } = openEnvelope(json, "FullRefitLinearRegression", paramsCheck, stateCheck);
     const m = new FullRefitLinearRegression(params);
     if (state) {
       m.data = RetainedRows.from(state.d, params.maxRows, state.X, state.y);

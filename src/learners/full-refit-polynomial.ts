@@ -1,8 +1,8 @@
 import { PolynomialRegression } from "ml-regression-polynomial";
-import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { finiteNumbers, nullable, object, positiveInt } from "../core/json-checks.js";
+import { checkPredictions, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite } from "../core/kernels.js";
 import { RetainedRows } from "./retained-rows.js";
 import { fullRefitParams, type FullRefitParams } from "./full-refit-linear.js";
@@ -14,8 +14,8 @@ export interface FullRefitPolynomialParams extends FullRefitParams {
   degree: number;
 }
 
-const paramsSchema = z.object({ maxRows: z.number().int().positive().nullable(), degree: z.number().int().positive() });
-const stateSchema = z.object({ X: finiteArray, y: finiteArray, coefficients: finiteArray });
+const paramsCheck = object({ maxRows: nullable(positiveInt), degree: positiveInt });
+const stateCheck = object({ X: finiteNumbers, y: finiteNumbers, coefficients: finiteNumbers });
 
 /**
  * Full-refit polynomial regression on one feature, wrapping ml-regression's
@@ -92,7 +92,7 @@ export class FullRefitPolynomialRegression implements Trainer {
 
   /** Restores from {@link FullRefitPolynomialRegression.toJSON} output. */
   static fromJSON(json: unknown): FullRefitPolynomialRegression {
-    const { params, state } = openEnvelope(json, "FullRefitPolynomialRegression", paramsSchema, stateSchema);
+    const { params, state } = openEnvelope(json, "FullRefitPolynomialRegression", paramsCheck, stateCheck);
     const m = new FullRefitPolynomialRegression(params);
     if (state) {
       if (state.coefficients.length !== params.degree + 1) throw new FreshmlError("invalid_state", "coefficient count differs from degree + 1");

@@ -1,10 +1,10 @@
-import * as z from "zod";
 import { assertFiniteFeatures, readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
+import { finiteNumbers, labels, nonNegative, nullable, object, positiveInt } from "../core/json-checks.js";
 import { classMomentsSimd } from "../core/wasm/moments.js";
 import { gaussianScoresSimd } from "../core/wasm/gemv.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
-import { checkLength, checkMergeable, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkLength, checkMergeable, checkPredictions, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { allFinite, logSumExp } from "../core/kernels.js";
 import type { Classifier, Trainer, TrainerJSON } from "./trainer.js";
 
@@ -18,16 +18,16 @@ export interface GaussianNBParams {
   priors: readonly number[] | null;
 }
 
-const paramsSchema = z.object({
-  classes: z.array(z.number()).min(2),
-  varSmoothing: z.number().min(0),
-  priors: z.array(z.number()).nullable(),
+const paramsCheck = object({
+  classes: labels,
+  varSmoothing: nonNegative,
+  priors: nullable(finiteNumbers),
 });
-const stateSchema = z.object({
-  d: z.number().int().positive(),
-  counts: finiteArray,
-  mean: finiteArray,
-  m2: finiteArray,
+const stateCheck = object({
+  d: positiveInt,
+  counts: finiteNumbers,
+  mean: finiteNumbers,
+  m2: finiteNumbers,
 });
 
 /** Per-class statistics of a {@link GaussianNB}. */
@@ -257,7 +257,7 @@ export class GaussianNB implements Classifier {
 
   /** Restores from {@link GaussianNB.toJSON} output. */
   static fromJSON(json: unknown): GaussianNB {
-    const { params, state } = openEnvelope(json, "GaussianNB", paramsSchema, stateSchema);
+    const { params, state } = openEnvelope(json, "GaussianNB", paramsCheck, stateCheck);
     const m = new GaussianNB(params);
     if (state) {
       const k = m.classes.length;

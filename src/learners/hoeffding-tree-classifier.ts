@@ -1,17 +1,19 @@
-import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
+import { finite, finiteNumbers, labels, nonNegative, object, oneOf, type Infer } from "../core/json-checks.js";
 import { ClassIndex, checkClasses } from "./classes.js";
-import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
+import { checkLength, checkMergeable, makeEnvelope, notFitted } from "./envelope.js";
 import {
   badState,
   checkMagnitudes,
-  checkTreeParams,
-  checkTreeShape,
   entropy,
   hoeffdingBound,
   normalCdf,
-  type SplitNodeJSON,
+  restoreTree,
+  treeParams,
+  treeParamsShape,
+  type TreeNode,
+  type TreeState,
 } from "./hoeffding-tree-common.js";
 import type { Classifier, Trainer, TrainerJSON } from "./trainer.js";
 
@@ -74,52 +76,32 @@ interface Leaf {
   last: number; // sum(obs) at the last split attempt
 }
 
-interface Node {
-  split: SplitNodeJSON | null;
-  leaf: Leaf | null;
-  depth: number;
-}
-
-interface State {
-  d: number;
-  n: number;
-  nodes: Node[];
-  leaves: number;
-}
+type Node = TreeNode<Leaf>;
+type State = TreeState<Leaf>;
 
 const leafPredictions = ["mc", "nb", "nba"] as const;
 
-const paramsSchema = z.object({
-  classes: z.array(z.number()).min(2),
-  gracePeriod: z.number(),
-  splitConfidence: z.number(),
-  tieThreshold: z.number(),
-  maxDepth: z.number().nullable(),
-  maxLeaves: z.number(),
-  leafPrediction: z.enum(leafPredictions),
-  nbThreshold: z.number(),
-  nSplits: z.number(),
-  minBranchFraction: z.number(),
-  smoothing: z.number(),
+const paramsCheck = object({
+  classes: labels,
+  ...treeParamsShape,
+  leafPrediction: oneOf(leafPredictions),
+  nbThreshold: finite,
+  nSplits: finite,
+  minBranchFraction: finite,
+  smoothing: finite,
 });
-const splitSchema = z.object({ f: z.number().int().min(0), t: z.number(), l: z.number().int(), r: z.number().int(), n: z.number().int().min(0) });
-const leafSchema = z.object({
-  prior: finiteArray,
-  obs: finiteArray,
-  mean: finiteArray,
-  m2: finiteArray,
-  min: finiteArray,
-  max: finiteArray,
-  mc: z.number().min(0),
-  nb: z.number().min(0),
-  last: z.number().min(0),
+const leafCheck = object({
+  prior: finiteNumbers,
+  obs: finiteNumbers,
+  mean: finiteNumbers,
+  m2: finiteNumbers,
+  min: finiteNumbers,
+  max: finiteNumbers,
+  mc: nonNegative,
+  nb: nonNegative,
+  last: nonNegative,
 });
-const stateSchema = z.object({
-  d: z.number().int().positive(),
-  n: z.number().int().min(0),
-  nodes: z.array(z.object({ split: splitSchema.nullable(), leaf: leafSchema.nullable() })).min(1),
-});
-type LeafJSON = z.infer<typeof leafSchema>;
+type LeafJSON = Infer<typeof leafCheck>;
 
 /** One candidate split of a leaf. */
 interface Candidate {
@@ -175,29 +157,22 @@ export class HoeffdingTreeClassifier implements Classifier {
   constructor(params: Partial<HoeffdingTreeClassifierParams> & { classes: readonly number[] }) {
     const {
       classes,
-      gracePeriod = 200,
-      splitConfidence = 1e-7,
-      tieThreshold = 0.05,
-      maxDepth = null,
-      maxLeaves = 1000,
       leafPrediction = "nba",
       nbThreshold = 0,
       nSplits = 10,
       minBranchFraction = 0.01,
       smoothing = 1,
+      ...shared
     } = params ?? ({} as HoeffdingTreeClassifierParams);
     this.classes = checkClasses(classes);
-    checkTreeParams({ gracePeriod, splitConfidence, tieThreshold, maxDepth, maxLeaves });
+    const tree = treeParams(shared);
     checkParam((leafPredictions as readonly string[]).includes(leafPrediction), "leafPrediction", '"mc", "nb" or "nba"', leafPrediction);
     checkParam(typeof nbThreshold === "number" && Number.isFinite(nbThreshold) && nbThreshold >= 0, "nbThreshold", "a finite number ≥ 0", nbThreshold);
     checkParam(typeof nSplits === "number" && Number.isInteger(nSplits) && nSplits >= 1 && nSplits <= 1000, "nSplits", "an integer in [1, 1000]", nSplits);
     checkParam(typeof minBranchFraction === "number" && minBranchFraction >= 0 && minBranchFraction < 0.5, "minBranchFraction",
       "a number in [0, 0.5)", minBranchFraction);
     checkParam(typeof smoothing === "number" && Number.isFinite(smoothing) && smoothing >= 0, "smoothing", "a finite number ≥ 0", smoothing);
-    this.params = Object.freeze({
-      classes: this.classes, gracePeriod, splitConfidence, tieThreshold, maxDepth, maxLeaves, leafPrediction, nbThreshold, nSplits,
-      minBranchFraction, smoothing,
-    });
+    this.params = Object.freeze({ classes: this.classes, ...tree, leafPrediction, nbThreshold, nSplits, minBranchFraction, smoothing });
     this.index = new ClassIndex(this.classes);
   }
 
@@ -337,41 +312,17 @@ export class HoeffdingTreeClassifier implements Classifier {
 
   /** Restores from {@link HoeffdingTreeClassifier.toJSON} output; a broken invariant is `invalid_state`. */
   static fromJSON(json: unknown): HoeffdingTreeClassifier {
-    const kind = "HoeffdingTreeClassifier";
-    const { params, state } = openEnvelope(json, kind, paramsSchema, stateSchema);
-    let m: HoeffdingTreeClassifier;
-    try {
-      m = new HoeffdingTreeClassifier(params);
-    } catch (err) {
-      throw badState(kind, `bad parameters: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (!state) return m;
-    const k = m.classes.length;
-    const d = state.d;
-    for (let i = 0; i < state.nodes.length; i++) {
-      const nd = state.nodes[i]!;
-      if ((nd.split === null) === (nd.leaf === null)) throw badState(kind, `node ${i} must be either a split or a leaf`);
-    }
-    const depth = checkTreeShape(kind, state.nodes, d);
-    const nodes: Node[] = [];
-    let leaves = 0;
-    let learned = 0;
-    for (let i = 0; i < state.nodes.length; i++) {
-      const nd = state.nodes[i]!;
-      if (nd.split) {
-        nodes.push({ split: { ...nd.split }, leaf: null, depth: depth[i]! });
-        learned += nd.split.n;
-        continue;
-      }
-      const leaf = leafFromJSON(kind, i, nd.leaf!, k, d);
-      leaves++;
-      learned += sum(leaf.obs);
-      nodes.push({ split: null, leaf, depth: depth[i]! });
-    }
-    if (learned !== state.n) throw badState(kind, `the nodes hold ${learned} rows but n is ${state.n}`, { observed: learned, expected: state.n });
-    if (leaves > m.params.maxLeaves) throw badState(kind, `${leaves} leaves exceed maxLeaves ${m.params.maxLeaves}`);
-    m.state = { d, n: state.n, nodes, leaves };
-    return m;
+    const { model, state } = restoreTree(json, {
+      kind: "HoeffdingTreeClassifier",
+      paramsCheck,
+      leafCheck,
+      make: (params) => new HoeffdingTreeClassifier(params),
+      maxLeaves: (m) => m.params.maxLeaves,
+      leafFromJSON: (m, i, leaf, d) => leafFromJSON("HoeffdingTreeClassifier", i, leaf, m.classes.length, d),
+      rows: (leaf) => sum(leaf.obs),
+    });
+    model.state = state;
+    return model;
   }
 
   clone(): HoeffdingTreeClassifier {

@@ -1,9 +1,11 @@
 import { FreshmlError, checkParam } from "../core/errors.js";
+import { array, count, finite, nullable, num, object, positiveInt, type Check } from "../core/json-checks.js";
+import { openEnvelope } from "./envelope.js";
 
 /**
  * Shared pieces of the Hoeffding trees (Domingos & Hulten, KDD 2000): the
- * Hoeffding bound, the magnitude guard, running-moment arithmetic and the
- * structural checks a restored tree must pass.
+ * Hoeffding bound, the magnitude guard, running-moment arithmetic, the options
+ * both trees take and how a saved tree is checked and restored.
  */
 
 /**
@@ -43,8 +45,24 @@ export function checkMagnitudes(X: Float64Array, cols: number, y: ArrayLike<numb
   }
 }
 
+/** The options both trees take. */
+export interface TreeParams {
+  gracePeriod: number;
+  splitConfidence: number;
+  tieThreshold: number;
+  maxDepth: number | null;
+  maxLeaves: number;
+}
+
+/** Fills the defaults of the options both trees take (River's) and checks them. */
+export function treeParams(params: Partial<TreeParams>): TreeParams {
+  const { gracePeriod = 200, splitConfidence = 1e-7, tieThreshold = 0.05, maxDepth = null, maxLeaves = 1000 } = params;
+  checkTreeParams({ gracePeriod, splitConfidence, tieThreshold, maxDepth, maxLeaves });
+  return { gracePeriod, splitConfidence, tieThreshold, maxDepth, maxLeaves };
+}
+
 /** Checks the options both trees share. */
-export function checkTreeParams(p: {
+function checkTreeParams(p: {
   gracePeriod: unknown;
   splitConfidence: unknown;
   tieThreshold: unknown;
@@ -75,6 +93,108 @@ export interface SplitNodeJSON {
   r: number;
   /** Rows this node learned while it was a leaf, before it split. */
   n: number;
+}
+
+/** Checks of the saved options both trees share (their values are checked again by the constructor). */
+export const treeParamsShape = {
+  gracePeriod: finite,
+  splitConfidence: finite,
+  tieThreshold: finite,
+  maxDepth: /* @__PURE__ */ nullable(finite),
+  maxLeaves: finite,
+};
+
+const splitCheck = /* @__PURE__ */ object({
+  f: count,
+  t: finite,
+  l: /* @__PURE__ */ num({ int: true }),
+  r: /* @__PURE__ */ num({ int: true }),
+  n: count,
+});
+
+/** Check of a saved tree's state, given the check of its leaves. */
+export function treeStateCheck<L>(leafCheck: Check<L>): Check<{ d: number; n: number; nodes: Array<{ split: SplitNodeJSON | null; leaf: L | null }> }> {
+  return object({
+    d: positiveInt,
+    n: count,
+    nodes: array(object({ split: nullable(splitCheck), leaf: nullable(leafCheck) }), 1),
+  });
+}
+
+/** A node of a live tree: a split, or a leaf of type `L`, at its depth. */
+export interface TreeNode<L> {
+  split: SplitNodeJSON | null;
+  leaf: L | null;
+  depth: number;
+}
+
+/** A live tree: features, rows learned, nodes (0 the root), leaf count. */
+export interface TreeState<L> {
+  d: number;
+  n: number;
+  nodes: Array<TreeNode<L>>;
+  leaves: number;
+}
+
+/** How one tree restores its leaves, for {@link restoreTree}. */
+export interface TreeRestore<P, LJ, L, M> {
+  /** The trainer kind of the envelope. */
+  readonly kind: string;
+  /** Check of the saved parameters. */
+  readonly paramsCheck: Check<P>;
+  /** Check of a saved leaf. */
+  readonly leafCheck: Check<LJ>;
+  /** Builds the (empty) model from restored parameters. */
+  make(params: P): M;
+  /** The model's `maxLeaves`. */
+  maxLeaves(model: M): number;
+  /** Checks a saved leaf (node `i`) against the model and rebuilds it; a broken invariant throws `invalid_state`. */
+  leafFromJSON(model: M, i: number, leaf: LJ, d: number): L;
+  /** Rows a restored leaf has learned. */
+  rows(leaf: L): number;
+}
+
+/**
+ * Restores a tree from its envelope: checks the JSON, builds the model (a
+ * parameter it refuses is `invalid_state`), then checks the tree's shape,
+ * each leaf, the row count and the leaf cap. Returns the model and its state
+ * (`null` for an unfitted tree) for the caller to install.
+ */
+export function restoreTree<P, LJ, L, M>(json: unknown, how: TreeRestore<P, LJ, L, M>): { model: M; state: TreeState<L> | null } {
+  const { kind } = how;
+  const { params, state } = openEnvelope(json, kind, how.paramsCheck, treeStateCheck(how.leafCheck));
+  let model: M;
+  try {
+    model = how.make(params);
+  } catch (err) {
+    throw badState(kind, `bad parameters: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!state) return { model, state: null };
+  const d = state.d;
+  for (let i = 0; i < state.nodes.length; i++) {
+    const nd = state.nodes[i]!;
+    if ((nd.split === null) === (nd.leaf === null)) throw badState(kind, `node ${i} must be either a split or a leaf`);
+  }
+  const depth = checkTreeShape(kind, state.nodes, d);
+  const nodes: Array<TreeNode<L>> = [];
+  let leaves = 0;
+  let learned = 0;
+  for (let i = 0; i < state.nodes.length; i++) {
+    const nd = state.nodes[i]!;
+    if (nd.split) {
+      nodes.push({ split: { ...nd.split }, leaf: null, depth: depth[i]! });
+      learned += nd.split.n;
+      continue;
+    }
+    const leaf = how.leafFromJSON(model, i, nd.leaf!, d);
+    leaves++;
+    learned += how.rows(leaf);
+    nodes.push({ split: null, leaf, depth: depth[i]! });
+  }
+  if (learned !== state.n) throw badState(kind, `the nodes hold ${learned} rows but n is ${state.n}`, { observed: learned, expected: state.n });
+  const maxLeaves = how.maxLeaves(model);
+  if (leaves > maxLeaves) throw badState(kind, `${leaves} leaves exceed maxLeaves ${maxLeaves}`);
+  return { model, state: { d, n: state.n, nodes, leaves } };
 }
 
 /** Throws `invalid_state` with a consistent message. */

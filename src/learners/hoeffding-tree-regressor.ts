@@ -1,8 +1,8 @@
-import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
-import { badState, checkMagnitudes, checkTreeParams, checkTreeShape, hoeffdingBound, type SplitNodeJSON } from "./hoeffding-tree-common.js";
+import { array, count, finite, finiteNumbers, nonNegative, nullable, object, tuple, type Infer } from "../core/json-checks.js";
+import { checkLength, checkMergeable, makeEnvelope, notFitted } from "./envelope.js";
+import { badState, checkMagnitudes, hoeffdingBound, restoreTree, treeParams, treeParamsShape, type TreeNode, type TreeState } from "./hoeffding-tree-common.js";
 import type { HoeffdingTreeSize } from "./hoeffding-tree-classifier.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
 
@@ -51,38 +51,14 @@ interface Leaf {
   hist: Hist | null; // null once the leaf can never split (depth or leaf cap)
 }
 
-interface Node {
-  split: SplitNodeJSON | null;
-  leaf: Leaf | null;
-  depth: number;
-}
+type Node = TreeNode<Leaf>;
+type State = TreeState<Leaf>;
 
-interface State {
-  d: number;
-  n: number;
-  nodes: Node[];
-  leaves: number;
-}
-
-const paramsSchema = z.object({
-  gracePeriod: z.number(),
-  splitConfidence: z.number(),
-  tieThreshold: z.number(),
-  maxDepth: z.number().nullable(),
-  maxLeaves: z.number(),
-  bins: z.number(),
-  minSamplesSplit: z.number(),
-});
-const momentsSchema = z.tuple([z.number().min(0), z.number(), z.number().min(0)]);
-const histSchema = z.object({ size: z.array(z.number().int().min(0)), x: finiteArray, cnt: finiteArray, ym: finiteArray, m2: finiteArray });
-const leafSchema = z.object({ prior: momentsSchema, obs: momentsSchema, last: z.number().min(0), hist: histSchema.nullable() });
-const splitSchema = z.object({ f: z.number().int().min(0), t: z.number(), l: z.number().int(), r: z.number().int(), n: z.number().int().min(0) });
-const stateSchema = z.object({
-  d: z.number().int().positive(),
-  n: z.number().int().min(0),
-  nodes: z.array(z.object({ split: splitSchema.nullable(), leaf: leafSchema.nullable() })).min(1),
-});
-type LeafJSON = z.infer<typeof leafSchema>;
+const paramsCheck = object({ ...treeParamsShape, bins: finite, minSamplesSplit: finite });
+const momentsCheck = tuple([nonNegative, finite, nonNegative]);
+const histCheck = object({ size: array(count), x: finiteNumbers, cnt: finiteNumbers, ym: finiteNumbers, m2: finiteNumbers });
+const leafCheck = object({ prior: momentsCheck, obs: momentsCheck, last: nonNegative, hist: nullable(histCheck) });
+type LeafJSON = Infer<typeof leafCheck>;
 
 interface Candidate {
   merit: number;
@@ -133,20 +109,12 @@ export class HoeffdingTreeRegressor implements Trainer {
   private state: State | null = null;
 
   constructor(params: Partial<HoeffdingTreeRegressorParams> = {}) {
-    const {
-      gracePeriod = 200,
-      splitConfidence = 1e-7,
-      tieThreshold = 0.05,
-      maxDepth = null,
-      maxLeaves = 1000,
-      bins = 32,
-      minSamplesSplit = 5,
-    } = params ?? {};
-    checkTreeParams({ gracePeriod, splitConfidence, tieThreshold, maxDepth, maxLeaves });
+    const { bins = 32, minSamplesSplit = 5, ...shared } = params ?? {};
+    const tree = treeParams(shared);
     checkParam(typeof bins === "number" && Number.isInteger(bins) && bins >= 2 && bins <= 1024, "bins", "an integer in [2, 1024]", bins);
     checkParam(typeof minSamplesSplit === "number" && Number.isInteger(minSamplesSplit) && minSamplesSplit >= 1, "minSamplesSplit",
       "an integer ≥ 1", minSamplesSplit);
-    this.params = Object.freeze({ gracePeriod, splitConfidence, tieThreshold, maxDepth, maxLeaves, bins, minSamplesSplit });
+    this.params = Object.freeze({ ...tree, bins, minSamplesSplit });
   }
 
   get nFeatures(): number | undefined {
@@ -257,40 +225,17 @@ export class HoeffdingTreeRegressor implements Trainer {
 
   /** Restores from {@link HoeffdingTreeRegressor.toJSON} output; a broken invariant is `invalid_state`. */
   static fromJSON(json: unknown): HoeffdingTreeRegressor {
-    const kind = "HoeffdingTreeRegressor";
-    const { params, state } = openEnvelope(json, kind, paramsSchema, stateSchema);
-    let m: HoeffdingTreeRegressor;
-    try {
-      m = new HoeffdingTreeRegressor(params);
-    } catch (err) {
-      throw badState(kind, `bad parameters: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (!state) return m;
-    const d = state.d;
-    for (let i = 0; i < state.nodes.length; i++) {
-      const nd = state.nodes[i]!;
-      if ((nd.split === null) === (nd.leaf === null)) throw badState(kind, `node ${i} must be either a split or a leaf`);
-    }
-    const depth = checkTreeShape(kind, state.nodes, d);
-    const nodes: Node[] = [];
-    let leaves = 0;
-    let learned = 0;
-    for (let i = 0; i < state.nodes.length; i++) {
-      const nd = state.nodes[i]!;
-      if (nd.split) {
-        nodes.push({ split: { ...nd.split }, leaf: null, depth: depth[i]! });
-        learned += nd.split.n;
-        continue;
-      }
-      const leaf = leafFromJSON(kind, i, nd.leaf!, d, m.params.bins);
-      leaves++;
-      learned += leaf.obs.n;
-      nodes.push({ split: null, leaf, depth: depth[i]! });
-    }
-    if (learned !== state.n) throw badState(kind, `the nodes hold ${learned} rows but n is ${state.n}`, { observed: learned, expected: state.n });
-    if (leaves > m.params.maxLeaves) throw badState(kind, `${leaves} leaves exceed maxLeaves ${m.params.maxLeaves}`);
-    m.state = { d, n: state.n, nodes, leaves };
-    return m;
+    const { model, state } = restoreTree(json, {
+      kind: "HoeffdingTreeRegressor",
+      paramsCheck,
+      leafCheck,
+      make: (params) => new HoeffdingTreeRegressor(params),
+      maxLeaves: (m) => m.params.maxLeaves,
+      leafFromJSON: (m, i, leaf, d) => leafFromJSON("HoeffdingTreeRegressor", i, leaf, d, m.params.bins),
+      rows: (leaf) => leaf.obs.n,
+    });
+    model.state = state;
+    return model;
   }
 
   clone(): HoeffdingTreeRegressor {

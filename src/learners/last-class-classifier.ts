@@ -1,12 +1,12 @@
-import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
+import { count, labels, object, positiveInt } from "../core/json-checks.js";
 import { ClassIndex, checkClasses, type ClassesParams } from "./classes.js";
 import { checkMergeable, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import type { Classifier, Trainer, TrainerJSON } from "./trainer.js";
 
-const paramsSchema = z.object({ classes: z.array(z.number()).min(2) });
-const stateSchema = z.object({ d: z.number().int().positive(), n: z.number().int().nonnegative(), last: z.number().int().nonnegative() });
+const paramsCheck = object({ classes: labels });
+const stateCheck = object({ d: positiveInt, n: count, last: count });
 
 /**
  * Baseline: predicts the last class seen ("no change"). On streams with
@@ -82,7 +82,7 @@ export class LastClassClassifier implements Classifier {
 
   /** Restores from {@link LastClassClassifier.toJSON} output. */
   static fromJSON(json: unknown): LastClassClassifier {
-    const { params, state } = openEnvelope(json, "LastClassClassifier", paramsSchema, stateSchema);
+    const { params, state } = openEnvelope(json, "LastClassClassifier", paramsCheck, stateCheck);
     const m = new LastClassClassifier(params);
     if (state) {
       if (state.last >= m.classes.length) {

@@ -1,9 +1,9 @@
-import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
+import { count, finite, object, positiveInt } from "../core/json-checks.js";
 import { checkMergeable, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
 
-const stateSchema = z.object({ d: z.number().int().positive(), n: z.number().int().nonnegative(), last: z.number() });
+const stateCheck = object({ d: positiveInt, n: count, last: finite });
 
 /**
  * Baseline: predicts the last target seen (persistence). On autocorrelated
@@ -61,7 +61,7 @@ export class LastValueRegressor implements Trainer {
 
   /** Restores from {@link LastValueRegressor.toJSON} output. */
   static fromJSON(json: unknown): LastValueRegressor {
-    const { state } = openEnvelope(json, "LastValueRegressor", z.object({}), stateSchema);
+    const { state } = openEnvelope(json, "LastValueRegressor", object({}), stateCheck);
     const m = new LastValueRegressor();
     if (state) Object.assign(m, { d: state.d, n: state.n, last: state.last });
     return m;

@@ -1,9 +1,9 @@
 import { CholeskyDecomposition, Matrix } from "ml-matrix";
-import * as z from "zod";
 import { assertFiniteFeatures, readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
+import { bool, count, finite, finiteNumbers, nonNegative, object, positiveInt } from "../core/json-checks.js";
 import { mergeMoments, removeMoments } from "../core/moments.js";
-import { checkLength, checkMergeable, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
+import { checkLength, checkMergeable, checkPredictions, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
 import { allFinite, dot, mirrorUpper } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
 import { simdEnabled } from "../core/wasm/load.js";
@@ -18,15 +18,15 @@ export interface LinearRegressionParams {
   fitIntercept: boolean;
 }
 
-const paramsSchema = z.object({ l2: z.number().min(0), fitIntercept: z.boolean() });
-const stateSchema = z.object({
-  d: z.number().int().positive(),
-  n: z.number().int().nonnegative(),
-  meanX: finiteArray,
-  meanY: z.number(),
-  sxx: finiteArray,
-  sxy: finiteArray,
-  syy: z.number(),
+const paramsCheck = object({ l2: nonNegative, fitIntercept: bool });
+const stateCheck = object({
+  d: positiveInt,
+  n: count,
+  meanX: finiteNumbers,
+  meanY: finite,
+  sxx: finiteNumbers,
+  sxy: finiteNumbers,
+  syy: finite,
 });
 
 /** Sufficient statistics, centred: means, Σ(x-x̄)(x-x̄)ᵀ, Σ(x-x̄)(y-ȳ), Σ(y-ȳ)². */
@@ -178,7 +178,7 @@ export class LinearRegression implements Trainer {
 
   /** Restores a LinearRegression from {@link LinearRegression.toJSON} output. */
   static fromJSON(json: unknown): LinearRegression {
-    const { params, state } = openEnvelope(json, "LinearRegression", paramsSchema, stateSchema);
+    const { params, state } = openEnvelope(json, "LinearRegression", paramsCheck, stateCheck);
     const model = new LinearRegression(params);
     if (state) {
       checkLength("meanX", state.meanX, state.d);

@@ -1,20 +1,13 @@
-import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
+import { bool, count, finiteNumbers, labels, literal, nonNegative, object, positive, positiveInt } from "../core/json-checks.js";
 import { allFinite } from "../core/kernels.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
-import { checkCounts, checkLength, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
+import { balancedClassWeights, classWeightCheck, classWeightJSON, normaliseClassWeight, type ClassWeight } from "./class-weight.js";
+import { checkCounts, checkLength, checkPredictions, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
 import type { Classifier, TrainerJSON } from "./trainer.js";
 
-/**
- * How rows of each class are weighted in the loss:
- * - `null`: every row weighs 1;
- * - `"balanced"`: class c weighs n / (k · n_c), scikit-learn's definition, with
- *   n and n_c counted over every row learned so far (this batch included) and k
- *   the number of declared classes;
- * - a record label → weight (labels missing from it weigh 1).
- */
-export type ClassWeight = "balanced" | Readonly<Record<number, number>> | null;
+export type { ClassWeight } from "./class-weight.js";
 
 /** Parameters of {@link LogisticRegression}. */
 export interface LogisticRegressionParams {
@@ -60,24 +53,24 @@ export interface LogisticCoefficients {
   readonly intercept: Float64Array;
 }
 
-const paramsSchema = z.object({
-  classes: z.array(z.number()).min(2),
-  solver: z.literal("ftrl"),
-  alpha: z.number().positive(),
-  beta: z.number().min(0),
-  l1: z.number().min(0),
-  l2: z.number().min(0),
-  l2PerRow: z.number().min(0),
-  fitIntercept: z.boolean(),
-  classWeight: z.union([z.literal("balanced"), z.record(z.string(), z.number().positive()), z.null()]),
+const paramsCheck = object({
+  classes: labels,
+  solver: literal("ftrl"),
+  alpha: positive,
+  beta: nonNegative,
+  l1: nonNegative,
+  l2: nonNegative,
+  l2PerRow: nonNegative,
+  fitIntercept: bool,
+  classWeight: classWeightCheck,
 });
 
-const stateSchema = z.object({
-  d: z.number().int().positive(),
-  n: z.number().int().nonnegative(),
-  z: finiteArray,
-  g2: finiteArray,
-  counts: finiteArray,
+const stateCheck = object({
+  d: positiveInt,
+  n: count,
+  z: finiteNumbers,
+  g2: finiteNumbers,
+  counts: finiteNumbers,
 });
 
 /**
@@ -337,17 +330,16 @@ export class LogisticRegression implements Classifier {
 
   toJSON(): TrainerJSON {
     const s = this.state;
-    const cw = this.params.classWeight;
     return makeEnvelope(
       this.kind,
-      { ...this.params, classes: this.classes.slice(), classWeight: cw === null || cw === "balanced" ? cw : { ...cw } },
+      { ...this.params, classes: this.classes.slice(), classWeight: classWeightJSON(this.params.classWeight) },
       s && { d: s.d, n: s.n, z: Array.from(s.z), g2: Array.from(s.g2), counts: Array.from(s.counts) },
     );
   }
 
   /** Restores from {@link LogisticRegression.toJSON} output. */
   static fromJSON(json: unknown): LogisticRegression {
-    const { params, state } = openEnvelope(json, "LogisticRegression", paramsSchema, stateSchema);
+    const { params, state } = openEnvelope(json, "LogisticRegression", paramsCheck, stateCheck);
     const m = new LogisticRegression(params as Partial<LogisticRegressionParams> & { classes: number[] });
     if (state) {
       const size = m.k * (state.d + 1);
@@ -393,13 +385,7 @@ export class LogisticRegression implements Classifier {
   /** Per-class weights for a batch given the class counts including it, or null when all are 1. */
   private rowWeights(counts: Float64Array): Float64Array | null {
     if (this.fixedWeights) return this.fixedWeights;
-    if (this.params.classWeight !== "balanced") return null;
-    const K = this.classes.length;
-    let n = 0;
-    for (let c = 0; c < K; c++) n += counts[c]!;
-    const out = new Float64Array(K);
-    for (let c = 0; c < K; c++) out[c] = counts[c]! > 0 ? n / (K * counts[c]!) : 1;
-    return out;
+    return this.params.classWeight === "balanced" ? balancedClassWeights(counts) : null;
   }
 }
 
@@ -536,30 +522,4 @@ function softmaxRow(st: FtrlState, X: Float64Array, o: number, pz: Float64Array)
     sum += e;
   }
   for (let r = 0; r < k; r++) pz[r]! /= sum;
-}
-
-/**
- * Checks a `classWeight` parameter and returns its JSON-safe form (a record
- * keyed by label text) and, for a record, the weight of each class index.
- * Shared with {@link SGDClassifier}.
- */
-export function normaliseClassWeight(
-  classWeight: unknown,
-  classes: readonly number[],
-): { param: "balanced" | Readonly<Record<string, number>> | null; weights: Float64Array | null } {
-  if (classWeight === null || classWeight === undefined) return { param: null, weights: null };
-  if (classWeight === "balanced") return { param: "balanced", weights: null };
-  checkParam(typeof classWeight === "object" && !Array.isArray(classWeight), "classWeight",
-    '"balanced", null or a record label → weight', classWeight);
-  const rec = classWeight as Record<string, unknown>;
-  const weights = new Float64Array(classes.length).fill(1);
-  const param: Record<string, number> = {};
-  for (const [key, v] of Object.entries(rec)) {
-    const c = classes.indexOf(Number(key));
-    checkParam(key.trim() !== "" && c >= 0, "classWeight", `keys among the declared classes [${classes.join(", ")}]`, key);
-    checkParam(typeof v === "number" && Number.isFinite(v) && v > 0, `classWeight[${key}]`, "a finite number > 0", v);
-    weights[c] = v as number;
-    param[String(classes[c])] = v as number;
-  }
-  return { param: Object.freeze(param), weights };
 }

@@ -1,12 +1,12 @@
-import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
+import { finiteNumbers, labels, object, positiveInt } from "../core/json-checks.js";
 import { ClassIndex, checkClasses, type ClassesParams } from "./classes.js";
-import { checkLength, checkMergeable, finiteArray, makeEnvelope, notFitted, openEnvelope, checkCounts } from "./envelope.js";
+import { checkLength, checkMergeable, makeEnvelope, notFitted, openEnvelope, checkCounts } from "./envelope.js";
 import type { Classifier, Trainer, TrainerJSON } from "./trainer.js";
 
-const paramsSchema = z.object({ classes: z.array(z.number()).min(2) });
-const stateSchema = z.object({ d: z.number().int().positive(), counts: finiteArray });
+const paramsCheck = object({ classes: labels });
+const stateCheck = object({ d: positiveInt, counts: finiteNumbers });
 
 /**
  * Baseline: predicts the most frequent class seen (ties go to the class
@@ -101,7 +101,7 @@ export class MajorityClassifier implements Classifier {
 
   /** Restores from {@link MajorityClassifier.toJSON} output. */
   static fromJSON(json: unknown): MajorityClassifier {
-    const { params, state } = openEnvelope(json, "MajorityClassifier", paramsSchema, stateSchema);
+    const { params, state } = openEnvelope(json, "MajorityClassifier", paramsCheck, stateCheck);
     const m = new MajorityClassifier(params);
     if (state) {
       checkLength("counts", state.counts, m.classes.length);

@@ -1,10 +1,10 @@
-import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
+import { count, finite, object, positiveInt } from "../core/json-checks.js";
 import { checkMergeable, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import type { Trainer, TrainerJSON } from "./trainer.js";
 
-const stateSchema = z.object({ d: z.number().int().positive(), n: z.number().int().nonnegative(), mean: z.number() });
+const stateCheck = object({ d: positiveInt, n: count, mean: finite });
 
 /**
  * Baseline: predicts the mean target of every row seen. A model that cannot
@@ -84,7 +84,7 @@ export class MeanRegressor implements Trainer {
 
   /** Restores from {@link MeanRegressor.toJSON} output. */
   static fromJSON(json: unknown): MeanRegressor {
-    const { state } = openEnvelope(json, "MeanRegressor", z.object({}), stateSchema);
+    const { state } = openEnvelope(json, "MeanRegressor", object({}), stateCheck);
     const m = new MeanRegressor();
     if (state) Object.assign(m, { d: state.d, n: state.n, mean: state.mean });
     return m;

@@ -1,7 +1,7 @@
-import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { checkLength, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
+import { bool, count, finiteNumbers, num, object, positive, positiveInt } from "../core/json-checks.js";
+import { checkLength, checkPredictions, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
 import { allFinite, dot } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
 import type { LinearCoefficients } from "./linear-regression.js";
@@ -21,16 +21,16 @@ export interface RecursiveLeastSquaresParams {
   fitIntercept: boolean;
 }
 
-const paramsSchema = z.object({
-  forgetting: z.number().gt(0).max(1),
-  l2: z.number().positive(),
-  fitIntercept: z.boolean(),
+const paramsCheck = object({
+  forgetting: num({ gt: 0, max: 1 }),
+  l2: positive,
+  fitIntercept: bool,
 });
-const stateSchema = z.object({
-  d: z.number().int().positive(),
-  n: z.number().int().nonnegative(),
-  w: finiteArray,
-  P: finiteArray,
+const stateCheck = object({
+  d: positiveInt,
+  n: count,
+  w: finiteNumbers,
+  P: finiteNumbers,
 });
 
 /**
@@ -149,7 +149,7 @@ export class RecursiveLeastSquares implements Trainer {
 
   /** Restores from {@link RecursiveLeastSquares.toJSON} output. */
   static fromJSON(json: unknown): RecursiveLeastSquares {
-    const { params, state } = openEnvelope(json, "RecursiveLeastSquares", paramsSchema, stateSchema);
+    const { params, state } = openEnvelope(json, "RecursiveLeastSquares", paramsCheck, stateCheck);
     const m = new RecursiveLeastSquares(params);
     if (state) {
       const p = state.d + (params.fitIntercept ? 1 : 0);

@@ -1,5 +1,5 @@
 import { FreshmlError } from "../core/errors.js";
-import { trainerEnvelopeSchema } from "./envelope.js";
+import { readTrainerEnvelope } from "./envelope.js";
 import { FullRefitLinearRegression } from "./full-refit-linear.js";
 import { FullRefitPolynomialRegression } from "./full-refit-polynomial.js";
 import { GaussianNB } from "./gaussian-nb.js";
@@ -54,12 +54,11 @@ export const builtinTrainers: TrainerRegistry = Object.freeze({
  * ```
  */
 export function restoreTrainer(json: unknown, registry: TrainerRegistry = builtinTrainers): Trainer {
-  const env = trainerEnvelopeSchema.safeParse(json);
-  if (!env.success) throw new FreshmlError("invalid_state", "not a freshml trainer envelope", { issues: env.error.issues });
-  const restore = Object.prototype.hasOwnProperty.call(registry, env.data.kind) ? registry[env.data.kind] : undefined;
+  const env = readTrainerEnvelope(json);
+  const restore = Object.prototype.hasOwnProperty.call(registry, env.kind) ? registry[env.kind] : undefined;
   if (!restore) {
-    throw new FreshmlError("invalid_state", `no trainer registered for kind ${JSON.stringify(env.data.kind)}`, {
-      observed: env.data.kind,
+    throw new FreshmlError("invalid_state", `no trainer registered for kind ${JSON.stringify(env.kind)}`, {
+      observed: env.kind,
       expected: Object.keys(registry),
     });
   }

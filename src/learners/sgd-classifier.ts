@@ -1,9 +1,9 @@
-import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
+import { array, labels, nonNegative, object, optional } from "../core/json-checks.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
 import { checkPredictions, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
-import { normaliseClassWeight, type ClassWeight } from "./logistic-regression.js";
+import { balancedClassWeights, classWeightCheck, classWeightJSON, normaliseClassWeight, type ClassWeight } from "./class-weight.js";
 import { dot } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
 import {
@@ -18,7 +18,7 @@ import {
   preparePass,
   sgdParams,
   sgdParamsShape,
-  sgdStateSchema,
+  sgdStateCheck,
   stepRow,
   sigmoid,
   stepSize,
@@ -41,12 +41,12 @@ export interface SGDClassifierParams extends SGDParams {
   classWeight: ClassWeight;
 }
 
-const stateSchema = sgdStateSchema.extend({ counts: z.array(z.number().min(0)).optional() });
-const paramsSchema = z.object({
+const stateCheck = object({ ...sgdStateCheck.shape, counts: optional(array(nonNegative)) });
+const paramsCheck = object({
   ...sgdParamsShape,
-  classes: z.array(z.number()).min(2),
+  classes: labels,
   // Optional so envelopes written before classWeight existed still restore.
-  classWeight: z.union([z.literal("balanced"), z.record(z.string(), z.number().positive()), z.null()]).optional(),
+  classWeight: optional(classWeightCheck),
 });
 
 /**
@@ -112,7 +112,7 @@ export class SGDClassifier implements Classifier {
     if (this.params.classWeight === "balanced") {
       counts = counts ? counts.slice() : new Float64Array(this.classes.length);
       for (let i = 0; i < b.rows; i++) counts[yi[i]!]!++;
-      cw = balancedWeights(counts);
+      cw = balancedClassWeights(counts);
     }
     const p = this.params;
     const st = this.state ? this.state.copy() : SGDState.fresh(b.cols, this.k, p, this.kinds);
@@ -204,14 +204,13 @@ export class SGDClassifier implements Classifier {
   }
 
   toJSON(): TrainerJSON {
-    const cw = this.params.classWeight;
     const state = this.state && (this.counts ? { ...this.state.toJSON(), counts: Array.from(this.counts) } : this.state.toJSON());
-    return makeEnvelope(this.kind, { ...this.params, classes: this.classes.slice(), classWeight: cw === null || cw === "balanced" ? cw : { ...cw } }, state);
+    return makeEnvelope(this.kind, { ...this.params, classes: this.classes.slice(), classWeight: classWeightJSON(this.params.classWeight) }, state);
   }
 
   /** Restores from {@link SGDClassifier.toJSON} output. */
   static fromJSON(json: unknown): SGDClassifier {
-    const { params, state } = openEnvelope(json, "SGDClassifier", paramsSchema, stateSchema);
+    const { params, state } = openEnvelope(json, "SGDClassifier", paramsCheck, stateCheck);
     const m = new SGDClassifier(params as Partial<SGDClassifierParams> & { classes: number[] });
     if (state) {
       m.state = SGDState.fromJSON(state, m.k, m.params);
@@ -250,13 +249,6 @@ export class SGDClassifier implements Classifier {
     c.counts = this.counts && this.counts.slice();
     return c;
   }
-}
-
-/** scikit-learn's balanced weights n / (k · n_c) from class counts (1 for a class not seen yet). */
-function balancedWeights(counts: Float64Array): Float64Array {
-  let n = 0;
-  for (const c of counts) n += c;
-  return counts.map((c) => (c > 0 ? n / (counts.length * c) : 1));
 }
 
 

@@ -1,9 +1,9 @@
-import * as z from "zod";
 import { assertFiniteFeatures } from "../core/batch.js";
 import { checkParam, describeValue, FreshmlError } from "../core/errors.js";
+import { array, bool, count, finite, finiteNumbers, nonNegative, nullable, object, oneOf, positive, positiveInt, union, unknownValue, type Infer } from "../core/json-checks.js";
 import { SeededRandom } from "../core/random.js";
 import { OnlineStandardScaler } from "../preprocessing/standard-scaler.js";
-import { checkLength, finiteArray } from "./envelope.js";
+import { checkLength } from "./envelope.js";
 import { allFinite, axpy, dot } from "../core/kernels.js";
 import { simdEnabled } from "../core/wasm/load.js";
 import { sgdKernel, type SgdKernel } from "../core/wasm/sgd.js";
@@ -51,28 +51,30 @@ export interface StandardizeOptions {
 }
 
 
+/** Checks of the saved parameters both SGD learners share. */
 export const sgdParamsShape = {
-  alpha: z.number().min(0),
-  learningRate: z.enum(["constant", "invscaling", "optimal", "adagrad"]),
-  eta0: z.number().positive(),
-  powerT: z.number(),
-  shuffle: z.boolean(),
-  seed: z.number(),
-  fitIntercept: z.boolean(),
-  standardize: z.union([z.boolean(), z.object({ skip: z.array(z.number().int().nonnegative()) })]),
+  alpha: nonNegative,
+  learningRate: /* @__PURE__ */ oneOf(["constant", "invscaling", "optimal", "adagrad"]),
+  eta0: positive,
+  powerT: finite,
+  shuffle: bool,
+  seed: finite,
+  fitIntercept: bool,
+  standardize: /* @__PURE__ */ union(bool, /* @__PURE__ */ object({ skip: /* @__PURE__ */ array(count) })),
 };
 
-export const sgdStateSchema = z.object({
-  d: z.number().int().positive(),
-  n: z.number().int().nonnegative(),
-  t: z.number().positive(),
-  w: finiteArray,
-  b: finiteArray,
-  G: finiteArray.nullable(),
-  rng: z.number().int().nonnegative(),
-  scaler: z.unknown(),
+/** Check of the saved SGD state (the scaler is checked by its own restore). */
+export const sgdStateCheck = /* @__PURE__ */ object({
+  d: positiveInt,
+  n: count,
+  t: positive,
+  w: finiteNumbers,
+  b: finiteNumbers,
+  G: /* @__PURE__ */ nullable(finiteNumbers),
+  rng: count,
+  scaler: unknownValue,
 });
-export type SGDStateJSON = z.infer<typeof sgdStateSchema>;
+export type SGDStateJSON = Infer<typeof sgdStateCheck>;
 
 /** Fills SGD defaults and checks every value. */
 export function sgdParams(p: Partial<SGDParams>, defaultRate: LearningRate): SGDParams {

@@ -1,6 +1,6 @@
-import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
+import { object, oneOf, positive } from "../core/json-checks.js";
 import { checkPredictions, makeEnvelope, notFitted, openEnvelope } from "./envelope.js";
 import { dot } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
@@ -16,7 +16,7 @@ import {
   preparePass,
   sgdParams,
   sgdParamsShape,
-  sgdStateSchema,
+  sgdStateCheck,
   stepRow,
   stepSize,
   type SGDParams,
@@ -33,7 +33,7 @@ export interface SGDRegressorParams extends SGDParams {
   epsilon: number;
 }
 
-const paramsSchema = z.object({ ...sgdParamsShape, loss: z.enum(["squared", "huber"]), epsilon: z.number().positive() });
+const paramsCheck = object({ ...sgdParamsShape, loss: oneOf(["squared", "huber"]), epsilon: positive });
 
 /**
  * Linear regression by stochastic gradient descent: one pass over each batch,
@@ -131,7 +131,7 @@ export class SGDRegressor implements Trainer {
 
   /** Restores from {@link SGDRegressor.toJSON} output. */
   static fromJSON(json: unknown): SGDRegressor {
-    const { params, state } = openEnvelope(json, "SGDRegressor", paramsSchema, sgdStateSchema);
+    const { params, state } = openEnvelope(json, "SGDRegressor", paramsCheck, sgdStateCheck);
     const m = new SGDRegressor(params);
     if (state) m.state = SGDState.fromJSON(state, 1, m.params);
     return m;

@@ -1,14 +1,14 @@
-import * as z from "zod";
 import { readFeatures, type FeatureInput } from "../core/batch.js";
 import { describeValue, FreshmlError } from "../core/errors.js";
+import { array, count, finiteNumbers, object, optional, positiveInt, readChecked } from "../core/json-checks.js";
 import { columnMoments, mergeMoments, removeMoments } from "../core/moments.js";
 
-const scalerStateSchema = z.object({
-  d: z.number().int().positive(),
-  n: z.number().int().nonnegative(),
-  mean: z.array(z.number()),
-  m2: z.array(z.number()),
-  skip: z.array(z.number().int().nonnegative()).optional(),
+const scalerStateCheck = /* @__PURE__ */ object({
+  d: positiveInt,
+  n: count,
+  mean: finiteNumbers,
+  m2: finiteNumbers,
+  skip: /* @__PURE__ */ optional(/* @__PURE__ */ array(count)),
 });
 
 /** JSON form of an {@link OnlineStandardScaler}. */
@@ -243,12 +243,10 @@ export class OnlineStandardScaler {
    */
   static fromJSON(json: unknown, options: StandardScalerOptions = {}): OnlineStandardScaler {
     if (json === null || json === undefined) return new OnlineStandardScaler(options);
-    const parsed = scalerStateSchema.safeParse(json);
+    const st = readChecked(scalerStateCheck, json, "invalid OnlineStandardScaler state", "state");
     const bad = (field: string, why: string): never => {
       throw new FreshmlError("invalid_state", `invalid OnlineStandardScaler state: ${field} ${why}`, { field });
     };
-    if (!parsed.success) bad("(shape)", z.prettifyError(parsed.error!));
-    const st = parsed.data!;
     if (st.mean.length !== st.d) bad("mean", `has length ${st.mean.length}, expected ${st.d}`);
     if (st.m2.length !== st.d) bad("m2", `has length ${st.m2.length}, expected ${st.d}`);
     st.m2.forEach((v, j) => {
@@ -262,7 +260,7 @@ export class OnlineStandardScaler {
       if (st.mean[j] !== 0 || st.m2[j] !== 0) bad(`mean[${j}]`, "holds statistics for a skipped column");
     });
     const s = new OnlineStandardScaler({ skip });
-    s.d = parsed.data!.d;
+    s.d = st.d;
     s.n = st.n;
     s.mean = Float64Array.from(st.mean);
     s.m2 = Float64Array.from(st.m2);
