@@ -2,6 +2,7 @@ import * as z from "zod";
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { allFinite } from "../core/kernels.js";
+import { ftrlKernel } from "../core/wasm/ftrl.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
 import { checkCounts, checkLength, checkPredictions, finiteArray, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
 import type { Classifier, TrainerJSON } from "./trainer.js";
@@ -437,6 +438,12 @@ function binaryPass(
   const invAlpha = 1 / alpha;
   const base = beta * invAlpha + l2;
   const baseIntercept = beta * invAlpha;
+  // The WebAssembly SIMD pass (ftrl.wat) does two features per instruction, bit-identically.
+  const kernel = ftrlKernel();
+  if (kernel !== null) {
+    kernel.pass(X, yi, rows, d, z, g2, sq, w, { w0, w1, invAlpha, base, l1, fitIntercept, baseIntercept });
+    return;
+  }
   for (let i = 0; i < rows; i++) {
     const o = i * d;
     // Two accumulators halve the dependency chain of the dot product, the serial part of a row.
