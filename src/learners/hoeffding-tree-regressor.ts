@@ -22,6 +22,15 @@ export interface HoeffdingTreeRegressorParams {
   bins: number;
   /** Each branch of a split must receive at least this many rows (River's `min_samples_split`). Default 5. */
   minSamplesSplit: number;
+  /**
+   * Memory budget in MiB (River's `max_size`), or `null` for none. After every
+   * split the tree estimates its size ({@link HoeffdingTreeRegressor.memoryBytes});
+   * over budget, the least promising growing leaves (smallest sum of squared
+   * deviations of their targets, what a split could reduce) drop their
+   * histograms and keep predicting their mean, until it is within budget.
+   * Default 100 (River's default for its classifier; 500 for its regressor).
+   */
+  maxSize: number | null;
 }
 
 /** Target statistics: count, mean, centred sum of squares. */
@@ -72,6 +81,7 @@ const paramsSchema = z.object({
   maxLeaves: z.number(),
   bins: z.number(),
   minSamplesSplit: z.number(),
+  maxSize: z.number().nullable().optional(),
 });
 const momentsSchema = z.tuple([z.number().min(0), z.number(), z.number().min(0)]);
 const histSchema = z.object({ size: z.array(z.number().int().min(0)), x: finiteArray, cnt: finiteArray, ym: finiteArray, m2: finiteArray });
@@ -141,12 +151,15 @@ export class HoeffdingTreeRegressor implements Trainer {
       maxLeaves = 1000,
       bins = 32,
       minSamplesSplit = 5,
+      maxSize = 100,
     } = params ?? {};
     checkTreeParams({ gracePeriod, splitConfidence, tieThreshold, maxDepth, maxLeaves });
     checkParam(typeof bins === "number" && Number.isInteger(bins) && bins >= 2 && bins <= 1024, "bins", "an integer in [2, 1024]", bins);
     checkParam(typeof minSamplesSplit === "number" && Number.isInteger(minSamplesSplit) && minSamplesSplit >= 1, "minSamplesSplit",
       "an integer ≥ 1", minSamplesSplit);
-    this.params = Object.freeze({ gracePeriod, splitConfidence, tieThreshold, maxDepth, maxLeaves, bins, minSamplesSplit });
+    checkParam(maxSize === null || (typeof maxSize === "number" && Number.isFinite(maxSize) && maxSize > 0), "maxSize",
+      "null or a finite number of MiB > 0", maxSize);
+    this.params = Object.freeze({ gracePeriod, splitConfidence, tieThreshold, maxDepth, maxLeaves, bins, minSamplesSplit, maxSize });
   }
 
   get nFeatures(): number | undefined {
@@ -173,13 +186,33 @@ export class HoeffdingTreeRegressor implements Trainer {
     return { nodes: s.nodes.length, leaves: s.leaves, depth, statistics };
   }
 
+  /**
+   * The estimated memory of the learned state in bytes, the figure `maxSize`
+   * bounds: every histogram at its allocated size (d · 2·bins · 4 numbers and d
+   * bin counts), plus 160 bytes per node for its objects and scalars.
+   * 0 before the first update.
+   *
+   * @example
+   * ```ts
+   * import { HoeffdingTreeRegressor } from "freshml";
+   * const tree = new HoeffdingTreeRegressor({ maxSize: 1 });
+   * tree.update({ X: [[1, 2], [3, 4]], y: [1, 2] });
+   * tree.memoryBytes(); // 4,264: one leaf, two features' histograms of 2·32 bins
+   * ```
+   */
+  memoryBytes(): number {
+    return this.state ? estimateBytes(this.state) : 0;
+  }
+
   update(batch: Batch): void {
     const b = readBatch(batch, this.state?.d);
     checkMagnitudes(b.X, b.cols, b.y);
     // Everything is checked: from here on nothing throws, so the update is all or nothing.
     const B = this.params.bins;
+    const fresh = this.state === null;
     const s = this.state ?? { d: b.cols, n: 0, nodes: [{ split: null, leaf: newLeaf(b.cols, B, null), depth: 0 }], leaves: 1 };
     this.state = s;
+    if (fresh) this.enforceBudget(s);
     const X = b.X;
     const d = b.cols;
     for (let i = 0; i < b.rows; i++) {
@@ -232,6 +265,7 @@ export class HoeffdingTreeRegressor implements Trainer {
       const l = next.nodes[i]!.leaf;
       if (l && l.hist && l.obs.n - l.last >= this.params.gracePeriod) this.attemptSplit(next, i);
     }
+    this.enforceBudget(next);
   }
 
   predict(X: FeatureInput): Float64Array {
@@ -382,8 +416,47 @@ export class HoeffdingTreeRegressor implements Trainer {
       s.nodes[at] = { split: { f: best.feature, t: best.threshold, l: k, r: k + 1, n: W }, leaf: null, depth: node.depth };
       s.leaves++;
       if (full) for (const nd of s.nodes) if (nd.leaf) nd.leaf.hist = null; // the tree is full: no leaf will split again
+      this.enforceBudget(s);
     }
   }
+
+  /**
+   * Over `maxSize`, drops the histograms of the least promising growing leaves
+   * (smallest sum of squared target deviations, inherited and learned; ties by
+   * node order, so it is deterministic) until the estimate is within budget.
+   * Memory only grows when a split makes leaves, so checking there bounds it.
+   */
+  private enforceBudget(s: State): void {
+    const maxSize = this.params.maxSize;
+    if (maxSize === null) return;
+    const limit = maxSize * 1048576;
+    let bytes = estimateBytes(s);
+    if (bytes <= limit) return;
+    const growing: Array<{ i: number; promise: number }> = [];
+    s.nodes.forEach((nd, i) => {
+      if (nd.leaf?.hist) growing.push({ i, promise: combine(nd.leaf.prior, nd.leaf.obs).m2 });
+    });
+    growing.sort((a, b) => a.promise - b.promise || a.i - b.i);
+    for (const { i } of growing) {
+      if (bytes <= limit) break;
+      const leaf = s.nodes[i]!.leaf!;
+      bytes -= histBytes(leaf.hist!);
+      leaf.hist = null;
+    }
+  }
+}
+
+/** Bytes counted per node (its objects, split or leaf scalars) by {@link HoeffdingTreeRegressor.memoryBytes}. */
+const NODE_BYTES = 160;
+
+function histBytes(h: Hist): number {
+  return h.data.byteLength + h.size.byteLength;
+}
+
+function estimateBytes(s: State): number {
+  let bytes = s.nodes.length * NODE_BYTES;
+  for (const nd of s.nodes) if (nd.leaf?.hist) bytes += histBytes(nd.leaf.hist);
+  return bytes;
 }
 
 function combine(a: Moments, b: Moments): Moments {

@@ -158,6 +158,47 @@ describe("Hoeffding trees: bounded memory", () => {
     expect(t.size().statistics).toBe(16 * 7);
   });
 
+  it("regressor: maxSize (MiB) bounds the estimated memory; without it the same stream exceeds it", () => {
+    // d = 20: a growing leaf's histograms take 20 · 64 · 4 · 8 + 80 bytes ≈ 40 KiB, so 0.5 MiB holds about 12.
+    const budget = 0.5;
+    const s = friedman1(9, 30000);
+    const wide = { X: new Float64Array(s.rows * 20), cols: 20, y: s.y };
+    for (let i = 0; i < s.rows; i++) for (let j = 0; j < 20; j++) wide.X[i * 20 + j] = s.X[i * 10 + (j % 10)]! + (j >= 10 ? 0.5 : 0);
+    const bounded = new HoeffdingTreeRegressor({ gracePeriod: 50, tieThreshold: 0.5, maxSize: budget });
+    const unbounded = new HoeffdingTreeRegressor({ gracePeriod: 50, tieThreshold: 0.5, maxSize: null });
+    let peakBounded = 0;
+    let peakUnbounded = 0;
+    for (let at = 0; at < s.rows; at += 2000) {
+      const b = { X: wide.X.subarray(at * 20, (at + 2000) * 20), cols: 20, y: wide.y.subarray(at, at + 2000) };
+      bounded.update(b);
+      unbounded.update(b);
+      peakBounded = Math.max(peakBounded, bounded.memoryBytes());
+      peakUnbounded = Math.max(peakUnbounded, unbounded.memoryBytes());
+    }
+    expect(peakBounded).toBeLessThanOrEqual(budget * 1048576);
+    expect(peakUnbounded).toBeGreaterThan(2 * budget * 1048576);
+    // Still a tree that learns: measured RMSE 2.65 with 102 leaves (about 12 growing at a time, peak 0.50 MiB),
+    // against 2.10 unbounded (444 leaves, 17.5 MiB at its peak) and 4.99 for the mean.
+    expect(bounded.size().leaves).toBeGreaterThan(8);
+    const test = friedman1(10, 5000);
+    const wideTest = new Float64Array(test.rows * 20);
+    for (let i = 0; i < test.rows; i++) for (let j = 0; j < 20; j++) wideTest[i * 20 + j] = test.X[i * 10 + (j % 10)]! + (j >= 10 ? 0.5 : 0);
+    const err = (t: HoeffdingTreeRegressor): number => {
+      const p = t.predict({ X: wideTest, cols: 20 });
+      let se = 0;
+      for (let i = 0; i < test.rows; i++) se += (p[i]! - test.y[i]!) ** 2;
+      return Math.sqrt(se / test.rows);
+    };
+    const mean = s.y.reduce((a, v) => a + v, 0) / s.rows;
+    const meanErr = Math.sqrt(test.y.reduce((a, v) => a + (v - mean) ** 2, 0) / test.rows);
+    expect(err(bounded)).toBeLessThan(1.5 * err(unbounded));
+    expect(err(bounded)).toBeLessThan(0.6 * meanErr);
+    // The budget is a parameter: it round-trips, and a restored tree keeps to it.
+    const restored = HoeffdingTreeRegressor.fromJSON(JSON.parse(JSON.stringify(bounded.toJSON())));
+    expect(restored.params.maxSize).toBe(budget);
+    expect(restored.memoryBytes()).toBe(bounded.memoryBytes());
+  });
+
   it("maxDepth caps the depth", () => {
     const t = new HoeffdingTreeRegressor({ maxDepth: 2 });
     const s = friedman1(4, 60000);
@@ -375,6 +416,8 @@ describe("Hoeffding trees: parameters", () => {
       () => new HoeffdingTreeClassifier({ classes: [0, 0] }),
       () => new HoeffdingTreeRegressor({ bins: 1 }),
       () => new HoeffdingTreeRegressor({ minSamplesSplit: 0 }),
+      () => new HoeffdingTreeRegressor({ maxSize: 0 }),
+      () => new HoeffdingTreeRegressor({ maxSize: Number.NaN }),
     ];
     for (const f of bad) expect(f).toThrow(expect.objectContaining({ code: "invalid_params" }));
   });
@@ -383,7 +426,7 @@ describe("Hoeffding trees: parameters", () => {
     const c = new HoeffdingTreeClassifier({ classes: [0, 1] }).params;
     expect([c.gracePeriod, c.splitConfidence, c.tieThreshold, c.leafPrediction, c.nSplits, c.maxDepth]).toEqual([200, 1e-7, 0.05, "nba", 10, null]);
     const r = new HoeffdingTreeRegressor().params;
-    expect([r.gracePeriod, r.splitConfidence, r.tieThreshold, r.minSamplesSplit]).toEqual([200, 1e-7, 0.05, 5]);
+    expect([r.gracePeriod, r.splitConfidence, r.tieThreshold, r.minSamplesSplit, r.maxSize]).toEqual([200, 1e-7, 0.05, 5, 100]);
   });
 });
 
