@@ -329,6 +329,7 @@ function treeMemory(): TreeSize[] {
   for (const d of DIMS) {
     // The regressor with its default budget (maxSize 100 MiB) and with maxSize 16.
     for (const [name, maxSize] of [["HoeffdingTreeClassifier", undefined], ["HoeffdingTreeRegressor", 100], ["HoeffdingTreeRegressor", 16]] as const) {
+      if (ONLY && !name.toLowerCase().includes(ONLY.toLowerCase()) && !"hoeffding".includes(ONLY.toLowerCase())) continue;
       const rng = new SeededRandom(7 + d);
       const w = Float64Array.from({ length: d }, () => rng.nextGaussian() / Math.sqrt(d));
       const t = name === "HoeffdingTreeClassifier" ? new HoeffdingTreeClassifier({ classes: [0, 1] }) : new HoeffdingTreeRegressor({ maxSize });
