@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setSimdEnabled } from "../../src/core/wasm/load.js";
 import { GaussianNB, LinearRegression, LogisticRegression, SGDClassifier, SGDRegressor, type ClassWeight } from "../../src/index.js";
 import { SeededRandom } from "../../src/core/random.js";
+import { ftrlKernel } from "../../src/core/wasm/ftrl.js";
 import { learnerChecks } from "../../src/testing/index.js";
 import { relErr, sklearnFixture } from "../fixtures/load.js";
 
@@ -48,6 +49,25 @@ describe("JS kernels (WebAssembly SIMD off)", () => {
  */
 describe("LogisticRegression: the WebAssembly FTRL pass equals the JS loop bit for bit", () => {
   afterAll(() => setSimdEnabled(true));
+
+  it("the kernel's own e^x equals Math.exp bit for bit (specials, the logits' range, the whole double range)", () => {
+    setSimdEnabled(true);
+    const kernel = ftrlKernel();
+    expect(kernel).not.toBeNull();
+    const rng = new SeededRandom(11);
+    const args = [0, -0, 1, -1, 0.5, -0.5, 2, 709.78, 709.782712893384, 709.79, -745.1, -745.2, -708.4, -710, 1e-300, -1e-300,
+      2 ** -28, -(2 ** -28), 2 ** -29, 0.34657359027997264, 1.0397207708399179, Infinity, -Infinity, Number.NaN, 5e-324, 1e300, -1e300];
+    for (let i = 0; i < 100_000; i++) args.push((rng.next() * 2 - 1) * 60, (rng.next() * 2 - 1) * 760);
+    const bits = new Float64Array(1);
+    const words = new Uint32Array(bits.buffer);
+    for (let i = 0; i < 50_000; i++) {
+      words[0] = (rng.next() * 2 ** 32) >>> 0;
+      words[1] = (rng.next() * 2 ** 32) >>> 0;
+      args.push(bits[0]!);
+    }
+    const mismatches = args.filter((x) => !Object.is(kernel!.exp(x), Math.exp(x)));
+    expect(mismatches).toEqual([]);
+  });
   const cases: Array<[number, number, ClassWeight, boolean]> = [
     [1, 0, null, true],
     [2, 0.05, "balanced", true],

@@ -7,7 +7,11 @@
 ;;   intercept's weight), lane 1 its odd one; an odd last feature joins lane 0;
 ;; - a feature that is 0 leaves its coordinate exactly as it was (the JS loop
 ;;   skips it; here the new values are computed and masked out);
-;; - e^x is the host's Math.exp.
+;; - e^x is computed here ($exp), not imported: a call out to the host's
+;;   Math.exp cost more than half of a row at d = 10. It is fdlibm's e_exp
+;;   method (Sun Microsystems 1993; the algorithm V8's Math.exp uses, with its
+;;   special case exp(1) = e), so it equals Math.exp bit for bit; the tests
+;;   check that on millions of arguments and the whole pass against the JS loop.
 ;;
 ;; pass(x, c, rows, d, z, g2, sq, w, io) -> 0
 ;;   x: rows × d row-major f64 features      c: rows i32 class indices (0/1)
@@ -16,8 +20,79 @@
 ;;       [4] l1 [5] fitIntercept [6] intercept base = β/α
 ;;       [7..10] the intercept's z, g2, sq, w (in/out)
 (module
-  (import "m" "exp" (func $exp (param f64) (result f64)))
   (memory (export "memory") 1)
+  ;; e^x by fdlibm's method: x = k·ln2 + r with |r| ≤ ln2/2 (r = hi − lo),
+  ;; e^r from a degree-5 remez polynomial in r², then scaled by 2^k. The
+  ;; constants are given by their bit patterns (the published hex values).
+  (func $exp (export "exp") (param $x f64) (result f64)
+    (local $hx i32) (local $xsb i32) (local $k i32)
+    (local $hi f64) (local $lo f64) (local $t f64) (local $c f64) (local $y f64) (local $twopk f64)
+    (local.set $hx (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 32))))
+    (local.set $xsb (i32.shr_u (local.get $hx) (i32.const 31)))
+    (local.set $hx (i32.and (local.get $hx) (i32.const 0x7fffffff)))
+    ;; |x| ≥ 709.78: NaN, ±Infinity, overflow, underflow
+    (if (i32.ge_u (local.get $hx) (i32.const 0x40862E42))
+      (then
+        (if (i32.ge_u (local.get $hx) (i32.const 0x7ff00000))
+          (then
+            (if (f64.ne (local.get $x) (local.get $x)) (then (return (f64.add (local.get $x) (local.get $x)))))
+            (return (select (local.get $x) (f64.const 0) (i32.eqz (local.get $xsb))))))
+        ;; o_threshold 0x40862E42FEFA39EF, u_threshold 0xC0874910D52D3051
+        (if (f64.gt (local.get $x) (f64.reinterpret_i64 (i64.const 0x40862E42FEFA39EF))) (then (return (f64.const inf))))
+        (if (f64.lt (local.get $x) (f64.reinterpret_i64 (i64.const 0xC0874910D52D3051))) (then (return (f64.const 0))))))
+    (if (i32.gt_u (local.get $hx) (i32.const 0x3FD62E42))
+      (then
+        ;; |x| > ln2/2: reduce
+        (if (i32.lt_u (local.get $hx) (i32.const 0x3FF0A2B2))
+          (then
+            ;; |x| < 1.5·ln2: k = ±1 (and exp(1) is e, as V8 returns it)
+            (if (f64.eq (local.get $x) (f64.const 1)) (then (return (f64.reinterpret_i64 (i64.const 0x4005BF0A8B145769)))))
+            (if (local.get $xsb)
+              (then
+                (local.set $hi (f64.add (local.get $x) (f64.reinterpret_i64 (i64.const 0x3FE62E42FEE00000))))
+                (local.set $lo (f64.reinterpret_i64 (i64.const 0xBDEA39EF35793C76)))
+                (local.set $k (i32.const -1)))
+              (else
+                (local.set $hi (f64.sub (local.get $x) (f64.reinterpret_i64 (i64.const 0x3FE62E42FEE00000))))
+                (local.set $lo (f64.reinterpret_i64 (i64.const 0x3DEA39EF35793C76)))
+                (local.set $k (i32.const 1)))))
+          (else
+            ;; k = trunc(x/ln2 ± 0.5), hi = x − k·ln2_hi (exact), lo = k·ln2_lo
+            (local.set $k (i32.trunc_f64_s (f64.add
+              (f64.mul (f64.reinterpret_i64 (i64.const 0x3FF71547652B82FE)) (local.get $x))
+              (select (f64.const -0.5) (f64.const 0.5) (local.get $xsb)))))
+            (local.set $t (f64.convert_i32_s (local.get $k)))
+            (local.set $hi (f64.sub (local.get $x) (f64.mul (local.get $t) (f64.reinterpret_i64 (i64.const 0x3FE62E42FEE00000)))))
+            (local.set $lo (f64.mul (local.get $t) (f64.reinterpret_i64 (i64.const 0x3DEA39EF35793C76))))))
+        (local.set $x (f64.sub (local.get $hi) (local.get $lo))))
+      (else
+        ;; |x| < 2^-28: 1 + x
+        (if (i32.lt_u (local.get $hx) (i32.const 0x3E300000)) (then (return (f64.add (f64.const 1) (local.get $x)))))))
+    (local.set $t (f64.mul (local.get $x) (local.get $x)))
+    (local.set $twopk (f64.reinterpret_i64 (i64.shl
+      (i64.extend_i32_u (i32.add (i32.const 0x3FF00000)
+        (i32.shl (select (local.get $k) (i32.add (local.get $k) (i32.const 1000)) (i32.ge_s (local.get $k) (i32.const -1021))) (i32.const 20))))
+      (i64.const 32))))
+    ;; c = x − t·(P1 + t·(P2 + t·(P3 + t·(P4 + t·P5)))), Horner's order
+    (local.set $c (f64.mul (local.get $t) (f64.reinterpret_i64 (i64.const 0x3E66376972BEA4D0))))
+    (local.set $c (f64.mul (local.get $t) (f64.add (f64.reinterpret_i64 (i64.const 0xBEBBBD41C5D26BF1)) (local.get $c))))
+    (local.set $c (f64.mul (local.get $t) (f64.add (f64.reinterpret_i64 (i64.const 0x3F11566AAF25DE2C)) (local.get $c))))
+    (local.set $c (f64.mul (local.get $t) (f64.add (f64.reinterpret_i64 (i64.const 0xBF66C16C16BEBD93)) (local.get $c))))
+    (local.set $c (f64.mul (local.get $t) (f64.add (f64.reinterpret_i64 (i64.const 0x3FC555555555553E)) (local.get $c))))
+    (local.set $c (f64.sub (local.get $x) (local.get $c)))
+    (if (i32.eqz (local.get $k))
+      (then (return (f64.sub (f64.const 1)
+        (f64.sub (f64.div (f64.mul (local.get $x) (local.get $c)) (f64.sub (local.get $c) (f64.const 2))) (local.get $x))))))
+    (local.set $y (f64.sub (f64.const 1)
+      (f64.sub (f64.sub (local.get $lo) (f64.div (f64.mul (local.get $x) (local.get $c)) (f64.sub (f64.const 2) (local.get $c))))
+        (local.get $hi))))
+    (if (i32.ge_s (local.get $k) (i32.const -1021))
+      (then
+        (if (i32.eq (local.get $k) (i32.const 1024))
+          (then (return (f64.mul (f64.mul (local.get $y) (f64.const 2)) (f64.reinterpret_i64 (i64.const 0x7FE0000000000000))))))
+        (return (f64.mul (local.get $y) (local.get $twopk)))))
+    ;; 2^-1000 = 0x0170000000000000
+    (f64.mul (f64.mul (local.get $y) (local.get $twopk)) (f64.reinterpret_i64 (i64.const 0x0170000000000000))))
   (func (export "pass") (param $x i32) (param $c i32) (param $rows i32) (param $d i32)
     (param $z i32) (param $g2 i32) (param $sq i32) (param $w i32) (param $io i32) (result i32)
     (local $i i32) (local $j i32) (local $o i32) (local $xo i32) (local $pairs i32)
