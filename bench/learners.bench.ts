@@ -17,6 +17,12 @@
  * fingerprint; each beside its WebAssembly-off (JS) path, and predictions
  * beside the per-row `dot` loop they replaced.
  *
+ * The quality table: every classifier's prequential log loss and accuracy on
+ * the real stream of test/fixtures/real-classification.ts (Seattle wet days,
+ * daily batches) beside scikit-learn's LogisticRegression refit daily, the
+ * prior and the majority class (from test/fixtures/real-classification.json),
+ * so speed is never read without quality (`--no-quality` skips it).
+ *
  * Results: printed as a table and written to bench/results/learners-<time>.json.
  */
 import { execFileSync } from "node:child_process";
@@ -47,6 +53,7 @@ import { ADWIN } from "../src/drift/adwin.js";
 import { SyrkWorkspace } from "../src/core/wasm/syrk.js";
 import { makeWorkload, type Workload } from "./data.js";
 import { SeededRandom } from "../src/core/random.js";
+import { qualityMarkdown, qualityTable, type QualityRow } from "../test/fixtures/real-classification.js";
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -59,6 +66,7 @@ const REPEATS = Number(arg("repeats", "5"));
 const WITH_ANCHOR = process.argv.includes("--anchor");
 const ONLY = arg("only", "");
 const HOT_ONLY = process.argv.includes("--hot-only");
+const QUALITY = !process.argv.includes("--no-quality");
 
 const median = (a: number[]): number => {
   const s = [...a].sort((x, y) => x - y);
@@ -310,22 +318,29 @@ interface TreeSize {
   statistics: number;
   statBytes: number;
   peakStatistics: number;
+  /** The regressor's memoryBytes() at its peak (after every batch), and its maxSize budget in MiB. */
+  peakBytes?: number;
+  maxSize?: number | null;
   jsonBytes: number;
 }
 function treeMemory(): TreeSize[] {
   const out: TreeSize[] = [];
   const rowsTotal = Number(arg("tree-rows", "1000000"));
   for (const d of DIMS) {
-    for (const name of ["HoeffdingTreeClassifier", "HoeffdingTreeRegressor"] as const) {
+    // The regressor with its default budget (maxSize 100 MiB) and with maxSize 16.
+    for (const [name, maxSize] of [["HoeffdingTreeClassifier", undefined], ["HoeffdingTreeRegressor", 100], ["HoeffdingTreeRegressor", 16]] as const) {
+      if (ONLY && !name.toLowerCase().includes(ONLY.toLowerCase()) && !"hoeffding".includes(ONLY.toLowerCase())) continue;
       const rng = new SeededRandom(7 + d);
       const w = Float64Array.from({ length: d }, () => rng.nextGaussian() / Math.sqrt(d));
-      const t = name === "HoeffdingTreeClassifier" ? new HoeffdingTreeClassifier({ classes: [0, 1] }) : new HoeffdingTreeRegressor();
+      const t = name === "HoeffdingTreeClassifier" ? new HoeffdingTreeClassifier({ classes: [0, 1] }) : new HoeffdingTreeRegressor({ maxSize });
       const X = new Float64Array(BATCH * d);
       const y = new Float64Array(BATCH);
       const t0 = now();
       let peak = 0;
+      let peakBytes = 0;
       for (let done = 0; done < rowsTotal; done += BATCH) {
         if ((done / BATCH) % 20 === 0) peak = Math.max(peak, t.size().statistics);
+        if (t instanceof HoeffdingTreeRegressor) peakBytes = Math.max(peakBytes, t.memoryBytes());
         for (let i = 0; i < BATCH; i++) {
           let s = 0;
           for (let j = 0; j < d; j++) {
@@ -338,11 +353,13 @@ function treeMemory(): TreeSize[] {
         }
         t.update({ X, cols: d, y });
       }
+      if (t instanceof HoeffdingTreeRegressor) peakBytes = Math.max(peakBytes, t.memoryBytes());
       const seconds = (now() - t0) / 1e3;
       const z = t.size();
       out.push({
         learner: name, d, rows: rowsTotal, seconds, leaves: z.leaves, nodes: z.nodes, depth: z.depth, statistics: z.statistics,
         statBytes: z.statistics * 8, peakStatistics: Math.max(peak, z.statistics), jsonBytes: JSON.stringify(t.toJSON()).length,
+        ...(t instanceof HoeffdingTreeRegressor ? { peakBytes, maxSize: t.params.maxSize } : {}),
       });
     }
   }
@@ -351,6 +368,7 @@ function treeMemory(): TreeSize[] {
 const trees = HOT_ONLY || (ONLY && !"hoeffding".includes(ONLY.toLowerCase()) && !ONLY.toLowerCase().includes("hoeffding")) ? [] : treeMemory();
 
 const hot = hotPaths();
+const quality: QualityRow[] = QUALITY && !HOT_ONLY ? qualityTable() : [];
 
 const fmt = (v: number): string => Math.round(v).toLocaleString("en-US");
 if (!HOT_ONLY) {
@@ -367,11 +385,16 @@ if (!HOT_ONLY) {
 }
 if (trees.length > 0) {
   const mib = (b: number): string => (b / 1048576).toFixed(2);
-  console.log("\n| Hoeffding tree (defaults) | d | rows | update s | leaves | nodes | depth | statistics | statistics MiB | peak statistics MiB (every 20 batches) | JSON MiB |");
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("\n| Hoeffding tree (defaults) | d | rows | update s | leaves | nodes | depth | statistics | statistics MiB | peak statistics MiB (every 20 batches) | peak memoryBytes() MiB (every batch) | JSON MiB |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const t of trees) {
-    console.log(`| ${t.learner} | ${t.d} | ${fmt(t.rows)} | ${t.seconds.toFixed(1)} | ${t.leaves} | ${t.nodes} | ${t.depth} | ${fmt(t.statistics)} | ${mib(t.statBytes)} | ${mib(t.peakStatistics * 8)} | ${mib(t.jsonBytes)} |`);
+    const label = t.maxSize === undefined ? t.learner : `${t.learner} (maxSize ${t.maxSize ?? "null"})`;
+    console.log(`| ${label} | ${t.d} | ${fmt(t.rows)} | ${t.seconds.toFixed(1)} | ${t.leaves} | ${t.nodes} | ${t.depth} | ${fmt(t.statistics)} | ${mib(t.statBytes)} | ${mib(t.peakStatistics * 8)} | ${t.peakBytes === undefined ? "" : mib(t.peakBytes)} | ${mib(t.jsonBytes)} |`);
   }
+}
+if (quality.length > 0) {
+  console.log("\n## Quality on real data: Seattle wet days (NOAA via vega-datasets 3.2.1), 1,095 daily batches after 2012, prequential");
+  console.log(qualityMarkdown(quality));
 }
 console.log("\n| hot path (d = 10, checked batch of 1,000 rows) | µs per batch (median) |");
 console.log("|---|---|");
@@ -392,6 +415,7 @@ writeFileSync(
       kernels,
       hot,
       trees,
+      quality,
       anchor: anchor?.text ?? null,
     },
     null,

@@ -1,6 +1,6 @@
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { array, count, finite, finiteNumbers, nonNegative, nullable, object, tuple, type Infer } from "../core/json-checks.js";
+import { array, count, finite, finiteNumbers, nonNegative, nullable, object, optional, tuple, type Infer } from "../core/json-checks.js";
 import { checkLength, checkMergeable, makeEnvelope, notFitted } from "./envelope.js";
 import { badState, checkMagnitudes, hoeffdingBound, restoreTree, treeParams, treeParamsShape, type TreeNode, type TreeState } from "./hoeffding-tree-common.js";
 import type { HoeffdingTreeSize } from "./hoeffding-tree-classifier.js";
@@ -22,6 +22,15 @@ export interface HoeffdingTreeRegressorParams {
   bins: number;
   /** Each branch of a split must receive at least this many rows (River's `min_samples_split`). Default 5. */
   minSamplesSplit: number;
+  /**
+   * Memory budget in MiB (River's `max_size`), or `null` for none. After every
+   * split the tree estimates its size ({@link HoeffdingTreeRegressor.memoryBytes});
+   * over budget, the least promising growing leaves (smallest sum of squared
+   * deviations of their targets, what a split could reduce) drop their
+   * histograms and keep predicting their mean, until it is within budget.
+   * Default 100 (River's default for its classifier; 500 for its regressor).
+   */
+  maxSize: number | null;
 }
 
 /** Target statistics: count, mean, centred sum of squares. */
@@ -54,7 +63,7 @@ interface Leaf {
 type Node = TreeNode<Leaf>;
 type State = TreeState<Leaf>;
 
-const paramsCheck = object({ ...treeParamsShape, bins: finite, minSamplesSplit: finite });
+const paramsCheck = object({ ...treeParamsShape, bins: finite, minSamplesSplit: finite, maxSize: optional(nullable(finite)) });
 const momentsCheck = tuple([nonNegative, finite, nonNegative]);
 const histCheck = object({ size: array(count), x: finiteNumbers, cnt: finiteNumbers, ym: finiteNumbers, m2: finiteNumbers });
 const leafCheck = object({ prior: momentsCheck, obs: momentsCheck, last: nonNegative, hist: nullable(histCheck) });
@@ -109,12 +118,14 @@ export class HoeffdingTreeRegressor implements Trainer {
   private state: State | null = null;
 
   constructor(params: Partial<HoeffdingTreeRegressorParams> = {}) {
-    const { bins = 32, minSamplesSplit = 5, ...shared } = params ?? {};
+    const { bins = 32, minSamplesSplit = 5, maxSize = 100, ...shared } = params ?? {};
     const tree = treeParams(shared);
     checkParam(typeof bins === "number" && Number.isInteger(bins) && bins >= 2 && bins <= 1024, "bins", "an integer in [2, 1024]", bins);
     checkParam(typeof minSamplesSplit === "number" && Number.isInteger(minSamplesSplit) && minSamplesSplit >= 1, "minSamplesSplit",
       "an integer ≥ 1", minSamplesSplit);
-    this.params = Object.freeze({ ...tree, bins, minSamplesSplit });
+    checkParam(maxSize === null || (typeof maxSize === "number" && Number.isFinite(maxSize) && maxSize > 0), "maxSize",
+      "null or a finite number of MiB > 0", maxSize);
+    this.params = Object.freeze({ ...tree, bins, minSamplesSplit, maxSize });
   }
 
   get nFeatures(): number | undefined {
@@ -141,13 +152,33 @@ export class HoeffdingTreeRegressor implements Trainer {
     return { nodes: s.nodes.length, leaves: s.leaves, depth, statistics };
   }
 
+  /**
+   * The estimated memory of the learned state in bytes, the figure `maxSize`
+   * bounds: every histogram at its allocated size (d · 2·bins · 4 numbers and d
+   * bin counts), plus 160 bytes per node for its objects and scalars.
+   * 0 before the first update.
+   *
+   * @example
+   * ```ts
+   * import { HoeffdingTreeRegressor } from "freshml";
+   * const tree = new HoeffdingTreeRegressor({ maxSize: 1 });
+   * tree.update({ X: [[1, 2], [3, 4]], y: [1, 2] });
+   * tree.memoryBytes(); // 4,264: one leaf, two features' histograms of 2·32 bins
+   * ```
+   */
+  memoryBytes(): number {
+    return this.state ? estimateBytes(this.state) : 0;
+  }
+
   update(batch: Batch): void {
     const b = readBatch(batch, this.state?.d);
     checkMagnitudes(b.X, b.cols, b.y);
     // Everything is checked: from here on nothing throws, so the update is all or nothing.
     const B = this.params.bins;
+    const fresh = this.state === null;
     const s = this.state ?? { d: b.cols, n: 0, nodes: [{ split: null, leaf: newLeaf(b.cols, B, null), depth: 0 }], leaves: 1 };
     this.state = s;
+    if (fresh) this.enforceBudget(s);
     const X = b.X;
     const d = b.cols;
     for (let i = 0; i < b.rows; i++) {
@@ -200,6 +231,7 @@ export class HoeffdingTreeRegressor implements Trainer {
       const l = next.nodes[i]!.leaf;
       if (l && l.hist && l.obs.n - l.last >= this.params.gracePeriod) this.attemptSplit(next, i);
     }
+    this.enforceBudget(next);
   }
 
   predict(X: FeatureInput): Float64Array {
@@ -327,8 +359,47 @@ export class HoeffdingTreeRegressor implements Trainer {
       s.nodes[at] = { split: { f: best.feature, t: best.threshold, l: k, r: k + 1, n: W }, leaf: null, depth: node.depth };
       s.leaves++;
       if (full) for (const nd of s.nodes) if (nd.leaf) nd.leaf.hist = null; // the tree is full: no leaf will split again
+      this.enforceBudget(s);
     }
   }
+
+  /**
+   * Over `maxSize`, drops the histograms of the least promising growing leaves
+   * (smallest sum of squared target deviations, inherited and learned; ties by
+   * node order, so it is deterministic) until the estimate is within budget.
+   * Memory only grows when a split makes leaves, so checking there bounds it.
+   */
+  private enforceBudget(s: State): void {
+    const maxSize = this.params.maxSize;
+    if (maxSize === null) return;
+    const limit = maxSize * 1048576;
+    let bytes = estimateBytes(s);
+    if (bytes <= limit) return;
+    const growing: Array<{ i: number; promise: number }> = [];
+    s.nodes.forEach((nd, i) => {
+      if (nd.leaf?.hist) growing.push({ i, promise: combine(nd.leaf.prior, nd.leaf.obs).m2 });
+    });
+    growing.sort((a, b) => a.promise - b.promise || a.i - b.i);
+    for (const { i } of growing) {
+      if (bytes <= limit) break;
+      const leaf = s.nodes[i]!.leaf!;
+      bytes -= histBytes(leaf.hist!);
+      leaf.hist = null;
+    }
+  }
+}
+
+/** Bytes counted per node (its objects, split or leaf scalars) by {@link HoeffdingTreeRegressor.memoryBytes}. */
+const NODE_BYTES = 160;
+
+function histBytes(h: Hist): number {
+  return h.data.byteLength + h.size.byteLength;
+}
+
+function estimateBytes(s: State): number {
+  let bytes = s.nodes.length * NODE_BYTES;
+  for (const nd of s.nodes) if (nd.leaf?.hist) bytes += histBytes(nd.leaf.hist);
+  return bytes;
 }
 
 function combine(a: Moments, b: Moments): Moments {

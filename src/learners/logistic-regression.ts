@@ -2,6 +2,7 @@ import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { bool, count, finiteNumbers, labels, literal, nonNegative, object, positive, positiveInt } from "../core/json-checks.js";
 import { allFinite } from "../core/kernels.js";
+import { ftrlKernel } from "../core/wasm/ftrl.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
 import { balancedClassWeights, classWeightCheck, classWeightJSON, normaliseClassWeight, type ClassWeight } from "./class-weight.js";
 import { checkCounts, checkLength, checkPredictions, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
@@ -423,6 +424,12 @@ function binaryPass(
   const invAlpha = 1 / alpha;
   const base = beta * invAlpha + l2;
   const baseIntercept = beta * invAlpha;
+  // The WebAssembly SIMD pass (ftrl.wat) does two features per instruction, bit-identically.
+  const kernel = ftrlKernel();
+  if (kernel !== null) {
+    kernel.pass(X, yi, rows, d, z, g2, sq, w, { w0, w1, invAlpha, base, l1, fitIntercept, baseIntercept });
+    return;
+  }
   for (let i = 0; i < rows; i++) {
     const o = i * d;
     // Two accumulators halve the dependency chain of the dot product, the serial part of a row.

@@ -2,7 +2,7 @@
  * Seeded synthetic streams for the Hoeffding tree tests, written from their
  * published definitions and drawn with SeededRandom (mulberry32), exactly as
  * test/fixtures/generate_tree.py draws them in Python (see its docstring for
- * the definitions): SEA concepts, Agrawal functions 1, 2, 3, 6, 7, Friedman #1.
+ * the definitions): SEA concepts, Agrawal functions 1–10, Friedman #1.
  */
 import { SeededRandom } from "../../src/index.js";
 
@@ -34,8 +34,8 @@ export function sea(seed: number, n: number, theta = 8, noise = 0.1): Stream {
   });
 }
 
-/** Agrawal et al. (1993) classification function 1, 2, 3, 6 or 7; 1 = group A. */
-export function agrawal(seed: number, n: number, fn: 1 | 2 | 3 | 6 | 7): Stream {
+/** Agrawal et al. (1993) classification functions 1 to 10; 1 = group A. */
+export function agrawal(seed: number, n: number, fn: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10): Stream {
   const r = new SeededRandom(seed);
   return collect(n, 9, (x) => {
     const salary = 20000 + 130000 * r.next();
@@ -61,6 +61,20 @@ export function agrawal(seed: number, n: number, fn: 1 | 2 | 3 | 6 | 7): Stream 
       case 3:
         a = age < 40 ? elevel <= 1 : age < 60 ? elevel >= 1 && elevel <= 3 : elevel >= 2;
         break;
+      case 4:
+        a = age < 40
+          ? elevel <= 1 ? within(salary, 25000, 75000) : within(salary, 50000, 100000)
+          : age < 60
+            ? elevel >= 1 && elevel <= 3 ? within(salary, 50000, 100000) : within(salary, 75000, 125000)
+            : elevel >= 2 ? within(salary, 50000, 100000) : within(salary, 25000, 75000);
+        break;
+      case 5:
+        a = age < 40
+          ? within(loan, 50000, 100000) ? within(salary, 25000, 75000) : within(salary, 50000, 100000)
+          : age < 60
+            ? within(loan, 100000, 300000) ? within(salary, 50000, 100000) : within(salary, 75000, 125000)
+            : within(loan, 200000, 400000) ? within(salary, 50000, 100000) : within(salary, 25000, 75000);
+        break;
       case 6: {
         const t = salary + commission;
         a = age < 40 ? within(t, 50000, 100000) : age < 60 ? within(t, 75000, 125000) : within(t, 25000, 75000);
@@ -69,6 +83,18 @@ export function agrawal(seed: number, n: number, fn: 1 | 2 | 3 | 6 | 7): Stream 
       case 7:
         a = 0.67 * (salary + commission) - 0.2 * loan - 20000 > 0;
         break;
+      case 8:
+        a = 0.67 * (salary + commission) - 5000 * elevel - 20000 > 0;
+        break;
+      case 9:
+        a = 0.67 * (salary + commission) - 5000 * elevel - 0.2 * loan - 10000 > 0;
+        break;
+      case 10: {
+        // Equity counts once the house has been owned for more than 20 years.
+        const equity = 0.1 * hvalue * Math.max(hyears - 20, 0);
+        a = 0.67 * (salary + commission) - 5000 * elevel + 0.2 * equity - 10000 > 0;
+        break;
+      }
     }
     return a ? 1 : 0;
   });

@@ -39,30 +39,40 @@ describe("HoeffdingTreeClassifier against scikit-learn's DecisionTreeClassifier 
   // The stated gaps: held-out accuracy after 50,000 rows is at most `gap` below scikit-learn's
   // fully grown tree fitted on those 50,000 rows, and the gap is narrower than after 1,000 rows.
   // Measured (nba leaves, defaults): SEA 0.891 vs 0.811 (the tree wins: sklearn's overfits the 10 % noise);
-  // Agrawal 1 0.9986 vs 1.0; 2 0.939 vs 0.9999; 3 0.9995 vs 1.0; 6 0.899 vs 0.993; 7 0.980 vs 0.989.
-  const cases: Array<[string, (seed: number, n: number) => Stream, number]> = [
+  // Agrawal 1 0.9986 vs 1.0; 2 0.939 vs 0.9999; 3 0.9995 vs 1.0; 6 0.899 vs 0.993; 7 0.980 vs 0.989;
+  // 4 0.922 vs 0.9996; 5 0.854 vs 0.997; 8 0.9965 vs 0.9984; 9 0.970 vs 0.972; 10 0.9990 vs 0.9995.
+  // Functions 8 and 10 are nearly one class with these attribute distributions (98.0 % and 99.8 % group A),
+  // so there the tree need only beat the majority class by 0.01 and by anything.
+  const cases: Array<[string, (seed: number, n: number) => Stream, number, number?]> = [
     ["sea", (s, n) => sea(s, n), 0],
     ["agrawal1", (s, n) => agrawal(s, n, 1), 0.005],
     ["agrawal2", (s, n) => agrawal(s, n, 2), 0.08],
     ["agrawal3", (s, n) => agrawal(s, n, 3), 0.005],
+    ["agrawal4", (s, n) => agrawal(s, n, 4), 0.09],
+    ["agrawal5", (s, n) => agrawal(s, n, 5), 0.16],
     ["agrawal6", (s, n) => agrawal(s, n, 6), 0.12],
     ["agrawal7", (s, n) => agrawal(s, n, 7), 0.02],
+    ["agrawal8", (s, n) => agrawal(s, n, 8), 0.005, 0.01],
+    ["agrawal9", (s, n) => agrawal(s, n, 9), 0.005],
+    ["agrawal10", (s, n) => agrawal(s, n, 10), 0.002, 0],
   ];
-  for (const [name, gen, gap] of cases) {
+  for (const [name, gen, gap, overMajority = 0.05] of cases) {
     it(`${name}: gap after 50,000 rows ≤ ${gap}`, () => {
       const train = gen(fx.seed, CHECKPOINTS[CHECKPOINTS.length - 1]!);
       const test = gen(fx.testSeed, fx.nTest);
-      // The TypeScript generator draws the rows the fixture script drew.
+      // The TypeScript generator draws the rows the fixture script drew (and the same 10,000 test labels).
       expect(Array.from(train.X.subarray(0, train.cols))).toEqual(fx.streams[name].firstRow);
       expect(Array.from(train.y.subarray(0, 20))).toEqual(fx.streams[name].firstLabels);
+      expect(test.y.reduce((a, v) => a + v, 0) / test.rows).toBe(fx.streams[name].testPositiveRate);
       const ours = learnCurve(new HoeffdingTreeClassifier({ classes: [0, 1] }), train, (t) => accuracy(t, test));
       const theirs: number[] = fx.streams[name].sklearnAccuracy;
       const last = CHECKPOINTS.length - 1;
       expect(ours[last]!).toBeGreaterThanOrEqual(theirs[last]! - gap);
-      expect(theirs[last]! - ours[last]!).toBeLessThanOrEqual(Math.max(0, theirs[0]! - ours[0]!) + 1e-9);
+      // The gap narrows (where the tree was behind after 1,000 rows).
+      if (theirs[0]! > ours[0]!) expect(theirs[last]! - ours[last]!).toBeLessThanOrEqual(theirs[0]! - ours[0]! + 1e-9);
       // Better than the majority class by a margin.
       const prior = fx.streams[name].testPositiveRate as number;
-      expect(ours[last]!).toBeGreaterThan(Math.max(prior, 1 - prior) + 0.05);
+      expect(ours[last]!).toBeGreaterThan(Math.max(prior, 1 - prior) + overMajority);
     });
   }
 
@@ -146,6 +156,47 @@ describe("Hoeffding trees: bounded memory", () => {
     }
     expect(full).toBeGreaterThanOrEqual(0);
     expect(t.size().statistics).toBe(16 * 7);
+  });
+
+  it("regressor: maxSize (MiB) bounds the estimated memory; without it the same stream exceeds it", () => {
+    // d = 20: a growing leaf's histograms take 20 · 64 · 4 · 8 + 80 bytes ≈ 40 KiB, so 0.5 MiB holds about 12.
+    const budget = 0.5;
+    const s = friedman1(9, 30000);
+    const wide = { X: new Float64Array(s.rows * 20), cols: 20, y: s.y };
+    for (let i = 0; i < s.rows; i++) for (let j = 0; j < 20; j++) wide.X[i * 20 + j] = s.X[i * 10 + (j % 10)]! + (j >= 10 ? 0.5 : 0);
+    const bounded = new HoeffdingTreeRegressor({ gracePeriod: 50, tieThreshold: 0.5, maxSize: budget });
+    const unbounded = new HoeffdingTreeRegressor({ gracePeriod: 50, tieThreshold: 0.5, maxSize: null });
+    let peakBounded = 0;
+    let peakUnbounded = 0;
+    for (let at = 0; at < s.rows; at += 2000) {
+      const b = { X: wide.X.subarray(at * 20, (at + 2000) * 20), cols: 20, y: wide.y.subarray(at, at + 2000) };
+      bounded.update(b);
+      unbounded.update(b);
+      peakBounded = Math.max(peakBounded, bounded.memoryBytes());
+      peakUnbounded = Math.max(peakUnbounded, unbounded.memoryBytes());
+    }
+    expect(peakBounded).toBeLessThanOrEqual(budget * 1048576);
+    expect(peakUnbounded).toBeGreaterThan(2 * budget * 1048576);
+    // Still a tree that learns: measured RMSE 2.65 with 102 leaves (about 12 growing at a time, peak 0.50 MiB),
+    // against 2.10 unbounded (444 leaves, 17.5 MiB at its peak) and 4.99 for the mean.
+    expect(bounded.size().leaves).toBeGreaterThan(8);
+    const test = friedman1(10, 5000);
+    const wideTest = new Float64Array(test.rows * 20);
+    for (let i = 0; i < test.rows; i++) for (let j = 0; j < 20; j++) wideTest[i * 20 + j] = test.X[i * 10 + (j % 10)]! + (j >= 10 ? 0.5 : 0);
+    const err = (t: HoeffdingTreeRegressor): number => {
+      const p = t.predict({ X: wideTest, cols: 20 });
+      let se = 0;
+      for (let i = 0; i < test.rows; i++) se += (p[i]! - test.y[i]!) ** 2;
+      return Math.sqrt(se / test.rows);
+    };
+    const mean = s.y.reduce((a, v) => a + v, 0) / s.rows;
+    const meanErr = Math.sqrt(test.y.reduce((a, v) => a + (v - mean) ** 2, 0) / test.rows);
+    expect(err(bounded)).toBeLessThan(1.5 * err(unbounded));
+    expect(err(bounded)).toBeLessThan(0.6 * meanErr);
+    // The budget is a parameter: it round-trips, and a restored tree keeps to it.
+    const restored = HoeffdingTreeRegressor.fromJSON(JSON.parse(JSON.stringify(bounded.toJSON())));
+    expect(restored.params.maxSize).toBe(budget);
+    expect(restored.memoryBytes()).toBe(bounded.memoryBytes());
   });
 
   it("maxDepth caps the depth", () => {
@@ -365,6 +416,8 @@ describe("Hoeffding trees: parameters", () => {
       () => new HoeffdingTreeClassifier({ classes: [0, 0] }),
       () => new HoeffdingTreeRegressor({ bins: 1 }),
       () => new HoeffdingTreeRegressor({ minSamplesSplit: 0 }),
+      () => new HoeffdingTreeRegressor({ maxSize: 0 }),
+      () => new HoeffdingTreeRegressor({ maxSize: Number.NaN }),
     ];
     for (const f of bad) expect(f).toThrow(expect.objectContaining({ code: "invalid_params" }));
   });
@@ -373,7 +426,7 @@ describe("Hoeffding trees: parameters", () => {
     const c = new HoeffdingTreeClassifier({ classes: [0, 1] }).params;
     expect([c.gracePeriod, c.splitConfidence, c.tieThreshold, c.leafPrediction, c.nSplits, c.maxDepth]).toEqual([200, 1e-7, 0.05, "nba", 10, null]);
     const r = new HoeffdingTreeRegressor().params;
-    expect([r.gracePeriod, r.splitConfidence, r.tieThreshold, r.minSamplesSplit]).toEqual([200, 1e-7, 0.05, 5]);
+    expect([r.gracePeriod, r.splitConfidence, r.tieThreshold, r.minSamplesSplit, r.maxSize]).toEqual([200, 1e-7, 0.05, 5, 100]);
   });
 });
 
