@@ -23,6 +23,20 @@ const runFile = (seq: number): string => `r${String(seq).padStart(8, "0")}.json`
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 /**
+ * Options of {@link FileRunHistory}: retention, and fsync like the store's.
+ *
+ * @example
+ * ```ts
+ * import type { FileRunHistoryOptions } from "freshml/node";
+ * const options: FileRunHistoryOptions = { keepRuns: 30, fsync: false };
+ * ```
+ */
+export interface FileRunHistoryOptions extends RunRetention {
+  /** fsync each run file and its folder (default true); `false` for tests and throwaway stores. */
+  fsync?: boolean;
+}
+
+/**
  * A {@link RunHistory} in files, beside a `FileModelStore`'s versions:
  * `<root>/<model>/runs/r00000001.json`, one immutable file per run (a header
  * line with the body's SHA-256, then the summary line). Each file is created
@@ -47,14 +61,16 @@ const sha256 = (text: string): string => createHash("sha256").update(text).diges
 export class FileRunHistory implements RunHistory {
   private readonly root: string;
   private readonly keepRuns: number;
+  private readonly sync: boolean;
 
   /**
    * @param root The store's folder (the same as the `FileModelStore`'s).
-   * @param retention How many runs per model name to keep (default 100).
+   * @param options How many runs per model name to keep (default 100), and whether to fsync.
    */
-  constructor(root: string, retention: RunRetention = {}) {
+  constructor(root: string, options: FileRunHistoryOptions = {}) {
     this.root = resolve(root);
-    this.keepRuns = keepRunsOf(retention);
+    this.keepRuns = keepRunsOf(options);
+    this.sync = options.fsync ?? true;
   }
 
   private dir(name: string): string {
@@ -88,7 +104,7 @@ export class FileRunHistory implements RunHistory {
       const id = `${s.name}:${seq}`;
       const body = JSON.stringify({ ...s, id });
       const header = JSON.stringify({ format: RUN_SUMMARY_FORMAT, formatVersion: 1, sha256: sha256(body) });
-      if (await createFileExclusive(join(dir, runFile(seq)), `${header}\n${body}\n`)) {
+      if (await createFileExclusive(join(dir, runFile(seq)), `${header}\n${body}\n`, this.sync)) {
         const all = [...seqs, seq];
         for (const old of all.slice(0, Math.max(0, all.length - this.keepRuns))) await unlink(join(dir, runFile(old))).catch(() => undefined);
         return id;
