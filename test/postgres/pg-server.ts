@@ -157,10 +157,11 @@ export interface PgSuiteServer {
  */
 export function usePgServer(poolSize?: number): PgSuiteServer {
   const handle = {} as PgSuiteServer;
+  // initdb and start can take well over vitest's default 10 s on a loaded machine.
   beforeAll(() => {
     handle.server = startPgServer();
     handle.pool = handle.server.pool(poolSize);
-  });
+  }, 120_000);
   afterAll(async () => {
     await handle.pool?.end();
     handle.server?.stop();

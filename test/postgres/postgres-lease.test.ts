@@ -30,6 +30,8 @@ function fencingChecks(client: () => PGlite | pg.Pool): void {
     const schema = `fence${n++}`;
     const store = new PostgresModelStore(client(), { schema });
     const lease = new PostgresLease(client(), { schema });
+    // Tables first: creating them must not eat into the 150 ms the grant lives.
+    await store.init();
     const a = await lease.acquire("model", "a", { ttlMs: 150 });
     if (!a.acquired) throw new Error("not acquired");
     const v1 = await store.put(trained(1), { fence: a.grant });
