@@ -627,19 +627,20 @@ export interface RunRetention {
 
 /**
  * Where run summaries are kept, per model name, newest first, bounded by a
- * retention setting. Implementations: {@link MemoryRunHistory} and
- * `FileRunHistory` from `freshml/node`; a new one passes `runHistoryChecks`
- * from `freshml/testing`. Failures are {@link FreshmlError}s (`invalid_name`,
+ * retention setting. Each built-in store keeps one beside its versions
+ * (`store.runHistory()`): {@link MemoryRunHistory}, `FileRunHistory` from
+ * `freshml/node` and `PostgresRunHistory` from `freshml/postgres`; a new one
+ * passes `runHistoryChecks` from `freshml/testing`. Failures are {@link FreshmlError}s (`invalid_name`,
  * `not_found`, `checksum_mismatch`, `invalid_state`).
  *
  * @example
  * ```ts
- * import { MemoryRunHistory, Pipeline, LinearRegression, recordRun } from "freshml";
- * const history = new MemoryRunHistory({ keepRuns: 10 });
- * const report = await new Pipeline({ trainer: new LinearRegression(), name: "load" }).runBatches([{ X: [[0], [1]], y: [0, 1] }]);
- * const id = await recordRun(history, report);
- * const [latest] = await history.list("load", { limit: 1 }); // latest.id === id
- * const summary = await history.get(id);
+ * import { MemoryModelStore, Pipeline, LinearRegression } from "freshml";
+ * const store = new MemoryModelStore({ keepRuns: 10 });
+ * const history = store.runHistory(); // each built-in store has one
+ * const report = await new Pipeline({ trainer: new LinearRegression(), store, name: "load" }).runBatches([{ X: [[0], [1]], y: [0, 1] }]);
+ * const [latest] = await history.list("load", { limit: 1 }); // latest.id === report.historyId
+ * const summary = await history.get(report.historyId!);
  * ```
  */
 export interface RunHistory {
@@ -653,14 +654,14 @@ export interface RunHistory {
 
 /**
  * Summarises a report ({@link summarizeRun}) and stores it in `history`;
- * returns the run's id. The pipeline will call this for you once it has a
- * `history` option.
+ * returns the run's id: for a run recorded by hand (a pipeline records its
+ * runs into its `history` option, by default its store's, by itself).
  *
  * @example
  * ```ts
  * import { MemoryRunHistory, Pipeline, LinearRegression, recordRun } from "freshml";
  * const history = new MemoryRunHistory();
- * const report = await new Pipeline({ trainer: new LinearRegression() }).runBatches([{ X: [[0], [1]], y: [0, 1] }]);
+ * const report = await new Pipeline({ trainer: new LinearRegression(), history: false }).runBatches([{ X: [[0], [1]], y: [0, 1] }]);
  * console.log(await recordRun(history, report)); // "model:1"
  * ```
  */

@@ -49,13 +49,14 @@ export interface FileRunHistoryOptions extends RunRetention {
  * import { mkdtempSync } from "node:fs";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { LinearRegression, Pipeline, recordRun } from "freshml";
+ * import { LinearRegression, Pipeline } from "freshml";
  * import { FileModelStore, FileRunHistory } from "freshml/node";
  * const dir = mkdtempSync(join(tmpdir(), "freshml-"));
- * const store = new FileModelStore(dir);
- * const history = new FileRunHistory(dir, { keepRuns: 30 });
+ * const store = new FileModelStore(dir, { keepRuns: 30 });
+ * // The pipeline records each run into store.runHistory(): a FileRunHistory on the same folder.
  * const report = await new Pipeline({ trainer: new LinearRegression(), store, name: "load" }).runBatches([{ X: [[0], [1]], y: [0, 1] }]);
- * const id = await recordRun(history, report); // "load:1", in <dir>/load/runs/
+ * const history = new FileRunHistory(dir, { keepRuns: 30 });
+ * const summary = await history.get(report.historyId!); // "load:1", in <dir>/load/runs/r00000001.json
  * ```
  */
 export class FileRunHistory implements RunHistory {
