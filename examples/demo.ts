@@ -16,8 +16,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { LinearRegression, MAE, Pipeline, RecursiveLeastSquares, qualityChecks, recordRun, renderStoreReport, type BatchRecord } from "freshml";
-import { FileModelStore, FileRunHistory } from "freshml/node";
+import { LinearRegression, MAE, Pipeline, RecursiveLeastSquares, qualityChecks, renderStoreReport, type BatchRecord } from "freshml";
+import { FileModelStore } from "freshml/node";
 
 const Reading = z.object({
   decade: z.number().min(0).max(10), // time since 1958, in decades
@@ -108,8 +108,8 @@ try {
     `The static model goes stale as the trend accelerates; the model the pipeline serves stays within ${Math.min(...served).toFixed(1)}–${Math.max(...served).toFixed(1)} ppm.`,
   );
   console.log("'learner' is the learning state's own out-of-time error: the gate promotes it when its paired scores show it better.");
-  const history = new FileRunHistory(dir);
-  await recordRun(history, report);
+  // The pipeline recorded the run into its store's history (report.historyId).
+  const history = store.runHistory();
   const reportPath = resolve(process.env.FRESHML_REPORT ?? "report.html");
   writeFileSync(reportPath, await renderStoreReport(store, history, "co2", { reference: stale }));
   console.log(`\nHTML report (charts, versions, gate decisions; opens from disk): ${reportPath}`);

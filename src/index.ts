@@ -246,6 +246,7 @@ export {
   type RunSummary,
   type SummarizeOptions,
   type SummarySeries,
+  RunSummaryBuilder,
 } from "./history/run-history.js";
 export { renderReport, type ReferenceSeries, type ReportOptions } from "./report/render.js";
 export { renderStoreReport, type StoreReportOptions } from "./report/store-report.js";

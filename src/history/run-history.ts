@@ -1,7 +1,7 @@
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { checkName } from "../store/model-store.js";
 import type { GateMetric } from "../pipeline/gate.js";
-import type { BatchCounts, Checkpoint, PrequentialScore, Promotion, RestorePoint, RowCounts, RunMetric, RunReport, StageTimes } from "../pipeline/report.js";
+import type { AcceptedBatchRecord, BatchCounts, BatchRecord, Checkpoint, PrequentialScore, Promotion, RestorePoint, RowCounts, RunMetric, RunReport, StageTimes } from "../pipeline/report.js";
 
 /** Format tag of a {@link RunSummary}. */
 export const RUN_SUMMARY_FORMAT = "freshml.run";
@@ -71,7 +71,7 @@ export interface QuarantineEvent {
 
 /** Quarantines of a run: totals per reason and the events (the newest `maxEvents`). */
 export interface QuarantineSummary {
-  /** Quarantined batches by issue code (over the kept records). */
+  /** Quarantined batches by issue code (over every batch the summary saw). */
   byReason: Record<string, number>;
   /** The events, in order. */
   events: QuarantineEvent[];
@@ -128,7 +128,7 @@ export interface RunSummary {
   driftAlarms: number[];
   /** Alarms in the run. */
   driftAlarmsTotal: number;
-  /** Gate decisions: every promotion, and the others downsampled. */
+  /** Gate decisions: the promotions (the newest `maxEvents`), and the others thinned evenly. */
   decisions: DecisionPoint[];
   /** Drift scores per column and batch. */
   drift: DriftMatrix;
@@ -138,9 +138,9 @@ export interface RunSummary {
   checkpoints: Checkpoint[];
   /** The champion version serving at the end. */
   championVersion: number | null;
-  /** First and last batch of the kept records (null: none). */
+  /** First and last batch the summary saw (null: none). */
   span: BatchSpan | null;
-  /** Per-batch records the report had already dropped to bound memory. */
+  /** Per-batch records the summary did not see: those the report had dropped before {@link summarizeRun} ran (0 when built as the run went, by {@link RunSummaryBuilder}). */
   recordsDropped: number;
   /** Where the run's state came from, when it was restored (`from: "champion"`: the alias had moved — a rollback). */
   restoredFrom?: RestorePoint;
@@ -201,10 +201,374 @@ export function downsampleIndices(n: number, values: ReadonlyArray<ReadonlyArray
 
 const finiteOrNull = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
 
+/** One point of a metric series. */
+interface SeriesPoint {
+  batch: number;
+  champion: number | null;
+  challenger: number | null;
+}
+
+/** A bucket of consecutive points: its extremes per value, or its first point when it has no finite value. */
+interface PointBucket {
+  count: number;
+  first: SeriesPoint;
+  kept: SeriesPoint[];
+}
+
+const VALUE_KEYS = ["champion", "challenger"] as const;
+
+/** The points to keep of a bucket: each value's min and max (the first of equals), or the first point when none is finite. */
+function extremesOf(points: readonly SeriesPoint[], first: SeriesPoint): SeriesPoint[] {
+  const keep = new Set<SeriesPoint>();
+  for (const k of VALUE_KEYS) {
+    let mi: SeriesPoint | null = null;
+    let ma: SeriesPoint | null = null;
+    for (const p of points) {
+      const v = p[k];
+      if (v === null) continue;
+      if (mi === null || v < mi[k]! || (v === mi[k] && p.batch < mi.batch)) mi = p;
+      if (ma === null || v > ma[k]! || (v === ma[k] && p.batch < ma.batch)) ma = p;
+    }
+    if (mi) keep.add(mi);
+    if (ma) keep.add(ma);
+  }
+  if (keep.size === 0) keep.add(first);
+  return [...keep];
+}
+
+/**
+ * One metric's series, downsampled as it grows, in bounded memory: every
+ * point while there are at most `maxPoints`; then buckets of equal width
+ * that keep each bucket's extremes (halved, by merging neighbours, whenever
+ * they grow too many), plus the first and last points and the newest
+ * `maxEvents` event points (promotions, alarms).
+ */
+class SeriesSampler {
+  private raw: SeriesPoint[] | null = [];
+  private buckets: PointBucket[] = [];
+  private current: PointBucket | null = null;
+  private width = 1;
+  private first: SeriesPoint | null = null;
+  private last: SeriesPoint | null = null;
+  private readonly events: SeriesPoint[] = [];
+  points = 0;
+  private readonly maxBuckets: number;
+
+  constructor(
+    private readonly maxPoints: number,
+    private readonly maxEvents: number,
+  ) {
+    // Each bucket keeps up to 4 points (min and max of 2 values); first and last besides. Even, so buckets merge in pairs.
+    this.maxBuckets = Math.max(2, 2 * Math.floor((maxPoints - 2) / 8));
+  }
+
+  add(p: SeriesPoint, event: boolean): void {
+    this.points++;
+    this.first ??= p;
+    this.last = p;
+    if (event && this.maxEvents > 0) {
+      this.events.push(p);
+      if (this.events.length > this.maxEvents) this.events.shift();
+    }
+    if (this.raw) {
+      this.raw.push(p);
+      if (this.raw.length <= this.maxPoints) return;
+      // Too many to keep whole: from now on, buckets.
+      const all = this.raw;
+      this.raw = null;
+      this.width = Math.max(1, Math.ceil(all.length / (this.maxBuckets / 2)));
+      for (const q of all) this.fold(q);
+      return;
+    }
+    this.fold(p);
+  }
+
+  private fold(p: SeriesPoint): void {
+    const c = (this.current ??= { count: 0, first: p, kept: [] });
+    c.count++;
+    c.kept = extremesOf([...c.kept, p], c.first);
+    if (c.count < this.width) return;
+    this.buckets.push(c);
+    this.current = null;
+    if (this.buckets.length < this.maxBuckets) return;
+    const merged: PointBucket[] = [];
+    for (let i = 0; i + 1 < this.buckets.length; i += 2) {
+      const a = this.buckets[i]!;
+      const b = this.buckets[i + 1]!;
+      merged.push({ count: a.count + b.count, first: a.first, kept: extremesOf([...a.kept, ...b.kept], a.first) });
+    }
+    this.buckets = merged;
+    this.width *= 2;
+  }
+
+  result(): SummarySeries {
+    let pts: SeriesPoint[];
+    if (this.raw) pts = this.raw;
+    else {
+      const keep = new Set<SeriesPoint>(this.events);
+      if (this.first) keep.add(this.first);
+      if (this.last) keep.add(this.last);
+      for (const b of this.buckets) for (const p of b.kept) keep.add(p);
+      if (this.current) for (const p of this.current.kept) keep.add(p);
+      pts = [...keep].sort((a, b) => a.batch - b.batch);
+    }
+    return { batch: pts.map((p) => p.batch), champion: pts.map((p) => p.champion), challenger: pts.map((p) => p.challenger), points: this.points };
+  }
+}
+
+/** One bucket of the drift matrix: the largest score per column, and whether any batch in it drifted. */
+interface DriftBucket {
+  batch: number;
+  count: number;
+  scores: Array<number | null>;
+  drifted: boolean[];
+}
+
+/** Drift scores column × batch, bucketed by the largest score once there are more than `maxPoints` batches (buckets merge in pairs as they grow). */
+class DriftSampler {
+  readonly columns: string[] = [];
+  readonly tests: string[] = [];
+  private readonly colIndex = new Map<string, number>();
+  private buckets: DriftBucket[] = [];
+  private width = 1;
+
+  constructor(private readonly maxPoints: number) {}
+
+  add(batch: number, drift: readonly { column: string; test: string; score: number | null; drifted: boolean }[]): void {
+    let last = this.buckets[this.buckets.length - 1];
+    if (!last || last.count >= this.width) {
+      last = { batch, count: 0, scores: [], drifted: [] };
+      this.buckets.push(last);
+    }
+    last.count++;
+    for (const c of drift) {
+      let ci = this.colIndex.get(c.column);
+      if (ci === undefined) {
+        ci = this.columns.length;
+        this.colIndex.set(c.column, ci);
+        this.columns.push(c.column);
+        this.tests.push(c.test);
+      }
+      const v = finiteOrNull(c.score);
+      const cur = last.scores[ci] ?? null;
+      if (v !== null && (cur === null || v > cur)) last.scores[ci] = v;
+      if (c.drifted) last.drifted[ci] = true;
+    }
+    if (this.buckets.length > this.maxPoints && last.count >= this.width) {
+      // Too many buckets: merge neighbours (largest score, any drift), twice as wide from now on.
+      const merged: DriftBucket[] = [];
+      for (let i = 0; i < this.buckets.length; i += 2) {
+        const a = this.buckets[i]!;
+        const b = this.buckets[i + 1];
+        if (!b) {
+          merged.push(a);
+          continue;
+        }
+        const scores: Array<number | null> = [];
+        const drifted: boolean[] = [];
+        for (let ci = 0; ci < this.columns.length; ci++) {
+          const x = a.scores[ci] ?? null;
+          const y = b.scores[ci] ?? null;
+          scores[ci] = x === null ? y : y === null ? x : Math.max(x, y);
+          drifted[ci] = (a.drifted[ci] ?? false) || (b.drifted[ci] ?? false);
+        }
+        merged.push({ batch: a.batch, count: a.count + b.count, scores, drifted });
+      }
+      this.buckets = merged;
+      this.width *= 2;
+    }
+  }
+
+  result(): DriftMatrix {
+    return {
+      columns: [...this.columns],
+      tests: [...this.tests],
+      batch: this.buckets.map((b) => b.batch),
+      scores: this.columns.map((_, ci) => this.buckets.map((b) => b.scores[ci] ?? null)),
+      drifted: this.columns.map((_, ci) => this.buckets.map((b) => b.drifted[ci] ?? false)),
+    };
+  }
+}
+
+/** Gate decisions: the newest `maxEvents` promotions, and the others thinned evenly (every k-th, k doubling) to at most `maxEvents`. */
+class DecisionSampler {
+  private readonly promoted: DecisionPoint[] = [];
+  private others: DecisionPoint[] = [];
+  private stride = 1;
+  private seen = 0;
+
+  constructor(private readonly maxEvents: number) {}
+
+  add(d: DecisionPoint): void {
+    if (d.promoted) {
+      this.promoted.push(d);
+      if (this.promoted.length > Math.max(this.maxEvents, 1)) this.promoted.shift();
+      return;
+    }
+    if (this.maxEvents === 0) return;
+    if (this.seen++ % this.stride !== 0) return;
+    this.others.push(d);
+    if (this.others.length > this.maxEvents) {
+      this.others = this.others.filter((_, i) => i % 2 === 0);
+      this.stride *= 2;
+      this.seen = this.others.length * this.stride;
+    }
+  }
+
+  result(): DecisionPoint[] {
+    return [...this.promoted, ...this.others].sort((a, b) => a.batch - b.batch);
+  }
+}
+
+function decisionPoint(r: AcceptedBatchRecord): DecisionPoint | null {
+  const d = r.decision;
+  if (!d) return null;
+  return {
+    batch: r.batch,
+    mode: d.mode,
+    promoted: d.promoted,
+    challenger: finiteOrNull(d.challenger),
+    champion: finiteOrNull(d.champion),
+    baseline: finiteOrNull(d.baseline),
+    statistic: finiteOrNull(d.statistic),
+    rows: d.rows,
+    reason: d.reasons[0] ?? "",
+  };
+}
+
+function checkSummarizeOptions(options: SummarizeOptions): { maxPoints: number; maxEvents: number } {
+  const { maxPoints = 600, maxEvents = 500 } = options;
+  checkParam(Number.isInteger(maxPoints) && maxPoints >= 10, "maxPoints", "an integer ≥ 10", maxPoints);
+  checkParam(Number.isInteger(maxEvents) && maxEvents >= 0, "maxEvents", "an integer ≥ 0", maxEvents);
+  return { maxPoints, maxEvents };
+}
+
+/**
+ * Builds a run's {@link RunSummary} as the run goes, in bounded memory: fed
+ * each batch record, it keeps every tracked metric's series (downsampled as
+ * it grows, keeping each bucket's extremes and the promotion and alarm
+ * batches), the drift matrix, the gate decisions and the quarantines of the
+ * whole run, however many batches, where {@link summarizeRun} sees only the
+ * records a report kept (its newest `maxBatchRecords`). A pipeline with a
+ * run history uses one.
+ *
+ * @example
+ * ```ts
+ * import { RunSummaryBuilder } from "freshml";
+ * import { sampleReport } from "freshml/testing";
+ * const report = sampleReport("load", 10_000);
+ * const builder = new RunSummaryBuilder(["rmse"], { maxPoints: 300 });
+ * for (const record of report.records) builder.add(record);
+ * const summary = builder.finish(report);
+ * console.log(summary.series.rmse!.points, summary.quarantines.byReason); // 9000 { missing_rate: 1000 }
+ * ```
+ */
+export class RunSummaryBuilder {
+  private readonly maxPoints: number;
+  private readonly maxEvents: number;
+  private readonly series = new Map<string, SeriesSampler>();
+  private readonly drift: DriftSampler;
+  private readonly decisions: DecisionSampler;
+  private readonly byReason: Record<string, number> = {};
+  private readonly quarantineEvents: QuarantineEvent[] = [];
+  private first: number | null = null;
+  private last: number | null = null;
+
+  /**
+   * @param metrics The tracked metrics (a series each, the gate's first).
+   * @param options Bounds of the series, drift matrix and event lists.
+   */
+  constructor(metrics: readonly string[], options: SummarizeOptions = {}) {
+    const { maxPoints, maxEvents } = checkSummarizeOptions(options);
+    this.maxPoints = maxPoints;
+    this.maxEvents = maxEvents;
+    for (const m of metrics) this.series.set(m, new SeriesSampler(maxPoints, maxEvents));
+    this.drift = new DriftSampler(maxPoints);
+    this.decisions = new DecisionSampler(maxEvents);
+  }
+
+  /** Folds one batch's record in: its scores (accepted), decision, drift scores, or its quarantine. */
+  add(record: BatchRecord): void {
+    this.fold(record);
+    if (record.status !== "accepted") return;
+    const event = record.decision?.promoted === true || record.detectorDrift === true;
+    for (const [m, s] of this.series) {
+      s.add({ batch: record.batch, champion: finiteOrNull(record.scores?.champion?.[m]), challenger: finiteOrNull(record.scores?.challenger?.[m]) }, event);
+    }
+  }
+
+  /** @internal The record's parts other than its scores (summarizeRun feeds the series from the report's). */
+  fold(record: BatchRecord): void {
+    this.first ??= record.batch;
+    this.last = record.batch;
+    if (record.status === "quarantined") {
+      const reasons = [...new Set(record.issues.map((i) => i.code))];
+      for (const c of reasons) this.byReason[c] = (this.byReason[c] ?? 0) + 1;
+      if (this.maxEvents > 0) {
+        this.quarantineEvents.push({ batch: record.batch, rows: record.rows, reasons, example: (record.issues[0]?.message ?? "").slice(0, 300) });
+        if (this.quarantineEvents.length > this.maxEvents) this.quarantineEvents.shift();
+      }
+      return;
+    }
+    const d = decisionPoint(record);
+    if (d) this.decisions.add(d);
+    if (record.drift && record.drift.length > 0) this.drift.add(record.batch, record.drift);
+  }
+
+  /** @internal One series point, for summarizeRun. */
+  point(metric: string, p: { batch: number; champion: number | null; challenger: number | null }, event: boolean): void {
+    let s = this.series.get(metric);
+    if (!s) this.series.set(metric, (s = new SeriesSampler(this.maxPoints, this.maxEvents)));
+    s.add({ batch: p.batch, champion: finiteOrNull(p.champion), challenger: finiteOrNull(p.challenger) }, event);
+  }
+
+  /**
+   * The summary: run-level figures (counts, totals, stage times, promotions,
+   * checkpoints) from `report`, the per-batch parts from what was added.
+   */
+  finish(report: RunReport, recordsDropped = 0): RunSummary {
+    const series: Record<string, SummarySeries> = {};
+    for (const [m, s] of this.series) series[m] = s.result();
+    const metrics: Record<string, RunMetric> = {};
+    for (const [k, m] of Object.entries(report.metrics)) metrics[k] = { champion: finiteOrNull(m.champion), challenger: finiteOrNull(m.challenger) };
+    return {
+      format: RUN_SUMMARY_FORMAT,
+      formatVersion: 1,
+      id: "",
+      name: report.name,
+      status: report.status,
+      startedAt: report.startedAt,
+      durationMs: report.durationMs,
+      ...(report.trigger !== undefined ? { trigger: report.trigger } : {}),
+      batches: { ...report.batches },
+      rows: { ...report.rows },
+      stageMs: { ...report.stageMs },
+      prequential: { metric: report.prequential.metric, value: finiteOrNull(report.prequential.value) },
+      metrics,
+      series,
+      promotions: report.promotions.map((p) => ({ ...p, score: finiteOrNull(p.score) })),
+      promotionsTotal: report.promotionsTotal,
+      driftAlarms: [...report.driftAlarms],
+      driftAlarmsTotal: report.driftAlarmsTotal,
+      decisions: this.decisions.result(),
+      drift: this.drift.result(),
+      quarantines: { byReason: { ...this.byReason }, events: [...this.quarantineEvents] },
+      checkpoints: report.checkpoints.map((c) => ({ ...c })),
+      championVersion: report.championVersion,
+      span: this.first === null || this.last === null ? null : { first: this.first, last: this.last },
+      recordsDropped,
+      ...(report.restoredFrom ? { restoredFrom: { ...report.restoredFrom } } : {}),
+    };
+  }
+}
+
 /**
  * Makes the compact {@link RunSummary} of a run's report: every tracked metric
  * batch by batch (downsampled, keeping extremes, promotions and alarms), drift scores per column, gate decisions, quarantines with
  * their reasons, and stage times. JSON-safe (non-finite numbers become null).
+ * It sees the records the report kept (its newest `maxBatchRecords`); a
+ * pipeline with a run history builds the summary as the run goes instead
+ * ({@link RunSummaryBuilder}), so long runs keep their early batches.
  *
  * @example
  * ```ts
@@ -216,125 +580,13 @@ const finiteOrNull = (v: number | null | undefined): number | null => (v === nul
  * ```
  */
 export function summarizeRun(report: RunReport, options: SummarizeOptions = {}): RunSummary {
-  const { maxPoints = 600, maxEvents = 500 } = options;
-  checkParam(Number.isInteger(maxPoints) && maxPoints >= 10, "maxPoints", "an integer ≥ 10", maxPoints);
-  checkParam(Number.isInteger(maxEvents) && maxEvents >= 0, "maxEvents", "an integer ≥ 0", maxEvents);
+  const builder = new RunSummaryBuilder(Object.keys(report.series), options);
   const eventBatches = new Set<number>([...report.promotions.map((p) => p.batch), ...report.driftAlarms]);
-
-  const series: Record<string, SummarySeries> = {};
   for (const [metric, s] of Object.entries(report.series)) {
-    const champion = s.champion.map(finiteOrNull);
-    const challenger = s.challenger.map(finiteOrNull);
-    const events = new Set<number>();
-    s.batch.forEach((b, i) => eventBatches.has(b) && events.add(i));
-    const idx = downsampleIndices(s.batch.length, [champion, challenger], maxPoints, events);
-    series[metric] = { batch: idx.map((i) => s.batch[i]!), champion: idx.map((i) => champion[i]!), challenger: idx.map((i) => challenger[i]!), points: s.batch.length };
+    s.batch.forEach((batch, i) => builder.point(metric, { batch, champion: s.champion[i] ?? null, challenger: s.challenger[i] ?? null }, eventBatches.has(batch)));
   }
-
-  // Decisions: every promotion, the rest spread evenly.
-  const all: DecisionPoint[] = [];
-  for (const r of report.records) {
-    if (r.status !== "accepted" || !r.decision) continue;
-    const d = r.decision;
-    all.push({
-      batch: r.batch,
-      mode: d.mode,
-      promoted: d.promoted,
-      challenger: finiteOrNull(d.challenger),
-      champion: finiteOrNull(d.champion),
-      baseline: finiteOrNull(d.baseline),
-      statistic: finiteOrNull(d.statistic),
-      rows: d.rows,
-      reason: d.reasons[0] ?? "",
-    });
-  }
-  const rejected = all.filter((d) => !d.promoted);
-  const stride = rejected.length > maxEvents ? rejected.length / Math.max(1, maxEvents) : 1;
-  const keptRejected = new Set<DecisionPoint>();
-  if (maxEvents > 0) for (let k = 0; k < rejected.length; k += stride) keptRejected.add(rejected[Math.floor(k)]!);
-  const decisions = all.filter((d) => d.promoted || keptRejected.has(d));
-
-  // Drift matrix: column × batch, bucketed by the largest score.
-  const columns: string[] = [];
-  const tests: string[] = [];
-  const colIndex = new Map<string, number>();
-  const driftRecords: Array<{ batch: number; drift: NonNullable<Extract<RunReport["records"][number], { status: "accepted" }>["drift"]> }> = [];
-  for (const r of report.records) {
-    if (r.status !== "accepted" || !r.drift || r.drift.length === 0) continue;
-    driftRecords.push({ batch: r.batch, drift: r.drift });
-    for (const c of r.drift) {
-      if (!colIndex.has(c.column)) {
-        colIndex.set(c.column, columns.length);
-        columns.push(c.column);
-        tests.push(c.test);
-      }
-    }
-  }
-  const buckets = Math.min(driftRecords.length, maxPoints);
-  const per = driftRecords.length / Math.max(1, buckets);
-  const drift: DriftMatrix = {
-    columns,
-    tests,
-    batch: [],
-    scores: columns.map(() => new Array<number | null>(buckets).fill(null)),
-    drifted: columns.map(() => new Array<boolean>(buckets).fill(false)),
-  };
-  for (let b = 0; b < buckets; b++) {
-    const lo = Math.floor(b * per);
-    const hi = Math.max(lo + 1, Math.floor((b + 1) * per));
-    drift.batch.push(driftRecords[lo]!.batch);
-    for (let i = lo; i < hi && i < driftRecords.length; i++) {
-      for (const c of driftRecords[i]!.drift) {
-        const ci = colIndex.get(c.column)!;
-        const v = finiteOrNull(c.score);
-        const cur = drift.scores[ci]![b]!;
-        if (v !== null && (cur === null || v > cur)) drift.scores[ci]![b] = v;
-        if (c.drifted) drift.drifted[ci]![b] = true;
-      }
-    }
-  }
-
-  const byReason: Record<string, number> = {};
-  const events: QuarantineEvent[] = [];
-  for (const r of report.records) {
-    if (r.status !== "quarantined") continue;
-    const reasons = [...new Set(r.issues.map((i) => i.code))];
-    for (const c of reasons) byReason[c] = (byReason[c] ?? 0) + 1;
-    events.push({ batch: r.batch, rows: r.rows, reasons, example: (r.issues[0]?.message ?? "").slice(0, 300) });
-  }
-
-  const first = report.records[0]?.batch;
-  const last = report.records[report.records.length - 1]?.batch;
-  const metrics: Record<string, RunMetric> = {};
-  for (const [k, m] of Object.entries(report.metrics)) metrics[k] = { champion: finiteOrNull(m.champion), challenger: finiteOrNull(m.challenger) };
-  return {
-    format: RUN_SUMMARY_FORMAT,
-    formatVersion: 1,
-    id: "",
-    name: report.name,
-    status: report.status,
-    startedAt: report.startedAt,
-    durationMs: report.durationMs,
-    ...(report.trigger !== undefined ? { trigger: report.trigger } : {}),
-    batches: { ...report.batches },
-    rows: { ...report.rows },
-    stageMs: { ...report.stageMs },
-    prequential: { metric: report.prequential.metric, value: finiteOrNull(report.prequential.value) },
-    metrics,
-    series,
-    promotions: report.promotions.map((p) => ({ ...p, score: finiteOrNull(p.score) })),
-    promotionsTotal: report.promotionsTotal,
-    driftAlarms: [...report.driftAlarms],
-    driftAlarmsTotal: report.driftAlarmsTotal,
-    decisions,
-    drift,
-    quarantines: { byReason, events: events.slice(-Math.max(0, maxEvents)) },
-    checkpoints: report.checkpoints.map((c) => ({ ...c })),
-    championVersion: report.championVersion,
-    span: first === undefined || last === undefined ? null : { first, last },
-    recordsDropped: report.recordsDropped,
-    ...(report.restoredFrom ? { restoredFrom: { ...report.restoredFrom } } : {}),
-  };
+  for (const r of report.records) builder.fold(r);
+  return builder.finish(report, report.recordsDropped);
 }
 
 /** What {@link RunHistory.list} returns per run: the head of a summary. */
@@ -375,19 +627,20 @@ export interface RunRetention {
 
 /**
  * Where run summaries are kept, per model name, newest first, bounded by a
- * retention setting. Implementations: {@link MemoryRunHistory} and
- * `FileRunHistory` from `freshml/node`; a new one passes `runHistoryChecks`
- * from `freshml/testing`. Failures are {@link FreshmlError}s (`invalid_name`,
+ * retention setting. Each built-in store keeps one beside its versions
+ * (`store.runHistory()`): {@link MemoryRunHistory}, `FileRunHistory` from
+ * `freshml/node` and `PostgresRunHistory` from `freshml/postgres`; a new one
+ * passes `runHistoryChecks` from `freshml/testing`. Failures are {@link FreshmlError}s (`invalid_name`,
  * `not_found`, `checksum_mismatch`, `invalid_state`).
  *
  * @example
  * ```ts
- * import { MemoryRunHistory, Pipeline, LinearRegression, recordRun } from "freshml";
- * const history = new MemoryRunHistory({ keepRuns: 10 });
- * const report = await new Pipeline({ trainer: new LinearRegression(), name: "load" }).runBatches([{ X: [[0], [1]], y: [0, 1] }]);
- * const id = await recordRun(history, report);
- * const [latest] = await history.list("load", { limit: 1 }); // latest.id === id
- * const summary = await history.get(id);
+ * import { MemoryModelStore, Pipeline, LinearRegression } from "freshml";
+ * const store = new MemoryModelStore({ keepRuns: 10 });
+ * const history = store.runHistory(); // each built-in store has one
+ * const report = await new Pipeline({ trainer: new LinearRegression(), store, name: "load" }).runBatches([{ X: [[0], [1]], y: [0, 1] }]);
+ * const [latest] = await history.list("load", { limit: 1 }); // latest.id === report.historyId
+ * const summary = await history.get(report.historyId!);
  * ```
  */
 export interface RunHistory {
@@ -401,14 +654,14 @@ export interface RunHistory {
 
 /**
  * Summarises a report ({@link summarizeRun}) and stores it in `history`;
- * returns the run's id. The pipeline will call this for you once it has a
- * `history` option.
+ * returns the run's id: for a run recorded by hand (a pipeline records its
+ * runs into its `history` option, by default its store's, by itself).
  *
  * @example
  * ```ts
  * import { MemoryRunHistory, Pipeline, LinearRegression, recordRun } from "freshml";
  * const history = new MemoryRunHistory();
- * const report = await new Pipeline({ trainer: new LinearRegression() }).runBatches([{ X: [[0], [1]], y: [0, 1] }]);
+ * const report = await new Pipeline({ trainer: new LinearRegression(), history: false }).runBatches([{ X: [[0], [1]], y: [0, 1] }]);
  * console.log(await recordRun(history, report)); // "model:1"
  * ```
  */
@@ -488,13 +741,18 @@ export function keepRunsOf(retention: RunRetention = {}): number {
  * ```
  */
 export class MemoryRunHistory implements RunHistory {
-  private readonly runs = new Map<string, Map<number, string>>();
-  private readonly highest = new Map<string, number>();
+  private readonly runs: Map<string, Map<number, string>>;
+  private readonly highest: Map<string, number>;
   private readonly keepRuns: number;
 
-  /** @param retention How many runs per model name to keep (default 100). */
-  constructor(retention: RunRetention = {}) {
+  /**
+   * @param retention How many runs per model name to keep (default 100).
+   * @param sharing Another history whose runs this one reads and writes (with its own retention), as a `MemoryModelStore`'s `runHistory(retention)` does.
+   */
+  constructor(retention: RunRetention = {}, sharing?: MemoryRunHistory) {
     this.keepRuns = keepRunsOf(retention);
+    this.runs = sharing ? sharing.runs : new Map();
+    this.highest = sharing ? sharing.highest : new Map();
   }
 
   /** {@inheritDoc RunHistory.put} */

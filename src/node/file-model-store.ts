@@ -4,6 +4,7 @@ import { mkdir, open, readFile, readdir, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import * as z from "zod";
 import { FreshmlError } from "../core/errors.js";
+import { keepRunsOf, type RunHistory, type RunRetention } from "../history/run-history.js";
 import { checkHistoryLimit, DEFAULT_ALIAS_HISTORY_LIMIT } from "../store/alias-book.js";
 import { notFound, readPruneOptions } from "../store/memory-model-store.js";
 import {
@@ -31,6 +32,7 @@ import {
 } from "../store/model-store.js";
 import { VERSION } from "../version.js";
 import { AliasFiles } from "./alias-files.js";
+import { FileRunHistory } from "./file-run-history.js";
 import { processAlive, withFileLock, type FileLockOptions } from "./file-lock.js";
 import { packArrays, unpackArrays } from "./f64-codec.js";
 import { createFileExclusive, syncDir, TEMP_NAME, writeFileAtomic } from "./fs-atomic.js";
@@ -102,6 +104,8 @@ export interface FileModelStoreOptions {
    * crash of the process, but a power cut may lose the newest of them.
    */
   fsync?: boolean;
+  /** Runs kept per model name by {@link FileModelStore.runHistory} (in `<root>/<model>/runs/`). Default 100. */
+  keepRuns?: number;
 }
 
 /**
@@ -173,6 +177,7 @@ export class FileModelStore implements ModelStore {
   private readonly historyLimit: number;
   private readonly staleTempMs: number;
   private readonly sync: boolean;
+  private readonly keepRuns: number;
   /** Per model: its alias files (with their parsed-snapshot cache). */
   private readonly aliasFiles = new Map<string, AliasFiles>();
   /** Models whose versions folder this object has swept of dead writers' temp files. */
@@ -188,6 +193,16 @@ export class FileModelStore implements ModelStore {
     if (typeof stale !== "number" || !(stale >= 0)) throw new FreshmlError("invalid_params", `staleTempMs must be a number ≥ 0, got ${String(stale)}`, { param: "staleTempMs" });
     this.staleTempMs = stale;
     this.sync = options.fsync ?? true;
+    this.keepRuns = keepRunsOf(options.keepRuns === undefined ? {} : { keepRuns: options.keepRuns });
+  }
+
+  /**
+   * The store's run history: one checksummed file per run in
+   * `<root>/<model>/runs/` ({@link FileRunHistory}), `keepRuns` per model
+   * unless `retention` says otherwise. See {@link ModelStore.runHistory}.
+   */
+  runHistory(retention?: RunRetention): RunHistory {
+    return new FileRunHistory(this.root, { keepRuns: retention?.keepRuns ?? this.keepRuns, fsync: this.sync });
   }
 
   async put(input: ModelRecordInput): Promise<number> {

@@ -23,6 +23,20 @@ const runFile = (seq: number): string => `r${String(seq).padStart(8, "0")}.json`
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 /**
+ * Options of {@link FileRunHistory}: retention, and fsync like the store's.
+ *
+ * @example
+ * ```ts
+ * import type { FileRunHistoryOptions } from "freshml/node";
+ * const options: FileRunHistoryOptions = { keepRuns: 30, fsync: false };
+ * ```
+ */
+export interface FileRunHistoryOptions extends RunRetention {
+  /** fsync each run file and its folder (default true); `false` for tests and throwaway stores. */
+  fsync?: boolean;
+}
+
+/**
  * A {@link RunHistory} in files, beside a `FileModelStore`'s versions:
  * `<root>/<model>/runs/r00000001.json`, one immutable file per run (a header
  * line with the body's SHA-256, then the summary line). Each file is created
@@ -35,26 +49,29 @@ const sha256 = (text: string): string => createHash("sha256").update(text).diges
  * import { mkdtempSync } from "node:fs";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { LinearRegression, Pipeline, recordRun } from "freshml";
+ * import { LinearRegression, Pipeline } from "freshml";
  * import { FileModelStore, FileRunHistory } from "freshml/node";
  * const dir = mkdtempSync(join(tmpdir(), "freshml-"));
- * const store = new FileModelStore(dir);
- * const history = new FileRunHistory(dir, { keepRuns: 30 });
+ * const store = new FileModelStore(dir, { keepRuns: 30 });
+ * // The pipeline records each run into store.runHistory(): a FileRunHistory on the same folder.
  * const report = await new Pipeline({ trainer: new LinearRegression(), store, name: "load" }).runBatches([{ X: [[0], [1]], y: [0, 1] }]);
- * const id = await recordRun(history, report); // "load:1", in <dir>/load/runs/
+ * const history = new FileRunHistory(dir, { keepRuns: 30 });
+ * const summary = await history.get(report.historyId!); // "load:1", in <dir>/load/runs/r00000001.json
  * ```
  */
 export class FileRunHistory implements RunHistory {
   private readonly root: string;
   private readonly keepRuns: number;
+  private readonly sync: boolean;
 
   /**
    * @param root The store's folder (the same as the `FileModelStore`'s).
-   * @param retention How many runs per model name to keep (default 100).
+   * @param options How many runs per model name to keep (default 100), and whether to fsync.
    */
-  constructor(root: string, retention: RunRetention = {}) {
+  constructor(root: string, options: FileRunHistoryOptions = {}) {
     this.root = resolve(root);
-    this.keepRuns = keepRunsOf(retention);
+    this.keepRuns = keepRunsOf(options);
+    this.sync = options.fsync ?? true;
   }
 
   private dir(name: string): string {
@@ -88,7 +105,7 @@ export class FileRunHistory implements RunHistory {
       const id = `${s.name}:${seq}`;
       const body = JSON.stringify({ ...s, id });
       const header = JSON.stringify({ format: RUN_SUMMARY_FORMAT, formatVersion: 1, sha256: sha256(body) });
-      if (await createFileExclusive(join(dir, runFile(seq)), `${header}\n${body}\n`)) {
+      if (await createFileExclusive(join(dir, runFile(seq)), `${header}\n${body}\n`, this.sync)) {
         const all = [...seqs, seq];
         for (const old of all.slice(0, Math.max(0, all.length - this.keepRuns))) await unlink(join(dir, runFile(old))).catch(() => undefined);
         return id;

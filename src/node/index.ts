@@ -12,4 +12,4 @@ export { writeFileAtomic, createFileExclusive } from "./fs-atomic.js";
 export { WorkerPipeline, runInWorker, type FileStoreDescriptor, type WorkerPipelineContext, type WorkerPipelineFactory, type WorkerPipelineOptions, type WorkerRunOptions } from "./worker-pipeline.js";
 export { ShardPool, learnSharded, type LearnShardedOptions, type ShardPoolOptions, type ShardTimings, type ShardedResult } from "./learn-sharded.js";
 export { FileLease, type FileLeaseOptions } from "./file-lease.js";
-export { FileRunHistory } from "./file-run-history.js";
+export { FileRunHistory, type FileRunHistoryOptions } from "./file-run-history.js";

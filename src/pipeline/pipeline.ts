@@ -13,7 +13,7 @@ import { metricNames, metricTask } from "../metrics/registry.js";
 import { Featurizer, type Featurized, type FeaturizerOptions, type FieldJSON } from "../preprocessing/featurizer.js";
 import { acceptUnseenLevels, featureField } from "../preprocessing/schema-features.js";
 import { autoSettings, isAutoPolicy } from "./auto.js";
-import { recordRun, type RunHistory } from "../history/run-history.js";
+import { summarizeRun, type RunHistory } from "../history/run-history.js";
 import { MagnitudeGuard, sanitySettings, type BatchMagnitudes, type ImplausibleValue, type SanityOptions } from "./sanity.js";
 import {
   RowDrops,
@@ -163,10 +163,11 @@ export interface PipelineOptions<S extends z.ZodObject = z.ZodObject> {
   yieldEveryMs?: number;
   /**
    * Where each run's summary goes when it ends (aborted runs too): a
-   * {@link RunHistory} such as `MemoryRunHistory`, or `FileRunHistory` from
-   * freshml/node beside a file store. `report.historyId` names the entry.
+   * {@link RunHistory}. Default: the store's own ({@link ModelStore.runHistory},
+   * which every built-in store has), so runs are kept beside the versions
+   * they made; `false` keeps none. `report.historyId` names the entry.
    */
-  history?: RunHistory;
+  history?: RunHistory | false;
   /** Clock for stage timings, in ms. Default `performance.now`. */
   now?: () => number;
 }
@@ -545,10 +546,10 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     const { yieldEveryMs = 10 } = options;
     checkParam(typeof yieldEveryMs === "number" && yieldEveryMs >= 0, "yieldEveryMs", "a number ≥ 0 (Infinity: never)", yieldEveryMs);
     this.yieldEveryMs = yieldEveryMs;
-    if (options.history !== undefined && (typeof options.history !== "object" || options.history === null || typeof options.history.put !== "function")) {
-      throw new FreshmlError("invalid_params", "history must be a RunHistory (MemoryRunHistory, or FileRunHistory from freshml/node)", { param: "history" });
+    if (options.history !== undefined && options.history !== false && (typeof options.history !== "object" || options.history === null || typeof options.history.put !== "function")) {
+      throw new FreshmlError("invalid_params", "history must be a RunHistory (MemoryRunHistory, or FileRunHistory from freshml/node) or false", { param: "history" });
     }
-    this.history = options.history ?? null;
+    this.history = options.history === false ? null : (options.history ?? this.store.runHistory?.() ?? null);
     this.target = options.target ?? "target";
     this.detectorTemplate = options.detector === undefined ? new ADWIN() : options.detector;
     this.detector = this.detectorTemplate ? restoreDetector(this.detectorTemplate.toJSON()) : null;
@@ -759,7 +760,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
 
   private async run(source: Iterable<SourceBatch> | AsyncIterable<SourceBatch>, options: RunOptions): Promise<RunReport> {
     const run = new Run(
-      { name: this.name, now: this.now, metric: this.settings.metric, tracked: this.tracked, maxRecords: this.maxRecords, championVersion: this.champion?.version ?? null },
+      { name: this.name, now: this.now, metric: this.settings.metric, tracked: this.tracked, maxRecords: this.maxRecords, championVersion: this.champion?.version ?? null, summarize: this.history !== null },
       options,
       Array.isArray(source) ? source.length : undefined,
     );
@@ -800,7 +801,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     if (this.history) {
       const history = this.history;
       const t = this.now();
-      report.historyId = await recordRun(history, report);
+      report.historyId = await history.put(run.summary ? run.summary.finish(report) : summarizeRun(report));
       report.stageMs.save += this.now() - t;
     }
     return report;

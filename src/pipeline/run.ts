@@ -1,3 +1,4 @@
+import { RunSummaryBuilder } from "../history/run-history.js";
 import type { Metric } from "../metrics/metric.js";
 import type { IssueGroup } from "../validate/validator.js";
 import type { GateDecision, GateMetric } from "./gate.js";
@@ -18,9 +19,11 @@ export class Run {
   private readonly gateMetric: GateMetric;
   private readonly tracked: readonly GateMetric[];
   private pendingSeries: BatchScores = {};
+  /** The run's summary, built batch by batch (when the pipeline keeps a run history): it sees every batch, not only the report's newest records. */
+  readonly summary: RunSummaryBuilder | null;
 
   constructor(
-    setup: { name: string; now: () => number; metric: GateMetric; tracked: readonly GateMetric[]; maxRecords: number; championVersion: number | null },
+    setup: { name: string; now: () => number; metric: GateMetric; tracked: readonly GateMetric[]; maxRecords: number; championVersion: number | null; summarize?: boolean },
     private readonly options: RunOptions,
     private readonly total: number | undefined,
   ) {
@@ -29,6 +32,7 @@ export class Run {
     this.gateMetric = setup.metric;
     this.tracked = setup.tracked;
     this.started = this.now();
+    this.summary = setup.summarize ? new RunSummaryBuilder(setup.tracked) : null;
     this.report = {
       name: setup.name,
       status: "completed",
@@ -146,6 +150,7 @@ export class Run {
 
   record(r: BatchRecord): void {
     if (this.bounded(this.report.records, r)) this.report.recordsDropped++;
+    this.summary?.add(r);
     if (r.status === "accepted") {
       for (const m of this.tracked) {
         const s = this.report.series[m]!;

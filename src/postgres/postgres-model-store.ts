@@ -30,6 +30,8 @@ import {
 } from "../store/model-store.js";
 import type { AliasChange, WatchOptions, Watcher } from "../store/watch.js";
 import { VERSION } from "../version.js";
+import { keepRunsOf, type RunHistory, type RunRetention } from "../history/run-history.js";
+import { PostgresRunHistory } from "./postgres-run-history.js";
 import { SchemaGate, checkSchemaName } from "./schema.js";
 import { SqlAdapter, toStoreError, type PostgresClient, type SqlRow, type Subscription } from "./sql-client.js";
 
@@ -64,6 +66,8 @@ export interface PostgresModelStoreOptions {
   reconnectDelayMs?: number;
   /** Events kept per alias (and how far `rollback` can walk back). Default 1,000. */
   aliasHistoryLimit?: number;
+  /** Runs kept per model name by {@link PostgresModelStore.runHistory}. Default 100. */
+  keepRuns?: number;
 }
 
 /**
@@ -84,6 +88,7 @@ export interface PostgresModelStoreOptions {
  *   advisory lock, with a `schema_version` table.
  * - A dropped or refused connection is `store_unavailable` (retriable); a
  *   write is then committed whole or not at all.
+ * - Run summaries are kept beside the versions ({@link PostgresModelStore.runHistory}).
  * - `put` and `setAlias` take `{ fence }`: a lease grant from
  *   {@link PostgresLease} on the same schema, checked in the write's
  *   transaction (`lease_lost` when stale).
@@ -114,6 +119,7 @@ export class PostgresModelStore implements ModelStore {
   private readonly now: () => Date;
   private readonly reconnectDelayMs: number;
   private readonly historyLimit: number;
+  private readonly keepRuns: number;
 
   constructor(client: PostgresClient, options: PostgresModelStoreOptions = {}) {
     this.historyLimit = checkHistoryLimit(options.aliasHistoryLimit ?? DEFAULT_ALIAS_HISTORY_LIMIT);
@@ -122,6 +128,16 @@ export class PostgresModelStore implements ModelStore {
     this.gate = new SchemaGate(this.sql, this.schema);
     this.now = options.now ?? ((): Date => new Date());
     this.reconnectDelayMs = options.reconnectDelayMs ?? 50;
+    this.keepRuns = keepRunsOf(options.keepRuns === undefined ? {} : { keepRuns: options.keepRuns });
+  }
+
+  /**
+   * The store's run history: a {@link PostgresRunHistory} on the same
+   * client and schema, keeping `keepRuns` per model unless `retention` says
+   * otherwise. See {@link ModelStore.runHistory}.
+   */
+  runHistory(retention?: RunRetention): RunHistory {
+    return new PostgresRunHistory(this.sql.client, { schema: this.schema, keepRuns: retention?.keepRuns ?? this.keepRuns });
   }
 
   /** The NOTIFY channel of this store's alias moves. */

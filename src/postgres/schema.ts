@@ -10,7 +10,7 @@ import type { SqlAdapter, SqlRow } from "./sql-client.js";
  * console.log(`freshml's PostgreSQL tables are at schema version ${SCHEMA_VERSION}`);
  * ```
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 
@@ -81,6 +81,22 @@ const MIGRATIONS: ((s: string) => string[])[] = [
     `ALTER TABLE ${s}.alias_history ALTER COLUMN alias_seq SET NOT NULL`,
     `UPDATE ${s}.aliases a SET seq = coalesce((SELECT max(alias_seq) FROM ${s}.alias_history h WHERE h.name = a.name AND h.alias = a.alias), 0)`,
     `CREATE INDEX IF NOT EXISTS alias_history_alias_seq ON ${s}.alias_history (name, alias, alias_seq)`,
+  ],
+  // 3: run history (PostgresRunHistory): a run counter per model name, and one row per run (head for list, body for get, each checksummed).
+  (s) => [
+    `CREATE TABLE IF NOT EXISTS ${s}.run_counters (
+      name text PRIMARY KEY,
+      highest integer NOT NULL DEFAULT 0
+    )`,
+    `CREATE TABLE IF NOT EXISTS ${s}.runs (
+      name text NOT NULL,
+      sequence integer NOT NULL,
+      head text NOT NULL,
+      head_sha256 text NOT NULL,
+      body bytea NOT NULL,
+      sha256 text NOT NULL,
+      PRIMARY KEY (name, sequence)
+    )`,
   ],
 ];
 

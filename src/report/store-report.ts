@@ -17,12 +17,11 @@ export interface StoreReportOptions extends Omit<ReportOptions, "versions" | "al
  *
  * @example
  * ```ts
- * import { LinearRegression, MemoryModelStore, MemoryRunHistory, Pipeline, recordRun, renderStoreReport } from "freshml";
+ * import { LinearRegression, MemoryModelStore, Pipeline, renderStoreReport } from "freshml";
  * const store = new MemoryModelStore();
- * const history = new MemoryRunHistory();
  * const pipeline = new Pipeline({ trainer: new LinearRegression(), store, name: "load" });
- * await recordRun(history, await pipeline.runBatches([{ X: [[0], [1], [2]], y: [0, 1, 2] }]));
- * const html = await renderStoreReport(store, history, "load");
+ * await pipeline.runBatches([{ X: [[0], [1], [2]], y: [0, 1, 2] }]); // recorded in store.runHistory()
+ * const html = await renderStoreReport(store, store.runHistory(), "load");
  * ```
  */
 export async function renderStoreReport(store: ModelStore, history: RunHistory, name: string, options: StoreReportOptions = {}): Promise<string> {

@@ -1,4 +1,5 @@
 import { FreshmlError } from "../core/errors.js";
+import { MemoryRunHistory, type RunHistory, type RunRetention } from "../history/run-history.js";
 import { VERSION } from "../version.js";
 import { AliasBook, checkHistoryLimit, DEFAULT_ALIAS_HISTORY_LIMIT } from "./alias-book.js";
 import {
@@ -38,6 +39,8 @@ export interface MemoryModelStoreOptions {
    * ({@link DEFAULT_ALIAS_HISTORY_LIMIT}).
    */
   aliasHistoryLimit?: number;
+  /** Runs kept per model name by {@link MemoryModelStore.runHistory}. Default 100. */
+  keepRuns?: number;
 }
 
 /**
@@ -66,9 +69,17 @@ export class MemoryModelStore implements ModelStore {
   private readonly historyLimit: number;
   private readonly watchers = new Set<{ name: string; alias: string; onChange: (change: AliasChange) => void }>();
 
+  private readonly runs: MemoryRunHistory;
+
   constructor(options: MemoryModelStoreOptions = {}) {
     this.now = options.now ?? ((): Date => new Date());
     this.historyLimit = checkHistoryLimit(options.aliasHistoryLimit ?? DEFAULT_ALIAS_HISTORY_LIMIT);
+    this.runs = new MemoryRunHistory(options.keepRuns === undefined ? {} : { keepRuns: options.keepRuns });
+  }
+
+  /** The store's run history, in memory beside its versions (see {@link ModelStore.runHistory}). */
+  runHistory(retention?: RunRetention): RunHistory {
+    return retention === undefined ? this.runs : new MemoryRunHistory(retention, this.runs);
   }
 
   async put(input: ModelRecordInput): Promise<number> {

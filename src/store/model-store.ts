@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { FreshmlError } from "../core/errors.js";
+import type { RunHistory, RunRetention } from "../history/run-history.js";
 import type { TrainerJSON } from "../learners/trainer.js";
 
 /** What the rows behind a version were: counts and a fingerprint of the data. */
@@ -175,11 +176,13 @@ export interface UnreadableVersion {
  * their history, so a bad promotion is undone in one step.
  *
  * Implementations: {@link MemoryModelStore} (tests, browsers; what a
- * `Pipeline` uses when given no store, so nothing outlives the process) and
+ * `Pipeline` uses when given no store, so nothing outlives the process),
  * `FileModelStore` from `freshml/node` (files on local disk, kept across
- * restarts: no server to run, safe with several processes). A store for a
- * database implements this interface and passes `storeChecks` from
- * `freshml/testing`.
+ * restarts: no server to run, safe with several processes) and
+ * `PostgresModelStore` from `freshml/postgres` (one registry for many
+ * hosts). Each also keeps the run history ({@link ModelStore.runHistory}).
+ * A store for another database implements this interface and passes
+ * `storeChecks` from `freshml/testing`.
  *
  * Every method returns a promise; failures are {@link FreshmlError}s with
  * codes `invalid_name`, `invalid_params`, `not_found`, `checksum_mismatch`,
@@ -253,6 +256,16 @@ export interface ModelStore {
   putCheckpoint(checkpoint: CheckpointInput): Promise<void>;
   /** The newest checkpoint of `name`, or null if none was written. */
   getCheckpoint(name: string): Promise<CheckpointRecord | null>;
+  /**
+   * The store's run history: run summaries kept beside the versions, per
+   * model name, through the {@link RunHistory} contract. Every call reads and
+   * writes the same runs; `retention` overrides the store's `keepRuns`
+   * option (default 100) for the history returned. A `Pipeline` records into
+   * its store's history unless given another `history` (or `false`).
+   * Optional: a store without it keeps no runs unless the pipeline is given
+   * a history; when present, `storeChecks` holds it to `runHistoryChecks`.
+   */
+  runHistory?(retention?: RunRetention): RunHistory;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -1,8 +1,10 @@
 import { FreshmlError } from "../core/errors.js";
+import { summarizeRun } from "../history/run-history.js";
 import { LinearRegression } from "../learners/linear-regression.js";
 import { restoreTrainer } from "../learners/registry.js";
 import type { CheckpointInput, CheckpointRecord, ModelRecordInput, ModelStore } from "../store/model-store.js";
 import { VERSION } from "../version.js";
+import { runHistoryChecks, sampleReport } from "./run-history-checks.js";
 
 /** One named asynchronous check; `run` rejects with an Error describing the failure. */
 export interface AsyncConformanceCheck {
@@ -102,9 +104,12 @@ function sameCheckpoint(actual: CheckpointRecord | null, expected: CheckpointInp
 }
 
 /**
- * The checks every {@link ModelStore} must pass — the built-in memory and file
- * stores, and yours (a database-backed store, say). Each check makes its own
- * fresh store.
+ * The checks every {@link ModelStore} must pass — the built-in memory, file
+ * and PostgreSQL stores, and yours (a database-backed store, say). Each check
+ * makes its own fresh store. A store with a run history
+ * ({@link ModelStore.runHistory}) is also held to `runHistoryChecks`, through
+ * `store.runHistory({ keepRuns })`, and to the history living beside the
+ * versions; for a store without one those checks pass without asserting.
  *
  * @example With vitest
  * ```ts
@@ -120,7 +125,41 @@ export function storeChecks(options: StoreCheckOptions): AsyncConformanceCheck[]
     name: `${label}: ${name}`,
     run: async () => run(await make()),
   });
+  const withHistory = async (): Promise<ModelStore | null> => {
+    const s = await make();
+    return typeof s.runHistory === "function" ? s : null;
+  };
+  const historyChecks: AsyncConformanceCheck[] = runHistoryChecks({
+    label: `${label}: run history`,
+    make: async (keepRuns) => {
+      const s = await withHistory();
+      return s ? s.runHistory!({ keepRuns }) : null!;
+    },
+  }).map((check) => ({
+    name: check.name,
+    run: async () => {
+      if (!(await withHistory())) return;
+      await check.run();
+    },
+  }));
   return [
+    ...historyChecks,
+    c("run history lives beside the versions: every runHistory() call sees the same runs; versions, prune and checkpoints ignore them", async (store) => {
+      if (typeof store.runHistory !== "function") return;
+      const a = store.runHistory();
+      const b = store.runHistory({ keepRuns: 5 });
+      const id = await a.put(summarizeRun(sampleReport("m", 20)));
+      eq(id, "m:1", "first run id");
+      eq((await b.list("m")).map((r) => r.id), ["m:1"], "runs seen through another runHistory()");
+      eq((await b.get(id)).batches.total, 20, "the run read through another runHistory()");
+      eq((await store.list("m")).versions, [], "versions after a run was recorded");
+      eq(await store.put(trainedRecord("m", 1)), 1, "first version after a run");
+      await store.putCheckpoint(checkpoint("m", 1));
+      eq(await store.prune("m", { keep: 0 }), [1], "prune deletes the version");
+      eq((await a.list("m")).map((r) => r.id), ["m:1"], "runs after prune");
+      eq(await b.put(summarizeRun(sampleReport("m", 3))), "m:2", "second run id");
+      await rejectsWith(a.get("m:3"), "not_found", "a run never written");
+    }),
     c("versions count 1, 2, 3 per model name, independently", async (s) => {
       eq([await s.put(trainedRecord("a", 1)), await s.put(trainedRecord("a", 2)), await s.put(trainedRecord("b", 3)), await s.put(trainedRecord("a", 4))], [1, 2, 1, 3], "versions");
     }),

@@ -131,7 +131,7 @@ describe("freshml CLI, end to end in a child process on a file store", { timeout
       cli("frobnicate", "--store", store),
       cli("versions", "--store", store, "--bogus", "--json"),
       cli("prune", "--store", store, "--name", "demo"),
-      cli("versions", "--store", "postgres://localhost/db"),
+      cli("versions", "--store", "mysql://localhost/db"),
       cli("--help"),
     ]);
     expect(missing.code).toBe(1);
@@ -147,9 +147,25 @@ describe("freshml CLI, end to end in a child process on a file store", { timeout
     expect(json(opt).error.code).toBe("invalid_usage");
     expect(noKeep.code).toBe(2);
     expect(pg.code).toBe(2);
-    expect(pg.stderr).toContain("only file stores");
+    expect(pg.stderr).toContain("use file:./models or postgres://");
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Usage: freshml");
     expect(snapshot()).toBe(before);
+  });
+});
+
+describe("postgres:// stores in the CLI", () => {
+  it("pg is loaded only for a postgres:// store; without it, a clear unsupported error", async () => {
+    const { openPostgres } = await import("../../src/node/cli/main.js");
+    const missing = openPostgres("postgres://me:secret@db.example/ml", true, () => Promise.reject(new Error("Cannot find package 'pg'")));
+    await expect(missing).rejects.toMatchObject({ code: "unsupported", message: expect.stringContaining("npm install pg") });
+    await expect(missing).rejects.not.toMatchObject({ message: expect.stringContaining("secret") });
+  });
+
+  it("the schema comes from ?schema= and is taken off the URL; passwords never reach a message", async () => {
+    const { postgresTarget, redactUrl } = await import("../../src/node/cli/main.js");
+    expect(postgresTarget("postgres://u@/db?host=/tmp/s&schema=ml&port=5432")).toEqual({ connectionString: "postgres://u@/db?host=%2Ftmp%2Fs&port=5432", schema: "ml" });
+    expect(postgresTarget("postgresql://u@h/db")).toEqual({ connectionString: "postgresql://u@h/db", schema: "freshml" });
+    expect(redactUrl("postgres://me:secret@db.example:5432/ml")).toBe("postgres://me:***@db.example:5432/ml");
   });
 });

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LinearRegression, MemoryRunHistory, Pipeline, recordRun, summarizeRun } from "../../src/index.js";
+import { LinearRegression, MemoryModelStore, MemoryRunHistory, Pipeline, RunSummaryBuilder, recordRun, summarizeRun } from "../../src/index.js";
 import { FileModelStore, FileRunHistory } from "../../src/node/index.js";
-import { runHistoryChecks, sampleReport } from "../../src/testing/index.js";
+import { runHistoryChecks, sampleReport, storeChecks } from "../../src/testing/index.js";
 
 const dirs: string[] = [];
 const tmp = (): string => {
@@ -51,7 +51,8 @@ describe("summarizeRun", () => {
     expect(s.decisions.length).toBeLessThanOrEqual(report.promotionsTotal + 500 + 1);
     // Drift matrix bounded and keeps drifted buckets.
     expect(s.drift.columns).toEqual(["x"]);
-    expect(s.drift.batch.length).toBe(300);
+    expect(s.drift.batch.length).toBeLessThanOrEqual(300);
+    expect(s.drift.batch.length).toBeGreaterThan(150);
     expect(s.drift.drifted[0]!.some(Boolean)).toBe(true);
     expect(s.quarantines.byReason).toEqual({ missing_rate: 1000 });
     expect(s.quarantines.events.length).toBe(500);
@@ -103,5 +104,88 @@ describe("retention over 1,000 runs", () => {
     expect((await h.list("m", { limit: 1 }))[0]!.id).toBe("m:1000");
     expect((await store.list("m")).versions.map((x) => x.version)).toEqual([v]);
     expect((await store.get("m", v)).version).toBe(v);
+  });
+});
+
+describe("the summary is built as the run goes", () => {
+  it("a 10,000-batch run with maxBatchRecords 1,000 keeps its whole series in history, downsampled, extremes and events kept", async () => {
+    const store = new MemoryModelStore();
+    const p = new Pipeline({ trainer: new LinearRegression(), store, name: "long", maxBatchRecords: 1000, yieldEveryMs: Infinity });
+    // A level shift at batch 5,000 makes the early and late errors differ: the early ones must survive.
+    const batches = Array.from({ length: 10_000 }, (_, k) => {
+      const shift = k < 5000 ? 0 : 50;
+      return { X: [[k % 7], [(k + 3) % 7]], y: [2 * (k % 7) + shift + Math.sin(k), 2 * ((k + 3) % 7) + shift] };
+    });
+    const report = await p.runBatches(batches);
+    expect(report.records.length).toBe(1000);
+    expect(report.recordsDropped).toBe(9000);
+    const s = await store.runHistory().get(report.historyId!);
+    const series = s.series.rmse!;
+    expect(series.points).toBe(10_000);
+    expect(series.batch[0]).toBe(0);
+    expect(series.batch[series.batch.length - 1]).toBe(9999);
+    expect(series.batch.length).toBeLessThanOrEqual(600 + 500);
+    expect(series.batch.filter((b) => b < 1000).length).toBeGreaterThan(10);
+    expect(s.span).toEqual({ first: 0, last: 9999 });
+    expect(s.recordsDropped).toBe(0);
+    // The run's extremes over all 10,000 batches (the report's series holds only the newest 1,000).
+    const old = summarizeRun(report);
+    expect(old.series.rmse!.points).toBe(1000);
+    expect(old.span!.first).toBe(9000);
+    const promoted = s.decisions.filter((d) => d.promoted).map((d) => d.batch);
+    expect(promoted.length).toBe(Math.min(500, report.promotionsTotal));
+    for (const b of promoted.slice(-50)) expect(series.batch).toContain(b);
+    // The level shift at batch 5,000 (long dropped from the report) is the run's worst error: kept as an extreme.
+    const worst = Math.max(...series.champion.filter((v): v is number => v !== null));
+    const at = series.batch[series.champion.indexOf(worst)]!;
+    expect(at).toBeGreaterThanOrEqual(5000);
+    expect(at).toBeLessThan(5010);
+    expect(worst).toBeGreaterThan(20);
+    expect(Math.max(...(report.series.rmse!.champion.filter((v) => v !== null) as number[]))).toBeLessThan(worst);
+    expect(s.decisions.length).toBeLessThanOrEqual(1000);
+  });
+
+  it("the builder fed a report's records matches summarizeRun on a short run", async () => {
+    const p = new Pipeline({ trainer: new LinearRegression(), metrics: ["mae"], history: false });
+    const batches = Array.from({ length: 40 }, (_, k) => ({ X: [[k], [k + 0.5]], y: [2 * k, 2 * k + 1.1] }));
+    const report = await p.runBatches(batches);
+    const b = new RunSummaryBuilder(Object.keys(report.series));
+    for (const r of report.records) b.add(r);
+    expect(b.finish(report)).toEqual(summarizeRun(report));
+  });
+});
+
+describe("the pipeline records into its store's history by default", () => {
+  it("memory store (also the default store): each run is kept; history: false keeps none", async () => {
+    const store = new MemoryModelStore({ keepRuns: 2 });
+    const batch = { X: [[0], [1], [2]], y: [0, 1, 2] };
+    const p = new Pipeline({ trainer: new LinearRegression(), store, name: "m" });
+    const ids = [];
+    for (let k = 0; k < 3; k++) ids.push((await p.runBatches([batch])).historyId);
+    expect(ids).toEqual(["m:1", "m:2", "m:3"]);
+    expect((await store.runHistory().list("m")).map((r) => r.id)).toEqual(["m:3", "m:2"]);
+    const off = await new Pipeline({ trainer: new LinearRegression(), store, name: "m", history: false }).runBatches([batch]);
+    expect(off.historyId).toBeUndefined();
+    expect((await store.runHistory().list("m")).length).toBe(2);
+    expect((await new Pipeline({ trainer: new LinearRegression() }).runBatches([batch])).historyId).toBe("model:1");
+  });
+
+  it("file store: runs go to <root>/<model>/runs beside the versions, with the store's keepRuns", async () => {
+    const dir = tmp();
+    const store = new FileModelStore(dir, { keepRuns: 3, fsync: false });
+    const p = new Pipeline({ trainer: new LinearRegression(), store, name: "m" });
+    for (let k = 0; k < 5; k++) await p.runBatches([{ X: [[k], [k + 1], [k + 2]], y: [k, k + 1, k + 2] }]);
+    expect(readdirSync(join(dir, "m", "runs")).sort()).toEqual(["r00000003.json", "r00000004.json", "r00000005.json"]);
+    expect((await new FileRunHistory(dir).get("m:5")).name).toBe("m");
+    expect(() => new FileModelStore(dir, { keepRuns: 0 })).toThrow(expect.objectContaining({ code: "invalid_params" }));
+  });
+});
+
+describe("storeChecks holds a store's history", () => {
+  it("a store whose history ignores retention fails a check", async () => {
+    const base = new MemoryRunHistory();
+    const make = (): MemoryModelStore => Object.assign(new MemoryModelStore(), { runHistory: () => new MemoryRunHistory({ keepRuns: 1000 }, base) });
+    const results = await Promise.allSettled(storeChecks({ make }).filter((c) => c.name.includes("run history")).map((c) => c.run()));
+    expect(results.filter((r) => r.status === "rejected").length).toBeGreaterThan(0);
   });
 });

@@ -10,6 +10,9 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
 
 export interface PgServer {
   /** Socket directory (the `host` for pg). */
@@ -138,4 +141,36 @@ export function serverSuitesEnabled(suite: string): boolean {
     return false;
   }
   return true;
+}
+
+/** What {@link usePgServer} hands a suite: filled in by its beforeAll. */
+export interface PgSuiteServer {
+  /** The throwaway server. */
+  server: PgServer;
+  /** A pool on it (ended in afterAll). */
+  pool: pg.Pool;
+}
+
+/**
+ * Starts a throwaway server (and a pool on it) before the enclosing suite's
+ * tests and stops both after them: the setup every server suite shares.
+ */
+export function usePgServer(poolSize?: number): PgSuiteServer {
+  const handle = {} as PgSuiteServer;
+  // initdb and start can take well over vitest's default 10 s on a loaded machine.
+  beforeAll(() => {
+    handle.server = startPgServer();
+    handle.pool = handle.server.pool(poolSize);
+  }, 120_000);
+  afterAll(async () => {
+    await handle.pool?.end();
+    handle.server?.stop();
+  });
+  return handle;
+}
+
+/** Runs pg-child.ts (or another script beside this file) in a child process connected to `server` (PGHOST, …). */
+export function startPgChild(server: PgServer, args: string[], script = "./pg-child.ts", stdin: "pipe" | "ignore" = "pipe"): ChildProcess {
+  const file = fileURLToPath(new URL(script, import.meta.url));
+  return spawn(process.execPath, ["--import", "tsx", file, ...args], { stdio: [stdin, "pipe", "pipe"], env: { ...process.env, ...server.env } });
 }

@@ -1,11 +1,10 @@
 import { PGlite } from "@electric-sql/pglite";
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChildProcess } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
 import { LinearRegression, type Lease } from "../../src/index.js";
 import { PostgresLease, PostgresModelStore } from "../../src/postgres/index.js";
 import { leaseContract } from "../store/lease-contract.js";
-import { serverSuitesEnabled, startPgServer, type PgServer } from "./pg-server.js";
+import { serverSuitesEnabled, startPgChild, usePgServer } from "./pg-server.js";
 import type pg from "pg";
 
 let n = 0;
@@ -31,6 +30,8 @@ function fencingChecks(client: () => PGlite | pg.Pool): void {
     const schema = `fence${n++}`;
     const store = new PostgresModelStore(client(), { schema });
     const lease = new PostgresLease(client(), { schema });
+    // Tables first: creating them must not eat into the 150 ms the grant lives.
+    await store.init();
     const a = await lease.acquire("model", "a", { ttlMs: 150 });
     if (!a.acquired) throw new Error("not acquired");
     const v1 = await store.put(trained(1), { fence: a.grant });
@@ -61,11 +62,6 @@ describe("PostgresLease on PGlite", () => {
   });
   fencingChecks(() => db);
 });
-
-function startChild(server: PgServer, args: string[]): ChildProcess {
-  const child = fileURLToPath(new URL("./pg-child.ts", import.meta.url));
-  return spawn(process.execPath, ["--import", "tsx", child, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...server.env } });
-}
 
 /** The child's output lines, one at a time. */
 function lines(p: ChildProcess): () => Promise<string> {
@@ -98,29 +94,20 @@ function lines(p: ChildProcess): () => Promise<string> {
 }
 
 describe.runIf(serverSuitesEnabled("PostgresLease on a PostgreSQL server"))("PostgresLease on a PostgreSQL server", () => {
-  let server: PgServer;
-  let pool: pg.Pool;
-  beforeAll(() => {
-    server = startPgServer();
-    pool = server.pool();
-  });
-  afterAll(async () => {
-    await pool?.end();
-    server?.stop();
-  });
+  const srv = usePgServer();
 
   leaseContract(async () => {
-    const lease = new PostgresLease(pool, { schema: `srv_lease${n++}` });
+    const lease = new PostgresLease(srv.pool, { schema: `srv_lease${n++}` });
     return { lease, ttlMs: 100, expire: (name) => untilExpired(lease, name) };
   });
-  fencingChecks(() => pool);
+  fencingChecks(() => srv.pool);
 
   it("SIGSTOP the holder past its TTL, SIGCONT it: its writes are refused with lease_lost; the new holder's go through", async () => {
     const schema = `sigstop${n++}`;
-    const store = new PostgresModelStore(pool, { schema });
-    const lease = new PostgresLease(pool, { schema });
+    const store = new PostgresModelStore(srv.pool, { schema });
+    const lease = new PostgresLease(srv.pool, { schema });
     await store.init();
-    const holder = startChild(server, ["fenced", schema, "paused-holder", "1500"]);
+    const holder = startPgChild(srv.server, ["fenced", schema, "paused-holder", "1500"]);
     const next = lines(holder);
     try {
       expect(await next()).toBe("granted 1");

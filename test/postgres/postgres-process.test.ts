@@ -1,15 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChildProcess } from "node:child_process";
+import { describe, expect, it } from "vitest";
 import { PostgresModelStore } from "../../src/postgres/index.js";
-import { serverSuitesEnabled, startPgServer, type PgServer } from "./pg-server.js";
-import type pg from "pg";
-
-const child = fileURLToPath(new URL("./pg-child.ts", import.meta.url));
-
-export function startChild(server: PgServer, args: string[]): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", child, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...server.env } });
-}
+import { serverSuitesEnabled, startPgChild, usePgServer } from "./pg-server.js";
 
 function exited(p: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
@@ -19,28 +11,19 @@ function exited(p: ChildProcess): Promise<number | null> {
 }
 
 describe.runIf(serverSuitesEnabled("PostgresModelStore with real processes"))("PostgresModelStore with real processes", () => {
-  let server: PgServer;
-  let pool: pg.Pool;
-  beforeAll(() => {
-    server = startPgServer();
-    pool = server.pool();
-  });
-  afterAll(async () => {
-    await pool?.end();
-    server?.stop();
-  });
+  const srv = usePgServer();
 
   it("4 processes × 100 puts → 400 distinct versions with no gaps; champion history complete and in order", async () => {
     const schema = "proc4x100";
-    await new PostgresModelStore(pool, { schema }).init();
-    const children = ["w0", "w1", "w2", "w3"].map((w) => startChild(server, ["puts", schema, w, "100"]));
+    await new PostgresModelStore(srv.pool, { schema }).init();
+    const children = ["w0", "w1", "w2", "w3"].map((w) => startPgChild(srv.server, ["puts", schema, w, "100"]));
     const errors: string[] = [];
     for (const c of children) c.stderr!.on("data", (d) => errors.push(String(d)));
     const codes = await Promise.all(children.map(exited));
     expect(errors.join("")).toBe("");
     expect(codes).toEqual([0, 0, 0, 0]);
 
-    const store = new PostgresModelStore(pool, { schema });
+    const store = new PostgresModelStore(srv.pool, { schema });
     const seen: { version: number; writer: string; seq: number }[] = [];
     let cursor: string | undefined;
     do {
@@ -67,22 +50,13 @@ describe.runIf(serverSuitesEnabled("PostgresModelStore with real processes"))("P
 });
 
 describe.runIf(serverSuitesEnabled("Scheduler replicas on PostgreSQL"))("Scheduler replicas with a PostgresLease, in real processes", () => {
-  let server: PgServer;
-  let pool: pg.Pool;
-  beforeAll(() => {
-    server = startPgServer();
-    pool = server.pool();
-  });
-  afterAll(async () => {
-    await pool?.end();
-    server?.stop();
-  });
+  const srv = usePgServer();
 
   it("three replicas over ≥ 22 ticks: one run per tick; SIGKILL the holder mid-run, another takes over after the TTL; no version lost or duplicated", async () => {
     const schema = "replicas";
-    await new PostgresModelStore(pool, { schema }).init();
+    await new PostgresModelStore(srv.pool, { schema }).init();
     const ids = ["r0", "r1", "r2"];
-    const procs = new Map<string, ChildProcess>(ids.map((id) => [id, startChild(server, ["replica", schema, id])]));
+    const procs = new Map<string, ChildProcess>(ids.map((id) => [id, startPgChild(srv.server, ["replica", schema, id])]));
     const done: { id: string; tick: string; version: number }[] = [];
     const started: { id: string; tick: string }[] = [];
     const waiters: (() => void)[] = [];
@@ -124,7 +98,7 @@ describe.runIf(serverSuitesEnabled("Scheduler replicas on PostgreSQL"))("Schedul
       for (const p of procs.values()) p.kill("SIGTERM");
       await Promise.all([...procs.values()].map(exited));
     }
-    const store = new PostgresModelStore(pool, { schema });
+    const store = new PostgresModelStore(srv.pool, { schema });
     const versions = (await store.list("model", { limit: 1000 })).versions;
     // Gapless, and never two versions for one tick.
     expect(versions.map((v) => v.version).sort((x, y) => x - y)).toEqual(Array.from({ length: versions.length }, (_, i) => i + 1));

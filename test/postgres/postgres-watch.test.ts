@@ -1,11 +1,9 @@
 import { PGlite } from "@electric-sql/pglite";
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChildProcess } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
 import { LinearRegression, MemoryModelStore, type AliasChange } from "../../src/index.js";
 import { PostgresModelStore } from "../../src/postgres/index.js";
-import { serverSuitesEnabled, startPgServer, type PgServer } from "./pg-server.js";
-import type pg from "pg";
+import { serverSuitesEnabled, startPgChild, usePgServer } from "./pg-server.js";
 
 let n = 0;
 
@@ -75,27 +73,18 @@ describe("watch on PostgresModelStore (PGlite)", () => {
 });
 
 describe.runIf(serverSuitesEnabled("watch on a PostgreSQL server"))("watch on a PostgreSQL server", () => {
-  let server: PgServer;
-  let pool: pg.Pool;
-  beforeAll(() => {
-    server = startPgServer();
-    pool = server.pool();
-  });
-  afterAll(async () => {
-    await pool?.end();
-    server?.stop();
-  });
+  const srv = usePgServer();
 
   it("a watcher in this process recovers from a server restart and catches up on the move it missed", async () => {
-    const store = new PostgresModelStore(pool, { schema: `watch${n++}`, reconnectDelayMs: 20 });
-    const watcherPool = server.pool(2);
+    const store = new PostgresModelStore(srv.pool, { schema: `watch${n++}`, reconnectDelayMs: 20 });
+    const watcherPool = srv.server.pool(2);
     const watching = new PostgresModelStore(watcherPool, { schema: store.schema, reconnectDelayMs: 20 });
     const w = watchInto(watching);
     await w.ready;
     await store.setAlias("model", "champion", await store.put(trained(1)));
     await until(w.changes, () => w.changes.length === 1, w.on);
-    server.kill();
-    server.start();
+    srv.server.kill();
+    srv.server.start();
     // Moved while the watcher is (probably) still reconnecting: its catch-up read or a notification brings it.
     let v = 0;
     for (let i = 0; i < 50 && v === 0; i++) v = await store.put(trained(2)).catch(() => 0);
@@ -112,12 +101,9 @@ describe.runIf(serverSuitesEnabled("watch on a PostgreSQL server"))("watch on a 
 
   it("replicas in other processes see each promotion within 1 s (p50/p99 reported), through a server restart, missing nothing", async () => {
     const schema = `watchproc${n++}`;
-    const store = new PostgresModelStore(pool, { schema });
+    const store = new PostgresModelStore(srv.pool, { schema });
     await store.init();
-    const child = fileURLToPath(new URL("./pg-child.ts", import.meta.url));
-    const replicas: ChildProcess[] = [0, 1].map(() =>
-      spawn(process.execPath, ["--import", "tsx", child, "watch", schema], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...server.env } }),
-    );
+    const replicas: ChildProcess[] = [0, 1].map(() => startPgChild(srv.server, ["watch", schema], "./pg-child.ts", "ignore"));
     const seen: { version: number; source: string; at: number }[][] = replicas.map(() => []);
     const waiters: (() => void)[] = [];
     const readyCount = { n: 0 };
@@ -168,8 +154,8 @@ describe.runIf(serverSuitesEnabled("watch on a PostgreSQL server"))("watch on a 
       const latencies: number[] = [];
       for (let k = 0; k < 40; k++) {
         if (k === 20) {
-          server.kill();
-          server.start();
+          srv.server.kill();
+          srv.server.start();
         }
         const v = await promote();
         await waitFor(() => seen.every((s) => s.at(-1)?.version === v));

@@ -4,9 +4,9 @@ import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { FreshmlError, isFreshmlError } from "../../core/errors.js";
-import { summarizeRun } from "../../history/run-history.js";
+import { summarizeRun, type RunHistory } from "../../history/run-history.js";
 import { FileModelStore } from "../file-model-store.js";
-import { FileRunHistory } from "../file-run-history.js";
+import { toStoreError, type PgPoolLike, type SqlRow } from "../../postgres/sql-client.js";
 import { writeFileAtomic } from "../fs-atomic.js";
 import { Pipeline, type PipelineOptions } from "../../pipeline/pipeline.js";
 import type { RunReport } from "../../pipeline/report.js";
@@ -37,7 +37,10 @@ Commands:
                                run a pipeline over a file, in batches
 
 Options:
-  --store file:./models        the model store (a folder; "file:" is optional)
+  --store file:./models        the model store: a folder ("file:" is optional), or
+  --store postgres://user@host/db?schema=freshml
+                               a PostgreSQL store (needs the "pg" package; schema
+                               default "freshml"; the password may come from PGPASSWORD)
   --name <model>               the model name (default "model")
   --json                       machine-readable output on stdout
   --batch-size N               rows per batch for run (default 100)
@@ -47,19 +50,97 @@ Exit codes: 0 ok, 1 failure, 2 usage error.`;
 
 const usage = (msg: string): FreshmlError => new FreshmlError("invalid_usage", `${msg}\n\n${USAGE}`);
 
-function storeRoot(spec: string | undefined, mustExist: boolean): string {
-  if (spec === undefined) throw usage("--store is required (e.g. --store file:./models)");
+/** A store the CLI opened, with its run history; `close` ends its connections. */
+interface OpenedStore {
+  store: ModelStore;
+  history: RunHistory;
+  /** How to name it in messages (no password). */
+  label: string;
+  close(): Promise<void>;
+}
+
+function fileRoot(spec: string): string {
   let path = spec;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec) && !spec.startsWith("file://")) {
-    throw new FreshmlError("invalid_usage", `store ${spec}: only file stores are available in this build (use --store file:./models)`, { observed: spec });
-  }
   if (spec.startsWith("file://")) path = new URL(spec).pathname;
   else if (spec.startsWith("file:")) path = spec.slice(5);
-  const root = resolve(path);
+  return resolve(path);
+}
+
+const isPostgresUrl = (spec: string): boolean => /^postgres(ql)?:\/\//i.test(spec);
+
+/** The connection string without its password, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@?]*):[^@/?]*@/i, "$1:***@");
+}
+
+/** Splits `?schema=` off a postgres:// URL (pg would not know it): the connection string and the schema (default "freshml"). */
+export function postgresTarget(spec: string): { connectionString: string; schema: string } {
+  const q = spec.indexOf("?");
+  if (q < 0) return { connectionString: spec, schema: "freshml" };
+  const params = new URLSearchParams(spec.slice(q + 1));
+  const schema = params.get("schema") ?? "freshml";
+  params.delete("schema");
+  const rest = params.toString();
+  return { connectionString: spec.slice(0, q) + (rest ? `?${rest}` : ""), schema };
+}
+
+type PgModule = { default?: { Pool: new (config: Record<string, unknown>) => PgPoolLike & { end(): Promise<void> } }; Pool?: new (config: Record<string, unknown>) => PgPoolLike & { end(): Promise<void> } };
+
+/**
+ * Opens a postgres:// store. `pg` is an optional peer dependency, loaded
+ * only here: without it, an `unsupported` error that says what to install.
+ */
+export async function openPostgres(spec: string, mustExist: boolean, importPg: () => Promise<unknown> = () => import("pg")): Promise<OpenedStore> {
+  let mod: PgModule;
+  try {
+    mod = (await importPg()) as PgModule;
+  } catch (err) {
+    throw new FreshmlError("unsupported", `--store ${redactUrl(spec)} needs the "pg" package (an optional peer dependency of freshml): npm install pg (${(err as Error).message.split("\n")[0]})`, { observed: "pg" });
+  }
+  const Pool = mod.default?.Pool ?? mod.Pool;
+  if (typeof Pool !== "function") throw new FreshmlError("unsupported", `the installed "pg" package has no Pool: install pg 8 or later`, { observed: "pg" });
+  const { connectionString, schema } = postgresTarget(spec);
+  const label = `${redactUrl(connectionString)} (schema ${schema})`;
+  const pool = new Pool({ connectionString, max: 4, connectionTimeoutMillis: 10_000 });
+  const opened: OpenedStore = { store: null!, history: null!, label, close: () => pool.end() };
+  try {
+    const { PostgresModelStore } = await import("../../postgres/postgres-model-store.js");
+    const store = new PostgresModelStore(pool, { schema });
+    if (mustExist) {
+      let rows: SqlRow[];
+      try {
+        rows = (await pool.query("SELECT to_regclass($1) IS NOT NULL AS present", [`${schema}.schema_version`])).rows;
+      } catch (err) {
+        throw toStoreError(err, `opening ${label}`);
+      }
+      if (rows[0]?.present !== true) throw new FreshmlError("not_found", `no store at ${label}: the schema has no freshml tables`, { observed: label });
+    }
+    opened.store = store;
+    opened.history = store.runHistory();
+    return opened;
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A usage error for a store URL of a kind the CLI does not know. */
+function checkStoreSpec(spec: string): void {
+  if (!isPostgresUrl(spec) && /^[a-z][a-z0-9+.-]*:\/\//i.test(spec) && !spec.startsWith("file://")) {
+    throw new FreshmlError("invalid_usage", `store ${redactUrl(spec)}: use file:./models or postgres://…`, { observed: redactUrl(spec) });
+  }
+}
+
+async function openStore(spec: string | undefined, mustExist: boolean): Promise<OpenedStore> {
+  if (spec === undefined) throw usage("--store is required (e.g. --store file:./models or --store postgres://user@host/db)");
+  checkStoreSpec(spec);
+  if (isPostgresUrl(spec)) return openPostgres(spec, mustExist);
+  const root = fileRoot(spec);
   if (mustExist && !(existsSync(root) && statSync(root).isDirectory())) {
     throw new FreshmlError("not_found", `no store at ${root} (the folder does not exist)`, { observed: root });
   }
-  return root;
+  const store = new FileModelStore(root);
+  return { store, history: store.runHistory(), label: root, close: async () => undefined };
 }
 
 function parseRef(s: string | undefined, what: string): number | string {
@@ -183,6 +264,7 @@ function runSummaryTable(r: RunReport): string {
  */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   let json = argv.includes("--json");
+  let opened: OpenedStore | null = null;
   try {
     let parsed;
     try {
@@ -222,7 +304,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     switch (command) {
       case "versions": {
         expectArgs(0);
-        const store = new FileModelStore(storeRoot(v.store, true));
+        const { store } = (opened = await openStore(v.store, true));
         const versions = await allVersions(store, name);
         const champion = await store.resolveAlias(name, "champion");
         print(
@@ -238,7 +320,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       }
       case "show": {
         expectArgs(1);
-        const store = new FileModelStore(storeRoot(v.store, true));
+        const { store } = (opened = await openStore(v.store, true));
         const r = await store.get(name, parseRef(args[0], "a version"));
         const champion = await store.resolveAlias(name, "champion");
         const out = { name: r.name, version: r.version, champion: r.version === champion, createdAt: r.createdAt, parent: r.parent, trainer: { kind: r.trainer.kind, params: r.trainer.params }, metrics: r.metrics, data: r.data, tags: r.tags, libraryVersion: r.libraryVersion };
@@ -263,7 +345,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       }
       case "diff": {
         expectArgs(2);
-        const store = new FileModelStore(storeRoot(v.store, true));
+        const { store } = (opened = await openStore(v.store, true));
         const a = await store.get(name, parseRef(args[0], "version a"));
         const b = await store.get(name, parseRef(args[1], "version b"));
         const metrics = [...new Set([...Object.keys(a.metrics), ...Object.keys(b.metrics)])].map((k) => ({ metric: k, a: a.metrics[k] ?? null, b: b.metrics[k] ?? null, delta: a.metrics[k] !== undefined && b.metrics[k] !== undefined ? b.metrics[k]! - a.metrics[k]! : null }));
@@ -290,7 +372,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       }
       case "rollback": {
         expectArgs(0);
-        const store = new FileModelStore(storeRoot(v.store, true));
+        const { store } = (opened = await openStore(v.store, true));
         const from = await store.resolveAlias(name, "champion");
         const to = await store.rollback(name, "champion");
         print({ name, from, to }, `champion of ${name}: v${from ?? "—"} → v${to}`);
@@ -300,7 +382,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         expectArgs(0);
         const keep = Number(v.keep);
         if (v.keep === undefined || !Number.isInteger(keep) || keep < 1) throw usage(`prune needs --keep N, a positive integer${v.keep === undefined ? "" : ` (got ${v.keep})`}`);
-        const store = new FileModelStore(storeRoot(v.store, true));
+        const { store } = (opened = await openStore(v.store, true));
         const deleted = await store.prune(name, { keep });
         print({ name, deleted }, deleted.length ? `deleted ${deleted.map((d) => `v${d}`).join(", ")}` : "nothing to delete");
         return 0;
@@ -308,8 +390,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       case "report": {
         expectArgs(0);
         if (!v.output) throw usage("report needs -o <file.html>");
-        const root = storeRoot(v.store, true);
-        const html = await renderStoreReport(new FileModelStore(root), new FileRunHistory(root), name);
+        const { store, history } = (opened = await openStore(v.store, true));
+        const html = await renderStoreReport(store, history, name);
         const out = resolve(v.output);
         await writeFileAtomic(out, html);
         print({ name, output: out, bytes: Buffer.byteLength(html) }, `wrote ${out} (${(Buffer.byteLength(html) / 1024).toFixed(0)} kB)`);
@@ -320,7 +402,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         if (!v.config || !v.data) throw usage("run needs --config <pipeline.config.mjs> and --data <rows.ndjson|rows.csv>");
         const dataPath = resolve(v.data);
         if (!existsSync(dataPath)) throw new FreshmlError("not_found", `no data file ${dataPath}`, { observed: dataPath });
-        const root = v.store === undefined ? undefined : storeRoot(v.store, false);
+        if (v.store !== undefined) checkStoreSpec(v.store);
         // Everything is read and checked before anything runs: bad input changes nothing.
         const text = await readFile(dataPath, "utf8");
         const ext = extname(dataPath).toLowerCase();
@@ -328,7 +410,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         const { options, batchSize: cfgBatch } = await loadConfig(v.config);
         const batchSize = v["batch-size"] !== undefined ? Number(v["batch-size"]) : (cfgBatch ?? 100);
         if (!Number.isInteger(batchSize) || batchSize < 1) throw usage(`--batch-size must be a positive integer, got ${v["batch-size"] ?? cfgBatch}`);
-        const store = root === undefined ? undefined : new FileModelStore(root);
+        // Opened once the input is known good; a postgres:// store is created if missing, like a folder.
+        const store = v.store === undefined ? undefined : (opened = await openStore(v.store, false)).store;
         const pipeline = new Pipeline({ ...options, ...(store ? { store } : {}), ...(v.name !== "model" || !options.name ? { name } : {}) });
         const batches: Array<Record<string, unknown>[]> = [];
         for (let i = 0; i < rows.length; i += batchSize) batches.push(rows.slice(i, i + batchSize));
@@ -343,8 +426,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
           },
         });
         if (!json && io.tty) io.err("\n");
-        let runId: string | null = null;
-        if (root !== undefined) runId = await new FileRunHistory(root).put(summarizeRun(report));
+        // The pipeline recorded the run into the store's history (report.historyId).
+        const runId = store ? (report.historyId ?? null) : null;
         const s = summarizeRun(report);
         print(
           { runId, name: report.name, status: report.status, batches: report.batches, rows: report.rows, prequential: report.prequential, metrics: report.metrics, promotions: report.promotionsTotal, driftAlarms: report.driftAlarmsTotal, championVersion: report.championVersion, durationMs: report.durationMs, stageMs: report.stageMs, quarantines: s.quarantines.byReason },
@@ -361,5 +444,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     if (json) io.out(`${JSON.stringify({ error: { code, message: message.split("\n\n")[0] } })}\n`);
     else io.err(`freshml: ${message}\n`);
     return code === "invalid_usage" ? 2 : 1;
+  } finally {
+    await (opened as OpenedStore | null)?.close().catch(() => undefined);
   }
 }
