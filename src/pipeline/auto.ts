@@ -253,7 +253,12 @@ export class AutoMemory {
 
   /** Scores every candidate on the batch (before learning it), learns it into each, and chooses what serves. */
   learn(batch: CheckedBatch): void {
-    const losses = this.candidates.map((c) => lossOf(this.stateOf(c), batch));
+    const scored = new Map<Trainer | null, number | null>();
+    const losses = this.candidates.map((c) => {
+      const t = this.stateOf(c);
+      if (!scored.has(t)) scored.set(t, lossOf(t, batch));
+      return scored.get(t)!;
+    });
     const b = this.template.clone();
     b.update(batch);
     // Nothing above changed any state. Merging finite statistics of values within the
@@ -436,7 +441,9 @@ export class AutoMemory {
   /** A candidate's state, made once per batch; callers only read it (predict, copy, toJSON). */
   private stateOf(c: Candidate): Trainer | null {
     if (this.made.has(c)) return this.made.get(c)!;
-    const t = c.window ? c.window.state() : (c.all?.copy() ?? null);
+    // Candidates that hold every batch learned (everything, and windows not yet full) have the same state: made and solved once.
+    const twin = holdsAll(c) ? this.candidates.find(holdsAll) : undefined;
+    const t = twin && twin !== c ? this.stateOf(twin) : c.window ? c.window.state() : (c.all?.copy() ?? null);
     this.made.set(c, t);
     return t;
   }
@@ -457,6 +464,11 @@ export class AutoMemory {
     const current = this.meanLoss(this.candidates[this.servedIndex]!);
     if (current === null || bestLoss < current * (1 - this.settings.margin)) this.servedIndex = best;
   }
+}
+
+/** Whether a candidate holds every batch learned since the start (or the last reset): everything, or a window not yet full. */
+function holdsAll(c: Candidate): boolean {
+  return c.window === null || c.window.length < c.window.size;
 }
 
 /** Summed per-row loss of a state on a batch it has not learned: squared error, or log loss for classifiers; null if it cannot predict. */
