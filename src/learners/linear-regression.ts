@@ -203,7 +203,8 @@ export class LinearRegression implements Trainer {
 
   copy(): LinearRegression {
     const c = this.clone();
-    c.stats = this.stats && copyStats(this.stats);
+    // Shared: statistics are never written in place (update, forget and merge make new ones), so a copy is O(1).
+    c.stats = this.stats;
     c.solved = this.solved;
     return c;
   }

@@ -18,15 +18,20 @@ export interface AutoOptions {
   windows?: readonly number[];
   /** Whether "everything learned so far" is a candidate too. Default true. */
   everything?: boolean;
-  /** Batches of out-of-time scores a choice rests on (at least; see `minRows`). Default 8. */
+  /**
+   * Memory of the scores, in batches: each candidate's out-of-time losses are
+   * discounted by e^(−1/horizon) per batch (by e^(−rows/minRows) for batches
+   * of fewer than minRows/horizon rows), and no choice is made before this
+   * many batches are scored. Default 12.
+   */
   horizon?: number;
-  /** Rows a choice rests on at least: the horizon stretches back over small batches until it holds this many. Default 50. */
+  /** Rows the scores' memory holds at least (small batches are discounted less), and rows scored before any choice. Default 50. */
   minRows?: number;
   /** Hysteresis: another candidate serves only when its mean loss is below the serving one's by this fraction. Default 0.005. */
   margin?: number;
   /**
    * A change: when every candidate's loss on the newest batch is this many
-   * times its mean over the batches before, the shortest window serves at
+   * times its discounted mean over the batches before, the shortest window serves at
    * once (it is the only one that has seen the new regime). Judged only on
    * batches of 30 rows or more (smaller ones are too noisy). Default 4; Infinity: never.
    */
@@ -42,11 +47,11 @@ export interface AutoPolicy {
 /** The resolved {@link AutoOptions}. */
 export type AutoSettings = Required<AutoOptions>;
 
-/** Which memory served after a batch, and why: the candidates' mean out-of-time losses over the horizon. */
+/** Which memory served after a batch, and why: the candidates' discounted mean out-of-time losses. */
 export interface MemoryChoice {
   /** The candidate that serves ("window 12", "everything"). */
   served: string;
-  /** Each candidate's mean per-row loss over the horizon (squared error, or log loss for classifiers); null until it has scored the whole horizon. */
+  /** Each candidate's discounted mean per-row loss (squared error, or log loss for classifiers); null until `horizon` batches and `minRows` rows are scored. */
   scores: Record<string, number | null>;
 }
 
@@ -208,10 +213,11 @@ export interface AutoCandidateJSON {
  * learned at once, exactly, by merging per-batch states (a batch's state is
  * learned once; each window costs amortised O(1) merges, O(d²) for a linear
  * model). Before a batch is learned every candidate predicts it; the one
- * whose mean loss over the newest `horizon` batches is lowest serves,
- * switching only when it beats the serving one by `margin`; after a shock
- * (every candidate `shock`× worse on the newest batch) the shortest window
- * serves at once. A choice rests only on batches scored before it was made.
+ * whose exponentially discounted mean loss is lowest serves (follow the
+ * discounted leader), switching only when it beats the serving one by
+ * `margin`; after a shock (every candidate `shock`× worse on the newest
+ * batch) the shortest window serves at once. A choice rests only on batches
+ * scored before it was made.
  */
 export class AutoMemory {
   private readonly candidates: Candidate[];
@@ -448,7 +454,7 @@ export class AutoMemory {
     return t;
   }
 
-  /** The candidate with the lowest mean loss over the full horizon serves, if it beats the serving one by the margin. */
+  /** The candidate with the lowest discounted mean loss serves, if it beats the serving one by the margin. */
   private choose(): void {
     let best = -1;
     let bestLoss = Infinity;
