@@ -271,7 +271,7 @@ export class LinearRegression implements Trainer {
     const d = s.d;
     const { l2, fitIntercept } = this.params;
     // Without an intercept the normal equations use raw moments: XᵀX = S + n·x̄x̄ᵀ.
-    const A = new Float64Array(d * d);
+    const A = solveScratch(0, d * d);
     const rhs = new Float64Array(d);
     let maxDiag = 0;
     for (let j = 0; j < d; j++) {
@@ -491,6 +491,15 @@ function remove(a: Stats, b: Stats): void {
   a.n = nA;
 }
 
+// Two scratch matrices for solve (the system and its factor), shared by all instances: solves are synchronous and
+// keep neither, and policy "auto" solves several candidates per batch (fresh 80 kB arrays each time at d = 100 load the GC).
+const scratch: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
+
+function solveScratch(k: 0 | 1, length: number): Float64Array {
+  if (scratch[k]!.length < length) scratch[k] = new Float64Array(length);
+  return scratch[k]!.length === length ? scratch[k]! : scratch[k]!.subarray(0, length);
+}
+
 /**
  * Cholesky factor of a symmetric d×d matrix (row-major), L Lᵀ = A: ml-matrix's
  * CholeskyDecomposition (Cholesky–Banachiewicz, row by row) on flat arrays,
@@ -498,7 +507,8 @@ function remove(a: Stats, b: Stats): void {
  * which matters to policy "auto" (one solve per candidate per batch).
  */
 function cholesky(A: Float64Array, d: number): { L: Float64Array; positiveDefinite: boolean } {
-  const L = new Float64Array(d * d);
+  // Only the lower triangle is written and read: the scratch needs no zeroing.
+  const L = solveScratch(1, d * d);
   let positiveDefinite = true;
   for (let j = 0; j < d; j++) {
     const jo = j * d;
