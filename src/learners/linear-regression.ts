@@ -1,4 +1,3 @@
-import { CholeskyDecomposition, Matrix } from "ml-matrix";
 import { assertFiniteFeatures, readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { bool, count, finite, finiteNumbers, nonNegative, object, positiveInt } from "../core/json-checks.js";
@@ -204,7 +203,8 @@ export class LinearRegression implements Trainer {
 
   copy(): LinearRegression {
     const c = this.clone();
-    c.stats = this.stats && copyStats(this.stats);
+    // Shared: statistics are never written in place (update, forget and merge make new ones), so a copy is O(1).
+    c.stats = this.stats;
     c.solved = this.solved;
     return c;
   }
@@ -271,8 +271,8 @@ export class LinearRegression implements Trainer {
     const d = s.d;
     const { l2, fitIntercept } = this.params;
     // Without an intercept the normal equations use raw moments: XᵀX = S + n·x̄x̄ᵀ.
-    const A = new Matrix(d, d);
-    const rhs = new Matrix(d, 1);
+    const A = solveScratch(0, d * d);
+    const rhs = new Float64Array(d);
     let maxDiag = 0;
     for (let j = 0; j < d; j++) {
       // Build the upper triangle and mirror it, so A is exactly symmetric.
@@ -280,13 +280,13 @@ export class LinearRegression implements Trainer {
         let v = s.sxx[j * d + k]!;
         if (!fitIntercept) v += s.n * s.meanX[j]! * s.meanX[k]!;
         if (j === k) v += l2;
-        A.set(j, k, v);
-        A.set(k, j, v);
+        A[j * d + k] = v;
+        A[k * d + j] = v;
       }
-      maxDiag = Math.max(maxDiag, A.get(j, j));
-      rhs.set(j, 0, fitIntercept ? s.sxy[j]! : s.sxy[j]! + s.n * s.meanX[j]! * s.meanY);
+      maxDiag = Math.max(maxDiag, A[j * d + j]!);
+      rhs[j] = fitIntercept ? s.sxy[j]! : s.sxy[j]! + s.n * s.meanX[j]! * s.meanY;
     }
-    const chol = new CholeskyDecomposition(A);
+    const chol = cholesky(A, d);
     // A pivot this small relative to the largest diagonal means the system is
     // singular to working precision: the "solution" would be noise. With a ridge,
     // every eigenvalue of A is at least l2 in exact arithmetic, so every Cholesky
@@ -295,11 +295,11 @@ export class LinearRegression implements Trainer {
     const tol = maxDiag * d * 1e-13;
     const ridgeHolds = l2 > maxDiag * d * 4e-16; // a few times the rounding of the largest diagonal
     let bad = -1;
-    if (maxDiag <= 0 || !chol.isPositiveDefinite()) bad = 0;
+    if (maxDiag <= 0 || !chol.positiveDefinite) bad = 0;
     else {
-      const L = chol.lowerTriangularMatrix;
+      const L = chol.L;
       for (let j = 0; j < d; j++) {
-        const p = L.get(j, j);
+        const p = L[j * d + j]!;
         if (!(p * p > tol || (ridgeHolds && p * p > l2 / 2))) {
           bad = j;
           break;
@@ -329,9 +329,7 @@ export class LinearRegression implements Trainer {
         rows: s.n,
       });
     }
-    const w = chol.solve(rhs);
-    const weights = new Float64Array(d);
-    for (let j = 0; j < d; j++) weights[j] = w.get(j, 0);
+    const weights = choleskySolve(chol.L, d, rhs);
     const intercept = fitIntercept ? s.meanY - dot(weights, 0, s.meanX, 0, d) : 0;
     if (!allFinite(weights) || !Number.isFinite(intercept)) {
       throw new FreshmlError(
@@ -491,4 +489,68 @@ function remove(a: Stats, b: Stats): void {
   a.meanX.set(restMean);
   a.meanY = restMeanY;
   a.n = nA;
+}
+
+// Two scratch matrices for solve (the system and its factor), shared by all instances: solves are synchronous and
+// keep neither, and policy "auto" solves several candidates per batch (fresh 80 kB arrays each time at d = 100 load the GC).
+const scratch: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
+
+function solveScratch(k: 0 | 1, length: number): Float64Array {
+  if (scratch[k]!.length < length) scratch[k] = new Float64Array(length);
+  return scratch[k]!.length === length ? scratch[k]! : scratch[k]!.subarray(0, length);
+}
+
+/**
+ * Cholesky factor of a symmetric d×d matrix (row-major), L Lᵀ = A: ml-matrix's
+ * CholeskyDecomposition (Cholesky–Banachiewicz, row by row) on flat arrays,
+ * its inner products summed in four lanes — several times faster at d = 100,
+ * which matters to policy "auto" (one solve per candidate per batch).
+ */
+function cholesky(A: Float64Array, d: number): { L: Float64Array; positiveDefinite: boolean } {
+  // Only the lower triangle is written and read: the scratch needs no zeroing.
+  const L = solveScratch(1, d * d);
+  let positiveDefinite = true;
+  for (let j = 0; j < d; j++) {
+    const jo = j * d;
+    let sum = 0;
+    for (let k = 0; k < j; k++) {
+      const ko = k * d;
+      // Four independent sums: the loop is bound by the latency of one addition chain otherwise.
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let i = 0;
+      for (; i + 3 < k; i += 4) {
+        s0 += L[ko + i]! * L[jo + i]!;
+        s1 += L[ko + i + 1]! * L[jo + i + 1]!;
+        s2 += L[ko + i + 2]! * L[jo + i + 2]!;
+        s3 += L[ko + i + 3]! * L[jo + i + 3]!;
+      }
+      for (; i < k; i++) s0 += L[ko + i]! * L[jo + i]!;
+      const s = (A[jo + k]! - (s0 + s1 + (s2 + s3))) / L[ko + k]!;
+      L[jo + k] = s;
+      sum = sum + s * s;
+    }
+    sum = A[jo + j]! - sum;
+    positiveDefinite &&= sum > 0;
+    L[jo + j] = Math.sqrt(Math.max(sum, 0));
+  }
+  return { L, positiveDefinite };
+}
+
+/** Solves L Lᵀ x = b (b is overwritten and returned), in ml-matrix's order of operations. */
+function choleskySolve(L: Float64Array, d: number, b: Float64Array): Float64Array {
+  for (let k = 0; k < d; k++) {
+    const ko = k * d;
+    let v = b[k]!;
+    for (let i = 0; i < k; i++) v = v - b[i]! * L[ko + i]!;
+    b[k] = v / L[ko + k]!;
+  }
+  for (let k = d - 1; k >= 0; k--) {
+    let v = b[k]!;
+    for (let i = k + 1; i < d; i++) v = v - b[i]! * L[i * d + k]!;
+    b[k] = v / L[k * d + k]!;
+  }
+  return b;
 }

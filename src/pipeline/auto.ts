@@ -18,15 +18,20 @@ export interface AutoOptions {
   windows?: readonly number[];
   /** Whether "everything learned so far" is a candidate too. Default true. */
   everything?: boolean;
-  /** Batches of out-of-time scores a choice rests on (at least; see `minRows`). Default 8. */
+  /**
+   * Memory of the scores, in batches: each candidate's out-of-time losses are
+   * discounted by e^(−1/horizon) per batch (by e^(−rows/minRows) for batches
+   * of fewer than minRows/horizon rows), and no choice is made before this
+   * many batches are scored. Default 12.
+   */
   horizon?: number;
-  /** Rows a choice rests on at least: the horizon stretches back over small batches until it holds this many. Default 50. */
+  /** Rows the scores' memory holds at least (small batches are discounted less), and rows scored before any choice. Default 50. */
   minRows?: number;
   /** Hysteresis: another candidate serves only when its mean loss is below the serving one's by this fraction. Default 0.005. */
   margin?: number;
   /**
    * A change: when every candidate's loss on the newest batch is this many
-   * times its mean over the batches before, the shortest window serves at
+   * times its discounted mean over the batches before, the shortest window serves at
    * once (it is the only one that has seen the new regime). Judged only on
    * batches of 30 rows or more (smaller ones are too noisy). Default 4; Infinity: never.
    */
@@ -42,11 +47,11 @@ export interface AutoPolicy {
 /** The resolved {@link AutoOptions}. */
 export type AutoSettings = Required<AutoOptions>;
 
-/** Which memory served after a batch, and why: the candidates' mean out-of-time losses over the horizon. */
+/** Which memory served after a batch, and why: the candidates' discounted mean out-of-time losses. */
 export interface MemoryChoice {
   /** The candidate that serves ("window 12", "everything"). */
   served: string;
-  /** Each candidate's mean per-row loss over the horizon (squared error, or log loss for classifiers); null until it has scored the whole horizon. */
+  /** Each candidate's discounted mean per-row loss (squared error, or log loss for classifiers); null until `horizon` batches and `minRows` rows are scored. */
   scores: Record<string, number | null>;
 }
 
@@ -55,7 +60,7 @@ export function autoSettings(options: AutoOptions | undefined): AutoSettings {
   if (options !== undefined && (options === null || typeof options !== "object" || Array.isArray(options))) {
     throw new FreshmlError("invalid_params", "policy.auto must be an object of AutoOptions", { param: "policy.auto" });
   }
-  const s: AutoSettings = { windows: [3, 6, 12, 24, 48, 96], everything: true, horizon: 8, minRows: 50, margin: 0.005, shock: 4, ...(options ?? {}) };
+  const s: AutoSettings = { windows: [3, 6, 12, 24, 48, 96], everything: true, horizon: 12, minRows: 50, margin: 0.005, shock: 4, ...(options ?? {}) };
   const ok = Array.isArray(s.windows) && s.windows.every((w) => Number.isInteger(w) && w >= 1) && new Set(s.windows).size === s.windows.length;
   if (!ok) throw new FreshmlError("invalid_params", "policy.auto.windows must be distinct positive integers", { param: "policy.auto.windows", observed: s.windows });
   if (s.windows.length + (s.everything ? 1 : 0) < 2) throw new FreshmlError("invalid_params", "policy.auto needs at least two candidates", { param: "policy.auto.windows" });
@@ -142,8 +147,10 @@ interface Candidate {
   readonly window: WindowState | null;
   /** The running state of everything (window null). */
   all: Trainer | null;
-  /** Summed per-row loss on each of the newest batches, before it learned them (null: could not predict). */
-  losses: Array<number | null>;
+  /** Discounted sum of its out-of-time losses (each batch's summed per-row loss, scored before it was learned). */
+  loss: number;
+  /** Its summed loss on the newest scored batch (for the shock rule). */
+  newest: number;
 }
 
 /** Below this many rows a batch is too noisy to call a shock. */
@@ -153,8 +160,13 @@ const autoSchema = z.object({
   format: z.literal("freshml.auto"),
   formatVersion: z.literal(1),
   batches: z.array(z.unknown()),
-  candidates: z.array(z.object({ label: z.string(), front: z.number().int().nonnegative(), length: z.number().int().nonnegative(), all: z.unknown().nullable(), losses: z.array(z.number().nullable()) })),
-  rows: z.array(z.number().int().positive()),
+  candidates: z.array(
+    z.object({ label: z.string(), front: z.number().int().nonnegative(), length: z.number().int().nonnegative(), all: z.unknown().nullable(), loss: z.number().nonnegative(), newest: z.number().nonnegative() }),
+  ),
+  weight: z.number().nonnegative(),
+  scoredBatches: z.number().int().nonnegative(),
+  scoredRows: z.number().int().nonnegative(),
+  newestRows: z.number().int().nonnegative(),
   served: z.number().int().nonnegative(),
 });
 
@@ -168,8 +180,14 @@ export interface AutoMemoryJSON {
   batches: TrainerJSON[];
   /** Per candidate: how its window splits into front and back, the running state of everything, its recent losses. */
   candidates: AutoCandidateJSON[];
-  /** Rows of each batch in the loss histories. */
-  rows: number[];
+  /** Discounted rows behind every candidate's discounted loss. */
+  weight: number;
+  /** Batches scored so far (a choice waits for `horizon` of them). */
+  scoredBatches: number;
+  /** Rows scored so far (a choice waits for `minRows` of them). */
+  scoredRows: number;
+  /** Rows of the newest scored batch. */
+  newestRows: number;
   /** Index of the serving candidate. */
   served: number;
 }
@@ -184,8 +202,10 @@ export interface AutoCandidateJSON {
   length: number;
   /** The state of everything (that candidate only). */
   all: TrainerJSON | null;
-  /** Recent out-of-time losses (summed over each batch's rows). */
-  losses: Array<number | null>;
+  /** Discounted sum of its out-of-time losses. */
+  loss: number;
+  /** Its summed loss on the newest scored batch. */
+  newest: number;
 }
 
 /**
@@ -193,17 +213,22 @@ export interface AutoCandidateJSON {
  * learned at once, exactly, by merging per-batch states (a batch's state is
  * learned once; each window costs amortised O(1) merges, O(d²) for a linear
  * model). Before a batch is learned every candidate predicts it; the one
- * whose mean loss over the newest `horizon` batches is lowest serves,
- * switching only when it beats the serving one by `margin`; after a shock
- * (every candidate `shock`× worse on the newest batch) the shortest window
- * serves at once. A choice rests only on batches scored before it was made.
+ * whose exponentially discounted mean loss is lowest serves (follow the
+ * discounted leader), switching only when it beats the serving one by
+ * `margin`; after a shock (every candidate `shock`× worse on the newest
+ * batch) the shortest window serves at once. A choice rests only on batches
+ * scored before it was made.
  */
 export class AutoMemory {
   private readonly candidates: Candidate[];
   /** Batch states, newest last, as many as the longest window. */
   private batches: Trainer[] = [];
-  /** Rows of each batch in the loss histories, oldest first. */
-  private rows: number[] = [];
+  /** Discounted rows behind the candidates' discounted losses. */
+  private weight = 0;
+  /** Batches and rows scored so far, and the newest scored batch's rows. */
+  private scoredBatches = 0;
+  private scoredRows = 0;
+  private newestRows = 0;
   private servedIndex: number;
   /** Feature count (from the batches). */
   private cols = 0;
@@ -220,8 +245,8 @@ export class AutoMemory {
       throw new FreshmlError("invalid_params", `policy "auto" learns windows by merging batch states; ${template.kind} has no merge (use LinearRegression, GaussianNB, RecursiveLeastSquares-like mergeable trainers, or a fixed policy)`, { param: "policy" });
     }
     this.candidates = [
-      ...settings.windows.map((w): Candidate => ({ label: `window ${w}`, window: new WindowState(w), all: null, losses: [] })),
-      ...(settings.everything ? [{ label: "everything", window: null, all: null, losses: [] } satisfies Candidate] : []),
+      ...settings.windows.map((w): Candidate => ({ label: `window ${w}`, window: new WindowState(w), all: null, loss: 0, newest: 0 })),
+      ...(settings.everything ? [{ label: "everything", window: null, all: null, loss: 0, newest: 0 } satisfies Candidate] : []),
     ];
     // Until there is evidence, everything serves (or the longest window).
     this.servedIndex = this.candidates.length - 1;
@@ -234,19 +259,19 @@ export class AutoMemory {
 
   /** Scores every candidate on the batch (before learning it), learns it into each, and chooses what serves. */
   learn(batch: CheckedBatch): void {
-    const losses = this.candidates.map((c) => lossOf(this.stateOf(c), batch));
+    const scored = new Map<Trainer | null, number | null>();
+    const losses = this.candidates.map((c) => {
+      const t = this.stateOf(c);
+      if (!scored.has(t)) scored.set(t, lossOf(t, batch));
+      return scored.get(t)!;
+    });
     const b = this.template.clone();
     b.update(batch);
     // Nothing above changed any state. Merging finite statistics of values within the
     // pipeline's sanity bound cannot overflow, so nothing below throws on the batch.
     this.made.clear();
-    this.rows.push(batch.rows);
-    // The history holds `horizon` batches and `minRows` rows, no more.
-    const drop = this.excess();
-    if (drop) this.rows.splice(0, drop);
-    this.candidates.forEach((c, k) => {
-      c.losses.push(losses[k]!);
-      if (drop) c.losses.splice(0, drop);
+    const shocked = this.score(losses, batch.rows);
+    this.candidates.forEach((c) => {
       if (c.window) c.window.push(b);
       else if (c.all) c.all.merge!(b);
       else c.all = b.copy();
@@ -256,8 +281,43 @@ export class AutoMemory {
     if (this.batches.length > longest) this.batches.shift();
     this.cols = batch.cols;
     const shortest = this.candidates.findIndex((c) => this.eligible(c));
-    if (this.shocked() && shortest >= 0) this.servedIndex = shortest;
+    if (shocked && shortest >= 0) this.servedIndex = shortest;
     else this.choose();
+  }
+
+  /**
+   * Folds a batch's out-of-time losses into every candidate's discounted
+   * loss; returns whether it was a shock. Older batches' weights decay by
+   * e^(−min(1/horizon, rows/minRows)) per batch, so the scores' memory spans
+   * about `horizon` batches and at least `minRows` rows. A candidate that
+   * could not predict is charged the worst loss of those that could.
+   */
+  private score(losses: ReadonlyArray<number | null>, rows: number): boolean {
+    let worst = -Infinity;
+    for (const l of losses) if (l !== null && l > worst) worst = l;
+    if (worst === -Infinity) return false;
+    const { horizon, minRows, shock } = this.settings;
+    // Shock: every candidate `shock`× worse per row on this batch than its discounted mean before.
+    let shocked = this.ready() && rows >= SHOCK_MIN_ROWS;
+    for (let k = 0; shocked && k < losses.length; k++) {
+      const l = losses[k] ?? worst;
+      shocked = l / rows >= shock * (this.candidates[k]!.loss / this.weight);
+    }
+    const decay = Math.exp(-Math.min(1 / horizon, rows / minRows));
+    this.weight = this.weight * decay + rows;
+    this.candidates.forEach((c, k) => {
+      c.newest = losses[k] ?? worst;
+      c.loss = c.loss * decay + c.newest;
+    });
+    this.scoredBatches++;
+    this.scoredRows += rows;
+    this.newestRows = rows;
+    return shocked;
+  }
+
+  /** Whether the scores rest on `horizon` batches and `minRows` rows. */
+  private ready(): boolean {
+    return this.scoredBatches >= this.settings.horizon && this.scoredRows >= this.settings.minRows && this.weight > 0;
   }
 
   /**
@@ -269,50 +329,9 @@ export class AutoMemory {
     return !c.window || c.window.rows >= 10 * (this.cols + 1);
   }
 
-  /** Batches at the old end of the history beyond what `horizon` and `minRows` need. */
-  private excess(): number {
-    const { horizon, minRows } = this.settings;
-    let rows = 0;
-    let k = this.rows.length;
-    // Walk back from the newest until both the horizon and minRows are held.
-    while (k > 0 && (this.rows.length - k < horizon || rows < minRows)) rows += this.rows[--k]!;
-    return k;
-  }
-
-  /** Whether every candidate that has scored did `shock`× worse per row on the newest batch (of 30 rows or more) than on those before it. */
-  private shocked(): boolean {
-    const n = this.rows.length;
-    if (n < 3 || this.rows[n - 1]! < SHOCK_MIN_ROWS) return false;
-    let before = 0;
-    for (let i = 0; i < n - 1; i++) before += this.rows[i]!;
-    let scored = 0;
-    for (const c of this.candidates) {
-      const newest = c.losses[n - 1];
-      if (newest === null || newest === undefined || c.losses.length !== n) continue;
-      let s = 0;
-      for (let i = 0; i < n - 1; i++) {
-        const l = c.losses[i];
-        if (l === null || l === undefined) return false;
-        s += l;
-      }
-      if (!(newest / this.rows[n - 1]! >= this.settings.shock * (s / before))) return false;
-      scored++;
-    }
-    return scored >= 2;
-  }
-
-  /** A candidate's mean per-row loss over the history; null until the history holds the horizon and minRows, or if it could not predict one of them. */
+  /** A candidate's discounted mean per-row loss; null until the scores are {@link AutoMemory.ready}. */
   private meanLoss(c: Candidate): number | null {
-    const { horizon, minRows } = this.settings;
-    let rows = 0;
-    for (const r of this.rows) rows += r;
-    if (this.rows.length < horizon || rows < minRows || c.losses.length !== this.rows.length) return null;
-    let s = 0;
-    for (const l of c.losses) {
-      if (l === null) return null;
-      s += l;
-    }
-    return s / rows;
+    return this.ready() ? c.loss / this.weight : null;
   }
 
   /** The serving candidate's state (the template's clone before any batch); read it, never update it. */
@@ -339,7 +358,10 @@ export class AutoMemory {
     const fresh = new AutoMemory(this.template, this.settings);
     this.candidates.splice(0, this.candidates.length, ...fresh.candidates);
     this.batches = [];
-    this.rows = [];
+    this.weight = 0;
+    this.scoredBatches = 0;
+    this.scoredRows = 0;
+    this.newestRows = 0;
     this.made.clear();
     this.servedIndex = fresh.servedIndex;
   }
@@ -350,10 +372,13 @@ export class AutoMemory {
     c.candidates.splice(
       0,
       c.candidates.length,
-      ...this.candidates.map((x) => ({ label: x.label, window: x.window?.copy() ?? null, all: x.all?.copy() ?? null, losses: x.losses.slice() })),
+      ...this.candidates.map((x) => ({ label: x.label, window: x.window?.copy() ?? null, all: x.all?.copy() ?? null, loss: x.loss, newest: x.newest })),
     );
     c.batches = this.batches.slice();
-    c.rows = this.rows.slice();
+    c.weight = this.weight;
+    c.scoredBatches = this.scoredBatches;
+    c.scoredRows = this.scoredRows;
+    c.newestRows = this.newestRows;
     c.servedIndex = this.servedIndex;
     return c;
   }
@@ -369,9 +394,13 @@ export class AutoMemory {
         front: c.window?.front.length ?? 0,
         length: c.window?.length ?? 0,
         all: c.all?.toJSON() ?? null,
-        losses: c.losses.slice(),
+        loss: c.loss,
+        newest: c.newest,
       })),
-      rows: this.rows.slice(),
+      weight: this.weight,
+      scoredBatches: this.scoredBatches,
+      scoredRows: this.scoredRows,
+      newestRows: this.newestRows,
       served: this.servedIndex,
     };
   }
@@ -387,11 +416,14 @@ export class AutoMemory {
     }
     if (j.served >= m.candidates.length) throw new FreshmlError("invalid_state", "the stored auto memory serves a candidate it does not have");
     m.batches = j.batches.map((b) => restoreTrainer(b, registry));
-    m.rows = j.rows.slice();
-    if (j.candidates.some((c) => c.losses.length !== m.rows.length)) throw new FreshmlError("invalid_state", "the stored auto memory's loss histories do not match its batches");
+    m.weight = j.weight;
+    m.scoredBatches = j.scoredBatches;
+    m.scoredRows = j.scoredRows;
+    m.newestRows = j.newestRows;
     j.candidates.forEach((cj, k) => {
       const c = m.candidates[k]!;
-      c.losses = cj.losses.slice();
+      c.loss = cj.loss;
+      c.newest = cj.newest;
       if (!c.window) {
         c.all = cj.all === null ? null : restoreTrainer(cj.all, registry);
         return;
@@ -415,12 +447,14 @@ export class AutoMemory {
   /** A candidate's state, made once per batch; callers only read it (predict, copy, toJSON). */
   private stateOf(c: Candidate): Trainer | null {
     if (this.made.has(c)) return this.made.get(c)!;
-    const t = c.window ? c.window.state() : (c.all?.copy() ?? null);
+    // Candidates that hold every batch learned (everything, and windows not yet full) have the same state: made and solved once.
+    const twin = holdsAll(c) ? this.candidates.find(holdsAll) : undefined;
+    const t = twin && twin !== c ? this.stateOf(twin) : c.window ? c.window.state() : (c.all?.copy() ?? null);
     this.made.set(c, t);
     return t;
   }
 
-  /** The candidate with the lowest mean loss over the full horizon serves, if it beats the serving one by the margin. */
+  /** The candidate with the lowest discounted mean loss serves, if it beats the serving one by the margin. */
   private choose(): void {
     let best = -1;
     let bestLoss = Infinity;
@@ -436,6 +470,11 @@ export class AutoMemory {
     const current = this.meanLoss(this.candidates[this.servedIndex]!);
     if (current === null || bestLoss < current * (1 - this.settings.margin)) this.servedIndex = best;
   }
+}
+
+/** Whether a candidate holds every batch learned since the start (or the last reset): everything, or a window not yet full. */
+function holdsAll(c: Candidate): boolean {
+  return c.window === null || c.window.length < c.window.size;
 }
 
 /** Summed per-row loss of a state on a batch it has not learned: squared error, or log loss for classifiers; null if it cannot predict. */

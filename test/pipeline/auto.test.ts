@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { GaussianNB, LinearRegression, MemoryModelStore, Pipeline, SGDRegressor, SeededRandom, type RetrainPolicy } from "../../src/index.js";
 import { AutoMemory, autoSettings } from "../../src/pipeline/auto.js";
 import { checkBatch } from "../../src/core/batch.js";
-import { streams, type Stream } from "../fixtures/real-data.js";
+import { heldOutStreams, streams, type Stream } from "../fixtures/real-data.js";
 import { accepted } from "./helpers.js";
 
 /** y = w(t)·x + N(0, 1), 3 features, `n` batches of `b` rows: stationary, an abrupt change halfway, or a slow rotation. */
@@ -73,6 +73,46 @@ describe('policy "auto"', () => {
     );
   });
 
+  it("scores are out of time and discounted: each candidate's score is its discounted mean loss on batches it had not learned", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 3, max: 15 }), { minLength: 4, maxLength: 20 }), fc.nat(), (sizes, seed) => {
+        const rng = new SeededRandom(seed);
+        const memory = new AutoMemory(new LinearRegression({ l2: 1e-3 }), autoSettings({ windows: [2, 5], horizon: 3, minRows: 20 }));
+        const batches = sizes.map((n) => {
+          const X = Float64Array.from({ length: n * 2 }, () => rng.nextGaussian());
+          return checkBatch({ X, cols: 2, y: Float64Array.from({ length: n }, (_, i) => X[2 * i]! - X[2 * i + 1]! + rng.nextGaussian()) });
+        });
+        const sizesOf = { "window 2": 2, "window 5": 5, everything: Infinity } as const;
+        const loss = { "window 2": 0, "window 5": 0, everything: 0 };
+        let weight = 0;
+        let scoredRows = 0;
+        batches.forEach((b, t) => {
+          if (t > 0) {
+            // Before batch t is learned: a fresh fit on each window's batches predicts it.
+            const decay = Math.exp(-Math.min(1 / 3, b.rows / 20));
+            weight = weight * decay + b.rows;
+            scoredRows += b.rows;
+            for (const [label, w] of Object.entries(sizesOf) as Array<[keyof typeof loss, number]>) {
+              const fresh = new LinearRegression({ l2: 1e-3 });
+              for (const x of batches.slice(Math.max(0, t - w), t)) fresh.update(x);
+              const p = fresh.predict(b);
+              let l = 0;
+              for (let i = 0; i < b.rows; i++) l += (p[i]! - b.y[i]!) ** 2;
+              loss[label] = loss[label] * decay + l;
+            }
+          }
+          memory.learn(b);
+          const scores = memory.choice().scores;
+          for (const label of Object.keys(sizesOf) as Array<keyof typeof loss>) {
+            if (t < 3 || scoredRows < 20) expect(scores[label]).toBeNull();
+            else expect(Math.abs(scores[label]! - loss[label] / weight)).toBeLessThanOrEqual(1e-9 * (1 + loss[label] / weight));
+          }
+        });
+      }),
+      { seed: 23, numRuns: 40 },
+    );
+  });
+
   it("restarts are bit-identical to an uninterrupted run; the report and the version say which memory serves", async () => {
     const s = synthetic("abrupt", 4, 40, 30).map((b, k) => ({ ...b, id: `b${k}` }));
     const straight = new Pipeline({ trainer: new LinearRegression({ l2: 1e-3 }), policy: "auto" });
@@ -123,24 +163,33 @@ describe('policy "auto"', () => {
 });
 
 describe('policy "auto" on real, public, time-ordered data', () => {
-  const byId = new Map(streams().map((s) => [s.id, s]));
+  const byId = new Map([...streams(), ...heldOutStreams()].map((s) => [s.id, s]));
   /** The learning state's prequential mean squared error over the batches after the first period. */
   async function realMse(s: Stream, policy: RetrainPolicy): Promise<number> {
     const p = new Pipeline({ schema: s.schema, features: s.features as never, target: s.target as never, trainer: s.trainer(), policy, detector: null, checkpoint: "end" });
     const r = await p.runBatches(s.batches as never);
     return r.metrics.rmse!.challenger! ** 2;
   }
-  // Mauna Loa CO₂ monthly (NOAA GML, public domain, via vega-datasets 3.2.1, BSD-3-Clause): a strong trend.
-  // Seattle temp_max monthly (NOAA via vega-datasets): the same seasons year after year.
-  for (const [id, kind] of [["co2-monthly", "drifting"], ["temp-monthly", "nearly stationary"]] as const) {
-    // The issue asks for 1 %; measured: co2-monthly 1.1 %, temp-monthly 1.7 %, temp-daily 1.3 % above the best
-    // fixed window in hindsight (docs/pipeline.md). Asserted at what holds, 2 %, so a regression shows.
-    it(`${id} (${kind}): within 2 % of the best fixed window in hindsight, and better than incremental`, async () => {
+  // Mauna Loa CO₂ monthly (Scripps CO2 Program, CC BY 4.0, via vega-datasets 3.2.1, BSD-3-Clause): a strong trend.
+  // Seattle temp_max daily and monthly (NOAA, U.S. Government work, via vega-datasets): the same seasons year after year.
+  // New York temp_max (NOAA via vega-datasets' weather.csv): held out — not looked at while the policy was designed.
+  // Measured auto ÷ the best fixed window or incremental in hindsight (docs/pipeline.md): co2-monthly 1.004,
+  // temp-daily 1.003, temp-monthly 1.017, ny-temp-daily 0.985, ny-temp-monthly 1.012. The monthly streams
+  // hold 36 batches, too few for a choice among 7 candidates to settle within 1 %: asserted at 2 %.
+  const cases = [
+    ["co2-monthly", "drifting", 1.01],
+    ["temp-daily", "nearly stationary", 1.01],
+    ["temp-monthly", "nearly stationary, 36 batches", 1.02],
+    ["ny-temp-daily", "held out, nearly stationary", 1.01],
+    ["ny-temp-monthly", "held out, 36 batches", 1.02],
+  ] as const;
+  for (const [id, kind, bound] of cases) {
+    it(`${id} (${kind}): within ${Math.round((bound - 1) * 100)} % of the best fixed window in hindsight, and better than incremental`, async () => {
       const s = byId.get(id)!;
       const fixed = await Promise.all(WINDOWS.map((w) => realMse(s, { window: w })));
       const incremental = await realMse(s, "incremental");
       const auto = await realMse(s, "auto");
-      expect(auto).toBeLessThanOrEqual(1.02 * Math.min(...fixed, incremental));
+      expect(auto).toBeLessThanOrEqual(bound * Math.min(...fixed, incremental));
       expect(auto).toBeLessThan(incremental);
     });
   }
