@@ -158,6 +158,8 @@ export {
   type LeaseHolder,
   type LeaseOptions,
   type LeaseRefused,
+  supportsFencing,
+  type FencingModelStore,
 } from "./store/lease.js";
 export type { AliasChange, WatchOptions, Watcher } from "./store/watch.js";
 export {

@@ -30,7 +30,9 @@ import {
   type VersionPage,
 } from "../store/model-store.js";
 import { VERSION } from "../version.js";
+import type { FenceOptions, LeaseGrant } from "../store/lease.js";
 import { AliasFiles } from "./alias-files.js";
+import { FileLease } from "./file-lease.js";
 import { processAlive, withFileLock, type FileLockOptions } from "./file-lock.js";
 import { packArrays, unpackArrays } from "./f64-codec.js";
 import { createFileExclusive, syncDir, TEMP_NAME, writeFileAtomic } from "./fs-atomic.js";
@@ -102,6 +104,12 @@ export interface FileModelStoreOptions {
    * crash of the process, but a power cut may lose the newest of them.
    */
   fsync?: boolean;
+  /**
+   * The folder of the {@link FileLease} whose grants fence this store's
+   * writes (`{ fence }`). Default: the store's own folder, so
+   * `new FileLease(store.root)` is the lease to use.
+   */
+  leaseDir?: string;
 }
 
 /**
@@ -177,6 +185,10 @@ export class FileModelStore implements ModelStore {
   private readonly aliasFiles = new Map<string, AliasFiles>();
   /** Models whose versions folder this object has swept of dead writers' temp files. */
   private readonly sweptVersions = new Set<string>();
+  /** The lease fenced writes are checked against (see `leaseDir`). */
+  private readonly lease: FileLease;
+  /** True: `put`, `putAndAlias`, `setAlias`, `rollback` and `putCheckpoint` take `{ fence }`. */
+  readonly fencing = true as const;
 
   constructor(root: string, options: FileModelStoreOptions = {}) {
     if (typeof root !== "string" || root.length === 0) throw new FreshmlError("invalid_params", "FileModelStore needs a folder path");
@@ -188,16 +200,17 @@ export class FileModelStore implements ModelStore {
     if (typeof stale !== "number" || !(stale >= 0)) throw new FreshmlError("invalid_params", `staleTempMs must be a number ≥ 0, got ${String(stale)}`, { param: "staleTempMs" });
     this.staleTempMs = stale;
     this.sync = options.fsync ?? true;
+    this.lease = new FileLease(options.leaseDir ?? this.root, { now: () => this.now().getTime(), lock: this.lockOptions });
   }
 
-  async put(input: ModelRecordInput): Promise<number> {
+  async put(input: ModelRecordInput, options: FenceOptions = {}): Promise<number> {
     const name = checkName(input?.name);
     // Check (and copy) the record once, before taking the lock: bad input never touches the disk.
     const record = completeRecord(input, 1, this.now().toISOString(), VERSION);
-    return guarded(true, () => this.locked(name, () => this.putLocked(name, record)));
+    return guarded(true, () => this.locked(name, () => this.putLocked(name, record), options.fence));
   }
 
-  async putAndAlias(input: ModelRecordInput, alias: string): Promise<number> {
+  async putAndAlias(input: ModelRecordInput, alias: string, options: FenceOptions = {}): Promise<number> {
     const name = checkName(input?.name);
     checkName(alias, "alias");
     const record = completeRecord(input, 1, this.now().toISOString(), VERSION);
@@ -209,7 +222,7 @@ export class FileModelStore implements ModelStore {
         const version = await this.putLocked(name, record);
         await files.append(state, state.book.setEvent(alias, version, this.now().toISOString()));
         return version;
-      }),
+      }, options.fence),
     );
   }
 
@@ -277,7 +290,7 @@ export class FileModelStore implements ModelStore {
     });
   }
 
-  async setAlias(name: string, alias: string, version: number): Promise<void> {
+  async setAlias(name: string, alias: string, version: number, options: FenceOptions = {}): Promise<void> {
     checkName(name);
     checkName(alias, "alias");
     checkVersion(version);
@@ -287,7 +300,7 @@ export class FileModelStore implements ModelStore {
         const files = this.aliases(name);
         const state = await files.read();
         await files.append(state, state.book.setEvent(alias, version, this.now().toISOString()));
-      }),
+      }, options.fence),
     );
   }
 
@@ -303,7 +316,7 @@ export class FileModelStore implements ModelStore {
     return guarded(false, async () => (await this.aliases(name).read()).book.history(alias));
   }
 
-  async rollback(name: string, alias: string): Promise<number> {
+  async rollback(name: string, alias: string, options: FenceOptions = {}): Promise<number> {
     checkName(name);
     checkName(alias, "alias");
     return guarded(true, () =>
@@ -322,7 +335,7 @@ export class FileModelStore implements ModelStore {
         if (target === null) throw new FreshmlError("nothing_to_roll_back", `alias ${alias} of ${name} has no earlier version to roll back to`);
         await files.append(state, state.book.rollbackEvent(alias, target, this.now().toISOString()));
         return target;
-      }),
+      }, options.fence),
     );
   }
 
@@ -360,7 +373,7 @@ export class FileModelStore implements ModelStore {
     );
   }
 
-  async putCheckpoint(input: CheckpointInput): Promise<void> {
+  async putCheckpoint(input: CheckpointInput, options: FenceOptions = {}): Promise<void> {
     const name = checkName(input?.name);
     // Check (and copy) before taking the lock: a bad write never touches the previous checkpoint.
     const checkpoint = completeCheckpoint(input, 1, this.now().toISOString(), VERSION);
@@ -372,7 +385,7 @@ export class FileModelStore implements ModelStore {
         checkpoint.sequence = (previous?.sequence ?? 0) + 1;
         checkpoint.createdAt = this.now().toISOString();
         await writeFileAtomic(this.checkpointPath(name), encodeCheckpoint(checkpoint), this.sync);
-      }),
+      }, options.fence),
     );
   }
 
@@ -424,14 +437,21 @@ export class FileModelStore implements ModelStore {
     return join(this.modelDir(name), CHECKPOINT_FILE);
   }
 
-  /** Runs `fn` holding the model's lock, after sweeping the model's folder of dead writers' temp files. */
-  private async locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` holding the model's lock, after sweeping the model's folder of
+   * dead writers' temp files. With a `fence`, also holding the lease's lock,
+   * once the grant is checked current (`lease_lost` otherwise): no one can
+   * take the lease over until the write is done. Always model lock, then
+   * lease lock; a lease operation takes the lease lock alone, so the two
+   * never wait for each other in a cycle.
+   */
+  private async locked<T>(name: string, fn: () => Promise<T>, fence?: LeaseGrant): Promise<T> {
     const dir = this.modelDir(name);
     return withFileLock(
       join(dir, "lock"),
       async () => {
         await this.removeDeadTemps(dir);
-        return fn();
+        return fence === undefined ? fn() : this.lease.whileHeld(fence, fn);
       },
       this.lockOptions,
     );

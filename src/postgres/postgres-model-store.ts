@@ -84,7 +84,7 @@ export interface PostgresModelStoreOptions {
  *   advisory lock, with a `schema_version` table.
  * - A dropped or refused connection is `store_unavailable` (retriable); a
  *   write is then committed whole or not at all.
- * - `put` and `setAlias` take `{ fence }`: a lease grant from
+ * - `put`, `putAndAlias`, `setAlias`, `rollback` and `putCheckpoint` take `{ fence }`: a lease grant from
  *   {@link PostgresLease} on the same schema, checked in the write's
  *   transaction (`lease_lost` when stale).
  *
@@ -114,6 +114,8 @@ export class PostgresModelStore implements ModelStore {
   private readonly now: () => Date;
   private readonly reconnectDelayMs: number;
   private readonly historyLimit: number;
+  /** True: `put`, `putAndAlias`, `setAlias`, `rollback` and `putCheckpoint` take `{ fence }`. */
+  readonly fencing = true as const;
 
   constructor(client: PostgresClient, options: PostgresModelStoreOptions = {}) {
     this.historyLimit = checkHistoryLimit(options.aliasHistoryLimit ?? DEFAULT_ALIAS_HISTORY_LIMIT);
@@ -330,7 +332,7 @@ export class PostgresModelStore implements ModelStore {
     );
   }
 
-  async putCheckpoint(input: CheckpointInput): Promise<void> {
+  async putCheckpoint(input: CheckpointInput, options: FenceOptions = {}): Promise<void> {
     checkName(input?.name);
     // Checked and copied first: a bad checkpoint never replaces the stored one, nor counts.
     const checkpoint = completeCheckpoint(input, 1, this.now().toISOString(), VERSION);
@@ -346,12 +348,21 @@ export class PostgresModelStore implements ModelStore {
       "utf8",
     );
     const s = this.schema;
-    await this.run("putCheckpoint", () =>
-      this.sql.query(
+    const write = async (q: Query): Promise<void> => {
+      await q(
         `INSERT INTO ${s}.checkpoints AS c (name, sequence, body, sha256) VALUES ($1, 1, $2, $3)
          ON CONFLICT (name) DO UPDATE SET sequence = c.sequence + 1, body = EXCLUDED.body, sha256 = EXCLUDED.sha256`,
         [checkpoint.name, body, sha256(body)],
-      ),
+      );
+    };
+    const fence = options.fence;
+    await this.run("putCheckpoint", () =>
+      fence
+        ? this.sql.transaction(async (q) => {
+            await this.checkFence(q, fence);
+            await write(q);
+          })
+        : write(this.sql.query.bind(this.sql)),
     );
   }
 
