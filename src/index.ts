@@ -162,6 +162,7 @@ export {
   type FencingModelStore,
 } from "./store/lease.js";
 export type { AliasChange, WatchOptions, Watcher } from "./store/watch.js";
+export { supportsWatch, type WatchableModelStore } from "./store/watch.js";
 export {
   Pipeline,
   type BatchQuarantinedEvent,

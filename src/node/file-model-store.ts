@@ -33,6 +33,8 @@ import { VERSION } from "../version.js";
 import type { FenceOptions, LeaseGrant } from "../store/lease.js";
 import { AliasFiles } from "./alias-files.js";
 import { FileLease } from "./file-lease.js";
+import { watchAliasFiles, type FileWatchOptions } from "./file-watch.js";
+import type { AliasChange, Watcher } from "../store/watch.js";
 import { processAlive, withFileLock, type FileLockOptions } from "./file-lock.js";
 import { packArrays, unpackArrays } from "./f64-codec.js";
 import { createFileExclusive, syncDir, TEMP_NAME, writeFileAtomic } from "./fs-atomic.js";
@@ -392,6 +394,46 @@ export class FileModelStore implements ModelStore {
   async getCheckpoint(name: string): Promise<CheckpointRecord | null> {
     checkName(name);
     return guarded(false, () => readCheckpoint(this.checkpointPath(name), name));
+  }
+
+  /**
+   * Calls `onChange` after each move of `alias` of `name` — by any process
+   * or host writing this folder — each once and in order (by the alias's
+   * `seq`), a rollback included. The position when the watch starts is not a
+   * change.
+   *
+   * It watches the model's folder with fs.watch (latency: a few ms) and
+   * reads the alias files again every `pollIntervalMs` (500 by default) as a
+   * safety net; `{ poll: true }` polls only, for network file systems where
+   * fs.watch does not see other hosts' writes. Each read reports every
+   * retained move since the last one reported (`source: "notify"`); moves
+   * older than the alias's history retention (`aliasHistoryLimit`) cannot be
+   * replayed, and then the newest position comes as `source: "catch-up"`.
+   * A failed read goes to `onError` and the watch goes on. `close()` stops
+   * the watcher and its timer (nothing is left to keep the process alive).
+   *
+   * @example
+   * ```ts
+   * import { mkdtempSync } from "node:fs";
+   * import { tmpdir } from "node:os";
+   * import { join } from "node:path";
+   * import { LinearRegression } from "freshml";
+   * import { FileModelStore } from "freshml/node";
+   * const store = new FileModelStore(mkdtempSync(join(tmpdir(), "freshml-")));
+   * const watcher = store.watch("load", "champion", (change) => console.log("champion is now", change.version));
+   * await watcher.ready;
+   * const m = new LinearRegression();
+   * m.update({ X: [[0], [1]], y: [1, 3] });
+   * await store.putAndAlias({ name: "load", trainer: m.toJSON() }, "champion"); // logs "champion is now 1" (from any process)
+   * await watcher.close();
+   * ```
+   */
+  watch(name: string, alias: string, onChange: (change: AliasChange) => void, options: FileWatchOptions = {}): Watcher {
+    checkName(name);
+    checkName(alias, "alias");
+    if (typeof onChange !== "function") throw new FreshmlError("invalid_params", "watch needs an onChange function", { param: "onChange" });
+    const dir = this.modelDir(name);
+    return watchAliasFiles(dir, new AliasFiles(dir, this.historyLimit, this.sync), name, alias, onChange, options);
   }
 
   /** put's work under the lock: allocate the number, write the mark, link the version in. */
