@@ -70,7 +70,7 @@ export function watchAliasFiles(
   let lastSeq = -1;
   let closed = false;
   let fsWatcher: FSWatcher | null = null;
-  /** Watches the store's folder while the model's folder does not exist yet, to attach as soon as it does. */
+  /** Watches the nearest existing folder above the model's while that does not exist yet, to attach as soon as it does. */
   let parentWatcher: FSWatcher | null = null;
   let reading: Promise<void> | null = null;
   let again = false;
@@ -170,12 +170,17 @@ export function watchAliasFiles(
       parentWatcher = null;
       return;
     }
-    if (parentWatcher) return;
-    parentWatcher = watchFolder(dirname(dir), (f) => {
-      if (f !== null && f !== basename(dir)) return;
-      attach();
-      void check().catch(() => undefined);
-    });
+    // The nearest folder above that exists (the store's, or above it for a store not made yet): attach when the next one appears.
+    parentWatcher?.close();
+    parentWatcher = null;
+    for (let child = dir, parent = dirname(dir); parent !== child && !parentWatcher; child = parent, parent = dirname(parent)) {
+      const next = basename(child);
+      parentWatcher = watchFolder(parent, (f) => {
+        if (f !== null && f !== next) return;
+        attach();
+        void check().catch(() => undefined);
+      });
+    }
   };
 
   const timer = setInterval(() => {
