@@ -110,7 +110,7 @@ describe("Pipeline fence option", () => {
     let takeOver = false;
     const atTakeover: { versions?: number; checkpoint?: number } = {};
     const holder: { scheduler: Scheduler | null } = { scheduler: null };
-    const pipeline = pipelineFor(store, () => holder.scheduler?.heldLease);
+    const pipeline = pipelineFor(store as FencingModelStore, () => holder.scheduler?.heldLease);
     const scheduler = new Scheduler({
       clock,
       cron: "* * * * * *",
