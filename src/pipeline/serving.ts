@@ -187,6 +187,8 @@ export class ChampionFollower {
   private wanted: number | null = null;
   private moves = 0;
   private loading: Promise<void> | null = null;
+  /** A move came while a load was finishing: look again once it is done. */
+  private rerun = false;
   private closed = false;
   private watcher: Watcher | null = null;
   private timer: TimerHandle | null = null;
@@ -284,7 +286,12 @@ export class ChampionFollower {
 
   /** Loads the wanted version unless it is served already; one load at a time, the newest move last. */
   private kick(): void {
-    if (this.loading || this.closed) return;
+    if (this.closed) return;
+    if (this.loading) {
+      this.rerun = true;
+      return;
+    }
+    this.rerun = false;
     this.loading = (async () => {
       while (!this.closed && this.wanted !== null && this.wanted !== this.current?.version) {
         const target = this.wanted;
@@ -300,6 +307,7 @@ export class ChampionFollower {
       }
     })().finally(() => {
       this.loading = null;
+      if (this.rerun) this.kick();
     });
   }
 
