@@ -9,7 +9,11 @@ import { PostgresModelStore } from "../../src/postgres/index.js";
 import { FakeClock } from "../../src/testing/index.js";
 
 const root = mkdtempSync(join(tmpdir(), "freshml-follow-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+let db: PGlite | undefined;
+afterAll(async () => {
+  rmSync(root, { recursive: true, force: true });
+  await db?.close();
+});
 let n = 0;
 
 /** A model whose prediction at x = 0 is `k` (y = k + x). */
@@ -63,10 +67,11 @@ const stores: [string, () => Promise<{ reader: ModelStore; writer: ModelStore; c
     return { reader: new FileModelStore(dir, { fsync: false }), writer: new FileModelStore(dir, { fsync: false }) };
   }],
   ["PostgresModelStore (PGlite)", async () => {
-    const db = new PGlite();
+    // One database for the suite (starting PGlite is the slow part), a schema per test.
+    db ??= new PGlite();
     const s = new PostgresModelStore(db, { schema: `follow${n++}` });
     await s.init();
-    return { reader: s, writer: s, close: () => db.close() };
+    return { reader: s, writer: s };
   }],
 ];
 
