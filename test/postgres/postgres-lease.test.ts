@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LinearRegression, type Lease } from "../../src/index.js";
 import { PostgresLease, PostgresModelStore } from "../../src/postgres/index.js";
 import { leaseContract } from "../store/lease-contract.js";
+import { fencingContract } from "../store/fencing-contract.js";
 import { serverSuitesEnabled, startPgServer, type PgServer } from "./pg-server.js";
 import type pg from "pg";
 
@@ -60,6 +61,11 @@ describe("PostgresLease on PGlite", () => {
     return { lease, ttlMs: 100, expire: (name) => untilExpired(lease, name) };
   });
   fencingChecks(() => db);
+  fencingContract(async () => {
+    const schema = `lite_fc${n++}`;
+    const lease = new PostgresLease(db, { schema });
+    return { store: new PostgresModelStore(db, { schema }), lease, ttlMs: 150, expire: (name) => untilExpired(lease, name) };
+  });
 });
 
 function startChild(server: PgServer, args: string[]): ChildProcess {
