@@ -107,7 +107,6 @@ async function pingPong(mode: string, options: FileWatchOptions, rounds: number,
     expect(w.seen.map((c) => c.version)).toEqual(Array.from({ length: rounds + burst }, (_, i) => i + 1));
     expect(w.seen.every((c) => c.source === "notify" && c.name === "model" && c.alias === "champion")).toBe(true);
     expect(w.errors).toEqual([]);
-    if (process.env.FRESHML_DEBUG_LATENCY) process.stdout.write(`latencies in order: ${latencies.join(" ")}\n`);
     latencies.sort((a, b) => a - b);
     process.stdout.write(
       `[freshml] file store watch (${mode}) across processes: p50 ${quantile(latencies, 0.5)} ms, p99 ${quantile(latencies, 0.99)} ms (n = ${latencies.length}, from the setAlias call; fsync off)\n`,
