@@ -148,6 +148,13 @@ export interface FileModelStoreOptions {
  * `list` checks each version's header and summary only; `get` and `verify`
  * check the whole file.
  *
+ * Fencing: `put`, `putAndAlias`, `setAlias`, `rollback` and `putCheckpoint`
+ * take `{ fence }`, a grant of a {@link FileLease} on the store's folder (or
+ * `leaseDir`); the write holds the model's lock and the lease's lock while it
+ * checks the grant and writes, so a stale holder gets `lease_lost` and
+ * nothing is written. `watch` reports alias moves made by any process (see
+ * {@link FileModelStore.watch}).
+ *
  * Numbering: `put` allocates `highest.json + 1` (stepping over a number
  * whose file exists; it never lists the versions folder) and writes that number to `highest.json` *before* it links the version file
  * in, so a crash between the two leaves an unused number (a gap), never a
