@@ -398,7 +398,8 @@ export class PostgresModelStore implements ModelStore {
    * the alias, so no move between the two is missed; after a dropped
    * connection it subscribes again (with backoff) and reads again
    * (`source: "catch-up"`). Moves are delivered in commit order, each once;
-   * a catch-up read reports only the newest position.
+   * a catch-up read replays the moves missed meanwhile that the alias
+   * history still retains.
    */
   watch(name: string, alias: string, onChange: (change: AliasChange) => void, options: WatchOptions = {}): Watcher {
     checkName(name);
@@ -443,6 +444,14 @@ export class PostgresModelStore implements ModelStore {
       // LISTEN is in effect: now read, so a move committed before it is not missed.
       const rows = await this.sql.query(`SELECT version, seq FROM ${this.schema}.aliases WHERE name = $1 AND alias = $2`, [name, alias]);
       const row = rows[0];
+      if (row && lastSeq >= 0 && Number(row.seq) > lastSeq + 1) {
+        // Moves made while the connection was down: replay those the history retains, in order.
+        const missed = await this.sql.query(
+          `SELECT alias_seq, version FROM ${this.schema}.alias_history WHERE name = $1 AND alias = $2 AND alias_seq > $3 ORDER BY alias_seq`,
+          [name, alias, lastSeq],
+        );
+        for (const m of missed) deliver(Number(m.alias_seq), Number(m.version), "catch-up");
+      }
       if (row) deliver(Number(row.seq), Number(row.version), "catch-up");
       else if (lastSeq < 0) lastSeq = 0;
       delay = this.reconnectDelayMs;
