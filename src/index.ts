@@ -158,8 +158,11 @@ export {
   type LeaseHolder,
   type LeaseOptions,
   type LeaseRefused,
+  supportsFencing,
+  type FencingModelStore,
 } from "./store/lease.js";
 export type { AliasChange, WatchOptions, Watcher } from "./store/watch.js";
+export { supportsWatch, type WatchableModelStore } from "./store/watch.js";
 export {
   Pipeline,
   type BatchQuarantinedEvent,
@@ -189,6 +192,7 @@ export {
 } from "./pipeline/pipeline.js";
 export { type EvaluationScores, type GateDecision, type GateMetric, type GateOptions } from "./pipeline/gate.js";
 export { ServingModel, loadModel, type ServedRows } from "./pipeline/serving.js";
+export { ChampionFollower, followChampion, type FollowOptions } from "./pipeline/serving.js";
 export { DEFAULT_SANITY, type SanityOptions } from "./pipeline/sanity.js";
 export { type AutoCandidateJSON, type AutoMemoryJSON, type AutoOptions, type AutoPolicy, type AutoSettings, type MemoryChoice } from "./pipeline/auto.js";
 export { type DeadLetter, type DeadLetterSink, type DroppedRows, type RowAction, type RowPolicy } from "./pipeline/rows.js";

@@ -125,6 +125,34 @@ export class FileLease implements Lease {
     this.verify(await this.read(grant.name), grant);
   }
 
+  /**
+   * Runs `fn` holding the lease's lock, once `grant` is checked to be the
+   * current, unexpired grant (`lease_lost` otherwise, and `fn` does not run).
+   * No one can acquire the lease until `fn` returns, so a write made in `fn`
+   * is fenced with no window between check and write: what `FileModelStore`
+   * does for a write given `{ fence }`. Do not call the lease's own methods
+   * from `fn` (the lock is not re-entrant: they would wait for `lock_timeout`).
+   *
+   * @example
+   * ```ts
+   * import { mkdtempSync, writeFileSync } from "node:fs";
+   * import { tmpdir } from "node:os";
+   * import { join } from "node:path";
+   * import { FileLease } from "freshml/node";
+   * const dir = mkdtempSync(join(tmpdir(), "freshml-lease-"));
+   * const lease = new FileLease(dir);
+   * const a = await lease.acquire("retrain", "replica-a", { ttlMs: 30_000 });
+   * if (a.acquired) await lease.whileHeld(a.grant, async () => writeFileSync(join(dir, "leader-output.txt"), "fenced"));
+   * ```
+   */
+  async whileHeld<T>(grant: LeaseGrant, fn: () => Promise<T>): Promise<T> {
+    checkName(grant?.name, "lease name");
+    return this.locked(grant.name, async () => {
+      this.verify(await this.read(grant.name), grant);
+      return fn();
+    });
+  }
+
   private verify(s: LeaseFile, grant: LeaseGrant): void {
     if (s.holder !== grant.holder || s.token !== grant.token) throw leaseLost(grant, `the lease is now token ${s.token} (${s.holder ?? "released"})`);
     if (s.expiresAt <= this.now()) throw leaseLost(grant, "it expired");

@@ -31,8 +31,12 @@ import {
   type VersionPage,
 } from "../store/model-store.js";
 import { VERSION } from "../version.js";
+import type { FenceOptions, LeaseGrant } from "../store/lease.js";
 import { AliasFiles } from "./alias-files.js";
 import { FileRunHistory } from "./file-run-history.js";
+import { FileLease } from "./file-lease.js";
+import { watchAliasFiles, type FileWatchOptions } from "./file-watch.js";
+import type { AliasChange, Watcher } from "../store/watch.js";
 import { processAlive, withFileLock, type FileLockOptions } from "./file-lock.js";
 import { packArrays, unpackArrays } from "./f64-codec.js";
 import { createFileExclusive, syncDir, TEMP_NAME, writeFileAtomic } from "./fs-atomic.js";
@@ -106,6 +110,12 @@ export interface FileModelStoreOptions {
   fsync?: boolean;
   /** Runs kept per model name by {@link FileModelStore.runHistory} (in `<root>/<model>/runs/`). Default 100. */
   keepRuns?: number;
+  /**
+   * The folder of the {@link FileLease} whose grants fence this store's
+   * writes (`{ fence }`). Default: the store's own folder, so
+   * `new FileLease(store.root)` is the lease to use.
+   */
+  leaseDir?: string;
 }
 
 /**
@@ -141,6 +151,13 @@ export interface FileModelStoreOptions {
  *
  * `list` checks each version's header and summary only; `get` and `verify`
  * check the whole file.
+ *
+ * Fencing: `put`, `putAndAlias`, `setAlias`, `rollback` and `putCheckpoint`
+ * take `{ fence }`, a grant of a {@link FileLease} on the store's folder (or
+ * `leaseDir`); the write holds the model's lock and the lease's lock while it
+ * checks the grant and writes, so a stale holder gets `lease_lost` and
+ * nothing is written. `watch` reports alias moves made by any process (see
+ * {@link FileModelStore.watch}).
  *
  * Numbering: `put` allocates `highest.json + 1` (stepping over a number
  * whose file exists; it never lists the versions folder) and writes that number to `highest.json` *before* it links the version file
@@ -182,6 +199,10 @@ export class FileModelStore implements ModelStore {
   private readonly aliasFiles = new Map<string, AliasFiles>();
   /** Models whose versions folder this object has swept of dead writers' temp files. */
   private readonly sweptVersions = new Set<string>();
+  /** The lease fenced writes are checked against (see `leaseDir`). */
+  private readonly lease: FileLease;
+  /** True: `put`, `putAndAlias`, `setAlias`, `rollback` and `putCheckpoint` take `{ fence }`. */
+  readonly fencing = true as const;
 
   constructor(root: string, options: FileModelStoreOptions = {}) {
     if (typeof root !== "string" || root.length === 0) throw new FreshmlError("invalid_params", "FileModelStore needs a folder path");
@@ -193,6 +214,7 @@ export class FileModelStore implements ModelStore {
     if (typeof stale !== "number" || !(stale >= 0)) throw new FreshmlError("invalid_params", `staleTempMs must be a number ≥ 0, got ${String(stale)}`, { param: "staleTempMs" });
     this.staleTempMs = stale;
     this.sync = options.fsync ?? true;
+    this.lease = new FileLease(options.leaseDir ?? this.root, { now: () => this.now().getTime(), lock: this.lockOptions });
     this.keepRuns = keepRunsOf(options.keepRuns === undefined ? {} : { keepRuns: options.keepRuns });
   }
 
@@ -205,14 +227,14 @@ export class FileModelStore implements ModelStore {
     return new FileRunHistory(this.root, { keepRuns: retention?.keepRuns ?? this.keepRuns, fsync: this.sync });
   }
 
-  async put(input: ModelRecordInput): Promise<number> {
+  async put(input: ModelRecordInput, options: FenceOptions = {}): Promise<number> {
     const name = checkName(input?.name);
     // Check (and copy) the record once, before taking the lock: bad input never touches the disk.
     const record = completeRecord(input, 1, this.now().toISOString(), VERSION);
-    return guarded(true, () => this.locked(name, () => this.putLocked(name, record)));
+    return guarded(true, () => this.locked(name, () => this.putLocked(name, record), options.fence));
   }
 
-  async putAndAlias(input: ModelRecordInput, alias: string): Promise<number> {
+  async putAndAlias(input: ModelRecordInput, alias: string, options: FenceOptions = {}): Promise<number> {
     const name = checkName(input?.name);
     checkName(alias, "alias");
     const record = completeRecord(input, 1, this.now().toISOString(), VERSION);
@@ -224,7 +246,7 @@ export class FileModelStore implements ModelStore {
         const version = await this.putLocked(name, record);
         await files.append(state, state.book.setEvent(alias, version, this.now().toISOString()));
         return version;
-      }),
+      }, options.fence),
     );
   }
 
@@ -292,7 +314,7 @@ export class FileModelStore implements ModelStore {
     });
   }
 
-  async setAlias(name: string, alias: string, version: number): Promise<void> {
+  async setAlias(name: string, alias: string, version: number, options: FenceOptions = {}): Promise<void> {
     checkName(name);
     checkName(alias, "alias");
     checkVersion(version);
@@ -302,7 +324,7 @@ export class FileModelStore implements ModelStore {
         const files = this.aliases(name);
         const state = await files.read();
         await files.append(state, state.book.setEvent(alias, version, this.now().toISOString()));
-      }),
+      }, options.fence),
     );
   }
 
@@ -318,7 +340,7 @@ export class FileModelStore implements ModelStore {
     return guarded(false, async () => (await this.aliases(name).read()).book.history(alias));
   }
 
-  async rollback(name: string, alias: string): Promise<number> {
+  async rollback(name: string, alias: string, options: FenceOptions = {}): Promise<number> {
     checkName(name);
     checkName(alias, "alias");
     return guarded(true, () =>
@@ -337,7 +359,7 @@ export class FileModelStore implements ModelStore {
         if (target === null) throw new FreshmlError("nothing_to_roll_back", `alias ${alias} of ${name} has no earlier version to roll back to`);
         await files.append(state, state.book.rollbackEvent(alias, target, this.now().toISOString()));
         return target;
-      }),
+      }, options.fence),
     );
   }
 
@@ -375,7 +397,7 @@ export class FileModelStore implements ModelStore {
     );
   }
 
-  async putCheckpoint(input: CheckpointInput): Promise<void> {
+  async putCheckpoint(input: CheckpointInput, options: FenceOptions = {}): Promise<void> {
     const name = checkName(input?.name);
     // Check (and copy) before taking the lock: a bad write never touches the previous checkpoint.
     const checkpoint = completeCheckpoint(input, 1, this.now().toISOString(), VERSION);
@@ -387,13 +409,53 @@ export class FileModelStore implements ModelStore {
         checkpoint.sequence = (previous?.sequence ?? 0) + 1;
         checkpoint.createdAt = this.now().toISOString();
         await writeFileAtomic(this.checkpointPath(name), encodeCheckpoint(checkpoint), this.sync);
-      }),
+      }, options.fence),
     );
   }
 
   async getCheckpoint(name: string): Promise<CheckpointRecord | null> {
     checkName(name);
     return guarded(false, () => readCheckpoint(this.checkpointPath(name), name));
+  }
+
+  /**
+   * Calls `onChange` after each move of `alias` of `name` — by any process
+   * or host writing this folder — each once and in order (by the alias's
+   * `seq`), a rollback included. The position when the watch starts is not a
+   * change.
+   *
+   * It watches the model's folder with fs.watch (latency: a few ms) and
+   * reads the alias files again every `pollIntervalMs` (500 by default) as a
+   * safety net; `{ poll: true }` polls only, for network file systems where
+   * fs.watch does not see other hosts' writes. Each read reports every
+   * retained move since the last one reported (`source: "notify"`); moves
+   * older than the alias's history retention (`aliasHistoryLimit`) cannot be
+   * replayed, and then the newest position comes as `source: "catch-up"`.
+   * A failed read goes to `onError` and the watch goes on. `close()` stops
+   * the watcher and its timer (nothing is left to keep the process alive).
+   *
+   * @example
+   * ```ts
+   * import { mkdtempSync } from "node:fs";
+   * import { tmpdir } from "node:os";
+   * import { join } from "node:path";
+   * import { LinearRegression } from "freshml";
+   * import { FileModelStore } from "freshml/node";
+   * const store = new FileModelStore(mkdtempSync(join(tmpdir(), "freshml-")));
+   * const watcher = store.watch("load", "champion", (change) => console.log("champion is now", change.version));
+   * await watcher.ready;
+   * const m = new LinearRegression();
+   * m.update({ X: [[0], [1]], y: [1, 3] });
+   * await store.putAndAlias({ name: "load", trainer: m.toJSON() }, "champion"); // logs "champion is now 1" (from any process)
+   * await watcher.close();
+   * ```
+   */
+  watch(name: string, alias: string, onChange: (change: AliasChange) => void, options: FileWatchOptions = {}): Watcher {
+    checkName(name);
+    checkName(alias, "alias");
+    if (typeof onChange !== "function") throw new FreshmlError("invalid_params", "watch needs an onChange function", { param: "onChange" });
+    const dir = this.modelDir(name);
+    return watchAliasFiles(dir, new AliasFiles(dir, this.historyLimit, this.sync), name, alias, onChange, options);
   }
 
   /** put's work under the lock: allocate the number, write the mark, link the version in. */
@@ -439,14 +501,21 @@ export class FileModelStore implements ModelStore {
     return join(this.modelDir(name), CHECKPOINT_FILE);
   }
 
-  /** Runs `fn` holding the model's lock, after sweeping the model's folder of dead writers' temp files. */
-  private async locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` holding the model's lock, after sweeping the model's folder of
+   * dead writers' temp files. With a `fence`, also holding the lease's lock,
+   * once the grant is checked current (`lease_lost` otherwise): no one can
+   * take the lease over until the write is done. Always model lock, then
+   * lease lock; a lease operation takes the lease lock alone, so the two
+   * never wait for each other in a cycle.
+   */
+  private async locked<T>(name: string, fn: () => Promise<T>, fence?: LeaseGrant): Promise<T> {
     const dir = this.modelDir(name);
     return withFileLock(
       join(dir, "lock"),
       async () => {
         await this.removeDeadTemps(dir);
-        return fn();
+        return fence === undefined ? fn() : this.lease.whileHeld(fence, fn);
       },
       this.lockOptions,
     );

@@ -13,3 +13,4 @@ export { WorkerPipeline, runInWorker, type FileStoreDescriptor, type WorkerPipel
 export { ShardPool, learnSharded, type LearnShardedOptions, type ShardPoolOptions, type ShardTimings, type ShardedResult } from "./learn-sharded.js";
 export { FileLease, type FileLeaseOptions } from "./file-lease.js";
 export { FileRunHistory, type FileRunHistoryOptions } from "./file-run-history.js";
+export type { FileWatchOptions } from "./file-watch.js";

@@ -52,6 +52,7 @@ import {
 import { LearningState, type LearningStateJSON, type RetrainPolicy } from "./learning.js";
 import type { AcceptedBatchRecord, BatchScores, IssueSummary, RestorePoint, RunReport } from "./report.js";
 import { Run } from "./run.js";
+import { supportsFencing, type FenceOptions, type FencingModelStore, type LeaseGrant } from "../store/lease.js";
 import { ServingModel } from "./serving.js";
 
 export type { RetrainPolicy, WindowPolicy } from "./learning.js";
@@ -170,6 +171,21 @@ export interface PipelineOptions<S extends z.ZodObject = z.ZodObject> {
   history?: RunHistory | false;
   /** Clock for stage timings, in ms. Default `performance.now`. */
   now?: () => number;
+  /**
+   * The lease grant to write under, asked before every store write (each
+   * promotion, checkpoint and rollback): with `fence`, every write carries
+   * `{ fence: grant }`, and the store refuses it with `lease_lost` once
+   * another holder has the lease or it expired — so a paused, stale leader
+   * can never move `champion` nor overwrite the checkpoint. When it returns
+   * null (no lease held), the write is refused with `lease_lost` too: a
+   * fenced pipeline never writes unfenced. The run then stops with
+   * `lease_lost` (nothing more is saved), and the next run reads its state
+   * from the store again. The store must fence (`supportsFencing`:
+   * `FileModelStore`, `PostgresModelStore`, a `MemoryModelStore` with a
+   * lease); `invalid_params` otherwise. With a `Scheduler`'s lease:
+   * `fence: () => scheduler.heldLease`.
+   */
+  fence?: () => LeaseGrant | null | undefined;
 }
 
 /** Progress after each batch. */
@@ -462,6 +478,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   private readonly schema: z.ZodObject | null;
   private readonly yieldEveryMs: number;
   private readonly history: RunHistory | null;
+  private readonly fence: (() => LeaseGrant | null | undefined) | null;
   /** Wall-clock time the run last handed the event loop back. */
   private lastYield = 0;
   /** Whether any tracked metric reads class probabilities. */
@@ -550,6 +567,11 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       throw new FreshmlError("invalid_params", "history must be a RunHistory (MemoryRunHistory, or FileRunHistory from freshml/node) or false", { param: "history" });
     }
     this.history = options.history === false ? null : (options.history ?? this.store.runHistory?.() ?? null);
+    if (options.fence !== undefined && typeof options.fence !== "function") throw new FreshmlError("invalid_params", "fence must be a function returning the current lease grant", { param: "fence" });
+    if (options.fence !== undefined && !supportsFencing(this.store)) {
+      throw new FreshmlError("invalid_params", "fence needs a store that checks fences (FileModelStore, PostgresModelStore, or a MemoryModelStore built with a lease)", { param: "fence" });
+    }
+    this.fence = options.fence ?? null;
     this.target = options.target ?? "target";
     this.detectorTemplate = options.detector === undefined ? new ADWIN() : options.detector;
     this.detector = this.detectorTemplate ? restoreDetector(this.detectorTemplate.toJSON()) : null;
@@ -631,7 +653,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       await this.sync();
       const from = this.champion?.version ?? null;
       const rowsBefore = this.learning.rowsLearned;
-      const to = await this.store.rollback(this.name, "champion");
+      const to = await (this.store as FencingModelStore).rollback(this.name, "champion", ...this.fenced());
       this.aliasEvents++;
       await this.restoreChampion(to);
       await this.writeCheckpoint(null, this.learning.position - 1);
@@ -792,11 +814,19 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
         await this.step(batch, id, run);
       }
     } catch (err) {
+      if (isFreshmlError(err, "lease_lost")) {
+        // Another holder leads now: save nothing more, and read the store's state again at the next run.
+        this.started = false;
+        throw err;
+      }
       // The source (or the store) failed: keep what was learned, then let the caller see the error.
       if (!isFreshmlError(err, "batch_quarantined")) await this.writeCheckpoint(run, this.learning.position - 1, true).catch(() => undefined);
       throw err;
     }
-    await run.timed("save", () => this.writeCheckpoint(run, this.learning.position - 1, true));
+    await run.timed("save", () => this.writeCheckpoint(run, this.learning.position - 1, true)).catch((err: unknown) => {
+      if (isFreshmlError(err, "lease_lost")) this.started = false;
+      throw err;
+    });
     const report = run.finish(this.champion?.version ?? null);
     if (this.history) {
       const history = this.history;
@@ -1362,7 +1392,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     const learning = c.snapshot.learning;
     const since = learning.sinceChampion;
     // Stored and aliased under one lock: a concurrent prune cannot take the version in between.
-    const version = await this.store.putAndAlias({
+    const version = await (this.store as FencingModelStore).putAndAlias({
       name: this.name,
       parent,
       trainer: c.model.trainer.toJSON(),
@@ -1378,7 +1408,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
         // Policy "auto": the memory this version serves.
         ...(learning.auto ? { "freshml.memory": learning.auto.candidates[learning.auto.served]!.label } : {}),
       },
-    }, "champion");
+    }, "champion", ...this.fenced());
     this.aliasEvents++;
     c.version = version;
     this.championDirty = false;
@@ -1402,7 +1432,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     if (final) await this.saveChampion(run, index);
     if (!this.stateDirty) return;
     const champion = this.champion?.version ?? null;
-    await this.store.putCheckpoint({
+    await (this.store as FencingModelStore).putCheckpoint({
       name: this.name,
       champion,
       trainer: this.learning.trainer.toJSON(),
@@ -1415,11 +1445,19 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
         // Validators' references and learned ranges, so a restart judges batches as the run before it did.
         validators: saveValidators(this.validators),
       },
-    });
+    }, ...this.fenced());
     this.checkpointSequence++;
     this.stateDirty = false;
     this.batchesSinceCheckpoint = 0;
     run?.saved(index, champion, "checkpoint");
+  }
+
+  /** The `{ fence }` argument of a store write when the pipeline is fenced; `lease_lost` when no grant is held. */
+  private fenced(): [] | [FenceOptions] {
+    if (!this.fence) return [];
+    const grant = this.fence();
+    if (!grant) throw new FreshmlError("lease_lost", `pipeline ${this.name} holds no lease: its writes are refused`, { name: this.name });
+    return [{ fence: grant }];
   }
 
   private readEvaluationSet(set: NonNullable<GateOptions["evaluationSet"]>): { raw: Featurized | null; numeric: CheckedBatch | null } {

@@ -89,7 +89,7 @@ export interface PostgresModelStoreOptions {
  * - A dropped or refused connection is `store_unavailable` (retriable); a
  *   write is then committed whole or not at all.
  * - Run summaries are kept beside the versions ({@link PostgresModelStore.runHistory}).
- * - `put` and `setAlias` take `{ fence }`: a lease grant from
+ * - `put`, `putAndAlias`, `setAlias`, `rollback` and `putCheckpoint` take `{ fence }`: a lease grant from
  *   {@link PostgresLease} on the same schema, checked in the write's
  *   transaction (`lease_lost` when stale).
  *
@@ -120,6 +120,8 @@ export class PostgresModelStore implements ModelStore {
   private readonly reconnectDelayMs: number;
   private readonly historyLimit: number;
   private readonly keepRuns: number;
+  /** True: `put`, `putAndAlias`, `setAlias`, `rollback` and `putCheckpoint` take `{ fence }`. */
+  readonly fencing = true as const;
 
   constructor(client: PostgresClient, options: PostgresModelStoreOptions = {}) {
     this.historyLimit = checkHistoryLimit(options.aliasHistoryLimit ?? DEFAULT_ALIAS_HISTORY_LIMIT);
@@ -346,7 +348,7 @@ export class PostgresModelStore implements ModelStore {
     );
   }
 
-  async putCheckpoint(input: CheckpointInput): Promise<void> {
+  async putCheckpoint(input: CheckpointInput, options: FenceOptions = {}): Promise<void> {
     checkName(input?.name);
     // Checked and copied first: a bad checkpoint never replaces the stored one, nor counts.
     const checkpoint = completeCheckpoint(input, 1, this.now().toISOString(), VERSION);
@@ -362,12 +364,21 @@ export class PostgresModelStore implements ModelStore {
       "utf8",
     );
     const s = this.schema;
-    await this.run("putCheckpoint", () =>
-      this.sql.query(
+    const write = async (q: Query): Promise<void> => {
+      await q(
         `INSERT INTO ${s}.checkpoints AS c (name, sequence, body, sha256) VALUES ($1, 1, $2, $3)
          ON CONFLICT (name) DO UPDATE SET sequence = c.sequence + 1, body = EXCLUDED.body, sha256 = EXCLUDED.sha256`,
         [checkpoint.name, body, sha256(body)],
-      ),
+      );
+    };
+    const fence = options.fence;
+    await this.run("putCheckpoint", () =>
+      fence
+        ? this.sql.transaction(async (q) => {
+            await this.checkFence(q, fence);
+            await write(q);
+          })
+        : write(this.sql.query.bind(this.sql)),
     );
   }
 
@@ -403,7 +414,8 @@ export class PostgresModelStore implements ModelStore {
    * the alias, so no move between the two is missed; after a dropped
    * connection it subscribes again (with backoff) and reads again
    * (`source: "catch-up"`). Moves are delivered in commit order, each once;
-   * a catch-up read reports only the newest position.
+   * a catch-up read replays the moves missed meanwhile that the alias
+   * history still retains.
    */
   watch(name: string, alias: string, onChange: (change: AliasChange) => void, options: WatchOptions = {}): Watcher {
     checkName(name);
@@ -448,6 +460,14 @@ export class PostgresModelStore implements ModelStore {
       // LISTEN is in effect: now read, so a move committed before it is not missed.
       const rows = await this.sql.query(`SELECT version, seq FROM ${this.schema}.aliases WHERE name = $1 AND alias = $2`, [name, alias]);
       const row = rows[0];
+      if (row && lastSeq >= 0 && Number(row.seq) > lastSeq + 1) {
+        // Moves made while the connection was down: replay those the history retains, in order.
+        const missed = await this.sql.query(
+          `SELECT alias_seq, version FROM ${this.schema}.alias_history WHERE name = $1 AND alias = $2 AND alias_seq > $3 ORDER BY alias_seq`,
+          [name, alias, lastSeq],
+        );
+        for (const m of missed) deliver(Number(m.alias_seq), Number(m.version), "catch-up");
+      }
       if (row) deliver(Number(row.seq), Number(row.version), "catch-up");
       else if (lastSeq < 0) lastSeq = 0;
       delay = this.reconnectDelayMs;

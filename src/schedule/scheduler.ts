@@ -218,6 +218,15 @@ export class Scheduler {
     } else this.cron = null;
   }
 
+  /**
+   * With the `lease` option: the grant this scheduler holds now (renewed
+   * during runs), or null when it does not lead. Give it to a pipeline as
+   * `fence: () => scheduler.heldLease`, so every write of its runs is fenced.
+   */
+  get heldLease(): LeaseGrant | null {
+    return this.grant;
+  }
+
   /** Whether a run is in flight. */
   get running(): boolean {
     return this.inFlight !== null;

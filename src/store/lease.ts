@@ -1,5 +1,5 @@
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { checkName } from "./model-store.js";
+import { checkName, type CheckpointInput, type ModelRecordInput, type ModelStore } from "./model-store.js";
 
 /**
  * A lease granted to one holder: prove it to the store with `{ fence: grant }`.
@@ -270,4 +270,56 @@ export interface FenceOptions {
    * otherwise it is refused with `lease_lost` and nothing is written.
    */
   fence?: LeaseGrant;
+}
+
+/**
+ * A {@link ModelStore} whose writes take `{ fence }` ({@link FenceOptions}):
+ * `PostgresModelStore` (with `PostgresLease`), `FileModelStore` (with a
+ * `FileLease` on the store's folder) and {@link MemoryModelStore} built with
+ * a {@link MemoryLease}. A fenced write is checked against the lease in the
+ * write's own transaction or lock, so no new holder can take the lease between
+ * the check and the write. Tell one apart with {@link supportsFencing}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryLease, MemoryModelStore, MeanRegressor, supportsFencing } from "freshml";
+ * const lease = new MemoryLease();
+ * const store = new MemoryModelStore({ lease });
+ * const attempt = await lease.acquire("demo", "replica-a", { ttlMs: 30_000 });
+ * const m = new MeanRegressor();
+ * m.update({ X: [[0]], y: [1] });
+ * if (supportsFencing(store) && attempt.acquired) {
+ *   await store.putAndAlias({ name: "demo", trainer: m.toJSON() }, "champion", { fence: attempt.grant });
+ * }
+ * ```
+ */
+export interface FencingModelStore extends ModelStore {
+  /** True: writes given `{ fence }` are refused with `lease_lost` unless it is the lease's current, unexpired grant. */
+  readonly fencing: true;
+  /** {@link ModelStore.put}, fenced. */
+  put(record: ModelRecordInput, options?: FenceOptions): Promise<number>;
+  /** {@link ModelStore.putAndAlias}, fenced. */
+  putAndAlias(record: ModelRecordInput, alias: string, options?: FenceOptions): Promise<number>;
+  /** {@link ModelStore.setAlias}, fenced. */
+  setAlias(name: string, alias: string, version: number, options?: FenceOptions): Promise<void>;
+  /** {@link ModelStore.rollback}, fenced. */
+  rollback(name: string, alias: string, options?: FenceOptions): Promise<number>;
+  /** {@link ModelStore.putCheckpoint}, fenced. */
+  putCheckpoint(checkpoint: CheckpointInput, options?: FenceOptions): Promise<void>;
+}
+
+/**
+ * Whether `store` checks `{ fence }` on its writes ({@link FencingModelStore}).
+ * A store that does not would ignore a fence, so a caller that must be fenced
+ * (a `Pipeline` given `fence`) refuses such a store instead.
+ *
+ * @example
+ * ```ts
+ * import { MemoryLease, MemoryModelStore, supportsFencing } from "freshml";
+ * supportsFencing(new MemoryModelStore()); // false: no lease to check against
+ * supportsFencing(new MemoryModelStore({ lease: new MemoryLease() })); // true
+ * ```
+ */
+export function supportsFencing(store: ModelStore): store is FencingModelStore {
+  return (store as Partial<FencingModelStore> | null)?.fencing === true;
 }

@@ -22,6 +22,7 @@ import {
   type VersionPage,
 } from "./model-store.js";
 import type { AliasChange, Watcher } from "./watch.js";
+import type { FenceOptions, LeaseGrant, MemoryLease } from "./lease.js";
 
 interface ModelEntry {
   versions: Map<number, ModelRecord>;
@@ -41,6 +42,12 @@ export interface MemoryModelStoreOptions {
   aliasHistoryLimit?: number;
   /** Runs kept per model name by {@link MemoryModelStore.runHistory}. Default 100. */
   keepRuns?: number;
+  /**
+   * The lease that `{ fence }` on a write is checked against (the same
+   * {@link MemoryLease} the writers acquire). Without it the store does not
+   * fence, and a write given a fence is refused with `invalid_params`.
+   */
+  lease?: MemoryLease;
 }
 
 /**
@@ -68,12 +75,18 @@ export class MemoryModelStore implements ModelStore {
   private readonly now: () => Date;
   private readonly historyLimit: number;
   private readonly watchers = new Set<{ name: string; alias: string; onChange: (change: AliasChange) => void }>();
+  private readonly lease: MemoryLease | null;
+  /** Whether writes check `{ fence }`: true when built with a `lease`. */
+  readonly fencing: boolean;
 
   private readonly runs: MemoryRunHistory;
 
   constructor(options: MemoryModelStoreOptions = {}) {
     this.now = options.now ?? ((): Date => new Date());
     this.historyLimit = checkHistoryLimit(options.aliasHistoryLimit ?? DEFAULT_ALIAS_HISTORY_LIMIT);
+    if (options.lease !== undefined && typeof options.lease?.check !== "function") throw new FreshmlError("invalid_params", "lease must be a MemoryLease", { param: "lease" });
+    this.lease = options.lease ?? null;
+    this.fencing = this.lease !== null;
     this.runs = new MemoryRunHistory(options.keepRuns === undefined ? {} : { keepRuns: options.keepRuns });
   }
 
@@ -82,27 +95,31 @@ export class MemoryModelStore implements ModelStore {
     return retention === undefined ? this.runs : new MemoryRunHistory(retention, this.runs);
   }
 
-  async put(input: ModelRecordInput): Promise<number> {
+  async put(input: ModelRecordInput, options: FenceOptions = {}): Promise<number> {
     const name = checkName(input?.name);
+    const record = completeRecord(input, 1, this.now().toISOString(), VERSION);
+    this.checkFence(options.fence);
     const entry = this.entry(name, true)!;
     const version = entry.highest + 1;
-    const record = completeRecord(input, version, this.now().toISOString(), VERSION);
+    record.version = version;
     entry.versions.set(version, record);
     entry.highest = version;
     return version;
   }
 
-  async putAndAlias(input: ModelRecordInput, alias: string): Promise<number> {
+  async putAndAlias(input: ModelRecordInput, alias: string, options: FenceOptions = {}): Promise<number> {
     const name = checkName(input?.name);
     checkName(alias, "alias");
     // Checked before anything is stored: a bad record neither takes a number nor moves the alias.
     const record = completeRecord(input, 1, this.now().toISOString(), VERSION);
+    this.checkFence(options.fence);
     const entry = this.entry(name, true)!;
     const version = entry.highest + 1;
     record.version = version;
     entry.versions.set(version, record);
     entry.highest = version;
     entry.aliases.apply(entry.aliases.setEvent(alias, version, this.now().toISOString()));
+    this.notify(name, alias, version);
     return version;
   }
 
@@ -130,10 +147,11 @@ export class MemoryModelStore implements ModelStore {
     return { ok: entry?.versions.size ?? 0, unreadable: [] };
   }
 
-  async setAlias(name: string, alias: string, version: number): Promise<void> {
+  async setAlias(name: string, alias: string, version: number, options: FenceOptions = {}): Promise<void> {
     const entry = this.entry(checkName(name));
     checkName(alias, "alias");
     checkVersion(version);
+    this.checkFence(options.fence);
     if (!entry?.versions.has(version)) throw notFound(name, version);
     entry.aliases.apply(entry.aliases.setEvent(alias, version, this.now().toISOString()));
     this.notify(name, alias, version);
@@ -150,9 +168,10 @@ export class MemoryModelStore implements ModelStore {
     return entry ? entry.aliases.history(alias) : [];
   }
 
-  async rollback(name: string, alias: string): Promise<number> {
+  async rollback(name: string, alias: string, options: FenceOptions = {}): Promise<number> {
     const entry = this.entry(checkName(name));
     checkName(alias, "alias");
+    this.checkFence(options.fence);
     const target = entry ? entry.aliases.rollbackTarget(alias, (v) => entry.versions.has(v)) : null;
     if (target === null || !entry) {
       throw new FreshmlError("nothing_to_roll_back", `alias ${alias} of ${name} has no earlier version to roll back to`);
@@ -174,11 +193,13 @@ export class MemoryModelStore implements ModelStore {
     return doomed.sort((a, b) => a - b);
   }
 
-  async putCheckpoint(input: CheckpointInput): Promise<void> {
+  async putCheckpoint(input: CheckpointInput, options: FenceOptions = {}): Promise<void> {
     const name = checkName(input?.name);
     const sequence = (this.checkpoints.get(name)?.sequence ?? 0) + 1;
     // Checked (and copied) before anything changes: a bad write keeps the previous checkpoint.
-    this.checkpoints.set(name, completeCheckpoint(input, sequence, this.now().toISOString(), VERSION));
+    const checkpoint = completeCheckpoint(input, sequence, this.now().toISOString(), VERSION);
+    this.checkFence(options.fence);
+    this.checkpoints.set(name, checkpoint);
   }
 
   async getCheckpoint(name: string): Promise<CheckpointRecord | null> {
@@ -194,6 +215,14 @@ export class MemoryModelStore implements ModelStore {
     const w = { name: checkName(name), alias: checkName(alias, "alias"), onChange };
     this.watchers.add(w);
     return { ready: Promise.resolve(), close: async () => void this.watchers.delete(w) };
+  }
+
+  /** `lease_lost` unless `fence` (when given) is the lease's current grant; synchronous, so nothing runs between the check and the write. */
+  private checkFence(fence: LeaseGrant | undefined): void {
+    if (fence === undefined) return;
+    if (!this.lease) throw new FreshmlError("invalid_params", "this MemoryModelStore has no lease to check a fence against: build it with { lease }", { param: "fence" });
+    checkName(fence?.name, "lease name");
+    this.lease.check(fence);
   }
 
   private notify(name: string, alias: string, version: number): void {

@@ -1,3 +1,5 @@
+import type { ModelStore } from "./model-store.js";
+
 /**
  * An alias move seen by a watcher.
  *
@@ -62,4 +64,43 @@ export interface Watcher {
   ready: Promise<void>;
   /** Stops watching. */
   close(): Promise<void>;
+}
+
+/**
+ * A {@link ModelStore} that reports alias moves as they happen: the memory
+ * store (directly), `FileModelStore` (fs.watch, with polling) and
+ * `PostgresModelStore` (LISTEN/NOTIFY). Tell one apart with
+ * {@link supportsWatch}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryModelStore, supportsWatch } from "freshml";
+ * const store = new MemoryModelStore();
+ * if (supportsWatch(store)) {
+ *   const watcher = store.watch("demo", "champion", (change) => console.log("now", change.version));
+ *   await watcher.close();
+ * }
+ * ```
+ */
+export interface WatchableModelStore extends ModelStore {
+  /**
+   * Calls `onChange` after each move of `alias` of `name`, in order (each
+   * once); the position when the watch starts is not a change. `close()`
+   * stops it and releases what it holds.
+   */
+  watch(name: string, alias: string, onChange: (change: AliasChange) => void, options?: WatchOptions): Watcher;
+}
+
+/**
+ * Whether `store` has `watch` ({@link WatchableModelStore}); without it, a
+ * follower polls `resolveAlias`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryModelStore, supportsWatch } from "freshml";
+ * supportsWatch(new MemoryModelStore()); // true
+ * ```
+ */
+export function supportsWatch(store: ModelStore): store is WatchableModelStore {
+  return typeof (store as Partial<WatchableModelStore> | null)?.watch === "function";
 }

@@ -3,6 +3,7 @@ import { summarizeRun } from "../history/run-history.js";
 import { LinearRegression } from "../learners/linear-regression.js";
 import { restoreTrainer } from "../learners/registry.js";
 import type { CheckpointInput, CheckpointRecord, ModelRecordInput, ModelStore } from "../store/model-store.js";
+import { supportsWatch, type AliasChange, type WatchableModelStore } from "../store/watch.js";
 import { VERSION } from "../version.js";
 import { runHistoryChecks, sampleReport } from "./run-history-checks.js";
 
@@ -20,6 +21,14 @@ export interface StoreCheckOptions {
   make: () => ModelStore | Promise<ModelStore>;
   /** Label for the check names. Default "store". */
   label?: string;
+  /**
+   * Also check `watch` (the store must have it: {@link WatchableModelStore}):
+   * every move reported once, in order, across `setAlias`, `putAndAlias` and
+   * `rollback`; nothing after `close`. Default false.
+   */
+  watch?: boolean;
+  /** How long a watch check waits for changes to arrive, in ms. Default 10,000. */
+  watchTimeoutMs?: number;
 }
 
 class CheckFailure extends Error {}
@@ -58,6 +67,32 @@ async function rejectsWith(p: Promise<unknown>, code: string, what: string): Pro
     fail(`${what}: rejected with ${String(err)}, expected FreshmlError ${code}`);
   }
   fail(`${what}: did not reject (expected ${code})`);
+}
+
+/** A watch that collects its changes, and waits (event-driven, with a deadline) for a condition on them. */
+function watchInto(s: WatchableModelStore, name: string, alias: string) {
+  const seen: AliasChange[] = [];
+  const waiters = new Set<() => void>();
+  const watcher = s.watch(name, alias, (change) => {
+    seen.push(change);
+    for (const f of [...waiters]) f();
+  });
+  const until = (pred: (seen: AliasChange[]) => boolean, ms: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (pred(seen)) return resolve();
+      const check = (): void => {
+        if (!pred(seen)) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new CheckFailure(`watch: condition not met within ${ms} ms; changes: ${JSON.stringify(seen)}`));
+      }, ms);
+      waiters.add(check);
+    });
+  return { seen, watcher, until };
 }
 
 function trainedRecord(name: string, seed: number, extra: Partial<ModelRecordInput> = {}): ModelRecordInput {
@@ -120,11 +155,63 @@ function sameCheckpoint(actual: CheckpointRecord | null, expected: CheckpointInp
  * ```
  */
 export function storeChecks(options: StoreCheckOptions): AsyncConformanceCheck[] {
-  const { make, label = "store" } = options;
+  const { make, label = "store", watchTimeoutMs = 10_000 } = options;
   const c = (name: string, run: (s: ModelStore) => Promise<void>): AsyncConformanceCheck => ({
     name: `${label}: ${name}`,
     run: async () => run(await make()),
   });
+  type Watch = (name: string, alias: string) => ReturnType<typeof watchInto>;
+  const watched = (name: string, run: (s: WatchableModelStore, watch: Watch) => Promise<void>): AsyncConformanceCheck =>
+    c(name, async (s) => {
+      if (!supportsWatch(s)) fail("the store has no watch method (storeChecks was given watch: true)");
+      const opened: ReturnType<typeof watchInto>[] = [];
+      try {
+        await run(s, (n, a) => {
+          const w = watchInto(s, n, a);
+          opened.push(w);
+          return w;
+        });
+      } finally {
+        // Closed even when the check fails: a watcher left open would keep the process alive.
+        await Promise.all(opened.map((w) => w.watcher.close().catch(() => undefined)));
+      }
+    });
+  const watchChecks = !options.watch
+    ? []
+    : [
+        watched("watch reports every move once, in order (setAlias, putAndAlias, rollback), not the starting position nor other aliases or models", async (s, watch) => {
+          for (let i = 1; i <= 3; i++) await s.put(trainedRecord("m", i));
+          await s.put(trainedRecord("other", 1));
+          await s.setAlias("m", "champion", 1);
+          const w = watch("m", "champion");
+          await w.watcher.ready;
+          // Back to back, without waiting for the watcher: each move must still be reported.
+          await s.setAlias("m", "champion", 2);
+          const v4 = await s.putAndAlias(trainedRecord("m", 4), "champion");
+          await s.setAlias("m", "staging", 1);
+          await s.setAlias("other", "champion", 1);
+          eq(await s.rollback("m", "champion"), 2, "rollback");
+          await s.setAlias("m", "champion", 3);
+          await s.setAlias("m", "champion", 3); // a move to where it is is still a move
+          await w.until((seen) => seen.length >= 5, watchTimeoutMs);
+          eq(w.seen.map((x) => [x.name, x.alias, x.version]), [2, v4, 2, 3, 3].map((v) => ["m", "champion", v]), "changes");
+          await w.watcher.close();
+        }),
+        watched("a closed watcher reports nothing more; another watcher of the same alias goes on", async (s, watch) => {
+          for (let i = 1; i <= 2; i++) await s.put(trainedRecord("m", i));
+          const a = watch("m", "champion");
+          const b = watch("m", "champion");
+          await Promise.all([a.watcher.ready, b.watcher.ready]);
+          await s.setAlias("m", "champion", 1);
+          await Promise.all([a.until((seen) => seen.length >= 1, watchTimeoutMs), b.until((seen) => seen.length >= 1, watchTimeoutMs)]);
+          await a.watcher.close();
+          await s.setAlias("m", "champion", 2);
+          await b.until((seen) => seen.length >= 2, watchTimeoutMs);
+          eq(a.seen.map((x) => x.version), [1], "the closed watcher's changes");
+          eq(b.seen.map((x) => x.version), [1, 2], "the open watcher's changes");
+          await b.watcher.close();
+        }),
+      ];
   const withHistory = async (): Promise<ModelStore | null> => {
     const s = await make();
     return typeof s.runHistory === "function" ? s : null;
@@ -143,6 +230,7 @@ export function storeChecks(options: StoreCheckOptions): AsyncConformanceCheck[]
     },
   }));
   return [
+    ...watchChecks,
     ...historyChecks,
     c("run history lives beside the versions: every runHistory() call sees the same runs; versions, prune and checkpoints ignore them", async (store) => {
       if (typeof store.runHistory !== "function") return;

@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { LinearRegression, type Lease } from "../../src/index.js";
 import { PostgresLease, PostgresModelStore } from "../../src/postgres/index.js";
 import { leaseContract } from "../store/lease-contract.js";
-import { serverSuitesEnabled, startPgChild, usePgServer } from "./pg-server.js";
+import { serverSuitesEnabled, startPgChild, startPgServer, usePgServer, type PgServer } from "./pg-server.js";
+import { fencingContract } from "../store/fencing-contract.js";
 import type pg from "pg";
 
 let n = 0;
@@ -61,6 +62,11 @@ describe("PostgresLease on PGlite", () => {
     return { lease, ttlMs: 100, expire: (name) => untilExpired(lease, name) };
   });
   fencingChecks(() => db);
+  fencingContract(async () => {
+    const schema = `lite_fc${n++}`;
+    const lease = new PostgresLease(db, { schema });
+    return { store: new PostgresModelStore(db, { schema }), lease, ttlMs: 150, expire: (name) => untilExpired(lease, name) };
+  });
 });
 
 /** The child's output lines, one at a time. */

@@ -16,14 +16,14 @@ function trained(name: string, seed: number) {
 describe("PostgresModelStore on PGlite (conformance)", () => {
   const db = new PGlite();
   afterAll(() => db.close());
-  for (const check of storeChecks({ make: () => new PostgresModelStore(db, { schema: `lite${n++}` }), label: "pglite" })) it(check.name, () => check.run());
+  for (const check of storeChecks({ make: () => new PostgresModelStore(db, { schema: `lite${n++}` }), label: "pglite", watch: true })) it(check.name, () => check.run());
 });
 
 describe.runIf(serverSuitesEnabled("PostgresModelStore on a PostgreSQL server"))("PostgresModelStore on a PostgreSQL server", () => {
   const srv = usePgServer();
 
   describe("conformance", () => {
-    for (const check of storeChecks({ make: () => new PostgresModelStore(srv.pool, { schema: `srv${n++}` }), label: "postgres" })) it(check.name, () => check.run());
+    for (const check of storeChecks({ make: () => new PostgresModelStore(srv.pool, { schema: `srv${n++}` }), label: "postgres", watch: true })) it(check.name, () => check.run());
   });
 
   it("creates its tables idempotently, with a schema version, even when started concurrently", async () => {

@@ -88,13 +88,13 @@ describe.runIf(serverSuitesEnabled("watch on a PostgreSQL server"))("watch on a 
     // Moved while the watcher is (probably) still reconnecting: its catch-up read or a notification brings it.
     let v = 0;
     for (let i = 0; i < 50 && v === 0; i++) v = await store.put(trained(2)).catch(() => 0);
+    // Two moves, likely both while the watcher is away: a catch-up replays each, in order.
     await store.setAlias("model", "champion", v);
-    await until(w.changes, () => w.changes.at(-1)?.version === v, w.on);
     await store.setAlias("model", "champion", 1);
-    await until(w.changes, () => w.changes.at(-1)?.version === 1, w.on);
-    const versions = w.changes.map((c) => c.version);
-    expect(versions[0]).toBe(1);
-    expect(versions.slice(-2)).toEqual([v, 1]);
+    await until(w.changes, () => w.changes.length >= 3, w.on);
+    await store.setAlias("model", "champion", v);
+    await until(w.changes, () => w.changes.length >= 4, w.on);
+    expect(w.changes.map((c) => c.version)).toEqual([1, v, 1, v]);
     await w.close();
     await watcherPool.end();
   });

@@ -11,9 +11,9 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 
 describe("MemoryModelStore conformance", () => {
-  for (const check of storeChecks({ make: () => new MemoryModelStore(), label: "memory" })) it(check.name, () => check.run());
+  for (const check of storeChecks({ make: () => new MemoryModelStore(), label: "memory", watch: true })) it(check.name, () => check.run());
 });
 
 describe("FileModelStore conformance", () => {
-  for (const check of storeChecks({ make: () => new FileModelStore(join(root, `s${n++}`)), label: "file" })) it(check.name, () => check.run());
+  for (const check of storeChecks({ make: () => new FileModelStore(join(root, `s${n++}`)), label: "file", watch: true })) it(check.name, () => check.run());
 });
