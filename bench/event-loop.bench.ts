@@ -5,7 +5,8 @@
  * between fires are the host's stalls. Modes: nothing running (the floor the
  * machine itself sets); in-thread without yielding (`yieldEveryMs: Infinity`,
  * the old behaviour) and with the default (10 ms); in a worker thread
- * (WorkerPipeline, batches copied to it); and in a pool (the same rows as
+ * (WorkerPipeline, batches copied to it, or on SharedArrayBuffers that it
+ * reads in place); and in a pool (the same rows as
  * 100,000-row chunks, each learned by learnSharded on 2 threads and merged).
  * For each: the main thread's CPU time, its longest GC pause, and (in-thread)
  * the longest stretch between two hand-backs of the event loop.
@@ -121,8 +122,17 @@ const pool = Array.from({ length: POOL }, () => {
   }
   return { X, cols: COLS, y };
 });
-function* source(n = BATCHES): Generator<(typeof pool)[number]> {
-  for (let k = 0; k < n; k++) yield pool[k % POOL]!;
+// The same batches on SharedArrayBuffers: a worker reads them in place (nothing copied, nothing detached).
+const sharedPool = pool.map(({ X, cols, y }) => {
+  const sX = new Float64Array(new SharedArrayBuffer(X.byteLength));
+  const sy = new Float64Array(new SharedArrayBuffer(y.byteLength));
+  sX.set(X);
+  sy.set(y);
+  return { X: sX, cols, y: sy };
+});
+type NumericBatch = { X: Float64Array; cols: number; y: Float64Array };
+function* source(n = BATCHES, from: NumericBatch[] = pool): Generator<NumericBatch> {
+  for (let k = 0; k < n; k++) yield from[k % POOL]!;
 }
 
 interface Result {
@@ -191,10 +201,10 @@ async function startWorker(): Promise<{ w: WorkerPipeline; done(): Promise<void>
 }
 
 /** The same run in a worker thread. transfer: false: the pooled arrays are reused, so they are copied to the worker. */
-async function measureWorker(): Promise<Result> {
+async function measureWorker(shared: boolean): Promise<Result> {
   const { w, done } = await startWorker();
   try {
-    return await gapsDuring("worker", () => w.runBatches(source(), { transfer: false }));
+    return await gapsDuring(shared ? "worker, shared batches" : "worker", () => w.runBatches(source(BATCHES, shared ? sharedPool : pool), { transfer: false }));
   } finally {
     await done();
   }
@@ -235,7 +245,8 @@ for (let rep = 0; rep < REPS; rep++) {
   results.push(await gapsDuring("idle (no run, 3 s)", () => new Promise((resolve) => setTimeout(resolve, 3_000))));
   results.push(await measure("in-thread, no yielding", Infinity));
   results.push(await measure("in-thread, default", 10));
-  results.push(await measureWorker());
+  results.push(await measureWorker(false));
+  results.push(await measureWorker(true));
   results.push(await measurePool(shardPool));
 }
 
