@@ -69,6 +69,15 @@ function mainThreadCpuMs(): number {
   }
 }
 
+/** ms this thread has waited for a core so far (Linux schedstat run delay; elsewhere NaN): what a loaded machine adds to every gap. */
+function mainThreadWaitMs(): number {
+  try {
+    return Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[1]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
 /** GC pauses of this thread, in ms. */
 const gcPauses: number[] = [];
 new PerformanceObserver((list) => {
@@ -144,6 +153,8 @@ interface Result {
   gapMaxMs: number;
   /** CPU ms of the main thread during the run. */
   mainCpuMs: number;
+  /** ms the main thread waited for a core (runnable, not running) during the run. */
+  mainWaitMs: number;
   /** Longest GC pause in the main thread. */
   gcMaxMs: number;
   /** In-thread with yielding: the longest stretch without a hand-back (wall, and CPU in it). */
@@ -158,12 +169,14 @@ async function gapsDuring(mode: string, work: () => Promise<unknown>, stretches 
   gcPauses.length = 0;
   const watch = stretches ? watchStretches() : null;
   const cpu0 = mainThreadCpuMs();
+  const wait0 = mainThreadWaitMs();
   const t0 = performance.now();
   fires.push(t0);
   await work();
   const t1 = performance.now();
   fires.push(t1);
   const mainCpuMs = mainThreadCpuMs() - cpu0;
+  const mainWaitMs = mainThreadWaitMs() - wait0;
   const worst = watch?.stop();
   clearInterval(timer);
   await new Promise((resolve) => setTimeout(resolve, 50)); // let the GC observer deliver
@@ -176,6 +189,7 @@ async function gapsDuring(mode: string, work: () => Promise<unknown>, stretches 
     gapP99Ms: quantile(gaps, 0.99),
     gapMaxMs: Math.max(...gaps),
     mainCpuMs,
+    mainWaitMs,
     gcMaxMs: gcPauses.length ? Math.max(...gcPauses) : 0,
     ...(worst ? { stretchMaxMs: worst.wallMs, stretchCpuMs: worst.cpuMs } : {}),
   };
@@ -403,10 +417,10 @@ const lines = [
   `freshml ${VERSION} event-loop bench: ${BATCHES} batches × ${ROWS} rows × ${COLS} cols, LinearRegression; 5 ms setInterval in the main thread; median of ${REPS} runs`,
   `machine: ${availableParallelism()} cores, load average (1/5/15 min) before ${loadBefore.map((x) => x.toFixed(2)).join(" / ")}, after ${loadAfter.map((x) => x.toFixed(2)).join(" / ")} (a load above the core count inflates every wall time: quote ratios)`,
   "",
-  "mode                      run ms  timer fires   gap p50   gap p99   gap max  main CPU ms  main GC max  longest stretch (CPU in it)",
+  "mode                      run ms  timer fires   gap p50   gap p99   gap max  main CPU ms  main waited for a core ms  main GC max  longest stretch (CPU in it)",
   ...modes.map((m) => {
     const stretch = med(m, "stretchMaxMs");
-    return `${m.padEnd(24)}${f(med(m, "runMs"), 0, 8)}${f(med(m, "fires"), 0, 13)}${f(med(m, "gapP50Ms"))}${f(med(m, "gapP99Ms"))}${f(med(m, "gapMaxMs"))}${f(med(m, "mainCpuMs"), 0, 13)}${f(med(m, "gcMaxMs"), 1, 13)}${Number.isFinite(stretch) ? `${f(stretch, 1, 12)} (${med(m, "stretchCpuMs").toFixed(1)})` : ""}`;
+    return `${m.padEnd(24)}${f(med(m, "runMs"), 0, 8)}${f(med(m, "fires"), 0, 13)}${f(med(m, "gapP50Ms"))}${f(med(m, "gapP99Ms"))}${f(med(m, "gapMaxMs"))}${f(med(m, "mainCpuMs"), 0, 13)}${f(med(m, "mainWaitMs"), 0, 27)}${f(med(m, "gcMaxMs"), 1, 13)}${Number.isFinite(stretch) ? `${f(stretch, 1, 12)} (${med(m, "stretchCpuMs").toFixed(1)})` : ""}`;
   }),
   `cost of yielding: run time ${((med("in-thread, default", "runMs") / med("in-thread, no yielding", "runMs") - 1) * 100).toFixed(1)} % (median runs)`,
   "targets (issue 13): in-thread default gap max ≤ 50 ms; worker and pool gap p99 ≤ 5 ms",
