@@ -404,7 +404,7 @@ const breakEven = (learner: string, variant: string): string => {
   // The smallest size from which every larger size tried pays too.
   let from: number | null = null;
   for (let i = rowsOf.length - 1; i >= 0 && rowsOf[i]!.speedup > 1; i--) from = rowsOf[i]!.rows;
-  return from === null ? "not within the sizes tried" : `${from.toLocaleString("en")} rows`;
+  return from === null ? "not within the sizes tried" : `from ${from.toLocaleString("en")} rows`;
 };
 const loadAfter = loadavg();
 
@@ -442,7 +442,7 @@ const lines = [
     ),
   ),
   `overhead per shard (a 2-row batch, d = 100, in 2 shards; median of 30): ${overheadPerShardMs.toFixed(2)} ms (of a call's ${median(overhead).toFixed(2)} ms: worker restore+learn+serialise ${median(workerSide).toFixed(2)} ms, restoring and merging the states here ${median(mergeSide).toFixed(2)} ms, the rest posting and waking threads)`,
-  ...Object.keys(makers).flatMap((l) => ["pool, rows copied", "inThisThread, copied", "pool, rows shared"].map((v) => `a pool pays (speedup > 1) for ${l}, ${v}: from ${breakEven(l, v)}`)),
+  ...Object.keys(makers).flatMap((l) => ["pool, rows copied", "inThisThread, copied", "pool, rows shared"].map((v) => `a pool pays (speedup > 1) for ${l}, ${v}: ${breakEven(l, v)}`)),
 ];
 console.log(lines.join("\n"));
 const dir = join(here("."), "results");
