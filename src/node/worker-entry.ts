@@ -20,19 +20,19 @@ if (!port) throw new Error("freshml worker-entry runs in a worker thread");
 const init = workerData as WorkerInit;
 const send = (m: FromWorker): void => port.postMessage(m);
 
-// Progress and events go out together: with the credit for the next batch, or at the next turn of
-// this thread's event loop (the pipeline hands it back every yieldEveryMs). One message per batch
-// for the main thread to take in, instead of one per event.
+// Progress and events go out together: with the credit for the next batch, or NEWS_MS after the
+// first of them at the latest. A message or two per batch for the main thread to take in, instead
+// of one per event.
+const NEWS_MS = 16;
 let outbox: RunNews[] = [];
-let flushing = false;
+let timer: ReturnType<typeof setTimeout> | null = null;
 function tell(item: RunNews): void {
   outbox.push(item);
-  if (flushing) return;
-  flushing = true;
-  setImmediate(flush);
+  timer ??= setTimeout(flush, NEWS_MS);
 }
 function flush(): void {
-  flushing = false;
+  if (timer !== null) clearTimeout(timer);
+  timer = null;
   if (outbox.length === 0) return;
   const items = outbox;
   outbox = [];
