@@ -85,6 +85,24 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     serving = Object.freeze({ version, model: await loadModel(store, "load", version) });
   };
   await refresh();
+  // Promotions can come at every batch: load one champion at a time, and then only the newest.
+  let loading: Promise<void> | null = null;
+  let stale = false;
+  const refreshSoon = (): void => {
+    if (loading) {
+      stale = true;
+      return;
+    }
+    loading = refresh()
+      .catch((err: unknown) => console.error("loading the new champion failed:", err))
+      .finally(() => {
+        loading = null;
+        if (stale) {
+          stale = false;
+          refreshSoon();
+        }
+      });
+  };
 
   const buffer = new RowBuffer<Row>({ batchRows });
   const reports: RunReport[] = [];
@@ -98,7 +116,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
           signal,
           trigger: reason,
           onEvent: (e) => {
-            if (e.type === "checkpoint_saved" && e.kind === "champion") void refresh();
+            if (e.type === "checkpoint_saved" && e.kind === "champion") refreshSoon();
           },
         });
         await refresh();

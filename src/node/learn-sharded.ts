@@ -104,15 +104,26 @@ export class ShardPool {
 export interface LearnShardedOptions {
   /** The worker pool. */
   pool: ShardPool;
-  /** Shards: a count (equal contiguous row ranges; default the pool's threads), or the row count of each shard in order (they must add up to the batch's rows). */
+  /**
+   * Shards: a count (equal contiguous row ranges; default the pool's threads,
+   * plus one with `inThisThread`), or the row count of each shard in order
+   * (they must add up to the batch's rows).
+   */
   shards?: number | readonly number[];
+  /**
+   * The calling thread learns the first shard itself, straight from your
+   * arrays (no copy), while the pool learns the others. Faster, but this
+   * thread is busy for as long as that shard takes: its timers and I/O wait.
+   * For batch jobs, not for a thread that answers requests. Default false.
+   */
+  inThisThread?: boolean;
 }
 
 /** Timings of one {@link learnSharded} call, for tuning. */
 export interface ShardTimings {
   /** Rows of each shard. */
   rows: number[];
-  /** ms each shard's worker spent restoring, learning and serialising. */
+  /** ms each shard's worker spent restoring, learning and serialising (a shard learned in this thread: its learning time here). */
   workerMs: number[];
   /** ms from the first task sent to the last result back. */
   wallMs: number;
@@ -141,9 +152,12 @@ export interface ShardedResult<T extends Trainer = Trainer> {
  * them in one worker with {@link WorkerPipeline}). The workers read the rows
  * in place from shared memory: an `X` and `y` on a SharedArrayBuffer are read
  * as they are (no copy); others are copied once into the pool's shared
- * scratch memory (kept between calls). The caller's arrays are never changed
- * or detached; don't change them while the call runs. A pool pays off from tens of thousands of rows (see
- * docs/service.md for the measured overhead per shard).
+ * scratch memory (kept between calls), in slices with the event loop handed
+ * back between them. The caller's arrays are never changed or detached; don't
+ * change them while the call runs. With `inThisThread` the calling thread
+ * learns the first shard itself, from your arrays. A pool pays off from tens
+ * of thousands of rows (see docs/service.md for the measured overhead per
+ * shard and the break-even batch size).
  *
  * @example
  * ```ts
@@ -167,31 +181,34 @@ export async function learnSharded<T extends Trainer>(trainer: T, batch: Batch, 
   if (!Object.prototype.hasOwnProperty.call(pool.registry, trainer.kind)) {
     throw new FreshmlError("unsupported", `the pool cannot restore ${trainer.kind}: give ShardPool a registryModule and registry that know it`, { param: "trainer" });
   }
-  // Shapes here; the finite scan is left to each shard's worker (a NaN comes back as the trainer's own error, its row counted in the whole batch).
+  const here = options.inThisThread === true;
+  // Shapes here; the finite scan is left to each shard's learner (a NaN comes back as the trainer's own error, its row counted in the whole batch).
   const r = readBatch(batch, trainer.nFeatures, { deferFiniteCheck: true });
   const b = { X: r.X, cols: r.cols, rows: r.rows, y: r.y instanceof Float64Array ? r.y : Float64Array.from(r.y) };
-  const sizes = shardSizes(b.rows, options.shards ?? pool.threads);
+  const sizes = shardSizes(b.rows, options.shards ?? pool.threads + (here ? 1 : 0));
   const envelope = { ...trainer.clone().toJSON(), state: null } as TrainerJSON;
   const t0 = performance.now();
-  // The workers read the rows in place from shared memory: the caller's, when X and y are on a
+  // Rows [first, rows) go to the pool; with inThisThread the first shard stays here.
+  const first = here ? sizes[0]! : 0;
+  const remoteRows = b.rows - first;
+  // The workers read their rows in place from shared memory: the caller's, when X and y are on a
   // SharedArrayBuffer, else the pool's scratch, into which they are copied once (the caller's arrays are never touched).
   const shared = isShared(b.X) && isShared(b.y);
-  const lease = shared ? null : pool.borrow((b.X.length + b.y.length) * 8);
-  const X = lease ? new Float64Array(lease.memory, 0, b.X.length) : b.X;
-  const y = lease ? new Float64Array(lease.memory, b.X.length * 8, b.y.length) : b.y;
-  let start = 0;
+  const lease = shared || remoteRows === 0 ? null : pool.borrow(remoteRows * (b.cols + 1) * 8);
+  const X = lease ? new Float64Array(lease.memory, 0, remoteRows * b.cols) : b.X.subarray(first * b.cols);
+  const y = lease ? new Float64Array(lease.memory, remoteRows * b.cols * 8, remoteRows) : b.y.subarray(first);
   const tasks: Array<Promise<ShardResult>> = [];
+  let localError: unknown = undefined;
+  const out = trainer.copy() as T;
+  const workerMs: number[] = [];
   try {
-    for (const [k, rows] of sizes.entries()) {
-      // Hand the event loop back between shard copies: the host's timers and I/O run while a big batch is copied.
-      if (k > 0 && lease) await new Promise<void>((resolve) => setImmediate(resolve));
+    let start = first;
+    for (const rows of here ? sizes.slice(1) : sizes) {
       const from = start;
       start += rows;
-      if (lease) {
-        X.set(b.X.subarray(from * b.cols, start * b.cols), from * b.cols);
-        y.set(b.y.subarray(from, start), from);
-      }
-      const task: ShardTask = { trainer: envelope, X: X.subarray(from * b.cols, start * b.cols), cols: b.cols, y: y.subarray(from, start), ...(pool.registryModule !== undefined ? { registry: pool.registryModule } : {}) };
+      if (lease) await copyInSlices(b, from, start, X, y, first);
+      const a = from - first;
+      const task: ShardTask = { trainer: envelope, X: X.subarray(a * b.cols, (a + rows) * b.cols), cols: b.cols, y: y.subarray(a, a + rows), ...(pool.registryModule !== undefined ? { registry: pool.registryModule } : {}) };
       const done = pool.learn(task, []).then((res) => {
         if (!res.ok && typeof res.error.details?.row === "number") res.error.details.row += from;
         return res;
@@ -199,15 +216,25 @@ export async function learnSharded<T extends Trainer>(trainer: T, batch: Batch, 
       done.catch(() => undefined); // observed by Promise.all below; not an unhandled rejection meanwhile
       tasks.push(done);
     }
+    if (here) {
+      // The first shard, learned here while the pool learns the rest (its rows are the batch's first: a NaN's row needs no offset).
+      const t = performance.now();
+      try {
+        out.update({ X: b.X.subarray(0, first * b.cols), cols: b.cols, y: b.y.subarray(0, first) });
+      } catch (err) {
+        localError = err;
+      }
+      workerMs.push(performance.now() - t);
+    }
     await Promise.allSettled(tasks);
   } finally {
     lease?.release();
   }
+  if (localError !== undefined) throw localError;
   const results = await Promise.all(tasks);
   const wallMs = performance.now() - t0;
   const t1 = performance.now();
   let merged: Trainer | null = null;
-  const workerMs: number[] = [];
   for (const res of results) {
     if (!res.ok) throw fromWire(res.error, "a shard");
     workerMs.push(res.ms);
@@ -215,14 +242,31 @@ export async function learnSharded<T extends Trainer>(trainer: T, batch: Batch, 
     if (merged === null) merged = shard;
     else merged.merge!(shard);
   }
-  const out = trainer.copy() as T;
   try {
-    out.merge!(merged!);
+    if (merged !== null) out.merge!(merged);
   } catch (err) {
     if (isFreshmlError(err)) throw err;
     throw new FreshmlError("incompatible_merge", `merging the shards into ${trainer.kind} failed: ${(err as Error).message}`);
   }
   return { trainer: out, timings: { rows: sizes, workerMs, wallMs, mergeMs: performance.now() - t1 } };
+}
+
+/** Rows copied per slice: about 1 MB, so a copy never holds the event loop for more than a millisecond or so. */
+const COPY_SLICE_VALUES = 131_072;
+
+/**
+ * Copies rows [from, to) of the batch into the shared arrays (which start at
+ * row `first`), handing the event loop back between slices so the host's
+ * timers and I/O run while a big batch is copied.
+ */
+async function copyInSlices(b: { X: Float64Array; cols: number; y: Float64Array }, from: number, to: number, X: Float64Array, y: Float64Array, first: number): Promise<void> {
+  const step = Math.max(1, Math.floor(COPY_SLICE_VALUES / b.cols));
+  for (let i = from; i < to; i += step) {
+    const end = Math.min(to, i + step);
+    X.set(b.X.subarray(i * b.cols, end * b.cols), (i - first) * b.cols);
+    y.set(b.y.subarray(i, end), i - first);
+    if (end < to) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 function isShared(a: Float64Array): boolean {

@@ -12,12 +12,32 @@ import type { Pipeline, SourceBatch } from "../pipeline/pipeline.js";
 import { MemoryModelStore } from "../store/memory-model-store.js";
 import type { ModelStore } from "../store/model-store.js";
 import { FileModelStore } from "./file-model-store.js";
-import { fromWire, toWire, type FromWorker, type ToWorker, type WorkerInit } from "./worker-protocol.js";
+import type { PipelineEvent } from "../pipeline/pipeline.js";
+import { fromWire, toWire, type FromWorker, type RunNews, type ToWorker, type WorkerInit } from "./worker-protocol.js";
 
 const port = parentPort;
 if (!port) throw new Error("freshml worker-entry runs in a worker thread");
 const init = workerData as WorkerInit;
 const send = (m: FromWorker): void => port.postMessage(m);
+
+// Progress and events go out together: with the credit for the next batch, or NEWS_MS after the
+// first of them at the latest. A message or two per batch for the main thread to take in, instead
+// of one per event.
+const NEWS_MS = 16;
+let outbox: RunNews[] = [];
+let timer: ReturnType<typeof setTimeout> | null = null;
+function tell(item: RunNews): void {
+  outbox.push(item);
+  timer ??= setTimeout(flush, NEWS_MS);
+}
+function flush(): void {
+  if (timer !== null) clearTimeout(timer);
+  timer = null;
+  if (outbox.length === 0) return;
+  const items = outbox;
+  outbox = [];
+  send(items.length === 1 ? items[0]! : { type: "news", items });
+}
 
 type Item = { batch: SourceBatch } | { end: true } | { error: FreshmlError };
 let queue: Item[] = [];
@@ -33,13 +53,16 @@ function push(item: Item): void {
 }
 
 async function* source(): AsyncGenerator<SourceBatch> {
-  send({ type: "pull", n: init.prefetch });
+  tell({ type: "pull", n: init.prefetch });
+  flush();
   for (;;) {
     while (queue.length === 0) await new Promise<void>((r) => (wake = r));
     const item = queue.shift()!;
     if ("end" in item) return;
     if ("error" in item) throw item.error;
-    send({ type: "pull", n: 1 });
+    // Credit goes at once (a late one would leave the worker waiting for batches), with the news gathered since the last message.
+    tell({ type: "pull", n: 1 });
+    flush();
     yield item.batch;
   }
 }
@@ -48,16 +71,24 @@ async function run(m: Extract<ToWorker, { type: "run" }>): Promise<void> {
   queue = [];
   controller = new AbortController();
   if (m.aborted) controller.abort();
+  // run_finished carries the whole report: it is held back and sent once, with "done".
+  let finished: PipelineEvent | null = null;
   try {
     const report = await pipeline!.runBatches(source(), {
       signal: controller.signal,
       ...(m.trigger !== undefined ? { trigger: m.trigger } : {}),
       ...(m.resume !== undefined ? { resume: m.resume } : {}),
-      onProgress: (progress) => send({ type: "progress", progress }),
-      onEvent: (event) => send({ type: "event", event }),
+      onProgress: (progress) => tell({ type: "progress", progress }),
+      onEvent: (event) => {
+        if (event.type === "run_finished") finished = event;
+        else tell({ type: "event", event });
+      },
     });
-    send({ type: "done", report });
+    flush();
+    send({ type: "done", report, finished: finished !== null });
   } catch (err) {
+    if (finished) tell({ type: "event", event: finished });
+    flush();
     send({ type: "failed", error: toWire(err) });
   } finally {
     controller = null;

@@ -9,7 +9,7 @@ import type { RunReport } from "../pipeline/report.js";
 import { loadModel, type ServingModel } from "../pipeline/serving.js";
 import type { ModelStore } from "../store/model-store.js";
 import { FileModelStore } from "./file-model-store.js";
-import { forTransfer, fromWire, toWire, type FileStoreDescriptor, type FromWorker, type ToWorker, type WorkerInit } from "./worker-protocol.js";
+import { forTransfer, fromWire, toWire, type FileStoreDescriptor, type FromWorker, type RunNews, type ToWorker, type WorkerInit } from "./worker-protocol.js";
 import { bootstrapCode, workerScript } from "./worker-script.js";
 
 export type { FileStoreDescriptor } from "./worker-protocol.js";
@@ -50,6 +50,12 @@ export interface WorkerPipelineOptions<A = unknown> {
   resourceLimits?: ResourceLimits;
   /** Batches sent ahead of the one the worker is learning. Default 2. */
   prefetch?: number;
+  /**
+   * During a run, {@link WorkerPipeline.serving} is reloaded at most this
+   * often (ms) after promotions, with the newest champion (those promoted in
+   * between are skipped), and always at the end of the run. Default 200.
+   */
+  servingReloadMs?: number;
 }
 
 /** Options of {@link WorkerPipeline.runBatches}: those of `Pipeline.runBatches`, and how batches cross. */
@@ -136,6 +142,9 @@ export class WorkerPipeline<A = unknown> {
   private servingModel: ServingModel | null = null;
   private refreshing: Promise<ServingModel | null> | null = null;
   private closed = false;
+  private readonly servingReloadMs: number;
+  private reloadTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastReload = -Infinity;
 
   constructor(options: WorkerPipelineOptions<A>) {
     if (!options || (typeof options.module !== "string" && !(options.module instanceof URL))) {
@@ -155,6 +164,9 @@ export class WorkerPipeline<A = unknown> {
     } else throw new FreshmlError("invalid_params", 'store must be a FileModelStore or { type: "file", root }', { param: "store" });
     const prefetch = options.prefetch ?? 2;
     if (!Number.isInteger(prefetch) || prefetch < 1) throw new FreshmlError("invalid_params", `prefetch must be a positive integer, got ${String(prefetch)}`, { param: "prefetch" });
+    const servingReloadMs = options.servingReloadMs ?? 200;
+    if (!(typeof servingReloadMs === "number" && servingReloadMs >= 0)) throw new FreshmlError("invalid_params", `servingReloadMs must be a number ≥ 0, got ${String(servingReloadMs)}`, { param: "servingReloadMs" });
+    this.servingReloadMs = servingReloadMs;
     const module = options.module instanceof URL ? options.module.href : options.module;
     this.init = { module: module.startsWith("file:") ? fileURLToPath(module) : module, export: options.export ?? "createPipeline", args: options.args, store: descriptor, prefetch };
     this.registry = options.registry ?? builtinTrainers;
@@ -172,7 +184,7 @@ export class WorkerPipeline<A = unknown> {
     return this.modelName;
   }
 
-  /** The champion, loaded in this thread (null before one is saved): reloaded whenever the worker saves a new champion, and at the end of each run. */
+  /** The champion, loaded in this thread (null before one is saved): reloaded after the worker saves a new champion (at most every `servingReloadMs`), and at the end of each run. */
   get serving(): ServingModel | null {
     return this.servingModel;
   }
@@ -266,6 +278,8 @@ export class WorkerPipeline<A = unknown> {
   /** Ends the worker (waiting for nothing: call it between runs). Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.reloadTimer !== null) clearTimeout(this.reloadTimer);
+    this.reloadTimer = null;
     const w = this.current;
     if (w) await w.terminate();
     await this.cleanup;
@@ -326,15 +340,21 @@ export class WorkerPipeline<A = unknown> {
     try {
       switch (m.type) {
         case "pull":
-          run.credit(m.n);
-          return;
         case "progress":
-          run.options.onProgress?.(m.progress);
-          return;
         case "event":
-          this.onEvent(m.event, run);
+          this.onNews(m, run);
+          return;
+        case "news":
+          for (const item of m.items) this.onNews(item, run);
           return;
         case "done":
+          if (m.finished && run.local === undefined) {
+            try {
+              this.onEvent({ type: "run_finished", report: m.report }, run);
+            } catch (err) {
+              run.local = err; // the caller's callback threw: that is the run's outcome, as in-thread
+            }
+          }
           if (run.local !== undefined) run.reject(run.local);
           else run.resolve(m.report);
           return;
@@ -349,9 +369,32 @@ export class WorkerPipeline<A = unknown> {
     }
   }
 
+  private onNews(m: RunNews, run: PendingRun): void {
+    if (m.type === "pull") run.credit(m.n);
+    else if (m.type === "progress") run.options.onProgress?.(m.progress);
+    else this.onEvent(m.event, run);
+  }
+
   private onEvent(event: PipelineEvent, run: PendingRun): void {
-    if (event.type === "checkpoint_saved" && event.kind === "champion") void this.refreshServing().catch(() => null);
+    if (event.type === "checkpoint_saved" && event.kind === "champion") this.scheduleReload();
     run.options.onEvent?.(event);
+  }
+
+  /**
+   * Reloads the serving champion after a promotion, at most every
+   * `servingReloadMs`: a run that promotes at every batch would otherwise
+   * have this thread read and parse a model at every batch. The reload
+   * loads the newest champion; the ones promoted in between are skipped.
+   */
+  private scheduleReload(): void {
+    if (this.reloadTimer !== null) return; // the one scheduled will load the newest champion
+    const wait = Math.max(0, this.lastReload + this.servingReloadMs - performance.now());
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = null;
+      this.lastReload = performance.now();
+      void this.refreshServing().catch(() => null);
+    }, wait);
+    this.reloadTimer.unref?.();
   }
 
   /** Breaks the store lock a dead worker held (its process is alive, so the pid rule of the lock would wait it out). */

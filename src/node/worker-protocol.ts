@@ -44,14 +44,18 @@ export type ToWorker =
   | { type: "source_error"; error: WireError }
   | { type: "abort" };
 
+/** What the worker tells while a run goes on, in order. */
+export type RunNews = { type: "pull"; n: number } | { type: "progress"; progress: Progress } | { type: "event"; event: PipelineEvent };
+
 /** Worker → main thread. */
 export type FromWorker =
   | { type: "ready"; name: string }
   | { type: "init_failed"; error: WireError }
-  | { type: "pull"; n: number }
-  | { type: "progress"; progress: Progress }
-  | { type: "event"; event: PipelineEvent }
-  | { type: "done"; report: RunReport }
+  | RunNews
+  /** Several pieces of news in one message (the worker coalesces what happens between two turns of its event loop). */
+  | { type: "news"; items: RunNews[] }
+  /** The run's report; `finished`: emit the `run_finished` event with it first (sent once, not also in the event). */
+  | { type: "done"; report: RunReport; finished: boolean }
   | { type: "failed"; error: WireError };
 
 /** Details that survive a structured clone (else a JSON-safe copy, else nothing). */

@@ -106,6 +106,35 @@ describe("WorkerPipeline (issue 13)", () => {
     }
   });
 
+  it("keeps the main thread's share small: news comes coalesced, the report once, and serving reloads are paced", async () => {
+    const store = new FileModelStore(dir());
+    const w = new WorkerPipeline({ module: MODULE, store, servingReloadMs: 1e9 });
+    try {
+      await w.runBatches([]);
+      const messages: number[] = []; // news items in each message
+      w.worker!.on("message", (m: { type: string; items?: unknown[] }) => messages.push(m.type === "news" ? m.items!.length : 1));
+      const seen = new Set<number | null>();
+      const events: PipelineEvent[] = [];
+      const report = await w.runBatches(batches(24), { onProgress: () => seen.add(w.serving?.version ?? null), onEvent: (e) => events.push(e) });
+      expect(report.promotionsTotal).toBeGreaterThan(2);
+      // Per batch: several events, a progress and a credit, but they come a few to a message.
+      expect(events.length).toBeGreaterThan(2 * 24);
+      const items = messages.reduce((a, n) => a + n, 0);
+      expect(items).toBeGreaterThanOrEqual(events.length - 1 + 24 + 24); // all of it arrived (run_finished comes with "done")
+      expect(messages.length).toBeLessThan(items);
+      expect(Math.max(...messages)).toBeGreaterThanOrEqual(3);
+      // run_finished arrives last, with the report that "done" carried (sent once).
+      const last = events.at(-1)!;
+      expect(last.type === "run_finished" && last.report).toBe(report);
+      // Paced: the first promotion is loaded at once, the next ones wait for servingReloadMs (here: never during the run)…
+      expect([...seen].filter((v) => v !== null).length).toBeLessThanOrEqual(1);
+      // …and the run's end loads the newest champion whatever the pace.
+      expect(w.serving?.version).toBe(report.championVersion);
+    } finally {
+      await w.close();
+    }
+  });
+
   it("aborts a run in the worker through the caller's AbortSignal; the next run continues from where it stopped", async () => {
     const store = new FileModelStore(dir());
     const w = new WorkerPipeline({ module: MODULE, store });

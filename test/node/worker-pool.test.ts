@@ -52,7 +52,8 @@ describe("learnSharded: a batch learned across a pool of workers (issue 13)", ()
         fc.integer({ min: 1, max: 4 }),
         fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 5 }),
         fc.boolean(),
-        async (kind, seed, cols, sizes, fitted) => {
+        fc.boolean(),
+        async (kind, seed, cols, sizes, fitted, inThisThread) => {
           const spec = learners[kind]!;
           const rows = sizes.reduce((a, s) => a + s, 0);
           const batch = makeBatch(seed, rows, cols, spec.classes);
@@ -61,7 +62,7 @@ describe("learnSharded: a batch learned across a pool of workers (issue 13)", ()
           if (fitted) start.update(makeBatch(seed + 1, 7, cols, spec.classes));
           const sequential = start.copy();
           sequential.update(batch);
-          const { trainer, timings } = await learnSharded(start, batch, { pool, shards: sizes });
+          const { trainer, timings } = await learnSharded(start, batch, { pool, shards: sizes, inThisThread });
           expect(timings.rows).toEqual(sizes);
           expect(trainer.nSeen).toBe(sequential.nSeen);
           const probe = makeBatch(seed + 2, 9, cols, false).X;
@@ -72,7 +73,7 @@ describe("learnSharded: a batch learned across a pool of workers (issue 13)", ()
           expect(start.nSeen).toBe(fitted ? 7 : 0);
         },
       ),
-      { numRuns: 40, seed: 13 },
+      { numRuns: 60, seed: 13 },
     );
   });
 
@@ -86,6 +87,19 @@ describe("learnSharded: a batch learned across a pool of workers (issue 13)", ()
     const a = trainer.coefficients();
     const b = sequential.coefficients();
     for (let j = 0; j < 10; j++) expect(Math.abs(a.weights[j]! - b.weights[j]!)).toBeLessThanOrEqual(1e-12 * Math.abs(b.weights[j]!));
+  });
+
+  it("with inThisThread, learns the first shard here and the rest in the pool (default shards: the pool's threads plus one)", async () => {
+    const batch = makeBatch(8, 3_000, 5, false);
+    const sequential = new LinearRegression({ l2: 1e-6 });
+    sequential.update(batch);
+    const { trainer, timings } = await learnSharded(new LinearRegression({ l2: 1e-6 }), batch, { pool, inThisThread: true });
+    expect(timings.rows).toEqual([1_000, 1_000, 1_000]);
+    expect(timings.workerMs).toHaveLength(3);
+    expectClose(trainer, sequential, makeBatch(6, 20, 5, false).X, 5, 1e-12);
+    // One shard: everything here, nothing sent.
+    const alone = await learnSharded(new LinearRegression({ l2: 1e-6 }), batch, { pool, shards: 1, inThisThread: true });
+    expectClose(alone.trainer, sequential, makeBatch(6, 20, 5, false).X, 5, 1e-12);
   });
 
   it("keeps the main thread's timers firing while shards learn", async () => {
@@ -116,6 +130,9 @@ describe("learnSharded: a batch learned across a pool of workers (issue 13)", ()
     const nan = makeBatch(2, 30, 2, false);
     nan.X[25 * 2 + 1] = NaN;
     await expect(learnSharded(new LinearRegression(), nan, { pool, shards: 3 })).rejects.toMatchObject({ code: "non_finite", details: { row: 25, column: 1 } });
+    // …in the shard this thread learns, or in one the pool learns.
+    await expect(learnSharded(new LinearRegression(), nan, { pool, shards: [26, 4], inThisThread: true })).rejects.toMatchObject({ code: "non_finite", details: { row: 25, column: 1 } });
+    await expect(learnSharded(new LinearRegression(), nan, { pool, shards: [10, 20], inThisThread: true })).rejects.toMatchObject({ code: "non_finite", details: { row: 25, column: 1 } });
     // An error inside a shard comes back typed: a label the classifier does not declare.
     await expect(learnSharded(new GaussianNB({ classes: [0, 1] }), { X: [[1], [2], [3]], y: [0, 1, 7] }, { pool, shards: 3 })).rejects.toMatchObject({ name: "FreshmlError", code: "unknown_class" });
   });
