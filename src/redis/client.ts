@@ -3,7 +3,7 @@ import { FreshmlError } from "../core/errors.js";
 /**
  * The one method of a Redis client the source and {@link addRows} use: send
  * a command as its words, get the raw reply. A connected `@redis/client` (or
- * `redis`) client has it as is; keep its RESP2 default.
+ * `redis`) client has it as is, speaking RESP3 (its default) or RESP2.
  *
  * Blocking reads (`XREADGROUP … BLOCK`) hold the connection they run on,
  * so give the source a client of its own (`client.duplicate()`).

@@ -17,8 +17,8 @@ export interface RedisServer {
   socket: string;
   /** `unix://…`, for REDIS_URL and createClient({ url }). */
   url: string;
-  /** A connected client (errors are swallowed: the tests see them as rejected commands). */
-  client(): Promise<TestRedisClient>;
+  /** A connected client, RESP3 (the default of @redis/client 6) or RESP2; errors are swallowed: the tests see them as rejected commands. */
+  client(resp?: 2 | 3): Promise<TestRedisClient>;
   /** Kills the server at once (SIGKILL); `start` brings it back on the same data (append-only file). */
   kill(): Promise<void>;
   start(): Promise<void>;
@@ -77,7 +77,7 @@ export async function startRedisServer(options: { durable?: boolean } = {}): Pro
   if (options.durable) args.push("--appendonly", "yes", "--appendfsync", "always");
   else args.push("--appendonly", "no");
   let proc: ChildProcess | null = null;
-  const clients: TestRedisClient[] = [];
+  const clients: Array<{ isOpen: boolean; destroy(): void }> = [];
 
   const start = async (): Promise<void> => {
     rmSync(socket, { force: true });
@@ -129,11 +129,12 @@ export async function startRedisServer(options: { durable?: boolean } = {}): Pro
   return {
     socket,
     url: `unix://${socket}`,
-    client: async () => {
-      const c = createClient({ socket: { path: socket, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 500) } });
+    client: async (resp: 2 | 3 = 3) => {
+      const c = createClient({ RESP: resp, socket: { path: socket, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 500) } });
       c.on("error", () => undefined);
       clients.push(c);
-      return (await c.connect()) as TestRedisClient;
+      await c.connect();
+      return c as unknown as TestRedisClient;
     },
     kill,
     start,

@@ -43,7 +43,8 @@ describe.runIf(redisSuitesEnabled("RedisStreamSource on a real Redis server"))("
     stream = `rows-${n++}`;
   });
 
-  it("reads the stream as batches of at most batchSize, ids from the stream ids, learns every row and acknowledges every batch", async () => {
+  it.each([3, 2] as const)("reads the stream as batches of at most batchSize, ids from the stream ids, learns every row and acknowledges every batch (RESP%i)", async (resp) => {
+    const client = await server.client(resp);
     const rows = makeRows(1, 250);
     const ids = await addRows(client, stream, rows);
     expect(ids).toHaveLength(250);
