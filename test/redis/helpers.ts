@@ -1,6 +1,6 @@
 /** Rows, pipelines and the exact-fit check shared by the Redis tests (not a test itself). */
 import { z } from "zod";
-import { LinearRegression, Pipeline, SeededRandom, type ModelStore, type TrainerJSON } from "../../src/index.js";
+import { LinearRegression, Pipeline, SeededRandom, type CheckpointCadence, type ModelStore, type TrainerJSON } from "../../src/index.js";
 
 export const Row = z.object({ x1: z.number(), x2: z.number(), y: z.number() });
 export type Row = z.infer<typeof Row>;
@@ -16,8 +16,8 @@ export function makeRows(seed: number, count: number, tag = 0): Row[] {
 }
 
 /** The pipeline every Redis test learns with: an exact learner, whatever the batching. */
-export function makePipeline(store: ModelStore, name = "model"): Pipeline<typeof Row> {
-  return new Pipeline({ name, schema: Row, features: ["x1", "x2"], target: "y", trainer: new LinearRegression(), store, detector: null });
+export function makePipeline(store: ModelStore, name = "model", checkpoint: CheckpointCadence = "every-batch"): Pipeline<typeof Row> {
+  return new Pipeline({ name, schema: Row, features: ["x1", "x2"], target: "y", trainer: new LinearRegression(), store, detector: null, checkpoint });
 }
 
 /** One sequential fit on all rows: the reference the pipeline's learning state must equal. */
