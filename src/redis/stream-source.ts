@@ -503,14 +503,21 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
     this.sendAck(batches);
   }
 
-  /** XACK, then the records: a crash in between leaves a record of entries no longer pending, which the next pass drops. */
+  /**
+   * XACK, then the records, pipelined on the connection (Redis runs them in
+   * order): a crash in between leaves a record of entries no longer pending,
+   * which the next pass drops. Never the other way round, or pending entries
+   * would lose the record that keeps their batch whole.
+   */
   private sendAck(batches: readonly Handed[]): void {
     const ids = batches.flatMap((b) => b.entryIds);
     const firsts = batches.map((b) => b.first);
     this.acks = this.acks
       .then(async () => {
-        await send(this.client, ["XACK", this.stream, this.group, ...ids], "XACK");
-        await send(this.client, ["HDEL", this.batchesKey, ...firsts], "HDEL");
+        const acked = send(this.client, ["XACK", this.stream, this.group, ...ids], "XACK");
+        const dropped = send(this.client, ["HDEL", this.batchesKey, ...firsts], "HDEL");
+        await Promise.all([acked, dropped.catch(() => undefined)]);
+        await dropped;
       })
       .catch((err: unknown) => {
         this.ackError ??= err;
