@@ -92,9 +92,10 @@ interface Handed {
   skipped: "redelivered" | "replayed" | null;
 }
 
-/** One pass over the stream: the batches it handed over. */
+/** One pass over the stream: the batches it handed over, and the first of its acknowledgements that failed. */
 interface Pass {
   handed: Handed[];
+  ackError: unknown;
 }
 
 /** Batch ids must fit the pipeline's 512 characters: two stream ids and the prefix leave this much for the name. */
@@ -175,7 +176,6 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
   private runSignal: HostAbortSignal | undefined;
   /** Acknowledgements in flight, in order. */
   private acks: Promise<void> = Promise.resolve();
-  private ackError: unknown = null;
 
   constructor(options: RedisStreamSourceOptions) {
     const { client, stream, group = "freshml", consumer = "leader", batchSize = 1000, blockMs = 1000, follow = false, signal, startId = "0", encoding = "json", field = DEFAULT_ROW_FIELD } = options;
@@ -211,7 +211,7 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
   [Symbol.asyncIterator](): AsyncIterator<IdentifiedRows> {
     if (this.passing) throw new FreshmlError("run_in_progress", `a pass over Redis stream ${this.stream} is already running; one at a time`);
     this.passing = true;
-    const pass: Pass = { handed: [] };
+    const pass: Pass = { handed: [], ackError: null };
     this.current = pass;
     const gen = this.batches(pass);
     const end = (): void => {
@@ -329,18 +329,18 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
     try {
       report = await pipeline.runBatches(this, this.runOptions(options));
     } catch (err) {
+      // The run's error is the one to see; its batches not acknowledged come again.
       await this.acks;
-      this.ackError = null;
       throw err;
     }
     await this.settled();
     return report;
   }
 
-  /** Resolves when every acknowledgement sent so far is done; throws the first that failed (once). */
+  /** Resolves when every acknowledgement sent so far is done; throws the first of the last pass's that failed. */
   async settled(): Promise<void> {
     await this.acks;
-    this.throwAckError();
+    if (this.current) this.throwAckError(this.current);
   }
 
   /**
@@ -407,7 +407,7 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
     const recorded = new Set<string>();
     for (const ids of records.values()) for (const id of ids) recorded.add(id);
     for (const [first, ids] of records) {
-      await this.beforeRead();
+      await this.beforeRead(pass);
       const entries = entriesOf(await send(this.client, ["XCLAIM", this.stream, this.group, this.consumer, "0", ...ids], "XCLAIM"));
       if (entries.length === 0) {
         // Acknowledged already (the process died between XACK and HDEL).
@@ -421,7 +421,7 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
     let cursor = "0-0";
     let leftover: RawEntry[] = [];
     do {
-      await this.beforeRead();
+      await this.beforeRead(pass);
       const reply = await send(this.client, ["XAUTOCLAIM", this.stream, this.group, this.consumer, "0", cursor, "COUNT", String(this.batchSize)], "XAUTOCLAIM");
       const parts = Array.isArray(reply) ? reply : [];
       cursor = String(parts[0] ?? "0-0");
@@ -436,7 +436,7 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
     // 3. New entries.
     for (;;) {
       if (this.signal?.aborted || this.runSignal?.aborted) return;
-      await this.beforeRead();
+      await this.beforeRead(pass);
       const reply = await send(
         this.client,
         ["XREADGROUP", "GROUP", this.group, this.consumer, "COUNT", String(this.batchSize), "BLOCK", String(this.blockMs), "STREAMS", this.stream, ">"],
@@ -466,7 +466,7 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
     const handed: Handed = { id, first: ids[0]!, entryIds: ids, position: null, skipped: null };
     if (rows.length === 0) {
       // Every entry was deleted from the stream (trimmed) after it was read: nothing to learn.
-      this.sendAck([handed]);
+      this.sendAck(pass, [handed]);
       return null;
     }
     pass.handed.push(handed);
@@ -484,15 +484,15 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
   }
 
   /** Acknowledgements go first (a failed one fails the pass), then the next read. */
-  private async beforeRead(): Promise<void> {
+  private async beforeRead(pass: Pass): Promise<void> {
     await this.acks;
-    this.throwAckError();
+    this.throwAckError(pass);
   }
 
-  private throwAckError(): void {
-    const err = this.ackError;
+  private throwAckError(pass: Pass): void {
+    const err = pass.ackError;
     if (err === null) return;
-    this.ackError = null;
+    pass.ackError = null;
     throw err;
   }
 
@@ -500,7 +500,7 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
     const batches = pass.handed.filter(done);
     if (batches.length === 0) return;
     pass.handed = pass.handed.filter((b) => !done(b));
-    this.sendAck(batches);
+    this.sendAck(pass, batches);
   }
 
   /**
@@ -509,7 +509,7 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
    * which the next pass drops. Never the other way round, or pending entries
    * would lose the record that keeps their batch whole.
    */
-  private sendAck(batches: readonly Handed[]): void {
+  private sendAck(pass: Pass, batches: readonly Handed[]): void {
     const ids = batches.flatMap((b) => b.entryIds);
     const firsts = batches.map((b) => b.first);
     this.acks = this.acks
@@ -520,7 +520,7 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
         await dropped;
       })
       .catch((err: unknown) => {
-        this.ackError ??= err;
+        pass.ackError ??= err;
       });
   }
 }

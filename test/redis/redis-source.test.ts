@@ -210,6 +210,24 @@ describe.runIf(redisSuitesEnabled("RedisStreamSource on a real Redis server"))("
     expect((await source.status()).pendingEntries).toBe(0);
   });
 
+  it("a failed acknowledgement fails the run (store_unavailable, retriable); its batch comes again and is recognised", async () => {
+    const rows = makeRows(9, 60);
+    await addRows(client, stream, rows);
+    const store = new MemoryModelStore();
+    const failing: RedisCommandClient = { sendCommand: (args) => (args[0] === "XACK" ? Promise.reject(new Error("Socket closed unexpectedly")) : client.sendCommand(args)) };
+    const broken = new RedisStreamSource({ client: failing, stream, batchSize: 20, blockMs: 10 });
+    const err = await broken.run(makePipeline(store)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "store_unavailable", details: { retriable: true } });
+    // The first batch was learned and saved, then its ack failed and the next read stopped the run.
+    expect((await learnedState(store)).state).toMatchObject({ n: 20 });
+    const source = new RedisStreamSource({ client, stream, batchSize: 20, blockMs: 10 });
+    const report = await source.run(makePipeline(store));
+    expect(report.batches).toMatchObject({ skipped: 1, accepted: 2 });
+    expect(await source.status()).toEqual({ pendingEntries: 0, pendingBatches: 0, lag: 0 });
+    const diff = stateDifference(await learnedState(store), sequentialFit(rows));
+    expect(diff.n).toEqual([60, 60]);
+  });
+
   it("follow keeps reading new entries until the run's signal aborts", async () => {
     const store = new MemoryModelStore();
     const source = new RedisStreamSource({ client, stream, batchSize: 10, blockMs: 20, follow: true });
