@@ -66,8 +66,9 @@ export interface RedisSourceStatus {
 }
 
 /**
- * What {@link RedisStreamSource.run} needs of a pipeline: `Pipeline`,
- * `WorkerPipeline`, or anything that runs batches the same way.
+ * What {@link RedisStreamSource.run} needs of a pipeline: a `Pipeline`, or
+ * anything that runs batches the same way and reports the same events
+ * (the acknowledgements follow `checkpoint_saved`).
  *
  * @example
  * ```ts
@@ -213,7 +214,10 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
     this.passing = true;
     const pass: Pass = { handed: [], ackError: null };
     this.current = pass;
-    const gen = this.batches(pass);
+    // The signal of the run that runOptions() prepared, for this pass only.
+    const runSignal = this.runSignal;
+    this.runSignal = undefined;
+    const gen = this.batches(pass, runSignal);
     const end = (): void => {
       this.passing = false;
     };
@@ -400,7 +404,7 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
 
   // ——— the pass ———
 
-  private async *batches(pass: Pass): AsyncGenerator<IdentifiedRows, void, undefined> {
+  private async *batches(pass: Pass, runSignal: HostAbortSignal | undefined): AsyncGenerator<IdentifiedRows, void, undefined> {
     await this.ensureGroup();
     // 1. Batches handed over before and not acknowledged: the same entries, the same id.
     const records = await this.records();
@@ -435,7 +439,7 @@ export class RedisStreamSource implements AsyncIterable<IdentifiedRows> {
     } while (cursor !== "0-0");
     // 3. New entries.
     for (;;) {
-      if (this.signal?.aborted || this.runSignal?.aborted) return;
+      if (this.signal?.aborted || runSignal?.aborted) return;
       await this.beforeRead(pass);
       const reply = await send(
         this.client,
