@@ -247,6 +247,17 @@ describe.runIf(redisSuitesEnabled("RedisStreamSource on a real Redis server"))("
     expect((await source.status()).pendingEntries).toBe(0);
   });
 
+  it("a run's signal ends only the pass of that run, not a later one", async () => {
+    await addRows(client, stream, makeRows(12, 5));
+    const source = new RedisStreamSource({ client, stream, blockMs: 10 });
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = await makePipeline(new MemoryModelStore()).runBatches(source, source.runOptions({ signal: controller.signal }));
+    expect(aborted.rows.learned).toBe(0);
+    const report = await source.run(makePipeline(new MemoryModelStore()));
+    expect(report.rows.learned).toBe(5);
+  });
+
   it("one pass at a time: a second is run_in_progress", async () => {
     const source = new RedisStreamSource({ client, stream, blockMs: 10 });
     const first = source[Symbol.asyncIterator]();
