@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^freshml\/node$/, replacement: src("node/index.ts") },
       { find: /^freshml\/testing$/, replacement: src("testing/index.ts") },
       { find: /^freshml\/postgres$/, replacement: src("postgres/index.ts") },
+      { find: /^freshml\/redis$/, replacement: src("redis/index.ts") },
     ],
   },
   test: {

@@ -6,3 +6,5 @@ import { storeChecks } from "freshml/testing";
 export const model = new LinearRegression();
 export const ok: boolean = isFreshmlError(new Error("x"));
 export const n: number = storeChecks({ make: () => new FileModelStore("./m") }).length;
+import { RedisStreamSource } from "freshml/redis";
+export const redisSource = new RedisStreamSource({ client: { sendCommand: async () => null }, stream: "rows" });

@@ -29,3 +29,11 @@ export function codeOf(err: unknown): FreshmlErrorCode | null {
   if (err instanceof FreshmlError) return err.code;
   return isFreshmlError(err) ? err.code : null;
 }
+
+// freshml/redis: typed without the Redis client installed (the source takes any sendCommand).
+import { RedisStreamSource, addRows, type RedisCommandClient, type RedisSourceStatus } from "freshml/redis";
+const redis: RedisCommandClient = { sendCommand: async () => null };
+export const redisSource = new RedisStreamSource({ client: redis, stream: "rows", batchSize: 100 });
+export const fromRedis: Promise<RunReport> = redisSource.run(pipeline);
+export const added: Promise<string[]> = addRows(redis, "rows", [{ temp: 1, hour: 2, load: 3 }]);
+export const backlog: Promise<RedisSourceStatus> = redisSource.status();
