@@ -2,12 +2,12 @@ import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { bool, count, finiteNumbers, labels, literal, nonNegative, object, optional, positive, positiveInt, unknownValue } from "../core/json-checks.js";
 import { allFinite } from "../core/kernels.js";
-import { ftrlKernel } from "../core/wasm/ftrl.js";
+import { ftrlKernel, type FtrlKernel } from "../core/wasm/ftrl.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
 import { balancedClassWeights, classWeightCheck, classWeightJSON, normaliseClassWeight, type ClassWeight } from "./class-weight.js";
 import { checkCounts, checkLength, checkPredictions, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
 import type { OnlineStandardScaler } from "../preprocessing/standard-scaler.js";
-import { checkColumnKinds, describeScaledColumns, freshScaler, learnAndScale, normaliseStandardize, restoreScaler, standardizeCheck, type StandardizeOptions } from "./standardize.js";
+import { checkColumnKinds, describeScaledColumns, freshScaler, normaliseStandardize, restoreScaler, standardizeCheck, type StandardizeOptions } from "./standardize.js";
 import type { Classifier, ColumnKind, TrainerJSON } from "./trainer.js";
 
 export type { ClassWeight } from "./class-weight.js";
@@ -243,14 +243,20 @@ export class LogisticRegression implements Classifier {
     const perRow = l2PerRow > 0;
     const d = st.d;
     const stride = d + 1;
-    // Scaled before any pass sees the rows, so the WebAssembly and JS passes stay bit-identical.
-    const X = st.scaler ? learnAndScale(st.scaler, b.X, d, this.scratch) : b.X;
+    const scaler = st.scaler;
+    // The WebAssembly SIMD pass (ftrl.wat) of the binary case, or null.
+    const kernel = this.k === 1 && !perRow ? ftrlKernel() : null;
+    // The scaler learns the batch first (readBatch has refused non-finite features). Every pass
+    // then sees the same standardised rows (the kernel's scaled as they are copied into its
+    // memory, saving a pass), so the WebAssembly and JS passes stay bit-identical.
+    if (scaler) scaler.updateDense(b.X, d);
+    const X = scaler && !kernel ? scaleInto(scaler, b.X, this.scratch) : b.X;
     const { z, g2, sq, w } = st;
     const invAlpha = 1 / alpha;
     const base = beta * invAlpha + l2;
     const baseIntercept = beta * invAlpha;
     if (this.k === 1 && !perRow) {
-      binaryPass(st, X, yi, b.rows, cw, alpha, beta, l1, l2, fitIntercept);
+      binaryPass(st, X, yi, b.rows, cw, alpha, beta, l1, l2, fitIntercept, kernel, scaler);
     } else if (this.k === 1) {
       for (let i = 0; i < b.rows; i++) {
         const o = i * d;
@@ -456,6 +462,14 @@ export class LogisticRegression implements Classifier {
   }
 }
 
+/** Standardises `X` into `scratch.X` (grown as needed) and returns the standardised rows. */
+function scaleInto(scaler: OnlineStandardScaler, X: Float64Array, scratch: { X: Float64Array }): Float64Array {
+  if (scratch.X.length < X.length) scratch.X = new Float64Array(X.length);
+  const Z = scratch.X.subarray(0, X.length);
+  scaler.transformInto(X, Z);
+  return Z;
+}
+
 /** The default of {@link LogisticRegressionParams.standardize}. */
 const DEFAULT_STANDARDIZE = true;
 
@@ -468,7 +482,8 @@ function sigmoid(s: number): number {
 
 /**
  * One FTRL-Proximal pass of binary logistic regression over a batch: the hot
- * loop, kept small and monomorphic. Features that are 0 are skipped (their
+ * loop, kept small and monomorphic. `X` is standardised already, unless the
+ * WebAssembly `kernel` runs (it standardises with `scaler` as it copies). Features that are 0 are skipped (their
  * gradient is 0, so z, Σg² and the weight stay as they are).
  */
 function binaryPass(
@@ -482,6 +497,8 @@ function binaryPass(
   l1: number,
   l2: number,
   fitIntercept: boolean,
+  kernel: FtrlKernel | null,
+  scaler: OnlineStandardScaler | null,
 ): void {
   const d = st.d;
   const z = st.z;
@@ -493,10 +510,11 @@ function binaryPass(
   const invAlpha = 1 / alpha;
   const base = beta * invAlpha + l2;
   const baseIntercept = beta * invAlpha;
-  // The WebAssembly SIMD pass (ftrl.wat) does two features per instruction, bit-identically.
-  const kernel = ftrlKernel();
+  // The WebAssembly SIMD pass (ftrl.wat) does two features per instruction, bit-identically;
+  // it gets the raw rows and the scaler (which standardises them as they are copied in).
   if (kernel !== null) {
-    kernel.pass(X, yi, rows, d, z, g2, sq, w, { w0, w1, invAlpha, base, l1, fitIntercept, baseIntercept });
+    const scale = scaler ? (from: Float64Array, into: Float64Array): void => scaler.transformInto(from, into) : undefined;
+    kernel.pass(X, yi, rows, d, z, g2, sq, w, { w0, w1, invAlpha, base, l1, fitIntercept, baseIntercept }, scale);
     return;
   }
   for (let i = 0; i < rows; i++) {

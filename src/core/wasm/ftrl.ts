@@ -40,7 +40,7 @@ const align = (n: number): number => (n + 15) & ~15;
 /**
  * Runs ftrl.wat's pass: copies the d + 1 coordinates of z, Σg², √Σg² and w
  * (the intercept last, as the state lays them out), the class indices and the
- * features into WebAssembly memory (in chunks of rows), runs, and copies the
+ * features (standardised on the way, when asked) into WebAssembly memory (in chunks of rows), runs, and copies the
  * coordinates back. Bit-identical to the JS loop it replaces.
  */
 export class FtrlKernel {
@@ -51,7 +51,22 @@ export class FtrlKernel {
     return this.k.exp(x);
   }
 
-  pass(X: Float64Array, yi: Int32Array, rows: number, d: number, z: Float64Array, g2: Float64Array, sq: Float64Array, w: Float64Array, s: FtrlPassScalars): void {
+  /**
+   * With `scale`, rows are standardised as they are copied in (`scale(from, into)`
+   * writes the standardised `from` into `into`), saving a pass over the batch.
+   */
+  pass(
+    X: Float64Array,
+    yi: Int32Array,
+    rows: number,
+    d: number,
+    z: Float64Array,
+    g2: Float64Array,
+    sq: Float64Array,
+    w: Float64Array,
+    s: FtrlPassScalars,
+    scale?: (from: Float64Array, into: Float64Array) => void,
+  ): void {
     const k = this.k;
     const n = Math.min(rows, chunkRows(d));
     const zOff = STATE;
@@ -87,7 +102,9 @@ export class FtrlKernel {
     for (let start = 0; start < rows; start += n) {
       const m = Math.min(n, rows - start);
       c.set(yi.subarray(start, start + m));
-      x.set(X.subarray(start * d, (start + m) * d));
+      const from = X.subarray(start * d, (start + m) * d);
+      if (scale) scale(from, x.subarray(0, m * d));
+      else x.set(from);
       k.pass(xOff, cOff, m, d, zOff, g2Off, sqOff, wOff, IO);
     }
     z.set(zm);
