@@ -248,7 +248,7 @@ export class LogisticRegression implements Classifier {
     const kernel = this.k === 1 && !perRow ? ftrlKernel() : null;
     // The scaler learns the batch first (readBatch has refused non-finite features). Every pass
     // then sees the same standardised rows (the kernel's scaled as they are copied into its
-    // memory, saving a pass), so the WebAssembly and JS passes stay bit-identical.
+    // memory, by the same operations), so the WebAssembly and JS passes stay bit-identical.
     if (scaler) scaler.updateDense(b.X, d);
     const X = scaler && !kernel ? scaleInto(scaler, b.X, this.scratch) : b.X;
     const { z, g2, sq, w } = st;
@@ -513,8 +513,7 @@ function binaryPass(
   // The WebAssembly SIMD pass (ftrl.wat) does two features per instruction, bit-identically;
   // it gets the raw rows and the scaler (which standardises them as they are copied in).
   if (kernel !== null) {
-    const scale = scaler ? (from: Float64Array, into: Float64Array): void => scaler.transformInto(from, into) : undefined;
-    kernel.pass(X, yi, rows, d, z, g2, sq, w, { w0, w1, invAlpha, base, l1, fitIntercept, baseIntercept }, scale);
+    kernel.pass(X, yi, rows, d, z, g2, sq, w, { w0, w1, invAlpha, base, l1, fitIntercept, baseIntercept }, scaler?.standardization());
     return;
   }
   for (let i = 0; i < rows; i++) {

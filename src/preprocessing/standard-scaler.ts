@@ -204,6 +204,16 @@ export class OnlineStandardScaler {
     }
   }
 
+  /**
+   * The means and the factors 1/σ that {@link transformInto} applies
+   * ((x − mean)·scale; 1 for skipped and constant columns), for kernels that
+   * standardise in their own memory. Read-only views of the current state.
+   * @internal
+   */
+  standardization(): { readonly mean: Float64Array; readonly scale: Float64Array } {
+    return { mean: this.mean, scale: this.scales() };
+  }
+
   private scales(): Float64Array {
     if (this.scale) return this.scale;
     const s = new Float64Array(this.mean.length);
