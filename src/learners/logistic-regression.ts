@@ -178,6 +178,16 @@ function weightOf(z: number, sq: number, invAlpha: number, base: number, l1: num
  * clf.classWeights(); // Float64Array [5/9, 5/3, 5/3] for the next batch
  * clf.coefficients().coef.length; // 3 classes × 2 features
  * ```
+ *
+ * @example Without a pipeline: a numeric column and two one-hot columns
+ * ```ts
+ * import { LogisticRegression } from "freshml";
+ * // Scale column 0 (°C); leave the one-hot columns 1 and 2 as they are (a pipeline declares them itself).
+ * const clf = new LogisticRegression({ classes: [0, 1], standardize: { skip: [1, 2] } });
+ * clf.update({ X: [[31, 1, 0], [12, 0, 1], [25, 1, 0], [8, 0, 0]], y: [1, 0, 1, 0] });
+ * clf.predict([[28, 1, 0]]); // Float64Array [1]
+ * const raw = new LogisticRegression({ classes: [0, 1], standardize: false }); // coefficients in raw units
+ * ```
  */
 export class LogisticRegression implements Classifier {
   readonly kind = "LogisticRegression";
