@@ -107,6 +107,13 @@ const cases: Case[] = [
     label: true,
     anchor: "b SGDClassifier(log_loss).partial_fit",
   },
+  // The default scales every row before the pass (standardize: true); this is the cost without it.
+  {
+    name: "LogisticRegression (FTRL, binary, standardize: false)",
+    make: () => new LogisticRegression({ classes: [0, 1], standardize: false }),
+    label: true,
+    anchor: "b SGDClassifier(log_loss).partial_fit",
+  },
   { name: "GaussianNB", make: () => new GaussianNB({ classes: [0, 1] }), label: true, anchor: "c GaussianNB.partial_fit" },
   {
     name: "LinearRegression (update + solve)",

@@ -36,7 +36,8 @@ export { LinearRegression, type LinearCoefficients, type LinearRegressionParams 
 export { RecursiveLeastSquares, type RecursiveLeastSquaresParams } from "./learners/recursive-least-squares.js";
 export { SGDRegressor, type SGDRegressorParams } from "./learners/sgd-regressor.js";
 export { SGDClassifier, type SGDClassifierParams } from "./learners/sgd-classifier.js";
-export type { LearningRate, SGDParams, StandardizeOptions } from "./learners/sgd-common.js";
+export type { LearningRate, SGDParams } from "./learners/sgd-common.js";
+export type { StandardizeOptions } from "./learners/standardize.js";
 export { LogisticRegression, type ClassWeight, type LogisticCoefficients, type LogisticRegressionParams } from "./learners/logistic-regression.js";
 export { GaussianNB, type ClassMoments, type GaussianNBParams } from "./learners/gaussian-nb.js";
 export { MeanRegressor } from "./learners/mean-regressor.js";

@@ -1,12 +1,14 @@
 import { readBatch, readFeatures, type Batch, type FeatureInput } from "../core/batch.js";
 import { FreshmlError, checkParam } from "../core/errors.js";
-import { bool, count, finiteNumbers, labels, literal, nonNegative, object, positive, positiveInt } from "../core/json-checks.js";
+import { bool, count, finiteNumbers, labels, literal, nonNegative, object, optional, positive, positiveInt, unknownValue } from "../core/json-checks.js";
 import { allFinite } from "../core/kernels.js";
-import { ftrlKernel } from "../core/wasm/ftrl.js";
+import { ftrlKernel, type FtrlKernel } from "../core/wasm/ftrl.js";
 import { ClassIndex, argmaxLabels, checkClasses } from "./classes.js";
 import { balancedClassWeights, classWeightCheck, classWeightJSON, normaliseClassWeight, type ClassWeight } from "./class-weight.js";
 import { checkCounts, checkLength, checkPredictions, makeEnvelope, notFitted, openEnvelope, stateInvariantError } from "./envelope.js";
-import type { Classifier, TrainerJSON } from "./trainer.js";
+import type { OnlineStandardScaler } from "../preprocessing/standard-scaler.js";
+import { checkColumnKinds, describeScaledColumns, freshScaler, normaliseStandardize, restoreScaler, standardizeCheck, type StandardizeOptions } from "./standardize.js";
+import type { Classifier, ColumnKind, TrainerJSON } from "./trainer.js";
 
 export type { ClassWeight } from "./class-weight.js";
 
@@ -44,6 +46,18 @@ export interface LogisticRegressionParams {
   fitIntercept: boolean;
   /** Per-class loss weights. Default `null` (all 1). */
   classWeight: ClassWeight;
+  /**
+   * Keep an online standard scaler in the state and learn on standardised
+   * features, as {@link SGDClassifier}'s `standardize`. Default `true`: in a
+   * pipeline the featurizer declares its one-hot, boolean and missing-indicator
+   * columns binary (`describeColumns`) and they stay as they are, so only
+   * numeric columns are scaled and rare levels are not blown up. Without a
+   * pipeline every column is scaled unless listed in `{ skip: [...] }`; pass
+   * `false` to learn on the raw columns (then {@link LogisticRegression.coefficients}
+   * are in raw units, comparable with scikit-learn fitted on unscaled data).
+   * States saved before this option existed restore as `false`.
+   */
+  standardize: boolean | StandardizeOptions;
 }
 
 /** The weights of a {@link LogisticRegression}, laid out as scikit-learn's `coef_` and `intercept_`. */
@@ -64,6 +78,8 @@ const paramsCheck = object({
   l2PerRow: nonNegative,
   fitIntercept: bool,
   classWeight: classWeightCheck,
+  // Optional so envelopes written before standardize existed still restore (as false: they learned raw columns).
+  standardize: optional(standardizeCheck),
 });
 
 const stateCheck = object({
@@ -72,6 +88,8 @@ const stateCheck = object({
   z: finiteNumbers,
   g2: finiteNumbers,
   counts: finiteNumbers,
+  // Present with standardize (checked by restoreScaler).
+  scaler: optional(unknownValue),
 });
 
 /**
@@ -90,15 +108,17 @@ class FtrlState {
     readonly sq: Float64Array,
     readonly w: Float64Array,
     readonly counts: Float64Array,
+    public scaler: OnlineStandardScaler | null,
   ) {}
 
-  static fresh(d: number, k: number, classes: number): FtrlState {
+  static fresh(d: number, k: number, classes: number, scaler: OnlineStandardScaler | null): FtrlState {
     const m = k * (d + 1);
-    return new FtrlState(d, k, new Float64Array(m), new Float64Array(m), new Float64Array(m), new Float64Array(m), new Float64Array(classes));
+    return new FtrlState(d, k, new Float64Array(m), new Float64Array(m), new Float64Array(m), new Float64Array(m), new Float64Array(classes), scaler);
   }
 
   copy(): FtrlState {
-    const s = new FtrlState(this.d, this.k, this.z.slice(), this.g2.slice(), this.sq.slice(), this.w.slice(), this.counts.slice());
+    const s = new FtrlState(this.d, this.k, this.z.slice(), this.g2.slice(), this.sq.slice(), this.w.slice(), this.counts.slice(),
+      this.scaler && this.scaler.copy());
     s.n = this.n;
     return s;
   }
@@ -131,8 +151,14 @@ function weightOf(z: number, sq: number, invAlpha: number, base: number, l1: num
  * it, and the probabilities are calibrated from the first batches.
  *
  * Defaults: α = 0.5, β = 1 (Vowpal Wabbit's `--ftrl`), l1 = 0, l2 = 1
- * (River's `FTRLProximal`). Features should be on comparable scales
- * (standardise numeric columns; one-hot columns are fine as they are).
+ * (River's `FTRLProximal`), and `standardize: true`: an online scaler in the
+ * state standardises numeric columns (each batch's statistics are learned
+ * before the batch, predictions use those of the rows learned), since FTRL's
+ * shared α and the L2 penalty assume comparable scales. In a pipeline the
+ * featurizer's one-hot and boolean columns are left as they are; without one,
+ * list such columns in `standardize: { skip }`. On Seattle's daily weather
+ * (docs/learners.md) the defaults stay within 2 % of scikit-learn's
+ * `LogisticRegression()` refit daily; the raw columns do not.
  * Rows are learned in the order given, so the model is deterministic.
  *
  * @example
@@ -152,6 +178,16 @@ function weightOf(z: number, sq: number, invAlpha: number, base: number, l1: num
  * clf.classWeights(); // Float64Array [5/9, 5/3, 5/3] for the next batch
  * clf.coefficients().coef.length; // 3 classes × 2 features
  * ```
+ *
+ * @example Without a pipeline: a numeric column and two one-hot columns
+ * ```ts
+ * import { LogisticRegression } from "freshml";
+ * // Scale column 0 (°C); leave the one-hot columns 1 and 2 as they are (a pipeline declares them itself).
+ * const clf = new LogisticRegression({ classes: [0, 1], standardize: { skip: [1, 2] } });
+ * clf.update({ X: [[31, 1, 0], [12, 0, 1], [25, 1, 0], [8, 0, 0]], y: [1, 0, 1, 0] });
+ * clf.predict([[28, 1, 0]]); // Float64Array [1]
+ * const raw = new LogisticRegression({ classes: [0, 1], standardize: false }); // coefficients in raw units
+ * ```
  */
 export class LogisticRegression implements Classifier {
   readonly kind = "LogisticRegression";
@@ -163,6 +199,9 @@ export class LogisticRegression implements Classifier {
   private readonly k: number; // weight rows: 1 for binary, classes for softmax
   private readonly fixedWeights: Float64Array | null; // per class index, for a record classWeight
   private logits = new Float64Array(0);
+  private scratch = { X: new Float64Array(0) };
+  // Column kinds from describeColumns (a pipeline's featurizer), applied when the scaler is made.
+  private kinds: readonly ColumnKind[] | null = null;
 
   constructor(params: Partial<LogisticRegressionParams> & { classes: readonly number[] }) {
     const {
@@ -175,6 +214,7 @@ export class LogisticRegression implements Classifier {
       l2PerRow = 0,
       fitIntercept = true,
       classWeight = null,
+      standardize = DEFAULT_STANDARDIZE,
     } = params ?? ({} as LogisticRegressionParams);
     this.classes = checkClasses(classes);
     checkParam(solver === "ftrl", "solver", '"ftrl"', solver);
@@ -185,7 +225,8 @@ export class LogisticRegression implements Classifier {
     checkParam(typeof l2PerRow === "number" && Number.isFinite(l2PerRow) && l2PerRow >= 0, "l2PerRow", "a finite number ≥ 0", l2PerRow);
     checkParam(typeof fitIntercept === "boolean", "fitIntercept", "a boolean", fitIntercept);
     const cw = normaliseClassWeight(classWeight, this.classes);
-    this.params = Object.freeze({ classes: this.classes, solver, alpha, beta, l1, l2, l2PerRow, fitIntercept, classWeight: cw.param });
+    const std = normaliseStandardize(standardize);
+    this.params = Object.freeze({ classes: this.classes, solver, alpha, beta, l1, l2, l2PerRow, fitIntercept, classWeight: cw.param, standardize: std });
     this.fixedWeights = cw.weights;
     this.index = new ClassIndex(this.classes);
     this.k = this.classes.length === 2 ? 1 : this.classes.length;
@@ -203,20 +244,29 @@ export class LogisticRegression implements Classifier {
   update(batch: Batch): void {
     const b = readBatch(batch, this.state?.d);
     const yi = this.index.indexAll(b.y);
-    const st = this.state ? this.state.copy() : FtrlState.fresh(b.cols, this.k, this.classes.length);
+    const st = this.state
+      ? this.state.copy()
+      : FtrlState.fresh(b.cols, this.k, this.classes.length, freshScaler(this.params.standardize, b.cols, this.kinds));
     for (let i = 0; i < b.rows; i++) st.counts[yi[i]!]!++;
     const cw = this.rowWeights(st.counts);
     const { alpha, beta, l1, l2, l2PerRow, fitIntercept } = this.params;
     const perRow = l2PerRow > 0;
     const d = st.d;
     const stride = d + 1;
-    const X = b.X;
+    const scaler = st.scaler;
+    // The WebAssembly SIMD pass (ftrl.wat) of the binary case, or null.
+    const kernel = this.k === 1 && !perRow ? ftrlKernel() : null;
+    // The scaler learns the batch first (readBatch has refused non-finite features). Every pass
+    // then sees the same standardised rows (the kernel's scaled as they are copied into its
+    // memory, by the same operations), so the WebAssembly and JS passes stay bit-identical.
+    if (scaler) scaler.updateDense(b.X, d);
+    const X = scaler && !kernel ? scaleInto(scaler, b.X, this.scratch) : b.X;
     const { z, g2, sq, w } = st;
     const invAlpha = 1 / alpha;
     const base = beta * invAlpha + l2;
     const baseIntercept = beta * invAlpha;
     if (this.k === 1 && !perRow) {
-      binaryPass(st, X, yi, b.rows, cw, alpha, beta, l1, l2, fitIntercept);
+      binaryPass(st, X, yi, b.rows, cw, alpha, beta, l1, l2, fitIntercept, kernel, scaler);
     } else if (this.k === 1) {
       for (let i = 0; i < b.rows; i++) {
         const o = i * d;
@@ -278,12 +328,17 @@ export class LogisticRegression implements Classifier {
     const K = this.classes.length;
     const d = st.d;
     const out = new Float64Array(f.rows * K);
+    let F = f.X;
+    if (st.scaler) {
+      F = new Float64Array(f.X.length);
+      st.scaler.transformInto(f.X, F);
+    }
     if (this.k === 1) {
       const w = st.w;
       for (let i = 0; i < f.rows; i++) {
         const o = i * d;
         let s = w[d]!;
-        for (let j = 0; j < d; j++) s += w[j]! * f.X[o + j]!;
+        for (let j = 0; j < d; j++) s += w[j]! * F[o + j]!;
         const p1 = s >= 0 ? 1 / (1 + Math.exp(-s)) : 1 - 1 / (1 + Math.exp(s));
         out[2 * i] = 1 - p1;
         out[2 * i + 1] = p1;
@@ -291,7 +346,7 @@ export class LogisticRegression implements Classifier {
     } else {
       const pz = new Float64Array(K);
       for (let i = 0; i < f.rows; i++) {
-        softmaxRow(st, f.X, i * d, pz);
+        softmaxRow(st, F, i * d, pz);
         out.set(pz, i * K);
       }
     }
@@ -308,7 +363,9 @@ export class LogisticRegression implements Classifier {
 
   /**
    * The learned weights: `coef` row-major (1 × d for two classes, classes × d
-   * for more, as scikit-learn's `coef_`) and one intercept per row.
+   * for more, as scikit-learn's `coef_`) and one intercept per row. With
+   * `standardize` they apply to the standardised columns (as the model learns
+   * them), not the raw ones.
    */
   coefficients(): LogisticCoefficients {
     const st = this.state;
@@ -334,14 +391,22 @@ export class LogisticRegression implements Classifier {
     return makeEnvelope(
       this.kind,
       { ...this.params, classes: this.classes.slice(), classWeight: classWeightJSON(this.params.classWeight) },
-      s && { d: s.d, n: s.n, z: Array.from(s.z), g2: Array.from(s.g2), counts: Array.from(s.counts) },
+      s && {
+        d: s.d,
+        n: s.n,
+        z: Array.from(s.z),
+        g2: Array.from(s.g2),
+        counts: Array.from(s.counts),
+        ...(s.scaler ? { scaler: s.scaler.toJSON() } : {}),
+      },
     );
   }
 
   /** Restores from {@link LogisticRegression.toJSON} output. */
   static fromJSON(json: unknown): LogisticRegression {
     const { params, state } = openEnvelope(json, "LogisticRegression", paramsCheck, stateCheck);
-    const m = new LogisticRegression(params as Partial<LogisticRegressionParams> & { classes: number[] });
+    // Saved before standardize existed: those models learned the raw columns.
+    const m = new LogisticRegression({ ...params, standardize: params.standardize ?? false } as Partial<LogisticRegressionParams> & { classes: number[] });
     if (state) {
       const size = m.k * (state.d + 1);
       checkLength("z", state.z, size);
@@ -352,7 +417,10 @@ export class LogisticRegression implements Classifier {
       checkCounts("LogisticRegression", "counts", state.counts);
       const counted = state.counts.reduce((a, b) => a + b, 0);
       if (counted !== state.n) throw stateInvariantError("LogisticRegression", "n", `is ${state.n} but the class counts add up to ${counted}`, state.n);
-      const st = FtrlState.fresh(state.d, m.k, m.classes.length);
+      const bad = (field: string, why: string, observed?: unknown): never => {
+        throw stateInvariantError("LogisticRegression", field, why, observed);
+      };
+      const st = FtrlState.fresh(state.d, m.k, m.classes.length, restoreScaler(m.params.standardize, state.scaler, state.d, state.n, bad));
       st.z.set(state.z);
       st.g2.set(state.g2);
       st.counts.set(state.counts);
@@ -373,8 +441,22 @@ export class LogisticRegression implements Classifier {
     return m;
   }
 
+  /**
+   * Declares each feature column's kind (a pipeline calls this with its
+   * featurizer's kinds before the first batch). With `standardize`, columns
+   * declared `"binary"` (one-hot levels, 0/1 flags) are left unscaled, and
+   * that choice is kept in the saved state. After learning, the same
+   * declaration is accepted again (a resumed pipeline) and a different one
+   * is `invalid_params`. Without `standardize` it has no effect.
+   */
+  describeColumns(kinds: readonly ColumnKind[]): void {
+    this.kinds = describeScaledColumns(this.kind, this.params.standardize, this.state, checkColumnKinds(kinds));
+  }
+
   clone(): LogisticRegression {
-    return new LogisticRegression(this.params);
+    const c = new LogisticRegression(this.params);
+    c.kinds = this.kinds;
+    return c;
   }
 
   copy(): LogisticRegression {
@@ -390,6 +472,17 @@ export class LogisticRegression implements Classifier {
   }
 }
 
+/** Standardises `X` into `scratch.X` (grown as needed) and returns the standardised rows. */
+function scaleInto(scaler: OnlineStandardScaler, X: Float64Array, scratch: { X: Float64Array }): Float64Array {
+  if (scratch.X.length < X.length) scratch.X = new Float64Array(X.length);
+  const Z = scratch.X.subarray(0, X.length);
+  scaler.transformInto(X, Z);
+  return Z;
+}
+
+/** The default of {@link LogisticRegressionParams.standardize}. */
+const DEFAULT_STANDARDIZE = true;
+
 /** The logistic function, without overflow for large |s|. */
 function sigmoid(s: number): number {
   if (s >= 0) return 1 / (1 + Math.exp(-s));
@@ -399,7 +492,8 @@ function sigmoid(s: number): number {
 
 /**
  * One FTRL-Proximal pass of binary logistic regression over a batch: the hot
- * loop, kept small and monomorphic. Features that are 0 are skipped (their
+ * loop, kept small and monomorphic. `X` is standardised already, unless the
+ * WebAssembly `kernel` runs (it standardises with `scaler` as it copies). Features that are 0 are skipped (their
  * gradient is 0, so z, Σg² and the weight stay as they are).
  */
 function binaryPass(
@@ -413,6 +507,8 @@ function binaryPass(
   l1: number,
   l2: number,
   fitIntercept: boolean,
+  kernel: FtrlKernel | null,
+  scaler: OnlineStandardScaler | null,
 ): void {
   const d = st.d;
   const z = st.z;
@@ -424,10 +520,10 @@ function binaryPass(
   const invAlpha = 1 / alpha;
   const base = beta * invAlpha + l2;
   const baseIntercept = beta * invAlpha;
-  // The WebAssembly SIMD pass (ftrl.wat) does two features per instruction, bit-identically.
-  const kernel = ftrlKernel();
+  // The WebAssembly SIMD pass (ftrl.wat) does two features per instruction, bit-identically;
+  // it gets the raw rows and the scaler (which standardises them as they are copied in).
   if (kernel !== null) {
-    kernel.pass(X, yi, rows, d, z, g2, sq, w, { w0, w1, invAlpha, base, l1, fitIntercept, baseIntercept });
+    kernel.pass(X, yi, rows, d, z, g2, sq, w, { w0, w1, invAlpha, base, l1, fitIntercept, baseIntercept }, scaler?.standardization());
     return;
   }
   for (let i = 0; i < rows; i++) {

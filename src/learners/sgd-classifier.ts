@@ -8,7 +8,6 @@ import { dot } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
 import {
   SGDState,
-  checkColumnKinds,
   describeSgdColumns,
   divergedError,
   optimalT0,
@@ -25,6 +24,7 @@ import {
   type SGDParams,
   type SGDStateJSON,
 } from "./sgd-common.js";
+import { checkColumnKinds } from "./standardize.js";
 import type { ColumnKind, Classifier, TrainerJSON } from "./trainer.js";
 
 /** Parameters of {@link SGDClassifier}. */

@@ -1,6 +1,6 @@
 import { assertFiniteFeatures } from "../core/batch.js";
-import { checkParam, describeValue, FreshmlError } from "../core/errors.js";
-import { array, bool, count, finite, finiteNumbers, nonNegative, nullable, object, oneOf, positive, positiveInt, union, unknownValue, type Infer } from "../core/json-checks.js";
+import { checkParam, FreshmlError } from "../core/errors.js";
+import { bool, count, finite, finiteNumbers, nonNegative, nullable, object, oneOf, positive, positiveInt, unknownValue, type Infer } from "../core/json-checks.js";
 import { SeededRandom } from "../core/random.js";
 import { OnlineStandardScaler } from "../preprocessing/standard-scaler.js";
 import { checkLength } from "./envelope.js";
@@ -8,6 +8,15 @@ import { allFinite, axpy, dot } from "../core/kernels.js";
 import { simdEnabled } from "../core/wasm/load.js";
 import { sgdKernel, type SgdKernel } from "../core/wasm/sgd.js";
 import type { ColumnKind } from "./trainer.js";
+import {
+  describeScaledColumns,
+  freshScaler,
+  learnAndScale,
+  normaliseStandardize,
+  restoreScaler,
+  standardizeCheck,
+  type StandardizeOptions,
+} from "./standardize.js";
 
 /**
  * Step-size schedules, named as in scikit-learn:
@@ -44,11 +53,7 @@ export interface SGDParams {
   standardize: boolean | StandardizeOptions;
 }
 
-/** The object form of {@link SGDParams.standardize}. */
-export interface StandardizeOptions {
-  /** Zero-based feature columns to leave unscaled (e.g. one-hot indicators). */
-  readonly skip: readonly number[];
-}
+export type { StandardizeOptions } from "./standardize.js";
 
 
 /** Checks of the saved parameters both SGD learners share. */
@@ -60,7 +65,7 @@ export const sgdParamsShape = {
   shuffle: bool,
   seed: finite,
   fitIntercept: bool,
-  standardize: /* @__PURE__ */ union(bool, /* @__PURE__ */ object({ skip: /* @__PURE__ */ array(count) })),
+  standardize: standardizeCheck,
 };
 
 /** Check of the saved SGD state (the scaler is checked by its own restore). */
@@ -103,39 +108,6 @@ export function sgdParams(p: Partial<SGDParams>, defaultRate: LearningRate): SGD
   return { alpha, learningRate, eta0, powerT, shuffle, seed, fitIntercept, standardize: std };
 }
 
-function normaliseStandardize(v: unknown): boolean | StandardizeOptions {
-  if (typeof v === "boolean") return v;
-  const skip = v !== null && typeof v === "object" ? (v as { skip?: unknown }).skip : undefined;
-  checkParam(
-    Array.isArray(skip) && skip.every((j) => Number.isInteger(j) && j >= 0),
-    "standardize",
-    "a boolean or { skip: column indices (integers ≥ 0) }",
-    v,
-  );
-  return Object.freeze({ skip: Object.freeze([...new Set(skip as number[])].sort((a, b) => a - b)) });
-}
-
-/**
- * The columns the scaler leaves unscaled: the parameter's `skip`, plus the
- * columns declared binary through `describeColumns`. Ascending.
- */
-export function scalerSkip(p: SGDParams, kinds: readonly ColumnKind[] | null): number[] {
-  const skip = new Set<number>(typeof p.standardize === "object" ? p.standardize.skip : []);
-  if (kinds) kinds.forEach((k, j) => k === "binary" && skip.add(j));
-  return [...skip].sort((a, b) => a - b);
-}
-
-/** Checks a `describeColumns` argument: an array of "numeric" | "binary". */
-export function checkColumnKinds(kinds: unknown): readonly ColumnKind[] {
-  if (!Array.isArray(kinds) || !kinds.every((k) => k === "numeric" || k === "binary")) {
-    throw new FreshmlError("invalid_params", "describeColumns needs an array of \"numeric\" | \"binary\"", {
-      param: "kinds",
-      observed: describeValue(kinds),
-    });
-  }
-  return Object.freeze([...kinds] as ColumnKind[]);
-}
-
 /**
  * `describeColumns` for an SGD learner: before the first batch it records the
  * kinds (applied when the scaler is made); after, the columns it would leave
@@ -143,24 +115,7 @@ export function checkColumnKinds(kinds: unknown): readonly ColumnKind[] {
  * Without `standardize` it only checks the argument.
  */
 export function describeSgdColumns(kind: string, p: SGDParams, st: SGDState | null, kinds: readonly ColumnKind[]): readonly ColumnKind[] | null {
-  if (!p.standardize) return null;
-  if (st && st.scaler) {
-    if (kinds.length !== st.d) {
-      throw new FreshmlError("column_mismatch", `describeColumns got ${kinds.length} kinds for a ${kind} of ${st.d} features`, {
-        observed: kinds.length,
-        expected: st.d,
-      });
-    }
-    const want = scalerSkip(p, kinds).join();
-    if (want !== st.scaler.skip.join()) {
-      throw new FreshmlError("invalid_params", `${kind} has already learned with columns [${st.scaler.skip.join(", ")}] unscaled; describeColumns asks for [${want}]`, {
-        param: "kinds",
-        observed: want,
-        expected: st.scaler.skip.join(),
-      });
-    }
-  }
-  return kinds;
+  return describeScaledColumns(kind, p.standardize, st, kinds);
 }
 
 /**
@@ -184,22 +139,8 @@ export class SGDState {
   }
 
   static fresh(d: number, k: number, p: SGDParams, kinds: readonly ColumnKind[] | null = null): SGDState {
-    if (kinds && p.standardize && kinds.length !== d) {
-      throw new FreshmlError("column_mismatch", `describeColumns declared ${kinds.length} columns but the batch has ${d}`, {
-        observed: d,
-        expected: kinds.length,
-      });
-    }
-    const skip = p.standardize ? scalerSkip(p, kinds) : [];
-    if (skip.length > 0 && skip[skip.length - 1]! >= d) {
-      throw new FreshmlError("invalid_params", `standardize.skip lists column ${skip[skip.length - 1]} but the batch has ${d} columns`, {
-        param: "standardize",
-        observed: skip[skip.length - 1],
-        expected: `< ${d}`,
-      });
-    }
-    return new SGDState(d, k, new Float64Array(k * d), new Float64Array(k), p.learningRate === "adagrad",
-      new SeededRandom(p.seed), p.standardize ? new OnlineStandardScaler({ skip }) : null);
+    const scaler = freshScaler(p.standardize, d, kinds);
+    return new SGDState(d, k, new Float64Array(k * d), new Float64Array(k), p.learningRate === "adagrad", new SeededRandom(p.seed), scaler);
   }
 
   copy(): SGDState {
@@ -250,15 +191,7 @@ export class SGDState {
         if (!(g >= 0)) bad(`G[${i}]`, "is negative (a sum of squared gradients)", g);
       });
     }
-    let scaler: OnlineStandardScaler | null = null;
-    if (p.standardize) {
-      scaler = OnlineStandardScaler.fromJSON(s.scaler);
-      if (s.n > 0 && scaler.nFeatures !== s.d) bad("scaler.d", `is ${String(scaler.nFeatures)}, expected ${s.d}`, scaler.nFeatures);
-      if (scaler.count !== s.n) bad("scaler.n", `is ${scaler.count}, but the model has learned ${s.n} rows`, scaler.count);
-      const need = scalerSkip(p, null);
-      const have = new Set(scaler.skip);
-      for (const j of need) if (!have.has(j)) bad("scaler.skip", `does not leave column ${j} unscaled as standardize.skip asks`);
-    }
+    const scaler = restoreScaler(p.standardize, s.scaler, s.d, s.n, bad);
     const st = new SGDState(s.d, k, Float64Array.from(s.w), Float64Array.from(s.b), false, SeededRandom.fromState(s.rng), scaler);
     st.G = s.G && Float64Array.from(s.G);
     st.t = s.t;
@@ -312,13 +245,7 @@ export function preparePass(
   for (let i = 0; i < rows; i++) order[i] = i;
   if (p.shuffle) st.rng.shuffle(order, rows);
   if (!st.scaler) return { order, X };
-  // A NaN or ±Infinity is named as such before the scaler could call it an overflow.
-  assertFiniteFeatures(X, st.d);
-  st.scaler.updateDense(X, st.d);
-  if (scratch.X.length < X.length) scratch.X = new Float64Array(X.length);
-  const Z = scratch.X.subarray(0, X.length);
-  st.scaler.transformInto(X, Z);
-  return { order, X: Z };
+  return { order, X: learnAndScale(st.scaler, X, st.d, scratch) };
 }
 
 // The WebAssembly SIMD pass (sgd.wat), or null where unavailable; loaded once.

@@ -6,7 +6,6 @@ import { dot } from "../core/kernels.js";
 import { linearScores } from "../core/wasm/gemv.js";
 import {
   SGDState,
-  checkColumnKinds,
   describeSgdColumns,
   divergedError,
   optimalT0,
@@ -22,6 +21,7 @@ import {
   type SGDParams,
   type SGDStateJSON,
 } from "./sgd-common.js";
+import { checkColumnKinds } from "./standardize.js";
 import type { LinearCoefficients } from "./linear-regression.js";
 import type { ColumnKind, Trainer, TrainerJSON } from "./trainer.js";
 

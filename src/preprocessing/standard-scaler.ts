@@ -1,7 +1,8 @@
 import { readFeatures, type FeatureInput } from "../core/batch.js";
 import { describeValue, FreshmlError } from "../core/errors.js";
 import { array, count, finiteNumbers, object, optional, positiveInt, readChecked } from "../core/json-checks.js";
-import { columnMoments, mergeMoments, removeMoments } from "../core/moments.js";
+import { mergeMoments, removeMoments } from "../core/moments.js";
+import { classMomentsSimd } from "../core/wasm/moments.js";
 
 const scalerStateCheck = /* @__PURE__ */ object({
   d: positiveInt,
@@ -108,7 +109,7 @@ export class OnlineStandardScaler {
     }
     const bm = new Float64Array(cols);
     const bm2 = new Float64Array(cols);
-    const nb = columnMoments(X, cols, bm, bm2);
+    const nb = batchMoments(X, cols, bm, bm2);
     for (const j of this.skipped) {
       bm[j] = 0;
       bm2[j] = 0;
@@ -136,7 +137,7 @@ export class OnlineStandardScaler {
   forgetDense(X: Float64Array, cols: number): void {
     const bm = new Float64Array(cols);
     const bm2 = new Float64Array(cols);
-    const nb = columnMoments(X, cols, bm, bm2);
+    const nb = batchMoments(X, cols, bm, bm2);
     for (const j of this.skipped) {
       bm[j] = 0;
       bm2[j] = 0;
@@ -201,6 +202,16 @@ export class OnlineStandardScaler {
     for (let o = 0; o < X.length; o += d) {
       for (let j = 0; j < d; j++) out[o + j] = (X[o + j]! - mean[j]!) * scale[j]!;
     }
+  }
+
+  /**
+   * The means and the factors 1/σ that {@link transformInto} applies
+   * ((x − mean)·scale; 1 for skipped and constant columns), for kernels that
+   * standardise in their own memory. Read-only views of the current state.
+   * @internal
+   */
+  standardization(): { readonly mean: Float64Array; readonly scale: Float64Array } {
+    return { mean: this.mean, scale: this.scales() };
   }
 
   private scales(): Float64Array {
@@ -278,4 +289,37 @@ function normaliseSkip(skip: readonly number[] | undefined): readonly number[] {
     });
   }
   return Object.freeze([...new Set(skip)].sort((a, b) => a - b));
+}
+
+/**
+ * Column means and centred sums of squares of a batch, in one pass of sums
+ * shifted by the batch's first row (z = x − x₀: Σz and Σz², then
+ * m2 = Σz² − (Σz)²/n, clamped at 0), as GaussianNB summarises its classes: the
+ * shift keeps the squares from cancelling (rounding below 0 is clamped), and the WebAssembly SIMD kernel
+ * (moments.wat) does it two columns per instruction, bit-identically to the
+ * JS loop. Writes into `mean` and `m2`; returns the row count.
+ */
+function batchMoments(X: Float64Array, cols: number, mean: Float64Array, m2: Float64Array): number {
+  const rows = X.length / cols;
+  mean.fill(0);
+  m2.fill(0);
+  if (rows === 0) return 0;
+  const shift = X.slice(0, cols);
+  const counts = new Float64Array(1);
+  if (!classMomentsSimd(X, new Int32Array(rows), rows, cols, 1, shift, mean, m2, counts)) {
+    for (let o = 0; o < X.length; o += cols) {
+      for (let j = 0; j < cols; j++) {
+        const z = X[o + j]! - shift[j]!;
+        mean[j]! += z;
+        m2[j]! += z * z;
+      }
+    }
+  }
+  for (let j = 0; j < cols; j++) {
+    const mz = mean[j]! / rows;
+    const ss = m2[j]! - mz * mean[j]!;
+    m2[j] = ss < 0 ? 0 : ss; // a NaN (overflow) stays, for updateDense to refuse
+    mean[j] = shift[j]! + mz;
+  }
+  return rows;
 }

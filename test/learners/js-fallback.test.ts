@@ -76,8 +76,9 @@ describe("LogisticRegression: the WebAssembly FTRL pass equals the JS loop bit f
     [10, 0, null, true],
     [33, 0.01, "balanced", true],
   ];
-  for (const [d, l1, classWeight, fitIntercept] of cases) {
-    it(`d = ${d}, l1 = ${l1}, classWeight ${JSON.stringify(classWeight)}, fitIntercept ${fitIntercept}`, () => {
+  // standardize false keeps the zeros and −0s the passes skip; true (the default) scales rows before either pass.
+  for (const [d, l1, classWeight, fitIntercept] of cases) for (const standardize of [false, true]) {
+    it(`d = ${d}, l1 = ${l1}, classWeight ${JSON.stringify(classWeight)}, fitIntercept ${fitIntercept}, standardize ${standardize}`, () => {
       const rng = new SeededRandom(d * 7 + 1);
       const batches = Array.from({ length: 12 }, () => {
         const X = new Float64Array(200 * d);
@@ -96,7 +97,7 @@ describe("LogisticRegression: the WebAssembly FTRL pass equals the JS loop bit f
       });
       const run = (simd: boolean): string[] => {
         setSimdEnabled(simd);
-        const m = new LogisticRegression({ classes: [0, 1], l1, classWeight, fitIntercept });
+        const m = new LogisticRegression({ classes: [0, 1], l1, classWeight, fitIntercept, standardize });
         for (const b of batches) m.update(b);
         const { coef, intercept } = m.coefficients();
         // Object.is tells −0 from 0, which JSON would not.

@@ -5,6 +5,7 @@ interface FtrlExports {
   memory: WasmMemory;
   pass(x: number, c: number, rows: number, d: number, z: number, g2: number, sq: number, w: number, io: number): number;
   exp(x: number): number;
+  standardize(x: number, rows: number, d: number, mean: number, scale: number): void;
 }
 
 /** The scalars of one binary FTRL pass (see ftrl.wat). */
@@ -40,7 +41,7 @@ const align = (n: number): number => (n + 15) & ~15;
 /**
  * Runs ftrl.wat's pass: copies the d + 1 coordinates of z, Σg², √Σg² and w
  * (the intercept last, as the state lays them out), the class indices and the
- * features into WebAssembly memory (in chunks of rows), runs, and copies the
+ * features (standardised on the way, when asked) into WebAssembly memory (in chunks of rows), runs, and copies the
  * coordinates back. Bit-identical to the JS loop it replaces.
  */
 export class FtrlKernel {
@@ -51,14 +52,32 @@ export class FtrlKernel {
     return this.k.exp(x);
   }
 
-  pass(X: Float64Array, yi: Int32Array, rows: number, d: number, z: Float64Array, g2: Float64Array, sq: Float64Array, w: Float64Array, s: FtrlPassScalars): void {
+  /**
+   * With `standardize` (the scaler's means and 1/σ per column), rows are
+   * standardised in WebAssembly memory after they are copied in:
+   * (x − mean)·scale, as `OnlineStandardScaler.transformInto` computes it.
+   */
+  pass(
+    X: Float64Array,
+    yi: Int32Array,
+    rows: number,
+    d: number,
+    z: Float64Array,
+    g2: Float64Array,
+    sq: Float64Array,
+    w: Float64Array,
+    s: FtrlPassScalars,
+    standardize?: { readonly mean: Float64Array; readonly scale: Float64Array },
+  ): void {
     const k = this.k;
     const n = Math.min(rows, chunkRows(d));
     const zOff = STATE;
     const g2Off = align(zOff + d * 8);
     const sqOff = align(g2Off + d * 8);
     const wOff = align(sqOff + d * 8);
-    const cOff = align(wOff + d * 8);
+    const meanOff = align(wOff + d * 8);
+    const scaleOff = align(meanOff + d * 8);
+    const cOff = align(scaleOff + d * 8);
     const xOff = align(cOff + n * 4);
     ensureMemory(k.memory, xOff + n * d * 8);
     const buf = k.memory.buffer;
@@ -82,12 +101,17 @@ export class FtrlKernel {
     g2m.set(g2.subarray(0, d));
     sqm.set(sq.subarray(0, d));
     wm.set(w.subarray(0, d));
+    if (standardize) {
+      new Float64Array(buf, meanOff, d).set(standardize.mean);
+      new Float64Array(buf, scaleOff, d).set(standardize.scale);
+    }
     const c = new Int32Array(buf, cOff, n);
     const x = new Float64Array(buf, xOff, n * d);
     for (let start = 0; start < rows; start += n) {
       const m = Math.min(n, rows - start);
       c.set(yi.subarray(start, start + m));
       x.set(X.subarray(start * d, (start + m) * d));
+      if (standardize) k.standardize(xOff, m, d, meanOff, scaleOff);
       k.pass(xOff, cOff, m, d, zOff, g2Off, sqOff, wOff, IO);
     }
     z.set(zm);

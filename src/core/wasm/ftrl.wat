@@ -19,6 +19,10 @@
 ;;   io: f64 slots [0] w0 (class-0 weight) [1] w1 [2] 1/α [3] base = β/α + l2
 ;;       [4] l1 [5] fitIntercept [6] intercept base = β/α
 ;;       [7..10] the intercept's z, g2, sq, w (in/out)
+;;
+;; standardize(x, rows, d, mean, scale): in place, x = (x − mean[j]) · scale[j],
+;;   the operations of OnlineStandardScaler.transformInto (so bit-identical),
+;;   two features per instruction; run on a chunk before pass.
 (module
   (memory (export "memory") 1)
   ;; e^x by fdlibm's method: x = k·ln2 + r with |r| ≤ ln2/2 (r = hi − lo),
@@ -93,6 +97,34 @@
         (return (f64.mul (local.get $y) (local.get $twopk)))))
     ;; 2^-1000 = 0x0170000000000000
     (f64.mul (f64.mul (local.get $y) (local.get $twopk)) (f64.reinterpret_i64 (i64.const 0x0170000000000000))))
+  (func (export "standardize") (param $x i32) (param $rows i32) (param $d i32) (param $mean i32) (param $scale i32)
+    (local $i i32) (local $j i32) (local $xo i32) (local $o i32) (local $pairs i32)
+    (local.set $pairs (i32.and (local.get $d) (i32.const -2)))
+    (local.set $i (i32.const 0))
+    (block $done
+      (loop $rl
+        (br_if $done (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $xo (i32.add (local.get $x) (i32.shl (i32.mul (local.get $i) (local.get $d)) (i32.const 3))))
+        (local.set $j (i32.const 0))
+        (block $pd
+          (loop $pl
+            (br_if $pd (i32.ge_u (local.get $j) (local.get $pairs)))
+            (local.set $o (i32.shl (local.get $j) (i32.const 3)))
+            (v128.store (i32.add (local.get $xo) (local.get $o))
+              (f64x2.mul
+                (f64x2.sub (v128.load (i32.add (local.get $xo) (local.get $o))) (v128.load (i32.add (local.get $mean) (local.get $o))))
+                (v128.load (i32.add (local.get $scale) (local.get $o)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $pl)))
+        (if (i32.lt_u (local.get $pairs) (local.get $d))
+          (then
+            (local.set $o (i32.shl (local.get $pairs) (i32.const 3)))
+            (f64.store (i32.add (local.get $xo) (local.get $o))
+              (f64.mul
+                (f64.sub (f64.load (i32.add (local.get $xo) (local.get $o))) (f64.load (i32.add (local.get $mean) (local.get $o))))
+                (f64.load (i32.add (local.get $scale) (local.get $o)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rl))))
   (func (export "pass") (param $x i32) (param $c i32) (param $rows i32) (param $d i32)
     (param $z i32) (param $g2 i32) (param $sq i32) (param $w i32) (param $io i32) (result i32)
     (local $i i32) (local $j i32) (local $o i32) (local $xo i32) (local $pairs i32)
