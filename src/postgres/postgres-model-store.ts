@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import * as z from "zod";
+import { mismatch, sha256, toBuffer } from "./checksums.js";
 import { FreshmlError } from "../core/errors.js";
 import { packArrays, unpackArrays } from "../node/f64-codec.js";
 import { leaseLost, type FenceOptions, type LeaseGrant } from "../store/lease.js";
@@ -35,7 +35,6 @@ import { PostgresRunHistory } from "./postgres-run-history.js";
 import { SchemaGate, checkSchemaName } from "./schema.js";
 import { SqlAdapter, toStoreError, type PostgresClient, type SqlRow, type Subscription } from "./sql-client.js";
 
-const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
 const summarySchema = modelRecordSchema.omit({ trainer: true, preprocessing: true, learningState: true }).extend({ trainerKind: z.string() });
 
 type Query = (text: string, params?: unknown[]) => Promise<SqlRow[]>;
@@ -585,16 +584,7 @@ function encodeVersion(record: ModelRecord): EncodedVersion {
   return { summary, summarySha256: sha256(summary), body, sha256: sha256(Buffer.concat([Buffer.from(`${summary}\n`, "utf8"), body])) };
 }
 
-function toBuffer(value: unknown): Buffer {
-  if (Buffer.isBuffer(value)) return value;
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  if (typeof value === "string" && value.startsWith("\\x")) return Buffer.from(value.slice(2), "hex");
-  return Buffer.from(String(value), "utf8");
-}
 
-function mismatch(where: string, what: string): FreshmlError {
-  return new FreshmlError("checksum_mismatch", `${where} ${what}`, { where });
-}
 
 function decodeVersion(row: SqlRow, schema: string, name: string, version: number): ModelRecord {
   const where = `${schema}.versions (name ${name}, version ${version})`;

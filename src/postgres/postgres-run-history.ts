@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { mismatch, sha256, toBuffer } from "./checksums.js";
 import { FreshmlError } from "../core/errors.js";
 import {
   checkSummary,
@@ -16,7 +16,6 @@ import { checkName } from "../store/model-store.js";
 import { SchemaGate, checkSchemaName } from "./schema.js";
 import { SqlAdapter, toStoreError, type PostgresClient, type SqlRow } from "./sql-client.js";
 
-const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
 
 /**
  * Options of {@link PostgresRunHistory}.
@@ -156,13 +155,4 @@ export class PostgresRunHistory implements RunHistory {
   }
 }
 
-function toBuffer(value: unknown): Buffer {
-  if (Buffer.isBuffer(value)) return value;
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  if (typeof value === "string" && value.startsWith("\\x")) return Buffer.from(value.slice(2), "hex");
-  return Buffer.from(String(value), "utf8");
-}
 
-function mismatch(where: string, what: string): FreshmlError {
-  return new FreshmlError("checksum_mismatch", `${where} ${what}`, { where });
-}

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { LinearRegression, type AliasChange } from "../../src/index.js";
 import { FileLease, FileModelStore, type FileWatchOptions } from "../../src/node/index.js";
+import { childLines } from "../child-lines.js";
 
 const child = fileURLToPath(new URL("./fence-child.ts", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "freshml-watchproc-"));
@@ -16,35 +17,6 @@ function start(args: string[]): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", child, ...args], { stdio: ["pipe", "pipe", "pipe"] });
 }
 
-/** The child's output lines, one at a time. */
-function lines(p: ChildProcess): () => Promise<string> {
-  const queue: string[] = [];
-  const waiting: ((l: string) => void)[] = [];
-  let buf = "";
-  let err = "";
-  p.stderr!.on("data", (d) => (err += d));
-  p.stdout!.on("data", (d) => {
-    buf += String(d);
-    let i: number;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      const w = waiting.shift();
-      if (w) w(line);
-      else queue.push(line);
-    }
-  });
-  return () =>
-    new Promise((resolve, reject) => {
-      const l = queue.shift();
-      if (l !== undefined) return resolve(l);
-      const timer = setTimeout(() => reject(new Error(`no line from the child within 30 s; stderr: ${err}`)), 30_000);
-      waiting.push((line) => {
-        clearTimeout(timer);
-        resolve(line);
-      });
-    });
-}
 
 /** A watcher whose changes are collected with their arrival time, and a wait (event-driven, with a deadline) on them. */
 function watchInto(store: FileModelStore, options: FileWatchOptions) {
@@ -88,7 +60,7 @@ async function pingPong(mode: string, options: FileWatchOptions, rounds: number,
   const store = new FileModelStore(dir, { fsync: false });
   const w = watchInto(store, options);
   const writer = start(["promote", dir]);
-  const next = lines(writer);
+  const next = childLines(writer);
   try {
     await w.watcher.ready;
     expect(await next()).toBe("ready");
@@ -137,7 +109,7 @@ describe("FileModelStore fencing with real processes", () => {
     const store = new FileModelStore(dir, { fsync: false });
     const lease = new FileLease(dir);
     const holder = start(["fenced", dir, "paused-holder", "400"]);
-    const next = lines(holder);
+    const next = childLines(holder);
     try {
       expect(await next()).toBe("granted 1");
       holder.stdin!.write("write\n");

@@ -6,6 +6,7 @@ import { PostgresLease, PostgresModelStore } from "../../src/postgres/index.js";
 import { leaseContract } from "../store/lease-contract.js";
 import { serverSuitesEnabled, startPgChild, startPgServer, usePgServer, type PgServer } from "./pg-server.js";
 import { fencingContract } from "../store/fencing-contract.js";
+import { childLines } from "../child-lines.js";
 import type pg from "pg";
 
 let n = 0;
@@ -69,35 +70,6 @@ describe("PostgresLease on PGlite", () => {
   });
 });
 
-/** The child's output lines, one at a time. */
-function lines(p: ChildProcess): () => Promise<string> {
-  const queue: string[] = [];
-  const waiting: ((l: string) => void)[] = [];
-  let buf = "";
-  let err = "";
-  p.stderr!.on("data", (d) => (err += d));
-  p.stdout!.on("data", (d) => {
-    buf += String(d);
-    let i: number;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      const w = waiting.shift();
-      if (w) w(line);
-      else queue.push(line);
-    }
-  });
-  return () =>
-    new Promise((resolve, reject) => {
-      const l = queue.shift();
-      if (l !== undefined) return resolve(l);
-      const timer = setTimeout(() => reject(new Error(`no line from the child within 30 s; stderr: ${err}`)), 30_000);
-      waiting.push((line) => {
-        clearTimeout(timer);
-        resolve(line);
-      });
-    });
-}
 
 describe.runIf(serverSuitesEnabled("PostgresLease on a PostgreSQL server"))("PostgresLease on a PostgreSQL server", () => {
   const srv = usePgServer();
@@ -114,7 +86,7 @@ describe.runIf(serverSuitesEnabled("PostgresLease on a PostgreSQL server"))("Pos
     const lease = new PostgresLease(srv.pool, { schema });
     await store.init();
     const holder = startPgChild(srv.server, ["fenced", schema, "paused-holder", "1500"]);
-    const next = lines(holder);
+    const next = childLines(holder);
     try {
       expect(await next()).toBe("granted 1");
       holder.stdin!.write("write\n");
