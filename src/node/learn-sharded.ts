@@ -29,10 +29,14 @@ export interface ShardPoolOptions {
   /**
    * Raise each worker thread's nice value by this much (0–19), in the thread
    * itself before its first shard, so the host's main thread gets the cores
-   * first when they are busy. Default 10, as {@link WorkerPipelineOptions.niceIncrement}
-   * (piscina's default is 0; its own option needs an optional native module,
-   * this one does not). Linux only; elsewhere {@link ShardPool.priority} says
-   * it was not applied.
+   * first when they are busy. Default 0, as piscina's (its own option needs an
+   * optional native module, this one does not), unlike
+   * {@link WorkerPipelineOptions.niceIncrement}'s 10: in `npm run
+   * bench:event-loop` a pool at +10 left the host's event-loop delay no
+   * lower (p99 2.05 vs 1.95 ms) and took 8–17 % longer, since the caller
+   * waits for its shards anyway. Set it for a pool in a thread that answers
+   * requests. Linux only; elsewhere {@link ShardPool.priority} says it was not
+   * applied.
    */
   niceIncrement?: number;
 }
@@ -72,7 +76,7 @@ export class ShardPool {
     const m = options.registryModule;
     this.registryModule = m === undefined ? undefined : m instanceof URL ? fileURLToPath(m) : m.startsWith("file:") ? fileURLToPath(m) : m;
     this.registry = options.registry ?? builtinTrainers;
-    this.niceIncrement = checkNiceIncrement(options.niceIncrement, 10);
+    this.niceIncrement = checkNiceIncrement(options.niceIncrement, 0);
     const script = workerScript("shard-worker");
     this.piscina = new Piscina({
       filename: script.url.href,

@@ -82,7 +82,7 @@ describe("niceIncrement: worker threads yield the cores to the host's thread (is
     expect(results[0]).toBe(results[1]);
   });
 
-  it("refuses increments outside 0..19 with invalid_params; never lowers the main thread", () => {
+  it("refuses increments outside 0..19 with invalid_params; never lowers the main thread", async () => {
     for (const bad of [-1, 20, 1.5, Number.NaN, "5"]) {
       for (const make of [() => new WorkerPipeline({ module: MODULE, store: { type: "file", root: dir() }, niceIncrement: bad as number }), () => new ShardPool({ threads: 1, niceIncrement: bad as number })]) {
         let err: unknown;
@@ -94,6 +94,9 @@ describe("niceIncrement: worker threads yield the cores to the host's thread (is
         expect(isFreshmlError(err) && err.code === "invalid_params" && err.details.param === "niceIncrement").toBe(true);
       }
     }
+    const pool = new ShardPool({ threads: 1 });
+    expect(pool.niceIncrement).toBe(0); // the pool's default: its caller waits for the shards anyway
+    await pool.close();
     const before = getPriority(process.pid);
     expect(lowerThisThreadPriority(5)).toMatchObject({ applied: false, reason: linux ? "main_thread" : "no_thread_id" });
     expect(lowerThisThreadPriority(0)).toMatchObject({ applied: false, reason: "zero" });
