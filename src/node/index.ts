@@ -14,3 +14,4 @@ export { ShardPool, learnSharded, type LearnShardedOptions, type ShardPoolOption
 export { FileLease, type FileLeaseOptions } from "./file-lease.js";
 export { FileRunHistory, type FileRunHistoryOptions } from "./file-run-history.js";
 export type { FileWatchOptions } from "./file-watch.js";
+export type { ThreadPriority } from "./thread-priority.js";

@@ -8,6 +8,8 @@ import { builtinTrainers, restoreTrainer, type TrainerRegistry } from "../learne
 import type { Trainer, TrainerJSON } from "../learners/trainer.js";
 import { fromWire } from "./worker-protocol.js";
 import type { ShardResult, ShardTask } from "./shard-worker.js";
+import { checkNiceIncrement, type ThreadPriority } from "./thread-priority.js";
+import type { WorkerPipelineOptions } from "./worker-pipeline.js";
 import { tsxLoaderURL, workerScript } from "./worker-script.js";
 
 /** Options of {@link ShardPool}. */
@@ -24,6 +26,19 @@ export interface ShardPoolOptions {
   registry?: TrainerRegistry;
   /** Each worker's heap limits; a shard that exceeds them fails with `worker_failed` (reason `out_of_memory`). */
   resourceLimits?: ResourceLimits;
+  /**
+   * Raise each worker thread's nice value by this much (0–19), in the thread
+   * itself before its first shard, so the host's main thread gets the cores
+   * first when they are busy. Default 0, as piscina's (its own option needs an
+   * optional native module, this one does not), unlike
+   * {@link WorkerPipelineOptions.niceIncrement}'s 10: in `npm run
+   * bench:event-loop` a pool at +10 left the host's event-loop delay no
+   * lower (p99 2.05 vs 1.95 ms) and took 8–17 % longer, since the caller
+   * waits for its shards anyway. Set it for a pool in a thread that answers
+   * requests. Linux only; elsewhere {@link ShardPool.priority} says it was not
+   * applied.
+   */
+  niceIncrement?: number;
 }
 
 /**
@@ -50,6 +65,9 @@ export class ShardPool {
   /** Shared memory the shards are copied into, kept between calls (fresh memory costs more to touch than to copy into). */
   private scratch: SharedArrayBuffer | null = null;
   private scratchBusy = false;
+  /** Raise each worker's nice value by this much. */
+  readonly niceIncrement: number;
+  private reported: ThreadPriority | null = null;
 
   constructor(options: ShardPoolOptions = {}) {
     const threads = options.threads ?? availableParallelism();
@@ -58,6 +76,7 @@ export class ShardPool {
     const m = options.registryModule;
     this.registryModule = m === undefined ? undefined : m instanceof URL ? fileURLToPath(m) : m.startsWith("file:") ? fileURLToPath(m) : m;
     this.registry = options.registry ?? builtinTrainers;
+    this.niceIncrement = checkNiceIncrement(options.niceIncrement, 0);
     const script = workerScript("shard-worker");
     this.piscina = new Piscina({
       filename: script.url.href,
@@ -70,12 +89,23 @@ export class ShardPool {
   }
 
   /**
+   * Whether the workers' CPU priority was lowered by `niceIncrement`: null
+   * until a worker has learned a shard; not `applied` (with the `reason`) as
+   * soon as one worker could not lower its own.
+   */
+  get priority(): ThreadPriority | null {
+    return this.reported;
+  }
+
+  /**
    * Learns one shard in a worker (used by {@link learnSharded}).
    * @internal
    */
-  async learn(task: ShardTask, transferList: ArrayBuffer[]): Promise<ShardResult> {
+  async learn(task: Omit<ShardTask, "niceIncrement">, transferList: ArrayBuffer[]): Promise<ShardResult> {
     try {
-      return (await this.piscina.run(task, { transferList })) as ShardResult;
+      const result = (await this.piscina.run({ ...task, niceIncrement: this.niceIncrement }, { transferList })) as ShardResult;
+      if (this.reported === null || this.reported.applied) this.reported = result.priority;
+      return result;
     } catch (err) {
       const code = (err as { code?: unknown } | null)?.code;
       const reason = code === "ERR_WORKER_OUT_OF_MEMORY" ? "out_of_memory" : "crashed";
@@ -208,7 +238,7 @@ export async function learnSharded<T extends Trainer>(trainer: T, batch: Batch, 
       start += rows;
       if (lease) await copyInSlices(b, from, start, X, y, first);
       const a = from - first;
-      const task: ShardTask = { trainer: envelope, X: X.subarray(a * b.cols, (a + rows) * b.cols), cols: b.cols, y: y.subarray(a, a + rows), ...(pool.registryModule !== undefined ? { registry: pool.registryModule } : {}) };
+      const task: Omit<ShardTask, "niceIncrement"> = { trainer: envelope, X: X.subarray(a * b.cols, (a + rows) * b.cols), cols: b.cols, y: y.subarray(a, a + rows), ...(pool.registryModule !== undefined ? { registry: pool.registryModule } : {}) };
       const done = pool.learn(task, []).then((res) => {
         if (!res.ok && typeof res.error.details?.row === "number") res.error.details.row += from;
         return res;

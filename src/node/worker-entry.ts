@@ -13,6 +13,7 @@ import { MemoryModelStore } from "../store/memory-model-store.js";
 import type { ModelStore } from "../store/model-store.js";
 import { FileModelStore } from "./file-model-store.js";
 import type { PipelineEvent } from "../pipeline/pipeline.js";
+import { lowerThisThreadPriority } from "./thread-priority.js";
 import { fromWire, toWire, type FromWorker, type RunNews, type ToWorker, type WorkerInit } from "./worker-protocol.js";
 
 const port = parentPort;
@@ -116,6 +117,8 @@ port.on("message", (m: ToWorker) => {
 });
 
 async function start(): Promise<void> {
+  // First, so that importing the user's module and building the pipeline already run at the lower priority.
+  const priority = lowerThisThreadPriority(init.niceIncrement);
   try {
     const d = init.store;
     const store = new FileModelStore(d.root, d.lockTimeoutMs !== undefined ? { lock: { timeoutMs: d.lockTimeoutMs } } : {});
@@ -138,7 +141,7 @@ async function start(): Promise<void> {
       );
     }
     pipeline = p;
-    send({ type: "ready", name: p.name });
+    send({ type: "ready", name: p.name, priority });
   } catch (err) {
     send({ type: "init_failed", error: toWire(err) });
   }

@@ -6,6 +6,7 @@
 import { FreshmlError, isFreshmlError, type FreshmlErrorCode, type FreshmlErrorDetails } from "../core/errors.js";
 import type { PipelineEvent, Progress, ResumeFrom, SourceBatch } from "../pipeline/pipeline.js";
 import type { RunReport } from "../pipeline/report.js";
+import type { ThreadPriority } from "./thread-priority.js";
 
 /** A file store, opened inside the worker. */
 export interface FileStoreDescriptor {
@@ -24,6 +25,8 @@ export interface WorkerInit {
   args: unknown;
   store: FileStoreDescriptor;
   prefetch: number;
+  /** Raise the worker thread's nice value by this much before building the pipeline. */
+  niceIncrement: number;
 }
 
 /** An error as data. */
@@ -49,7 +52,7 @@ export type RunNews = { type: "pull"; n: number } | { type: "progress"; progress
 
 /** Worker → main thread. */
 export type FromWorker =
-  | { type: "ready"; name: string }
+  | { type: "ready"; name: string; priority: ThreadPriority }
   | { type: "init_failed"; error: WireError }
   | RunNews
   /** Several pieces of news in one message (the worker coalesces what happens between two turns of its event loop). */
