@@ -84,6 +84,12 @@ describe("freshml CLI, end to end in a child process on a file store", { timeout
     expect(t.stdout).toMatch(/batches\s+4 \(4 accepted/);
     expect(t.stdout).toContain("run recorded as demo:2");
     expect(t.stderr).toMatch(/batch 4\/4 .* rows\/s {2}ETA/);
+    // The same file again: its batches carry ids from the file's content, so nothing is learned twice.
+    const again = json(await cli("run", "--config", "pipeline.config.ts", "--data", "rows.csv", "--store", store, "--batch-size", "100", "--json"));
+    expect(again.batches.skipped).toBe(4);
+    expect(again.batches.accepted).toBe(0);
+    expect(again.rows.learned).toBe(0);
+    expect(again.championVersion).toBe(json(await cli("versions", "--store", store, "--name", "demo", "--json")).champion);
   });
 
   it("versions, show, diff, report, prune, rollback", async () => {
@@ -110,7 +116,7 @@ describe("freshml CLI, end to end in a child process on a file store", { timeout
     const rep = json(repR);
     const html = readFileSync(join(dir, "report.html"), "utf8");
     expect(rep.bytes).toBe(Buffer.byteLength(html));
-    expect(html).toContain("2 run(s)");
+    expect(html).toContain("3 run(s)");
     expect((html.match(/data-mark="version"/g) ?? []).length).toBe(vs.versions.length);
 
     const rb = await cli("rollback", "--store", store, "--name", "demo", "--json");

@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { extname, resolve } from "node:path";
+import { basename, extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { FreshmlError, isFreshmlError } from "../../core/errors.js";
@@ -413,8 +414,14 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         // Opened once the input is known good; a postgres:// store is created if missing, like a folder.
         const store = v.store === undefined ? undefined : (opened = await openStore(v.store, false)).store;
         const pipeline = new Pipeline({ ...options, ...(store ? { store } : {}), ...(v.name !== "model" || !options.name ? { name } : {}) });
-        const batches: Array<Record<string, unknown>[]> = [];
-        for (let i = 0; i < rows.length; i += batchSize) batches.push(rows.slice(i, i + batchSize));
+        // Ids from the file's content and the rows' place in it: running the same file again (a retry after a
+        // crash, or by mistake) skips what was learned instead of learning it twice.
+        const fileKey = `${basename(dataPath).slice(0, 200)}@${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+        const batches: Array<{ id: string; rows: Record<string, unknown>[] }> = [];
+        for (let i = 0; i < rows.length; i += batchSize) {
+          const part = rows.slice(i, i + batchSize);
+          batches.push({ id: `${fileKey}:rows ${i + 1}-${i + part.length}`, rows: part });
+        }
         let lastDraw = 0;
         const report = await pipeline.runBatches(batches, {
           onProgress: (p) => {
