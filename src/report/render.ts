@@ -264,7 +264,7 @@ function metricChart(m: Merged, metric: string, maxPoints: number, main: boolean
   const c = finite(champ);
   const desc =
     `${metric} per batch over batches ${lo}–${hi} (${s.points} batches scored, ${batch.length} points drawn; extremes and events kept). ` +
-    (c.length > 0 ? `Champion from ${fmt(c[0])} to ${fmt(c[c.length - 1])} (min ${fmt(Math.min(...c))}, max ${fmt(Math.max(...c))}). ` : "No champion values. ") +
+    (c.length > 0 ? `${championTrend(c)} (min ${fmt(Math.min(...c))}, max ${fmt(Math.max(...c))}). ` : "No champion values. ") +
     (refB.length ? `${ref!.label} from ${fmt(refV.find((v) => v !== null))} to ${fmt([...refV].reverse().find((v) => v !== null))} (grey line). ` : "") +
     (main ? `${m.promotions.length} promotions (green triangles), ${m.alarms.length} drift alarms (red dashed lines) and ${m.rollbacks.length} rollbacks (purple lines) marked.${base.length ? " The baseline's gate metric is dotted." : ""}` : "");
   const refAt = new Map(refB.map((b, i) => [b, refV[i]!]));
@@ -492,4 +492,20 @@ export function renderReport(input: RunReport | RunSummary | readonly RunSummary
 <section id="runs"><h2>Runs</h2>${runsTable}</section>
 </main></body></html>
 `;
+}
+
+/**
+ * The champion's trend in words: the medians of the first and last tenth of its
+ * points (at least one each), not the first and last single batches, which may be
+ * a short, noisy batch and would read as the model getting worse or better.
+ */
+function championTrend(values: readonly number[]): string {
+  const k = Math.max(1, Math.floor(values.length / 10));
+  const median = (a: readonly number[]): number => {
+    const t = [...a].sort((x, y) => x - y);
+    const h = t.length >> 1;
+    return t.length % 2 ? t[h]! : (t[h - 1]! + t[h]!) / 2;
+  };
+  if (values.length < 2) return `Champion at ${fmt(values[0])}`;
+  return `Champion from ${fmt(median(values.slice(0, k)))} to ${fmt(median(values.slice(-k)))} (medians of the first and last ${k} point${k === 1 ? "" : "s"})`;
 }

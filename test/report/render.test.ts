@@ -27,6 +27,20 @@ describe("renderReport", () => {
     expect(count(html, /data-mark="promotion"/g)).toBe(399);
   });
 
+  it("describes the champion's trend by medians, so one short last batch does not read as the model getting worse", () => {
+    const report = sampleReport("m", 100);
+    const last = [...report.records].reverse().find((r) => r.status === "accepted")!;
+    if (last.status !== "accepted" || !last.decision) throw new Error("sampleReport changed: its last accepted record has no decision");
+    last.prequential = 100;
+    last.decision.champion = 100;
+    report.series.rmse!.champion[last.batch] = 100;
+    const html = renderReport(report);
+    const m = /Champion from ([\d.]+) to ([\d.]+) \(medians of the first and last (\d+) points\) \(min [\d.]+, max 100\)/.exec(html);
+    expect(m).not.toBeNull();
+    expect(Number(m![2])).toBeLessThan(2);
+    expect(Number(m![3])).toBeGreaterThanOrEqual(5);
+  });
+
   it("escapes text from the data", () => {
     const report = sampleReport("m", 20);
     const q = report.records.find((r) => r.status === "quarantined")!;
