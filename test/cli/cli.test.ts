@@ -98,6 +98,8 @@ describe("freshml CLI, end to end in a child process on a file store", { timeout
     const newest = vs.versions[0].version as number;
     expect(vs.champion).toBe(newest);
     // Read-only commands, in parallel to keep the test fast.
+    // A mistyped name is not an error (a model may have been pruned to nothing), but the message says what to check.
+    expect((await cli("versions", "--store", store, "--name", "demoo")).stdout).toContain('no versions of demoo (check --name: without it the name is "model")');
     const [text, showR, diffR, repR] = await Promise.all([
       cli("versions", "--store", store, "--name", "demo"),
       cli("show", "champion", "--store", store, "--name", "demo", "--json"),

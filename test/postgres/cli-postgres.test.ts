@@ -64,6 +64,8 @@ describe.runIf(serverSuitesEnabled("the CLI on a PostgreSQL server"))("freshml C
     const r2 = await cli("run", "--config", "pipeline.config.ts", "--data", "rows.ndjson", "--store", store, "--batch-size", "100");
     expect(r2.code).toBe(0);
     expect(r2.stdout).toContain("run recorded as demo:2");
+    // The hint quotes the URL: its ? and & would otherwise be read by the shell.
+    expect(r2.stdout).toContain(`freshml report -o report.html --store '${store}' --name demo`);
     // What the CLI wrote is in the database.
     expect((await srv.pool.query("SELECT count(*)::int AS n FROM cli_e2e.runs WHERE name = 'demo'")).rows[0].n).toBe(2);
 

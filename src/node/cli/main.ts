@@ -311,7 +311,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         print(
           { name, champion, versions },
           versions.length === 0
-            ? `no versions of ${name}`
+            ? `no versions of ${name} (check --name: without it the name is "model")`
             : table(
                 ["version", "created", "parent", "trainer", "rows", "metrics"],
                 versions.map((x) => [`v${x.version}${x.version === champion ? " *" : ""}`, x.createdAt, x.parent === null ? "—" : `v${x.parent}`, x.trainerKind, String(x.data.rows), metricsText(x.metrics)]),
@@ -438,7 +438,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         const s = summarizeRun(report);
         print(
           { runId, name: report.name, status: report.status, batches: report.batches, rows: report.rows, prequential: report.prequential, metrics: report.metrics, promotions: report.promotionsTotal, driftAlarms: report.driftAlarmsTotal, championVersion: report.championVersion, durationMs: report.durationMs, stageMs: report.stageMs, quarantines: s.quarantines.byReason },
-          runSummaryTable(report) + (runId ? `\nrun recorded as ${runId}; see it with: freshml report -o report.html --store ${v.store} --name ${report.name}` : ""),
+          runSummaryTable(report) + (runId ? `\nrun recorded as ${runId}; see it with: freshml report -o report.html --store ${shellQuote(String(v.store))} --name ${shellQuote(report.name)}` : ""),
         );
         return report.status === "completed" ? 0 : 1;
       }
@@ -454,4 +454,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   } finally {
     await (opened as OpenedStore | null)?.close().catch(() => undefined);
   }
+}
+
+/** A word as a POSIX shell would read it back: quoted when it holds anything but safe characters (a URL's `?`, `&`). */
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
