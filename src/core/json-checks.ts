@@ -255,3 +255,26 @@ export function readChecked<T>(check: Check<T>, value: unknown, what: string, ro
     throw new FreshmlError("invalid_state", `${what}: ${field} must be ${err.expected}, got ${observed}`, { field, expected: err.expected, observed });
   }
 }
+
+/** The path of the first non-finite number in a value (JSON would write it as null), or null. */
+export function nonFinitePath(v: unknown, path: string): string | null {
+  if (typeof v === "number") return Number.isFinite(v) ? null : path;
+  if (v instanceof Float64Array) {
+    const i = v.findIndex((x) => !Number.isFinite(x));
+    return i < 0 ? null : `${path}[${i}]`;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = nonFinitePath(v[i], `${path}[${i}]`);
+      if (p !== null) return p;
+    }
+    return null;
+  }
+  if (v !== null && typeof v === "object") {
+    for (const [k, x] of Object.entries(v)) {
+      const p = nonFinitePath(x, `${path}.${k}`);
+      if (p !== null) return p;
+    }
+  }
+  return null;
+}

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { FreshmlError } from "../core/errors.js";
+import { nonFinitePath } from "../core/json-checks.js";
 import type { DetectorJSON } from "./detector.js";
 
 /**
@@ -55,21 +56,3 @@ export function detectorJSON(kind: string, params: object, state: object): Detec
   return { kind, params: { ...params }, state: JSON.parse(JSON.stringify(state)) as Record<string, unknown> };
 }
 
-/** The path of the first non-finite number in a JSON-like value, or null. */
-function nonFinitePath(v: unknown, path: string): string | null {
-  if (typeof v === "number") return Number.isFinite(v) ? null : path;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const p = nonFinitePath(v[i], `${path}[${i}]`);
-      if (p !== null) return p;
-    }
-    return null;
-  }
-  if (v !== null && typeof v === "object") {
-    for (const [k, x] of Object.entries(v)) {
-      const p = nonFinitePath(x, `${path}.${k}`);
-      if (p !== null) return p;
-    }
-  }
-  return null;
-}

@@ -1,6 +1,7 @@
 import type { Batch } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
 import { SeededRandom } from "../core/random.js";
+import { nonFinitePath } from "../core/json-checks.js";
 import { isClassifier, type Trainer } from "../learners/trainer.js";
 
 /** One named check; `run` throws an Error describing the failure. */
@@ -94,28 +95,6 @@ function close(a: Float64Array, b: Float64Array, tol: number, what: string): voi
   }
 }
 
-/** The path of the first non-finite number in a value (JSON would write it as null), or null. */
-function nonFinitePath(v: unknown, path: string): string | null {
-  if (typeof v === "number") return Number.isFinite(v) ? null : path;
-  if (v instanceof Float64Array) {
-    const i = v.findIndex((x) => !Number.isFinite(x));
-    return i < 0 ? null : `${path}[${i}]`;
-  }
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const p = nonFinitePath(v[i], `${path}[${i}]`);
-      if (p !== null) return p;
-    }
-    return null;
-  }
-  if (v !== null && typeof v === "object") {
-    for (const [k, x] of Object.entries(v)) {
-      const p = nonFinitePath(x, `${path}.${k}`);
-      if (p !== null) return p;
-    }
-  }
-  return null;
-}
 
 /** Runs `fn`; a FreshmlError is returned (an expected refusal), anything else is a failure. */
 function refusalOf(fn: () => void, what: string): FreshmlError | null {
