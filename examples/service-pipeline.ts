@@ -22,3 +22,20 @@ export function createPipeline({ store }: { store: ModelStore }): Pipeline {
     gate: { minRows: 50 },
   });
 }
+
+/**
+ * The service's data, read inside the worker (a `WorkerSource`): here `days`
+ * days of hourly readings made up on the spot; a real service would read
+ * them from its database or files. Each day is one batch with a stable id, so
+ * a day learned once is never learned again.
+ */
+export function* createSource({ args }: { args: { days: number; from?: number } }): Generator<{ id: string; rows: Row[] }> {
+  const from = args.from ?? 0;
+  for (let day = from; day < from + args.days; day++) {
+    const rows = Array.from({ length: 24 }, (_, hour) => {
+      const temp = 10 + 12 * Math.sin(((day * 24 + hour) / 24 / 365) * 2 * Math.PI) + 6 * Math.sin(((hour - 9) / 24) * 2 * Math.PI);
+      return { temp, hour, load: 40 + 1.5 * temp + 0.8 * hour + Math.sin(day * 7 + hour * 3) };
+    });
+    yield { id: `day-${day}`, rows };
+  }
+}

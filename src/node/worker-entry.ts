@@ -14,7 +14,7 @@ import type { ModelStore } from "../store/model-store.js";
 import { FileModelStore } from "./file-model-store.js";
 import type { PipelineEvent } from "../pipeline/pipeline.js";
 import { lowerThisThreadPriority } from "./thread-priority.js";
-import { fromWire, toWire, type FromWorker, type RunNews, type ToWorker, type WorkerInit } from "./worker-protocol.js";
+import { fromWire, toWire, type FromWorker, type RunNews, type ToWorker, type WorkerInit, type WorkerSourceInit } from "./worker-protocol.js";
 
 const port = parentPort;
 if (!port) throw new Error("freshml worker-entry runs in a worker thread");
@@ -45,6 +45,7 @@ let queue: Item[] = [];
 let wake: (() => void) | null = null;
 let controller: AbortController | null = null;
 let pipeline: Pipeline | null = null;
+let openedStore: FileModelStore | null = null;
 
 function push(item: Item): void {
   queue.push(item);
@@ -68,6 +69,25 @@ async function* source(): AsyncGenerator<SourceBatch> {
   }
 }
 
+/** Imports a module by absolute path or specifier. */
+function importModule(module: string): Promise<Record<string, unknown>> {
+  return import(isAbsolute(module) ? pathToFileURL(module).href : module) as Promise<Record<string, unknown>>;
+}
+
+/** The batches of a source the worker builds itself: the export of its module, called with the args, the store and the run's signal. */
+async function ownSource(s: WorkerSourceInit, signal: AbortSignal): Promise<Iterable<SourceBatch> | AsyncIterable<SourceBatch>> {
+  const mod = await importModule(s.module);
+  const factory = mod[s.export];
+  if (typeof factory !== "function") {
+    throw new FreshmlError("invalid_params", `${s.module} has no exported function ${s.export} (exports: ${Object.keys(mod).join(", ") || "none"})`, { param: "source.export" });
+  }
+  const made = (await (factory as (ctx: unknown) => unknown)({ args: s.args, store: openedStore, signal })) as unknown;
+  if (made === null || typeof made !== "object" || !(Symbol.iterator in made || Symbol.asyncIterator in made)) {
+    throw new FreshmlError("invalid_params", `${s.module}'s ${s.export} must return an Iterable or AsyncIterable of batches (or a Promise of one)`, { param: "source.export" });
+  }
+  return made as Iterable<SourceBatch> | AsyncIterable<SourceBatch>;
+}
+
 async function run(m: Extract<ToWorker, { type: "run" }>): Promise<void> {
   queue = [];
   controller = new AbortController();
@@ -75,7 +95,8 @@ async function run(m: Extract<ToWorker, { type: "run" }>): Promise<void> {
   // run_finished carries the whole report: it is held back and sent once, with "done".
   let finished: PipelineEvent | null = null;
   try {
-    const report = await pipeline!.runBatches(source(), {
+    const batches = m.source ? await ownSource(m.source, controller.signal) : source();
+    const report = await pipeline!.runBatches(batches, {
       signal: controller.signal,
       ...(m.trigger !== undefined ? { trigger: m.trigger } : {}),
       ...(m.resume !== undefined ? { resume: m.resume } : {}),
@@ -122,8 +143,8 @@ async function start(): Promise<void> {
   try {
     const d = init.store;
     const store = new FileModelStore(d.root, d.lockTimeoutMs !== undefined ? { lock: { timeoutMs: d.lockTimeoutMs } } : {});
-    const specifier = isAbsolute(init.module) ? pathToFileURL(init.module).href : init.module;
-    const mod = (await import(specifier)) as Record<string, unknown>;
+    openedStore = store;
+    const mod = await importModule(init.module);
     const factory = mod[init.export];
     if (typeof factory !== "function") {
       throw new FreshmlError("invalid_params", `${init.module} has no exported function ${init.export} (exports: ${Object.keys(mod).join(", ") || "none"})`, { param: "export" });

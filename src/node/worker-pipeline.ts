@@ -9,7 +9,7 @@ import type { RunReport } from "../pipeline/report.js";
 import { loadModel, type ServingModel } from "../pipeline/serving.js";
 import type { ModelStore } from "../store/model-store.js";
 import { FileModelStore } from "./file-model-store.js";
-import { forTransfer, fromWire, toWire, type FileStoreDescriptor, type FromWorker, type RunNews, type ToWorker, type WorkerInit } from "./worker-protocol.js";
+import { forTransfer, fromWire, toWire, type FileStoreDescriptor, type FromWorker, type RunNews, type ToWorker, type WorkerInit, type WorkerSourceInit } from "./worker-protocol.js";
 import { checkNiceIncrement, type ThreadPriority } from "./thread-priority.js";
 import { bootstrapCode, workerScript } from "./worker-script.js";
 
@@ -71,6 +71,65 @@ export interface WorkerPipelineOptions<A = unknown> {
    * changes and {@link WorkerPipeline.priority} says so. 0 leaves it as is.
    */
   niceIncrement?: number;
+}
+
+/**
+ * A source that the worker builds and reads itself: the worker imports
+ * `module` and calls its export, which returns the batches (an array,
+ * Iterable or AsyncIterable, or a Promise of one). Pass it to
+ * {@link WorkerPipeline.runBatches} in place of batches when the data can
+ * be read where it is learned (a file, a database, a queue): the main
+ * thread then touches no batch at all, neither to read it nor to send it,
+ * which is what keeps a busy service's latency flat during a run (see
+ * docs/service.md).
+ *
+ * @example
+ * ```ts
+ * import { mkdtempSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { FileModelStore, WorkerPipeline, type WorkerSource } from "freshml/node";
+ * // examples/service-pipeline.ts exports createPipeline and createSource({ args: { days } }).
+ * const module = join(process.cwd(), "examples/service-pipeline.ts");
+ * const worker = new WorkerPipeline({ module, store: new FileModelStore(mkdtempSync(join(tmpdir(), "freshml-"))) });
+ * const days: WorkerSource<{ days: number }> = { module, export: "createSource", args: { days: 3 } };
+ * const report = await worker.runBatches(days);
+ * report.batches.accepted; // 3
+ * await worker.close();
+ * ```
+ */
+export interface WorkerSource<S = unknown> {
+  /** The module whose export builds the source in the worker: an absolute path, a `file:` URL or a package specifier. */
+  module: string | URL;
+  /** The exported function's name. Default `"createSource"`. */
+  export?: string;
+  /** Passed to it (structured-cloned: plain data only). */
+  args?: S;
+}
+
+/** What a {@link WorkerSource}'s exported function receives, in the worker. */
+export interface WorkerSourceContext<S = unknown> {
+  /** The source's `args`. */
+  args: S;
+  /** The store the worker opened (the pipeline's). */
+  store: FileModelStore;
+  /** Aborted when the run is (the pipeline also stops taking batches). */
+  signal: AbortSignal;
+}
+
+/** The function a {@link WorkerSource}'s module exports. */
+export type WorkerSourceFactory<S = unknown> = (context: WorkerSourceContext<S>) => Iterable<SourceBatch> | AsyncIterable<SourceBatch> | Promise<Iterable<SourceBatch> | AsyncIterable<SourceBatch>>;
+
+/** Whether `source` is a {@link WorkerSource} (not batches): an object with a `module`, and not iterable. */
+function isWorkerSource(source: unknown): source is WorkerSource {
+  return (
+    typeof source === "object" &&
+    source !== null &&
+    !(Symbol.iterator in source) &&
+    !(Symbol.asyncIterator in source) &&
+    "module" in source &&
+    (typeof (source as WorkerSource).module === "string" || (source as WorkerSource).module instanceof URL)
+  );
 }
 
 /** Options of {@link WorkerPipeline.runBatches}: those of `Pipeline.runBatches`, and how batches cross. */
@@ -229,13 +288,23 @@ export class WorkerPipeline<A = unknown> {
   }
 
   /**
-   * Runs the pipeline in the worker over `source` (iterated here, in the main
-   * thread; an array, Iterable or AsyncIterable of the batches
-   * `Pipeline.runBatches` takes). Resolves to the worker's report.
+   * Runs the pipeline in the worker over `source` and resolves to the
+   * worker's report. `source` is either the batches `Pipeline.runBatches`
+   * takes (an array, Iterable or AsyncIterable), iterated here in the main
+   * thread and sent to the worker a few ahead, or a {@link WorkerSource}
+   * that the worker builds and reads itself.
    */
-  async runBatches(source: Iterable<SourceBatch> | AsyncIterable<SourceBatch>, options: WorkerRunOptions = {}): Promise<RunReport> {
+  async runBatches(source: Iterable<SourceBatch> | AsyncIterable<SourceBatch> | WorkerSource, options: WorkerRunOptions = {}): Promise<RunReport> {
     if (this.closed) throw new FreshmlError("invalid_state", "this WorkerPipeline is closed");
     if (this.pending) throw new FreshmlError("run_in_progress", "a WorkerPipeline runs one run at a time");
+    let own: WorkerSourceInit | undefined;
+    if (isWorkerSource(source)) {
+      const module = source.module instanceof URL ? source.module.href : source.module;
+      if (source.export !== undefined && typeof source.export !== "string") throw new FreshmlError("invalid_params", "source.export must be a string", { param: "source.export" });
+      own = { module: module.startsWith("file:") ? fileURLToPath(module) : module, export: source.export ?? "createSource", args: source.args };
+    } else if (source === null || typeof source !== "object" || !(Symbol.iterator in source || Symbol.asyncIterator in source)) {
+      throw new FreshmlError("invalid_params", "source must be batches (an array, Iterable or AsyncIterable) or a WorkerSource ({ module, export?, args? })", { param: "source" });
+    }
     const transfer = options.transfer ?? true;
     let credit = 0;
     let pump: (() => void) | null = null;
@@ -261,9 +330,16 @@ export class WorkerPipeline<A = unknown> {
       const post = (m: ToWorker, list: ArrayBuffer[] = []): void => worker.postMessage(m, list);
       const onAbort = (): void => post({ type: "abort" });
       options.signal?.addEventListener("abort", onAbort, { once: true });
-      post({ type: "run", aborted: options.signal?.aborted === true, ...(options.trigger !== undefined ? { trigger: options.trigger } : {}), ...(options.resume !== undefined ? { resume: options.resume } : {}) });
+      post({
+        type: "run",
+        aborted: options.signal?.aborted === true,
+        ...(options.trigger !== undefined ? { trigger: options.trigger } : {}),
+        ...(options.resume !== undefined ? { resume: options.resume } : {}),
+        ...(own ? { source: own } : {}),
+      });
       let finished = false;
       const feeding = (async (): Promise<void> => {
+        if (own) return; // the worker reads its own source
         const it = Symbol.asyncIterator in source ? (source as AsyncIterable<SourceBatch>)[Symbol.asyncIterator]() : (source as Iterable<SourceBatch>)[Symbol.iterator]();
         try {
           for (;;) {
@@ -466,7 +542,7 @@ function workerFailure(crash: unknown, exitCode: number): FreshmlError {
  * report.batches.accepted; // 1
  * ```
  */
-export async function runInWorker<A = unknown>(options: WorkerPipelineOptions<A>, source: Iterable<SourceBatch> | AsyncIterable<SourceBatch>, runOptions: WorkerRunOptions = {}): Promise<RunReport> {
+export async function runInWorker<A = unknown>(options: WorkerPipelineOptions<A>, source: Iterable<SourceBatch> | AsyncIterable<SourceBatch> | WorkerSource, runOptions: WorkerRunOptions = {}): Promise<RunReport> {
   const w = new WorkerPipeline(options);
   try {
     return await w.runBatches(source, runOptions);

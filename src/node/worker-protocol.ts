@@ -29,6 +29,13 @@ export interface WorkerInit {
   niceIncrement: number;
 }
 
+/** A source the worker builds itself (see WorkerSource): its module resolved to a path or specifier. */
+export interface WorkerSourceInit {
+  module: string;
+  export: string;
+  args: unknown;
+}
+
 /** An error as data. */
 export interface WireError {
   freshml: boolean;
@@ -41,7 +48,7 @@ export interface WireError {
 
 /** Main thread → worker. */
 export type ToWorker =
-  | { type: "run"; trigger?: string; resume?: ResumeFrom; aborted: boolean }
+  | { type: "run"; trigger?: string; resume?: ResumeFrom; aborted: boolean; source?: WorkerSourceInit }
   | { type: "batch"; batch: SourceBatch }
   | { type: "end" }
   | { type: "source_error"; error: WireError }

@@ -813,6 +813,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
         }
         await this.step(batch, id, run);
       }
+      // A source that ended because it saw the signal (one read in a worker, say) ended an aborted run.
+      run.stopped("between batches", this.learning.position);
     } catch (err) {
       if (isFreshmlError(err, "lease_lost")) {
         // Another holder leads now: save nothing more, and read the store's state again at the next run.
