@@ -7,6 +7,21 @@ import { isClassifier, type Trainer, type TrainerJSON } from "../learners/traine
 /**
  * Options of the self-tuning policy `{ auto: {...} }` (`"auto"` takes the defaults).
  *
+ * What the candidates cost per batch depends on the trainer:
+ * - with `merge` (LinearRegression, GaussianNB, the Hoeffding trees, the
+ *   baselines): the batch is learned once, and each window is kept exactly
+ *   by merging batch states (amortised O(1) merges each);
+ * - without `merge` (SGDRegressor, SGDClassifier, LogisticRegression,
+ *   RecursiveLeastSquares, the full-refit learners, custom trainers):
+ *   copies of the learner. "everything" is one copy that learns every batch;
+ *   a window of W batches is two copies restarted from scratch every W
+ *   batches, half a window apart, and the older one serves, so a copy window
+ *   holds between ⌈W/2⌉ and W of the newest batches (all of them until W are
+ *   learned). Per batch that is up to 2·|windows| + 1 updates (each on a
+ *   `copy()` of the copy's state) and |windows| + 1 predictions: 13 and 7
+ *   with the defaults, fewer while copies that hold the same batches share
+ *   one state. Pass fewer `windows` to pay less.
+ *
  * @example
  * ```ts
  * import { Pipeline, LinearRegression } from "freshml";
@@ -246,7 +261,7 @@ export interface AutoCandidateJSON {
  * The self-tuning memory of the policy `"auto"`: several candidate windows
  * learned at once, exactly, by merging per-batch states (a batch's state is
  * learned once; each window costs amortised O(1) merges, O(d²) for a linear
- * model). Before a batch is learned every candidate predicts it; the one
+ * model). A trainer without `merge` keeps copies instead ({@link AutoOptions}). Before a batch is learned every candidate predicts it; the one
  * whose exponentially discounted mean loss is lowest serves (follow the
  * discounted leader), switching only when it beats the serving one by
  * `margin`; after a shock (every candidate `shock`× worse on the newest

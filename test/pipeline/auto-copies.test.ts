@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { LinearRegression, LogisticRegression, MemoryModelStore, Pipeline, SGDRegressor, SeededRandom, type Trainer } from "../../src/index.js";
+import { FreshmlError, LinearRegression, LogisticRegression, MemoryModelStore, Pipeline, SGDRegressor, SeededRandom, type Trainer } from "../../src/index.js";
 import { AutoMemory, autoSettings } from "../../src/pipeline/auto.js";
 import { checkBatch, type CheckedBatch } from "../../src/core/batch.js";
 import { builtinTrainers } from "../../src/learners/registry.js";
@@ -231,6 +231,33 @@ describe('policy "auto" through copies (trainers without merge)', () => {
     restored.learn(more);
     copies.learn(more);
     expect(JSON.stringify(restored.toJSON())).toBe(JSON.stringify(copies.toJSON()));
+  });
+
+  it("a batch one copy refuses changes nothing: the error surfaces and every copy and score is as it was", () => {
+    /** SGDRegressor whose continuing copies refuse a batch flagged by y[0] = 999 (fresh copies learn it). */
+    class Picky extends SGDRegressor {
+      override update(batch: Parameters<SGDRegressor["update"]>[0]): void {
+        if (this.nSeen > 0 && (batch as CheckedBatch).y[0] === 999) throw new FreshmlError("non_finite", "picky");
+        super.update(batch);
+      }
+      override clone(): Picky {
+        return new Picky(this.params);
+      }
+      override copy(): Picky {
+        const c = this.clone();
+        (c as unknown as { state: unknown }).state = (this as unknown as { state: { copy(): unknown } | null }).state?.copy() ?? null;
+        return c;
+      }
+    }
+    const memory = new AutoMemory(new Picky({ seed: 1 }), autoSettings({ windows: [1, 3], horizon: 1, minRows: 1 }));
+    const batches = synthetic("stationary", 11, 5, 20).map((b) => checkBatch(b));
+    for (const b of batches.slice(0, 4)) memory.learn(b);
+    const before = JSON.stringify(memory.toJSON());
+    const bad = checkBatch({ X: batches[4]!.X, cols: 3, y: Float64Array.from(batches[4]!.y, (v, i) => (i === 0 ? 999 : v)) });
+    expect(() => memory.learn(bad)).toThrow(expect.objectContaining({ code: "non_finite" }));
+    expect(JSON.stringify(memory.toJSON())).toBe(before);
+    memory.learn(batches[4]!);
+    expect(memory.toJSON().copies!.learned).toBe(5);
   });
 
   it("copy() is independent: learning on a copy leaves the original as it was", () => {
