@@ -261,7 +261,8 @@ export interface AutoCandidateJSON {
  * The self-tuning memory of the policy `"auto"`: several candidate windows
  * learned at once, exactly, by merging per-batch states (a batch's state is
  * learned once; each window costs amortised O(1) merges, O(d²) for a linear
- * model). A trainer without `merge` keeps copies instead ({@link AutoOptions}). Before a batch is learned every candidate predicts it; the one
+ * model); a trainer without `merge` keeps copies of the learner instead
+ * ({@link AutoOptions}). Before a batch is learned every candidate predicts it; the one
  * whose exponentially discounted mean loss is lowest serves (follow the
  * discounted leader), switching only when it beats the serving one by
  * `margin`; after a shock (every candidate `shock`× worse on the newest
@@ -368,35 +369,14 @@ export class AutoMemory {
     else this.choose();
   }
 
-  /**
-   * Where each copy starts after `learned` batches (the batches it holds
-   * are those after its start): everything starts at 0; window W's two
-   * copies restart every W batches, the second offset by ⌈W/2⌉ batches.
-   * Candidates' copies in this order: a window's first, then its second.
-   */
+  /** Where every candidate's copies start after `learned` batches, in candidate order (the function copyStarts). */
   private copyStarts(learned: number): number[] {
-    const out: number[] = [];
-    for (const c of this.candidates) {
-      if (c.size === Infinity) {
-        out.push(0);
-        continue;
-      }
-      const w = c.size;
-      const offset = Math.ceil(w / 2);
-      out.push(learned === 0 ? 0 : w * Math.floor((learned - 1) / w));
-      out.push(learned <= offset ? 0 : offset + w * Math.floor((learned - 1 - offset) / w));
-    }
-    return out;
+    return this.candidates.flatMap((c) => copyStarts(c.size, learned));
   }
 
   /** The start of a candidate's serving copy: its older one (it holds between ⌈W/2⌉ and W batches once W are learned). */
   private servingStart(c: Candidate, learned: number): number {
-    const k = this.candidates.indexOf(c);
-    const starts = this.copyStarts(learned);
-    // copyStarts lists two per window and one for everything, in candidate order.
-    let at = 0;
-    for (let i = 0; i < k; i++) at += this.candidates[i]!.size === Infinity ? 1 : 2;
-    return c.size === Infinity ? starts[at]! : Math.min(starts[at]!, starts[at + 1]!);
+    return Math.min(...copyStarts(c.size, learned));
   }
 
   /**
@@ -596,7 +576,11 @@ export class AutoMemory {
       throw new FreshmlError("invalid_state", `the stored auto memory's copies hold ${json.states.map((c) => c.held).join(", ") || "nothing"} batches; after ${learned} batches these candidates keep copies holding ${want.map((s) => learned - s).join(", ") || "nothing"}`);
     }
     const states = new Map<number, Trainer>();
-    json.states.forEach((c, k) => states.set(got[k]!, restoreTrainer(c.state, registry)));
+    json.states.forEach((c, k) => {
+      const t = restoreTrainer(c.state, registry);
+      if (t.kind !== this.template.kind) throw new FreshmlError("invalid_state", `the stored auto memory's copies are ${t.kind}; this pipeline's trainer is ${this.template.kind}`);
+      states.set(got[k]!, t);
+    });
     this.copies = { learned, states };
     this.candidates.forEach((c, k) => {
       if (c.size !== Infinity && candidates[k]!.length !== learned - this.servingStart(c, learned)) {
@@ -635,6 +619,18 @@ export class AutoMemory {
     const current = this.meanLoss(this.candidates[this.servedIndex]!);
     if (current === null || bestLoss < current * (1 - this.settings.margin)) this.servedIndex = best;
   }
+}
+
+/**
+ * Where a candidate's copies start after `learned` batches (a copy holds the
+ * batches after its start): everything's one copy at 0; window W's two
+ * copies restart every W batches, the second ⌈W/2⌉ batches after the first,
+ * so the older holds between ⌈W/2⌉ and W of the newest batches.
+ */
+function copyStarts(size: number, learned: number): number[] {
+  if (size === Infinity) return [0];
+  const offset = Math.ceil(size / 2);
+  return [learned === 0 ? 0 : size * Math.floor((learned - 1) / size), learned <= offset ? 0 : offset + size * Math.floor((learned - 1 - offset) / size)];
 }
 
 /** Whether a candidate holds every batch learned since the start (or the last reset): everything, or a window not yet full. */

@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FreshmlError, LinearRegression, LogisticRegression, MemoryModelStore, Pipeline, SGDRegressor, SeededRandom, type Trainer } from "../../src/index.js";
+import { FreshmlError, FullRefitLinearRegression, LinearRegression, LogisticRegression, RecursiveLeastSquares, SGDClassifier, MemoryModelStore, Pipeline, SGDRegressor, SeededRandom, type Trainer } from "../../src/index.js";
 import { AutoMemory, autoSettings } from "../../src/pipeline/auto.js";
 import { checkBatch, type CheckedBatch } from "../../src/core/batch.js";
 import { builtinTrainers } from "../../src/learners/registry.js";
@@ -223,6 +223,10 @@ describe('policy "auto" through copies (trainers without merge)', () => {
     expect(() => AutoMemory.restore(mergedJSON, new SGDRegressor(), settings, builtinTrainers)).toThrow(
       expect.objectContaining({ code: "invalid_state", message: expect.stringMatching(/merges batch states.*SGDRegressor has no merge/) }),
     );
+    const otherKind = { ...copiesJSON, copies: { ...copiesJSON.copies, states: copiesJSON.copies.states.map((c: { held: number }) => ({ held: c.held, state: new RecursiveLeastSquares().toJSON() })) } };
+    expect(() => AutoMemory.restore(otherKind, new SGDRegressor(), settings, builtinTrainers)).toThrow(
+      expect.objectContaining({ code: "invalid_state", message: expect.stringMatching(/RecursiveLeastSquares.*SGDRegressor/) }),
+    );
     const wrongAge = { ...copiesJSON, copies: { ...copiesJSON.copies, learned: copiesJSON.copies.learned + 1 } };
     expect(() => AutoMemory.restore(wrongAge, new SGDRegressor(), settings, builtinTrainers)).toThrow(expect.objectContaining({ code: "invalid_state" }));
     // Round trip: the restored memory learns on exactly as the original.
@@ -259,6 +263,24 @@ describe('policy "auto" through copies (trainers without merge)', () => {
     memory.learn(batches[4]!);
     expect(memory.toJSON().copies!.learned).toBe(5);
   });
+
+  for (const [name, make, classes] of [
+    ["SGDClassifier", () => new SGDClassifier({ classes: [0, 1], seed: 1 }), true],
+    ["RecursiveLeastSquares", () => new RecursiveLeastSquares(), false],
+    ["FullRefitLinearRegression", () => new FullRefitLinearRegression(), false],
+  ] as const) {
+    it(`${name} (no merge) learns with "auto" in a pipeline, and its memory restores bit-identically`, async () => {
+      const store = new MemoryModelStore();
+      const policy = { auto: { windows: [2, 4], horizon: 2, minRows: 20 } };
+      const s = synthetic("abrupt", 12, 12, 30, classes);
+      const r = await new Pipeline({ trainer: make(), policy, detector: null, store }).runBatches(s);
+      expect(r.batches.accepted).toBe(12);
+      expect(accepted(r.records[11]).memory!.scores["window 2"]).toBeGreaterThan(0);
+      const saved = (await store.getCheckpoint("model"))!.state as { learning: { auto: unknown } };
+      const memory = AutoMemory.restore(saved.learning.auto, make(), autoSettings(policy.auto), builtinTrainers);
+      expect(JSON.parse(JSON.stringify(memory.toJSON()))).toEqual(saved.learning.auto);
+    });
+  }
 
   it("copy() is independent: learning on a copy leaves the original as it was", () => {
     const memory = new AutoMemory(new SGDRegressor({ seed: 1 }), autoSettings({ windows: [2, 3] }));
