@@ -27,6 +27,15 @@ import { isClassifier, type Trainer, type TrainerJSON } from "../learners/traine
  * import { Pipeline, LinearRegression } from "freshml";
  * const pipeline = new Pipeline({ trainer: new LinearRegression({ l2: 1e-3 }), policy: { auto: { windows: [4, 16, 64], horizon: 8 } } });
  * ```
+ *
+ * @example A trainer without merge: copies, fewer windows to pay less
+ * ```ts
+ * import { Pipeline, SGDRegressor } from "freshml";
+ * // Up to 2·2 + 1 = 5 SGD updates and 3 predictions per batch; "window 12" holds the newest 6 to 12 batches.
+ * const pipeline = new Pipeline({ trainer: new SGDRegressor({ seed: 1 }), policy: { auto: { windows: [12, 48] } } });
+ * const report = await pipeline.runBatches([{ X: [[0], [1], [2]], y: [1, 3, 5] }]);
+ * report.records[0]; // its memory: { served: "everything", scores: { "window 12": null, "window 48": null, everything: null } }
+ * ```
  */
 export interface AutoOptions {
   /** Candidate windows, in batches (each a positive integer). Default [3, 6, 12, 24, 48, 96]. */
@@ -225,7 +234,19 @@ export interface AutoMemoryJSON {
   copies?: AutoCopiesJSON;
 }
 
-/** The copies of {@link AutoMemoryJSON} (trainers without `merge`). */
+/**
+ * The copies of {@link AutoMemoryJSON} (trainers without `merge`).
+ *
+ * @example Reading them from a checkpoint
+ * ```ts
+ * import { MemoryModelStore, Pipeline, SGDRegressor, type AutoMemoryJSON } from "freshml";
+ * const store = new MemoryModelStore();
+ * await new Pipeline({ trainer: new SGDRegressor({ seed: 1 }), policy: { auto: { windows: [2] } }, store }).runBatches([{ X: [[0], [1]], y: [1, 3] }]);
+ * const checkpoint = await store.getCheckpoint("model");
+ * const auto = (checkpoint!.state as { learning: { auto: AutoMemoryJSON } }).learning.auto;
+ * auto.copies; // { learned: 1, states: [{ held: 1, state: { format: "freshml.trainer", kind: "SGDRegressor", … } }] }
+ * ```
+ */
 export interface AutoCopiesJSON {
   /** Batches learned since the start or the last reset: where each copy restarted follows from it. */
   learned: number;
