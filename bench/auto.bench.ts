@@ -5,9 +5,11 @@
  * less), and the prequential error table on synthetic and real streams
  * beside every fixed window chosen in hindsight (the New York streams were
  * held out while the policy was designed; the wet-day streams are GaussianNB,
- * log loss).
+ * log loss). Also the cost of "auto" for a trainer without merge, which keeps
+ * copies of the learner (SGDRegressor, same batches and K).
  *
  *   npm run bench:auto
+ *   npm run bench:auto -- --copies-only   (only the SGDRegressor copies' cost)
  *
  * Results: printed and written to bench/results/auto-<time>.{json,txt}.
  */
@@ -15,7 +17,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LinearRegression, Pipeline, SeededRandom, VERSION, type RetrainPolicy, type Trainer } from "../src/index.js";
+import { LinearRegression, Pipeline, SGDRegressor, SeededRandom, VERSION, type RetrainPolicy, type Trainer } from "../src/index.js";
 import { heldOutStreams, streams } from "../test/fixtures/real-data.js";
 
 const lines: string[] = [`freshml ${VERSION} policy "auto" bench; load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`];
@@ -37,24 +39,65 @@ const cpuMs = (): number => {
 };
 
 /** Wall and CPU milliseconds per batch of one run (the checkpoint at the end included). */
-async function timed(batches: ReturnType<typeof linearBatches>, policy: RetrainPolicy): Promise<{ wall: number; cpu: number }> {
-  const p = new Pipeline({ trainer: new LinearRegression({ l2: 1e-3 }), policy, detector: null, checkpoint: "end", yieldEveryMs: Infinity });
+async function timed(batches: ReturnType<typeof linearBatches>, policy: RetrainPolicy, make: () => Trainer = () => new LinearRegression({ l2: 1e-3 })): Promise<{ wall: number; cpu: number }> {
+  const p = new Pipeline({ trainer: make(), policy, detector: null, checkpoint: "end", yieldEveryMs: Infinity });
   const t0 = performance.now();
   const c0 = cpuMs();
   await p.runBatches(batches);
   return { wall: (performance.now() - t0) / batches.length, cpu: (cpuMs() - c0) / batches.length };
 }
 
+const copiesOnly = process.argv.includes("--copies-only");
+const RUNS = 5;
+const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1]!;
+
+/**
+ * Cost per batch of "auto" beside "incremental" for a trainer: the median over
+ * RUNS alternating pairs of each, and the median of the per-pair ratios.
+ */
+async function costTable(name: string, make: () => Trainer, sizes: ReadonlyArray<readonly [number, number]>): Promise<unknown[]> {
+  lines.push(
+    "",
+    `cost per batch (ms; the median over ${RUNS} alternating runs of each, and the median of the per-pair ratios), 1,000-row batches, ${name}`,
+    "d      batches   incremental wall/cpu   auto (K=7) wall/cpu   ratio wall   ratio cpu",
+  );
+  const rows: unknown[] = [];
+  for (const [d, n] of sizes) {
+    const batches = linearBatches(n, 1000, d, d);
+    const inc: Array<{ wall: number; cpu: number }> = [];
+    const auto: Array<{ wall: number; cpu: number }> = [];
+    for (let r = 0; r < RUNS; r++) {
+      inc.push(await timed(batches, "incremental", make));
+      auto.push(await timed(batches, "auto", make));
+    }
+    const wall = median(auto.map((a, r) => a.wall / inc[r]!.wall));
+    const cpu = median(auto.map((a, r) => a.cpu / inc[r]!.cpu));
+    const m = (xs: Array<{ wall: number; cpu: number }>, k: "wall" | "cpu"): number => median(xs.map((x) => x[k]));
+    rows.push({ trainer: name, d, batches: batches.length, incremental: { wallMs: m(inc, "wall"), cpuMs: m(inc, "cpu") }, auto: { wallMs: m(auto, "wall"), cpuMs: m(auto, "cpu") }, ratioWall: wall, ratioCpu: cpu });
+    lines.push(
+      `${String(d).padEnd(7)}${String(batches.length).padStart(7)}${`${m(inc, "wall").toFixed(2)} / ${m(inc, "cpu").toFixed(2)}`.padStart(24)}${`${m(auto, "wall").toFixed(2)} / ${m(auto, "cpu").toFixed(2)}`.padStart(22)}${wall.toFixed(2).padStart(13)}${cpu.toFixed(2).padStart(12)}`,
+    );
+  }
+  return rows;
+}
+
+// Without merge, "auto" keeps copies: up to 2·6 + 1 = 13 updates and 7 predictions per batch where incremental makes 1 and 1
+// (fewer while copies hold the same batches). 200 batches: mostly past the longest window, 96.
+const copiesCost = () => costTable("SGDRegressor (no merge: copies)", () => new SGDRegressor({ seed: 1 }), [[10, 200], [100, 200]]);
+if (copiesOnly) {
+  out.copiesCost = await copiesCost();
+  finish("auto-copies");
+  process.exit(0);
+}
+
 // d = 100 twice: 120 batches (as measured before; until a window fills, it shares everything's state) and
 // 200 batches (mostly the steady state past the longest window, 96, where every candidate is solved).
-const RUNS = 5;
 lines.push(
   "",
   `cost per batch (ms; the median over ${RUNS} alternating runs of each, and the median of the per-pair ratios), 1,000-row batches, LinearRegression`,
   "d      batches   incremental wall/cpu   auto (K=7) wall/cpu   ratio wall   ratio cpu",
 );
 const cost: unknown[] = [];
-const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 for (const [d, n] of [[10, 300], [100, 120], [100, 200]] as const) {
   const batches = linearBatches(n, 1000, d, d);
   const inc: Array<{ wall: number; cpu: number }> = [];
@@ -72,6 +115,7 @@ for (const [d, n] of [[10, 300], [100, 120], [100, 200]] as const) {
   );
 }
 out.cost = cost;
+out.copiesCost = await copiesCost();
 
 /** Prequential MSE (regression) or log loss (classifiers) of the learning state (every batch scored before it is learned). */
 async function lossOf(batches: unknown[], policy: RetrainPolicy, setup: Record<string, unknown>, make: () => Trainer, metric: "rmse" | "logloss"): Promise<number> {
@@ -113,9 +157,14 @@ for (const [name, batches, setup, make, metric] of cases) {
   lines.push([name.padEnd(22), ...policies.map(([l]) => row[l]!.toPrecision(4).padStart(12)), (row.auto! / best).toFixed(3).padStart(11), (row.auto! / row.incremental!).toFixed(3).padStart(11)].join(""));
 }
 out.quality = quality;
-console.log(lines.join("\n"));
-const dir = join(fileURLToPath(new URL(".", import.meta.url)), "results");
-mkdirSync(dir, { recursive: true });
-const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-writeFileSync(join(dir, `auto-${stamp}.json`), JSON.stringify(out, null, 2));
-writeFileSync(join(dir, `auto-${stamp}.txt`), lines.join("\n") + "\n");
+finish("auto");
+
+/** Prints the results and writes bench/results/<prefix>-<time>.{json,txt}. */
+function finish(prefix: string): void {
+  console.log(lines.join("\n"));
+  const dir = join(fileURLToPath(new URL(".", import.meta.url)), "results");
+  mkdirSync(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  writeFileSync(join(dir, `${prefix}-${stamp}.json`), JSON.stringify(out, null, 2));
+  writeFileSync(join(dir, `${prefix}-${stamp}.txt`), lines.join("\n") + "\n");
+}

@@ -196,6 +196,7 @@ export { ServingModel, loadModel, type ServedRows } from "./pipeline/serving.js"
 export { ChampionFollower, followChampion, type FollowOptions } from "./pipeline/serving.js";
 export { DEFAULT_SANITY, type SanityOptions } from "./pipeline/sanity.js";
 export { type AutoCandidateJSON, type AutoMemoryJSON, type AutoOptions, type AutoPolicy, type AutoSettings, type MemoryChoice } from "./pipeline/auto.js";
+export { type AutoCopiesJSON, type AutoCopyJSON } from "./pipeline/auto.js";
 export { type DeadLetter, type DeadLetterSink, type DroppedRows, type RowAction, type RowPolicy } from "./pipeline/rows.js";
 export type {
   AcceptedBatchRecord,

@@ -7,10 +7,34 @@ import { isClassifier, type Trainer, type TrainerJSON } from "../learners/traine
 /**
  * Options of the self-tuning policy `{ auto: {...} }` (`"auto"` takes the defaults).
  *
+ * What the candidates cost per batch depends on the trainer:
+ * - with `merge` (LinearRegression, GaussianNB, the Hoeffding trees, the
+ *   baselines): the batch is learned once, and each window is kept exactly
+ *   by merging batch states (amortised O(1) merges each);
+ * - without `merge` (SGDRegressor, SGDClassifier, LogisticRegression,
+ *   RecursiveLeastSquares, the full-refit learners, custom trainers):
+ *   copies of the learner. "everything" is one copy that learns every batch;
+ *   a window of W batches is two copies restarted from scratch every W
+ *   batches, half a window apart, and the older one serves, so a copy window
+ *   holds between ⌈W/2⌉ and W of the newest batches (all of them until W are
+ *   learned). Per batch that is up to 2·|windows| + 1 updates (each on a
+ *   `copy()` of the copy's state) and |windows| + 1 predictions: 13 and 7
+ *   with the defaults, fewer while copies that hold the same batches share
+ *   one state. Pass fewer `windows` to pay less.
+ *
  * @example
  * ```ts
  * import { Pipeline, LinearRegression } from "freshml";
  * const pipeline = new Pipeline({ trainer: new LinearRegression({ l2: 1e-3 }), policy: { auto: { windows: [4, 16, 64], horizon: 8 } } });
+ * ```
+ *
+ * @example A trainer without merge: copies, fewer windows to pay less
+ * ```ts
+ * import { Pipeline, SGDRegressor } from "freshml";
+ * // Up to 2·2 + 1 = 5 SGD updates and 3 predictions per batch; "window 12" holds the newest 6 to 12 batches.
+ * const pipeline = new Pipeline({ trainer: new SGDRegressor({ seed: 1 }), policy: { auto: { windows: [12, 48] } } });
+ * const report = await pipeline.runBatches([{ X: [[0], [1], [2]], y: [1, 3, 5] }]);
+ * report.records[0]; // its memory: { served: "everything", scores: { "window 12": null, "window 48": null, everything: null } }
  * ```
  */
 export interface AutoOptions {
@@ -141,9 +165,24 @@ class WindowState {
   }
 }
 
+/**
+ * The memory of a trainer without `merge`: whole copies of the learner.
+ * Every copy holds the batches learned after its start; copies with the same
+ * start hold the same batches, so they are one state (everything, windows
+ * not yet restarted, and windows whose restarts coincide).
+ */
+interface Copies {
+  /** Batches learned since the start (or the last reset). */
+  learned: number;
+  /** Each copy's state by its start, the batches learned before its first one; never written once made. */
+  states: Map<number, Trainer>;
+}
+
 /** One candidate memory: a window, or everything. */
 interface Candidate {
   readonly label: string;
+  /** Its window in batches (Infinity for everything). */
+  readonly size: number;
   readonly window: WindowState | null;
   /** The running state of everything (window null). */
   all: Trainer | null;
@@ -168,6 +207,7 @@ const autoSchema = z.object({
   scoredRows: z.number().int().nonnegative(),
   newestRows: z.number().int().nonnegative(),
   served: z.number().int().nonnegative(),
+  copies: z.object({ learned: z.number().int().nonnegative(), states: z.array(z.object({ held: z.number().int().positive(), state: z.unknown() })) }).optional(),
 });
 
 /** JSON form of the self-tuning memory of policy "auto" (saved with the learning state). */
@@ -190,6 +230,36 @@ export interface AutoMemoryJSON {
   newestRows: number;
   /** Index of the serving candidate. */
   served: number;
+  /** Trainers without `merge` only: their copies (then `batches` is empty). */
+  copies?: AutoCopiesJSON;
+}
+
+/**
+ * The copies of {@link AutoMemoryJSON} (trainers without `merge`).
+ *
+ * @example Reading them from a checkpoint
+ * ```ts
+ * import { MemoryModelStore, Pipeline, SGDRegressor, type AutoMemoryJSON } from "freshml";
+ * const store = new MemoryModelStore();
+ * await new Pipeline({ trainer: new SGDRegressor({ seed: 1 }), policy: { auto: { windows: [2] } }, store }).runBatches([{ X: [[0], [1]], y: [1, 3] }]);
+ * const checkpoint = await store.getCheckpoint("model");
+ * const auto = (checkpoint!.state as { learning: { auto: AutoMemoryJSON } }).learning.auto;
+ * auto.copies; // { learned: 1, states: [{ held: 1, state: { format: "freshml.trainer", kind: "SGDRegressor", … } }] }
+ * ```
+ */
+export interface AutoCopiesJSON {
+  /** Batches learned since the start or the last reset: where each copy restarted follows from it. */
+  learned: number;
+  /** Each distinct copy, the one holding the most batches first. */
+  states: AutoCopyJSON[];
+}
+
+/** One copy of {@link AutoCopiesJSON}. */
+export interface AutoCopyJSON {
+  /** How many of the newest batches it holds (its age). */
+  held: number;
+  /** Its state. */
+  state: TrainerJSON;
 }
 
 /** One candidate of {@link AutoMemoryJSON}. */
@@ -212,7 +282,8 @@ export interface AutoCandidateJSON {
  * The self-tuning memory of the policy `"auto"`: several candidate windows
  * learned at once, exactly, by merging per-batch states (a batch's state is
  * learned once; each window costs amortised O(1) merges, O(d²) for a linear
- * model). Before a batch is learned every candidate predicts it; the one
+ * model); a trainer without `merge` keeps copies of the learner instead
+ * ({@link AutoOptions}). Before a batch is learned every candidate predicts it; the one
  * whose exponentially discounted mean loss is lowest serves (follow the
  * discounted leader), switching only when it beats the serving one by
  * `margin`; after a shock (every candidate `shock`× worse on the newest
@@ -234,6 +305,8 @@ export class AutoMemory {
   private cols = 0;
   /** Candidates' states since the last batch, made once and shared read-only (the serving one is solved once to serve, be tested and scored). */
   private made = new Map<Candidate, Trainer | null>();
+  /** Trainers without `merge`: the copies that learn whole batches (null: batch states are merged). */
+  private copies: Copies | null;
 
   constructor(
     /** The trainer whose parameters every batch state starts from. */
@@ -241,12 +314,10 @@ export class AutoMemory {
     /** The options. */
     readonly settings: AutoSettings,
   ) {
-    if (typeof template.merge !== "function") {
-      throw new FreshmlError("invalid_params", `policy "auto" learns windows by merging batch states; ${template.kind} has no merge (use LinearRegression, GaussianNB, RecursiveLeastSquares-like mergeable trainers, or a fixed policy)`, { param: "policy" });
-    }
+    this.copies = typeof template.merge === "function" ? null : { learned: 0, states: new Map<number, Trainer>() };
     this.candidates = [
-      ...settings.windows.map((w): Candidate => ({ label: `window ${w}`, window: new WindowState(w), all: null, loss: 0, newest: 0 })),
-      ...(settings.everything ? [{ label: "everything", window: null, all: null, loss: 0, newest: 0 } satisfies Candidate] : []),
+      ...settings.windows.map((w): Candidate => ({ label: `window ${w}`, size: w, window: this.copies ? null : new WindowState(w), all: null, loss: 0, newest: 0 })),
+      ...(settings.everything ? [{ label: "everything", size: Infinity, window: null, all: null, loss: 0, newest: 0 } satisfies Candidate] : []),
     ];
     // Until there is evidence, everything serves (or the longest window).
     this.servedIndex = this.candidates.length - 1;
@@ -259,6 +330,7 @@ export class AutoMemory {
 
   /** Scores every candidate on the batch (before learning it), learns it into each, and chooses what serves. */
   learn(batch: CheckedBatch): void {
+    if (this.copies) return this.learnCopies(this.copies, batch);
     const scored = new Map<Trainer | null, number | null>();
     const losses = this.candidates.map((c) => {
       const t = this.stateOf(c);
@@ -283,6 +355,49 @@ export class AutoMemory {
     const shortest = this.candidates.findIndex((c) => this.eligible(c));
     if (shocked && shortest >= 0) this.servedIndex = shortest;
     else this.choose();
+  }
+
+  /**
+   * {@link AutoMemory.learn} for trainers without `merge`: every candidate
+   * predicts the batch through its serving copy, then every copy learns it
+   * (a copy restarting now from a fresh clone), each distinct copy once.
+   * Copies are never written after they are made (each learns on a
+   * `copy()`), so memories share them; if any copy refuses the batch,
+   * nothing has changed.
+   */
+  private learnCopies(copies: Copies, batch: CheckedBatch): void {
+    const scored = new Map<Trainer | null, number | null>();
+    const losses = this.candidates.map((c) => {
+      const t = this.stateOf(c);
+      if (!scored.has(t)) scored.set(t, lossOf(t, batch));
+      return scored.get(t)!;
+    });
+    const learned = copies.learned + 1;
+    const next = new Map<number, Trainer>();
+    for (const start of this.copyStarts(learned)) {
+      if (next.has(start)) continue;
+      // A copy restarting now begins from the template; the others learn on a copy of their state.
+      const t = start === copies.learned ? this.template.clone() : copies.states.get(start)!.copy();
+      t.update(batch);
+      next.set(start, t);
+    }
+    const shocked = this.score(losses, batch.rows);
+    copies.learned = learned;
+    copies.states = next;
+    this.cols = batch.cols;
+    const shortest = this.candidates.findIndex((c) => this.eligible(c));
+    if (shocked && shortest >= 0) this.servedIndex = shortest;
+    else this.choose();
+  }
+
+  /** Where every candidate's copies start after `learned` batches, in candidate order (the function copyStarts). */
+  private copyStarts(learned: number): number[] {
+    return this.candidates.flatMap((c) => copyStarts(c.size, learned));
+  }
+
+  /** The start of a candidate's serving copy: its older one (it holds between ⌈W/2⌉ and W batches once W are learned). */
+  private servingStart(c: Candidate, learned: number): number {
+    return Math.min(...copyStarts(c.size, learned));
   }
 
   /**
@@ -326,6 +441,7 @@ export class AutoMemory {
    * unusual row (tiny batches make tiny windows).
    */
   private eligible(c: Candidate): boolean {
+    if (this.copies) return c.size === Infinity || (this.stateOf(c)?.nSeen ?? 0) >= 10 * (this.cols + 1);
     return !c.window || c.window.rows >= 10 * (this.cols + 1);
   }
 
@@ -363,6 +479,7 @@ export class AutoMemory {
     this.scoredRows = 0;
     this.newestRows = 0;
     this.made.clear();
+    this.copies = fresh.copies;
     this.servedIndex = fresh.servedIndex;
   }
 
@@ -372,7 +489,7 @@ export class AutoMemory {
     c.candidates.splice(
       0,
       c.candidates.length,
-      ...this.candidates.map((x) => ({ label: x.label, window: x.window?.copy() ?? null, all: x.all?.copy() ?? null, loss: x.loss, newest: x.newest })),
+      ...this.candidates.map((x) => ({ label: x.label, size: x.size, window: x.window?.copy() ?? null, all: x.all?.copy() ?? null, loss: x.loss, newest: x.newest })),
     );
     c.batches = this.batches.slice();
     c.weight = this.weight;
@@ -380,6 +497,9 @@ export class AutoMemory {
     c.scoredRows = this.scoredRows;
     c.newestRows = this.newestRows;
     c.servedIndex = this.servedIndex;
+    c.cols = this.cols;
+    // Copies are never written once made: sharing them is safe.
+    if (this.copies) c.copies = { learned: this.copies.learned, states: new Map(this.copies.states) };
     return c;
   }
 
@@ -392,7 +512,7 @@ export class AutoMemory {
       candidates: this.candidates.map((c) => ({
         label: c.label,
         front: c.window?.front.length ?? 0,
-        length: c.window?.length ?? 0,
+        length: c.window?.length ?? (this.copies && c.size !== Infinity ? this.copies.learned - this.servingStart(c, this.copies.learned) : 0),
         all: c.all?.toJSON() ?? null,
         loss: c.loss,
         newest: c.newest,
@@ -402,7 +522,13 @@ export class AutoMemory {
       scoredRows: this.scoredRows,
       newestRows: this.newestRows,
       served: this.servedIndex,
+      ...(this.copies ? { copies: this.copiesJSON(this.copies) } : {}),
     };
+  }
+
+  private copiesJSON(copies: Copies): AutoCopiesJSON {
+    const starts = [...copies.states.keys()].sort((a, b) => a - b);
+    return { learned: copies.learned, states: starts.map((s) => ({ held: copies.learned - s, state: copies.states.get(s)!.toJSON() })) };
   }
 
   /** Restores {@link AutoMemory.toJSON}'s output; `invalid_state` if it does not fit these options. */
@@ -415,6 +541,24 @@ export class AutoMemory {
       throw new FreshmlError("invalid_state", `the stored auto memory has the candidates ${j.candidates.map((c) => c.label).join(", ")}; this pipeline's are ${m.candidates.map((c) => c.label).join(", ")}`);
     }
     if (j.served >= m.candidates.length) throw new FreshmlError("invalid_state", "the stored auto memory serves a candidate it does not have");
+    if ((j.copies === undefined) !== (m.copies === null)) {
+      const stored = j.copies ? "keeps copies of a learner (a trainer without merge)" : "merges batch states (a trainer with merge)";
+      const here = m.copies ? `${template.kind} has no merge, so its auto memory keeps copies` : `${template.kind} has merge, so its auto memory merges batch states`;
+      throw new FreshmlError("invalid_state", `the stored auto memory ${stored}; this pipeline's ${here}`);
+    }
+    if (j.copies && m.copies) {
+      m.restoreCopies(j.copies, j.candidates, registry);
+      m.weight = j.weight;
+      m.scoredBatches = j.scoredBatches;
+      m.scoredRows = j.scoredRows;
+      m.newestRows = j.newestRows;
+      j.candidates.forEach((cj, k) => {
+        m.candidates[k]!.loss = cj.loss;
+        m.candidates[k]!.newest = cj.newest;
+      });
+      m.servedIndex = j.served;
+      return m;
+    }
     m.batches = j.batches.map((b) => restoreTrainer(b, registry));
     m.weight = j.weight;
     m.scoredBatches = j.scoredBatches;
@@ -444,8 +588,34 @@ export class AutoMemory {
     return m;
   }
 
+  /** Restores the copies of {@link AutoMemory.toJSON}; `invalid_state` unless they are exactly the copies these candidates keep after that many batches. */
+  private restoreCopies(json: { learned: number; states: Array<{ held: number; state: unknown }> }, candidates: ReadonlyArray<{ length: number }>, registry: TrainerRegistry): void {
+    const { learned } = json;
+    const want = learned === 0 ? [] : [...new Set(this.copyStarts(learned))].sort((a, b) => a - b);
+    const got = json.states.map((c) => learned - c.held);
+    if (want.length !== got.length || want.some((s, k) => s !== got[k])) {
+      throw new FreshmlError("invalid_state", `the stored auto memory's copies hold ${json.states.map((c) => c.held).join(", ") || "nothing"} batches; after ${learned} batches these candidates keep copies holding ${want.map((s) => learned - s).join(", ") || "nothing"}`);
+    }
+    const states = new Map<number, Trainer>();
+    json.states.forEach((c, k) => {
+      const t = restoreTrainer(c.state, registry);
+      if (t.kind !== this.template.kind) throw new FreshmlError("invalid_state", `the stored auto memory's copies are ${t.kind}; this pipeline's trainer is ${this.template.kind}`);
+      states.set(got[k]!, t);
+    });
+    this.copies = { learned, states };
+    this.candidates.forEach((c, k) => {
+      if (c.size !== Infinity && candidates[k]!.length !== learned - this.servingStart(c, learned)) {
+        throw new FreshmlError("invalid_state", `the stored ${c.label} holds ${candidates[k]!.length} batches; its copy holds ${learned - this.servingStart(c, learned)}`);
+      }
+    });
+    let cols = 0;
+    for (const t of states.values()) cols = Math.max(cols, t.nFeatures ?? 0);
+    this.cols = cols;
+  }
+
   /** A candidate's state, made once per batch; callers only read it (predict, copy, toJSON). */
   private stateOf(c: Candidate): Trainer | null {
+    if (this.copies) return this.copies.states.get(this.servingStart(c, this.copies.learned)) ?? null;
     if (this.made.has(c)) return this.made.get(c)!;
     // Candidates that hold every batch learned (everything, and windows not yet full) have the same state: made and solved once.
     const twin = holdsAll(c) ? this.candidates.find(holdsAll) : undefined;
@@ -470,6 +640,18 @@ export class AutoMemory {
     const current = this.meanLoss(this.candidates[this.servedIndex]!);
     if (current === null || bestLoss < current * (1 - this.settings.margin)) this.servedIndex = best;
   }
+}
+
+/**
+ * Where a candidate's copies start after `learned` batches (a copy holds the
+ * batches after its start): everything's one copy at 0; window W's two
+ * copies restart every W batches, the second ⌈W/2⌉ batches after the first,
+ * so the older holds between ⌈W/2⌉ and W of the newest batches.
+ */
+function copyStarts(size: number, learned: number): number[] {
+  if (size === Infinity) return [0];
+  const offset = Math.ceil(size / 2);
+  return [learned === 0 ? 0 : size * Math.floor((learned - 1) / size), learned <= offset ? 0 : offset + size * Math.floor((learned - 1 - offset) / size)];
 }
 
 /** Whether a candidate holds every batch learned since the start (or the last reset): everything, or a window not yet full. */

@@ -18,7 +18,8 @@ import { MagnitudeGuard, type BatchMagnitudes, type MagnitudesJSON, type SanityO
  * - `"auto"` or `{ auto: {...} }`: self-tuning — several candidate windows
  *   (3 … 96 batches, and everything) learned at once by merging per-batch
  *   states; the one with the best recent out-of-time loss serves
- *   ({@link AutoOptions}). Needs a trainer with `merge`.
+ *   ({@link AutoOptions}). Trainers without `merge` keep copies of the
+ *   learner instead: up to 2·|windows| + 1 updates per batch.
  */
 export type RetrainPolicy = "incremental" | "full" | WindowPolicy | "auto" | AutoPolicy;
 
