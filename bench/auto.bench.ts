@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LinearRegression, Pipeline, SGDRegressor, SeededRandom, VERSION, type RetrainPolicy, type Trainer } from "../src/index.js";
+import { LinearRegression, LogisticRegression, Pipeline, SGDRegressor, SeededRandom, VERSION, type RetrainPolicy, type Trainer } from "../src/index.js";
 import { heldOutStreams, streams } from "../test/fixtures/real-data.js";
 
 const lines: string[] = [`freshml ${VERSION} policy "auto" bench; load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`];
@@ -149,13 +149,24 @@ const cases: Case[] = [
   ...["stationary", "abrupt", "slow"].map((k): Case => [`synthetic ${k}`, synthetic(k, 1), {}, () => new LinearRegression({ l2: 1e-6 }), "rmse"]),
   ...[...streams(), ...heldOutStreams()].map((s): Case => [s.id, s.batches, { schema: s.schema, features: s.features, target: s.target }, s.trainer, s.metric]),
 ];
-for (const [name, batches, setup, make, metric] of cases) {
-  const row: Record<string, number> = {};
-  for (const [label, policy] of policies) row[label] = await lossOf(batches, policy, setup, make, metric);
-  const best = Math.min(...policies.slice(1).map(([l]) => row[l]!));
-  quality.push({ stream: name, metric: metric === "rmse" ? "mse" : "logloss", loss: row, autoOverBest: row.auto! / best, autoOverIncremental: row.auto! / row.incremental! });
-  lines.push([name.padEnd(22), ...policies.map(([l]) => row[l]!.toPrecision(4).padStart(12)), (row.auto! / best).toFixed(3).padStart(11), (row.auto! / row.incremental!).toFixed(3).padStart(11)].join(""));
+async function qualityRows(list: Case[], into: unknown[]): Promise<void> {
+  for (const [name, batches, setup, make, metric] of list) {
+    const row: Record<string, number> = {};
+    for (const [label, policy] of policies) row[label] = await lossOf(batches, policy, setup, make, metric);
+    const best = Math.min(...policies.slice(1).map(([l]) => row[l]!));
+    into.push({ stream: name, metric: metric === "rmse" ? "mse" : "logloss", loss: row, autoOverBest: row.auto! / best, autoOverIncremental: row.auto! / row.incremental! });
+    lines.push([name.padEnd(22), ...policies.map(([l]) => row[l]!.toPrecision(4).padStart(12)), (row.auto! / best).toFixed(3).padStart(11), (row.auto! / row.incremental!).toFixed(3).padStart(11)].join(""));
+  }
 }
+await qualityRows(cases, quality);
+// The same streams with learners without merge: "auto" keeps copies of them.
+lines.push("", "the same with trainers without merge (copies): SGDRegressor({ standardize: true, seed: 1 }) for regression, LogisticRegression({ classes: [0, 1] }) for wet-*");
+const copiesQuality: unknown[] = [];
+await qualityRows(
+  cases.map(([name, batches, setup, , metric]): Case => [name, batches, setup, metric === "rmse" ? () => new SGDRegressor({ standardize: true, seed: 1 }) : () => new LogisticRegression({ classes: [0, 1] }), metric]),
+  copiesQuality,
+);
+out.copiesQuality = copiesQuality;
 out.quality = quality;
 finish("auto");
 
