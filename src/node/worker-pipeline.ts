@@ -63,9 +63,10 @@ export interface WorkerPipelineOptions<A = unknown> {
    * (HTTP answers, timers) gets them first; the worker only slows down when
    * the host actually wants the CPU. Default 10 (piscina's default is 0):
    * in `npm run bench:event-loop` on 2 cores, 10 against 0 gave the host an
-   * event-loop delay p99 of 2.09 vs 2.33 ms and an HTTP p99 during a run of
-   * 2.48× vs 2.68× idle (2.35× vs 3.26× in a second run), for a run 8–9 %
-   * longer; see docs/service.md. Linux
+   * event-loop delay p99 of 2.06 vs 2.61 ms, and an HTTP p99 during a run of
+   * 2.48× vs 2.68× idle, for a run 4–9 % longer. 19 gives the host a little
+   * more, but starves the worker whenever anything else at normal priority
+   * is busy; see docs/service.md. Linux
    * only (the thread's id from /proc/thread-self; setpriority on a thread id
    * changes that thread alone); elsewhere, or if the OS refuses, nothing
    * changes and {@link WorkerPipeline.priority} says so. 0 leaves it as is.
