@@ -121,6 +121,19 @@ export interface WorkerSourceContext<S = unknown> {
 /** The function a {@link WorkerSource}'s module exports. */
 export type WorkerSourceFactory<S = unknown> = (context: WorkerSourceContext<S>) => Iterable<SourceBatch> | AsyncIterable<SourceBatch> | Promise<Iterable<SourceBatch> | AsyncIterable<SourceBatch>>;
 
+/**
+ * The module as the worker imports it: a path for `file:` URLs, else the
+ * string as given. A relative path is refused: the worker would resolve it
+ * against freshml's own files, not the caller's.
+ */
+function workerModule(module: string | URL, param: string): string {
+  const m = module instanceof URL ? module.href : module;
+  if (m.startsWith("./") || m.startsWith("../") || m === "." || m === "..") {
+    throw new FreshmlError("invalid_params", `${param} ${JSON.stringify(m)} is relative, and a worker has no importing file to resolve it against: pass an absolute path or new URL(${JSON.stringify(m)}, import.meta.url)`, { param });
+  }
+  return m.startsWith("file:") ? fileURLToPath(m) : m;
+}
+
 /** Whether `source` is a {@link WorkerSource} (not batches): an object with a `module`, and not iterable. */
 function isWorkerSource(source: unknown): source is WorkerSource {
   return (
@@ -243,9 +256,8 @@ export class WorkerPipeline<A = unknown> {
     const servingReloadMs = options.servingReloadMs ?? 200;
     if (!(typeof servingReloadMs === "number" && servingReloadMs >= 0)) throw new FreshmlError("invalid_params", `servingReloadMs must be a number ≥ 0, got ${String(servingReloadMs)}`, { param: "servingReloadMs" });
     this.servingReloadMs = servingReloadMs;
-    const module = options.module instanceof URL ? options.module.href : options.module;
     const niceIncrement = checkNiceIncrement(options.niceIncrement, 10);
-    this.init = { module: module.startsWith("file:") ? fileURLToPath(module) : module, export: options.export ?? "createPipeline", args: options.args, store: descriptor, prefetch, niceIncrement };
+    this.init = { module: workerModule(options.module, "module"), export: options.export ?? "createPipeline", args: options.args, store: descriptor, prefetch, niceIncrement };
     this.registry = options.registry ?? builtinTrainers;
     this.resourceLimits = options.resourceLimits;
     this.mainStore = store instanceof FileModelStore ? store : new FileModelStore(descriptor.root);
@@ -300,9 +312,8 @@ export class WorkerPipeline<A = unknown> {
     if (this.pending) throw new FreshmlError("run_in_progress", "a WorkerPipeline runs one run at a time");
     let own: WorkerSourceInit | undefined;
     if (isWorkerSource(source)) {
-      const module = source.module instanceof URL ? source.module.href : source.module;
       if (source.export !== undefined && typeof source.export !== "string") throw new FreshmlError("invalid_params", "source.export must be a string", { param: "source.export" });
-      own = { module: module.startsWith("file:") ? fileURLToPath(module) : module, export: source.export ?? "createSource", args: source.args };
+      own = { module: workerModule(source.module, "source.module"), export: source.export ?? "createSource", args: source.args };
     } else if (source === null || typeof source !== "object" || !(Symbol.iterator in source || Symbol.asyncIterator in source)) {
       throw new FreshmlError("invalid_params", "source must be batches (an array, Iterable or AsyncIterable) or a WorkerSource ({ module, export?, args? })", { param: "source" });
     }

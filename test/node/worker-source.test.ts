@@ -88,6 +88,9 @@ describe("WorkerSource: batches read inside the worker (issue 13)", () => {
       await expect(w.runBatches(source({ n: 1 }, "nope"))).rejects.toMatchObject({ code: "invalid_params", details: { param: "source.export" }, message: expect.stringMatching(/no exported function nope/) });
       await expect(w.runBatches(source({ n: 1 }, "createNotASource"))).rejects.toMatchObject({ code: "invalid_params", message: expect.stringMatching(/Iterable or AsyncIterable/) });
       await expect(w.runBatches({ modul: MODULE } as never)).rejects.toMatchObject({ code: "invalid_params", details: { param: "source" } });
+      // A relative path would be resolved against freshml's files in the worker: refused, with the fix in the message.
+      await expect(w.runBatches({ module: "./worker-pipeline-module.ts" })).rejects.toMatchObject({ code: "invalid_params", details: { param: "source.module" }, message: expect.stringMatching(/import\.meta\.url/) });
+      expect(() => new WorkerPipeline({ module: "../fixtures/worker-pipeline-module.ts", store })).toThrow(expect.objectContaining({ code: "invalid_params", details: { param: "module" } }));
       // The worker is still usable.
       expect((await w.runBatches(source({ n: 2 }))).batches.accepted).toBe(2);
     } finally {
