@@ -37,7 +37,27 @@ export class ServingModel {
     readonly featurizer: Featurizer | null,
     /** The stored version it was loaded from, or null. */
     readonly version: number | null = null,
+    /** The stored version's tags (empty when not loaded from a store). */
+    readonly tags: Readonly<Record<string, string>> = {},
   ) {}
+
+  /**
+   * Under the policy `"auto"`, the memory this model was learned on ("window
+   * 12", "everything": the stored version's tag `freshml.memory`); null for
+   * other policies, or when not loaded from a store.
+   *
+   * @example
+   * ```ts
+   * import { LinearRegression, MemoryModelStore, Pipeline, loadModel } from "freshml";
+   * const store = new MemoryModelStore();
+   * const batches = Array.from({ length: 6 }, (_, k) => ({ X: [[k], [k + 1], [k + 2]], y: [2 * k, 2 * k + 2, 2 * k + 4] }));
+   * await new Pipeline({ trainer: new LinearRegression(), store, policy: "auto" }).runBatches(batches);
+   * (await loadModel(store, "model", "champion")).memory; // "everything"
+   * ```
+   */
+  get memory(): string | null {
+    return Object.prototype.hasOwnProperty.call(this.tags, "freshml.memory") ? this.tags["freshml.memory"]! : null;
+  }
 
   /** The fields a row must have (null for numeric models). */
   get fields(): readonly string[] | null {
@@ -89,7 +109,7 @@ export class ServingModel {
   static fromRecord(record: ModelRecord, registry: TrainerRegistry = builtinTrainers): ServingModel {
     const trainer = restoreTrainer(record.trainer, registry);
     const featurizer = record.preprocessing === undefined || record.preprocessing === null ? null : Featurizer.fromJSON(record.preprocessing);
-    return new ServingModel(trainer, featurizer, record.version);
+    return new ServingModel(trainer, featurizer, record.version, { ...(record.tags ?? {}) });
   }
 }
 

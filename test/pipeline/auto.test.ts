@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { GaussianNB, LinearRegression, MemoryModelStore, Pipeline, SGDRegressor, SeededRandom, type RetrainPolicy } from "../../src/index.js";
+import { GaussianNB, LinearRegression, MemoryModelStore, Pipeline, SGDRegressor, SeededRandom, loadModel, type RetrainPolicy } from "../../src/index.js";
 import { AutoMemory, autoSettings } from "../../src/pipeline/auto.js";
 import { checkBatch } from "../../src/core/batch.js";
 import { heldOutStreams, streams, type Stream } from "../fixtures/real-data.js";
@@ -132,6 +132,13 @@ describe('policy "auto"', () => {
     expect(Object.keys(last.memory!.scores)).toEqual([...WINDOWS.map((w) => `window ${w}`), "everything"]);
     const version = (await store.list("model")).versions[0]!;
     expect((await store.get("model", version.version)).tags["freshml.memory"]).toMatch(/^window \d+$|^everything$/);
+    // The served model says which memory it was learned on: the champion's, as the pipeline's own record said when it was saved.
+    const champion = await loadModel(store, "model", "champion");
+    expect(champion.memory).toBe((await store.get("model", champion.version!)).tags["freshml.memory"]);
+    expect(champion.memory).toMatch(/^window \d+$|^everything$/);
+    const incremental = new MemoryModelStore();
+    await new Pipeline({ trainer: new LinearRegression({ l2: 1e-3 }), store: incremental }).runBatches(s.slice(0, 5));
+    expect((await loadModel(incremental, "model", "champion")).memory).toBeNull();
   });
 
   it("a drift reset forgets every candidate; the state still restores", async () => {
