@@ -114,7 +114,8 @@ export interface QuarantineSummary {
 /**
  * A compact, JSON-safe digest of a {@link RunReport}: what the report and the
  * run history keep. Long series are downsampled to a bound that keeps each
- * bucket's extremes and every event batch (promotions, alarms).
+ * bucket's extremes and every event batch (promotions, alarms; with policy
+ * "auto", the switches of the served memory: {@link MemorySeries}).
  *
  * @example
  * ```ts
@@ -572,8 +573,8 @@ function checkSummarizeOptions(options: SummarizeOptions): { maxPoints: number; 
  * Builds a run's {@link RunSummary} as the run goes, in bounded memory: fed
  * each batch record, it keeps every tracked metric's series (downsampled as
  * it grows, keeping each bucket's extremes and the promotion and alarm
- * batches), the drift matrix, the gate decisions and the quarantines of the
- * whole run, however many batches, where {@link summarizeRun} sees only the
+ * batches), the drift matrix, the gate decisions, the quarantines and (policy
+ * "auto") the memory choices of the whole run, however many batches, where {@link summarizeRun} sees only the
  * records a report kept (its newest `maxBatchRecords`). A pipeline with a
  * run history uses one.
  *

@@ -526,7 +526,8 @@ details{margin:2px 0 8px}summary{cursor:pointer;color:#1f5fbf;font-size:12px}.le
  * Renders run summaries (or one run's report) as one self-contained HTML
  * page: no scripts, no network, opens from disk. It shows the metric over
  * time for champion, challenger and baseline with promotions, drift alarms and rollbacks
- * marked, a drift heatmap (column × batch), quarantines by reason over time
+ * marked; with policy "auto", how much past was trusted (each candidate
+ * memory's score over batches, the one that served and its switches); a drift heatmap (column × batch), quarantines by reason over time
  * with examples, the version timeline and lineage (when `versions` are given),
  * the gate decisions with their numbers, and the stage-time breakdown. Every
  * chart is an SVG with a `<title>`, a `<desc>` and a data-table fallback;
