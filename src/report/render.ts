@@ -196,12 +196,21 @@ function scale(x0: number, x1: number, values: number[], h = H): Scale {
   };
 }
 
-function axes(s: Scale, xLabel: string, yLabel: string, h = H, yTick: (v: number) => string = fmt): string {
-  const ticks = (a: number, b: number, n: number): number[] => Array.from({ length: n + 1 }, (_, i) => a + ((b - a) * i) / n);
+const ticks = (a: number, b: number, n: number): number[] => Array.from({ length: n + 1 }, (_, i) => a + ((b - a) * i) / n);
+
+/** Ticks of a log10 axis over [lo, hi] (in log10 units): 1, 2 and 5 times powers of ten, or the powers alone when those are too many. */
+function logTicks(lo: number, hi: number): number[] {
+  const all: number[] = [];
+  for (let k = Math.floor(lo); k <= Math.ceil(hi); k++) for (const f of [1, 2, 5]) all.push(k + Math.log10(f));
+  const inside = all.filter((t) => t >= lo && t <= hi);
+  return inside.length > 8 ? inside.filter((t) => Number.isInteger(t)) : inside;
+}
+
+function axes(s: Scale, xLabel: string, yLabel: string, h = H, yTicks: number[] = ticks(s.y0, s.y1, 4), yTick: (v: number) => string = fmt): string {
   const xs = ticks(s.x0, s.x1, 6)
     .map((b) => `<g><line x1="${r1(s.x(b))}" x2="${r1(s.x(b))}" y1="${h - M.b}" y2="${h - M.b + 4}" stroke="#888"/><text x="${r1(s.x(b))}" y="${h - M.b + 16}" text-anchor="middle">${esc(Math.round(b))}</text></g>`)
     .join("");
-  const ys = ticks(s.y0, s.y1, 4)
+  const ys = yTicks
     .map((v) => `<g><line x1="${M.l}" x2="${W - M.r}" y1="${r1(s.y(v))}" y2="${r1(s.y(v))}" stroke="#eee"/><text x="${M.l - 6}" y="${r1(s.y(v) + 4)}" text-anchor="end">${esc(yTick(v))}</text></g>`)
     .join("");
   return `<g class="axes" aria-hidden="true">${ys}<line x1="${M.l}" x2="${W - M.r}" y1="${h - M.b}" y2="${h - M.b}" stroke="#888"/>${xs}<text x="${W - M.r}" y="${h - 2}" text-anchor="end">${esc(xLabel)}</text><text x="4" y="${M.t - 4}">${esc(yLabel)}</text></g>`;
@@ -335,7 +344,7 @@ function memoryChart(mem: MemorySeries, maxPoints: number): string {
   const sc = scale(lo, hi + 1, vals.map((v) => y(v)!));
   const stripY = H + 4;
   const h = H + 24;
-  let body = axes(sc, "batch", log ? "loss per row (log scale)" : "loss per row", H, log ? (v) => fmt(10 ** v) : fmt);
+  let body = axes(sc, "batch", log ? "loss per row (log scale)" : "loss per row", H, log ? logTicks(sc.y0, sc.y1) : undefined, log ? (v) => fmt(Number((10 ** v).toPrecision(6))) : fmt);
   const switches = batch.flatMap((b, i) => (i > 0 && served[i] !== served[i - 1] ? [{ batch: b, from: served[i - 1]!, to: served[i]! }] : []));
   body += `<g class="memory-switches">${switches
     .map((w) => `<g data-mark="memory-switch" data-batch="${w.batch}"><line x1="${r1(sc.x(w.batch))}" x2="${r1(sc.x(w.batch))}" y1="${M.t}" y2="${stripY + 14}" stroke="#555" stroke-dasharray="3 3"/><title>after batch ${w.batch}: ${esc(w.from)} → ${esc(w.to)}</title></g>`)

@@ -93,10 +93,10 @@ describe("reports in headless Chromium", { timeout: 180_000 }, () => {
     writeFileSync(file, html);
     const page = await browser!.newPage({ viewport: { width: 1040, height: 1400 } });
     await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
-    const lines = await page.locator('[data-mark="memory-line"]').evaluateAll((ps) => ps.map((p) => { const b = (p as SVGGraphicsElement).getBBox(); return { x: b.x, width: b.width }; }));
+    const lines = await page.locator('[data-mark="memory-line"]').evaluateAll((ps) => ps.map((p) => { const b = (p as unknown as { getBBox(): { x: number; width: number } }).getBBox(); return { x: b.x, width: b.width }; }));
     expect(lines.length).toBe(7);
     for (const b of lines) expect(b.width).toBeGreaterThan(500);
-    const strip = await page.locator('[data-mark="memory-served"]').evaluateAll((rs) => rs.map((r) => { const b = (r as SVGGraphicsElement).getBBox(); return { x: b.x, width: b.width }; }));
+    const strip = await page.locator('[data-mark="memory-served"]').evaluateAll((rs) => rs.map((r) => { const b = (r as unknown as { getBBox(): { x: number; width: number } }).getBBox(); return { x: b.x, width: b.width }; }));
     expect(strip.length).toBe(summary.memory!.switches + 1);
     const span = strip[strip.length - 1]!.x + strip[strip.length - 1]!.width - strip[0]!.x;
     expect(span).toBeGreaterThan(850);

@@ -90,7 +90,9 @@ describe('the report\'s chart of policy "auto"', () => {
     const s: RunSummary = { ...summarizeRun(emptyReport()), memory };
     const section = memorySection(renderReport(s));
     expect(section).toContain("loss per row (log scale)");
-    expect(section).toContain("log scale)");
+    // Ticks at powers of ten (1, 2 and 5 times them would be too many over 0.1–100).
+    const yTicks = [...section.matchAll(/text-anchor="end">([^<]+)<\/text><\/g>/g)].map((m) => m[1]);
+    expect(yTicks).toEqual(["0.1", "1", "10", "100"]);
     expect(section).not.toContain("<w2>");
     expect(section).toContain('data-candidate="&lt;w2&gt;"');
     expect(count(section, /data-mark="memory-switch"/g)).toBe(2);
