@@ -48,7 +48,7 @@ export interface MemorySeries {
   points: number;
   /** Times the served candidate changed over the run (every one counted, however many were kept). */
   switches: number;
-  /** Batches each candidate served after, over the run. */
+  /** For each candidate, the number of batches after which it served, over the run. */
   servedBatches: Record<string, number>;
 }
 
