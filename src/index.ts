@@ -253,6 +253,7 @@ export {
   type SummarizeOptions,
   type SummarySeries,
   RunSummaryBuilder,
+  type MemorySeries,
 } from "./history/run-history.js";
 export { renderReport, type ReferenceSeries, type ReportOptions } from "./report/render.js";
 export { renderStoreReport, type StoreReportOptions } from "./report/store-report.js";

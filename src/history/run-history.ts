@@ -1,5 +1,7 @@
 import { FreshmlError, checkParam } from "../core/errors.js";
 import { checkName } from "../store/model-store.js";
+import { array, count, finite, nullable, object, readChecked, record, str } from "../core/json-checks.js";
+import type { MemoryChoice } from "../pipeline/auto.js";
 import type { GateMetric } from "../pipeline/gate.js";
 import type { AcceptedBatchRecord, BatchCounts, BatchRecord, Checkpoint, PrequentialScore, Promotion, RestorePoint, RowCounts, RunMetric, RunReport, StageTimes } from "../pipeline/report.js";
 
@@ -16,6 +18,38 @@ export interface SummarySeries {
   challenger: Array<number | null>;
   /** Batches the run's series held before downsampling. */
   points: number;
+}
+
+/**
+ * Policy "auto": which candidate memory served and every candidate's score,
+ * batch by batch, downsampled like {@link SummarySeries} (each bucket keeps
+ * the batches of the lowest and highest score of any candidate) and keeping
+ * every batch where the served candidate changed (the newest `maxEvents`), so
+ * between two kept batches the first one's candidate served.
+ *
+ * @example
+ * ```ts
+ * import { LinearRegression, Pipeline, summarizeRun, type MemorySeries } from "freshml";
+ * const batches = Array.from({ length: 30 }, (_, k) => ({ X: [[k], [k + 1], [k + 2]], y: [k, k + 1, k + 2.5] }));
+ * const report = await new Pipeline({ trainer: new LinearRegression(), policy: { auto: { windows: [3, 12], horizon: 4, minRows: 6 } } }).runBatches(batches);
+ * const memory: MemorySeries = summarizeRun(report).memory!;
+ * console.log(Object.keys(memory.scores)); // [ 'window 3', 'window 12', 'everything' ]
+ * console.log(memory.served.length === memory.batch.length, memory.points); // true 30
+ * ```
+ */
+export interface MemorySeries {
+  /** Stream positions, ascending. */
+  batch: number[];
+  /** The candidate serving after each kept batch ("window 12", "everything"). */
+  served: string[];
+  /** Each candidate's discounted mean out-of-time loss per row on each kept batch (null: not enough scored yet), by candidate in the policy's order. */
+  scores: Record<string, Array<number | null>>;
+  /** Batches with a memory choice before downsampling. */
+  points: number;
+  /** Times the served candidate changed over the run (every one counted, however many were kept). */
+  switches: number;
+  /** For each candidate, the number of batches after which it served, over the run. */
+  servedBatches: Record<string, number>;
 }
 
 /** A gate decision as the summary keeps it. */
@@ -80,7 +114,8 @@ export interface QuarantineSummary {
 /**
  * A compact, JSON-safe digest of a {@link RunReport}: what the report and the
  * run history keep. Long series are downsampled to a bound that keeps each
- * bucket's extremes and every event batch (promotions, alarms).
+ * bucket's extremes and every event batch (promotions, alarms; with policy
+ * "auto", the switches of the served memory: {@link MemorySeries}).
  *
  * @example
  * ```ts
@@ -144,6 +179,8 @@ export interface RunSummary {
   recordsDropped: number;
   /** Where the run's state came from, when it was restored (`from: "champion"`: the alias had moved — a rollback). */
   restoredFrom?: RestorePoint;
+  /** Policy "auto": the memory that served and the candidates' scores, batch by batch (absent for other policies). */
+  memory?: MemorySeries;
 }
 
 /** First and last batch a summary covers. */
@@ -208,13 +245,6 @@ interface SeriesPoint {
   challenger: number | null;
 }
 
-/** A bucket of consecutive points: its extremes per value, or its first point when it has no finite value. */
-interface PointBucket {
-  count: number;
-  first: SeriesPoint;
-  kept: SeriesPoint[];
-}
-
 const VALUE_KEYS = ["champion", "challenger"] as const;
 
 /** The points to keep of a bucket: each value's min and max (the first of equals), or the first point when none is finite. */
@@ -236,33 +266,51 @@ function extremesOf(points: readonly SeriesPoint[], first: SeriesPoint): SeriesP
   return [...keep];
 }
 
+/** A point of a downsampled series: its batch, and whatever values it carries. */
+interface BatchPoint {
+  batch: number;
+}
+
+/** A bucket of consecutive points: the points it keeps (its extremes), or its first point when it has no finite value. */
+interface Bucket<P extends BatchPoint> {
+  count: number;
+  first: P;
+  kept: P[];
+}
+
 /**
- * One metric's series, downsampled as it grows, in bounded memory: every
- * point while there are at most `maxPoints`; then buckets of equal width
- * that keep each bucket's extremes (halved, by merging neighbours, whenever
- * they grow too many), plus the first and last points and the newest
- * `maxEvents` event points (promotions, alarms).
+ * A series downsampled as it grows, in bounded memory: every point while
+ * there are at most `maxPoints`; then buckets of equal width that keep what
+ * `extremes` picks of each (halved, by merging neighbours, whenever they grow
+ * too many), plus the first and last points and the newest `maxEvents` event
+ * points (promotions, alarms, switches).
  */
-class SeriesSampler {
-  private raw: SeriesPoint[] | null = [];
-  private buckets: PointBucket[] = [];
-  private current: PointBucket | null = null;
+class BucketSampler<P extends BatchPoint> {
+  private raw: P[] | null = [];
+  private buckets: Array<Bucket<P>> = [];
+  private current: Bucket<P> | null = null;
   private width = 1;
-  private first: SeriesPoint | null = null;
-  private last: SeriesPoint | null = null;
-  private readonly events: SeriesPoint[] = [];
+  private first: P | null = null;
+  private last: P | null = null;
+  private readonly events: P[] = [];
   points = 0;
   private readonly maxBuckets: number;
 
+  /**
+   * @param keptPerBucket The most points `extremes` keeps of a bucket.
+   * @param extremes The points to keep of a bucket (its first one when none is finite).
+   */
   constructor(
     private readonly maxPoints: number,
     private readonly maxEvents: number,
+    keptPerBucket: number,
+    private readonly extremes: (points: readonly P[], first: P) => P[],
   ) {
-    // Each bucket keeps up to 4 points (min and max of 2 values); first and last besides. Even, so buckets merge in pairs.
-    this.maxBuckets = Math.max(2, 2 * Math.floor((maxPoints - 2) / 8));
+    // First and last besides the buckets' points. Even, so buckets merge in pairs.
+    this.maxBuckets = Math.max(2, 2 * Math.floor((maxPoints - 2) / (2 * keptPerBucket)));
   }
 
-  add(p: SeriesPoint, event: boolean): void {
+  add(p: P, event: boolean): void {
     this.points++;
     this.first ??= p;
     this.last = p;
@@ -283,36 +331,114 @@ class SeriesSampler {
     this.fold(p);
   }
 
-  private fold(p: SeriesPoint): void {
+  private fold(p: P): void {
     const c = (this.current ??= { count: 0, first: p, kept: [] });
     c.count++;
-    c.kept = extremesOf([...c.kept, p], c.first);
+    c.kept = this.extremes([...c.kept, p], c.first);
     if (c.count < this.width) return;
     this.buckets.push(c);
     this.current = null;
     if (this.buckets.length < this.maxBuckets) return;
-    const merged: PointBucket[] = [];
+    const merged: Array<Bucket<P>> = [];
     for (let i = 0; i + 1 < this.buckets.length; i += 2) {
       const a = this.buckets[i]!;
       const b = this.buckets[i + 1]!;
-      merged.push({ count: a.count + b.count, first: a.first, kept: extremesOf([...a.kept, ...b.kept], a.first) });
+      merged.push({ count: a.count + b.count, first: a.first, kept: this.extremes([...a.kept, ...b.kept], a.first) });
     }
     this.buckets = merged;
     this.width *= 2;
   }
 
+  /** The kept points, ascending by batch. */
+  kept(): P[] {
+    if (this.raw) return this.raw;
+    const keep = new Set<P>(this.events);
+    if (this.first) keep.add(this.first);
+    if (this.last) keep.add(this.last);
+    for (const b of this.buckets) for (const p of b.kept) keep.add(p);
+    if (this.current) for (const p of this.current.kept) keep.add(p);
+    return [...keep].sort((a, b) => a.batch - b.batch);
+  }
+}
+
+/** One metric's series, downsampled as it grows: each bucket keeps the min and max of champion and challenger. */
+class SeriesSampler {
+  private readonly sampler: BucketSampler<SeriesPoint>;
+
+  constructor(maxPoints: number, maxEvents: number) {
+    this.sampler = new BucketSampler(maxPoints, maxEvents, 4, extremesOf);
+  }
+
+  add(p: SeriesPoint, event: boolean): void {
+    this.sampler.add(p, event);
+  }
+
   result(): SummarySeries {
-    let pts: SeriesPoint[];
-    if (this.raw) pts = this.raw;
-    else {
-      const keep = new Set<SeriesPoint>(this.events);
-      if (this.first) keep.add(this.first);
-      if (this.last) keep.add(this.last);
-      for (const b of this.buckets) for (const p of b.kept) keep.add(p);
-      if (this.current) for (const p of this.current.kept) keep.add(p);
-      pts = [...keep].sort((a, b) => a.batch - b.batch);
+    const pts = this.sampler.kept();
+    return { batch: pts.map((p) => p.batch), champion: pts.map((p) => p.champion), challenger: pts.map((p) => p.challenger), points: this.sampler.points };
+  }
+}
+
+/** One batch's memory choice (policy "auto"). */
+interface MemoryPoint {
+  batch: number;
+  served: string;
+  scores: Record<string, number | null>;
+}
+
+/** The points to keep of a bucket of memory choices: the lowest and highest score of any candidate (the first of equals), or the first point when none is finite. */
+function memoryExtremes(points: readonly MemoryPoint[], first: MemoryPoint): MemoryPoint[] {
+  let mi: MemoryPoint | null = null;
+  let ma: MemoryPoint | null = null;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of points) {
+    for (const v of Object.values(p.scores)) {
+      if (v === null) continue;
+      if (v < lo || (v === lo && p.batch < mi!.batch)) [mi, lo] = [p, v];
+      if (v > hi || (v === hi && p.batch < ma!.batch)) [ma, hi] = [p, v];
     }
-    return { batch: pts.map((p) => p.batch), champion: pts.map((p) => p.champion), challenger: pts.map((p) => p.challenger), points: this.points };
+  }
+  if (!mi || !ma) return [first];
+  return mi === ma ? [mi] : [mi, ma];
+}
+
+/**
+ * The memory choices of a run (policy "auto"), downsampled like the metric
+ * series, every switch of the served candidate kept as an event point (the
+ * newest `maxEvents`), with exact counts of switches and of batches served.
+ */
+class MemorySampler {
+  private readonly sampler: BucketSampler<MemoryPoint>;
+  private readonly candidates: string[] = [];
+  private readonly servedBatches: Record<string, number> = {};
+  private previous: string | null = null;
+  private switches = 0;
+
+  constructor(maxPoints: number, maxEvents: number) {
+    this.sampler = new BucketSampler(maxPoints, maxEvents, 2, memoryExtremes);
+  }
+
+  add(batch: number, choice: MemoryChoice): void {
+    const scores: Record<string, number | null> = {};
+    for (const [label, v] of Object.entries(choice.scores)) {
+      if (!this.candidates.includes(label)) this.candidates.push(label);
+      scores[label] = finiteOrNull(v);
+    }
+    const switched = this.previous !== null && choice.served !== this.previous;
+    if (switched) this.switches++;
+    this.previous = choice.served;
+    this.servedBatches[choice.served] = (this.servedBatches[choice.served] ?? 0) + 1;
+    this.sampler.add({ batch, served: choice.served, scores }, switched);
+  }
+
+  /** The series, or undefined when no batch had a memory choice. */
+  result(): MemorySeries | undefined {
+    if (this.sampler.points === 0) return undefined;
+    const pts = this.sampler.kept();
+    const scores: Record<string, Array<number | null>> = {};
+    for (const c of this.candidates) scores[c] = pts.map((p) => p.scores[c] ?? null);
+    return { batch: pts.map((p) => p.batch), served: pts.map((p) => p.served), scores, points: this.sampler.points, switches: this.switches, servedBatches: { ...this.servedBatches } };
   }
 }
 
@@ -447,8 +573,8 @@ function checkSummarizeOptions(options: SummarizeOptions): { maxPoints: number; 
  * Builds a run's {@link RunSummary} as the run goes, in bounded memory: fed
  * each batch record, it keeps every tracked metric's series (downsampled as
  * it grows, keeping each bucket's extremes and the promotion and alarm
- * batches), the drift matrix, the gate decisions and the quarantines of the
- * whole run, however many batches, where {@link summarizeRun} sees only the
+ * batches), the drift matrix, the gate decisions, the quarantines and (policy
+ * "auto") the memory choices of the whole run, however many batches, where {@link summarizeRun} sees only the
  * records a report kept (its newest `maxBatchRecords`). A pipeline with a
  * run history uses one.
  *
@@ -469,6 +595,7 @@ export class RunSummaryBuilder {
   private readonly series = new Map<string, SeriesSampler>();
   private readonly drift: DriftSampler;
   private readonly decisions: DecisionSampler;
+  private readonly memory: MemorySampler;
   private readonly byReason: Record<string, number> = {};
   private readonly quarantineEvents: QuarantineEvent[] = [];
   private first: number | null = null;
@@ -485,6 +612,7 @@ export class RunSummaryBuilder {
     for (const m of metrics) this.series.set(m, new SeriesSampler(maxPoints, maxEvents));
     this.drift = new DriftSampler(maxPoints);
     this.decisions = new DecisionSampler(maxEvents);
+    this.memory = new MemorySampler(maxPoints, maxEvents);
   }
 
   /** Folds one batch's record in: its scores (accepted), decision, drift scores, or its quarantine. */
@@ -513,6 +641,7 @@ export class RunSummaryBuilder {
     const d = decisionPoint(record);
     if (d) this.decisions.add(d);
     if (record.drift && record.drift.length > 0) this.drift.add(record.batch, record.drift);
+    if (record.memory) this.memory.add(record.batch, record.memory);
   }
 
   /** @internal One series point, for summarizeRun. */
@@ -529,6 +658,7 @@ export class RunSummaryBuilder {
   finish(report: RunReport, recordsDropped = 0): RunSummary {
     const series: Record<string, SummarySeries> = {};
     for (const [m, s] of this.series) series[m] = s.result();
+    const memory = this.memory.result();
     const metrics: Record<string, RunMetric> = {};
     for (const [k, m] of Object.entries(report.metrics)) metrics[k] = { champion: finiteOrNull(m.champion), challenger: finiteOrNull(m.challenger) };
     return {
@@ -558,6 +688,7 @@ export class RunSummaryBuilder {
       span: this.first === null || this.last === null ? null : { first: this.first, last: this.last },
       recordsDropped,
       ...(report.restoredFrom ? { restoredFrom: { ...report.restoredFrom } } : {}),
+      ...(memory ? { memory } : {}),
     };
   }
 }
@@ -704,7 +835,33 @@ export function checkSummary(s: unknown): RunSummary {
   if (typeof o.startedAt !== "string") fail("startedAt");
   for (const f of ["batches", "rows", "stageMs", "prequential", "metrics", "series", "drift", "quarantines"]) if (o[f] === null || typeof o[f] !== "object") fail(f);
   for (const f of ["promotions", "driftAlarms", "decisions", "checkpoints"]) if (!Array.isArray(o[f])) fail(f);
+  if (o.memory !== undefined) checkMemorySeries(o.memory);
   return s as RunSummary;
+}
+
+const memorySeriesCheck = /* @__PURE__ */ object({
+  batch: array(count),
+  served: array(str(1)),
+  scores: record(array(nullable(finite))),
+  points: count,
+  switches: count,
+  servedBatches: record(count),
+});
+
+/** Checks a summary's `memory` (`invalid_state` naming the field): the renderer indexes its arrays in step, so they must be. */
+function checkMemorySeries(value: unknown): void {
+  const m = readChecked(object({ memory: memorySeriesCheck }), { memory: value }, "not a run summary", "memory").memory;
+  const fail = (field: string, why: string): never => {
+    throw new FreshmlError("invalid_state", `not a run summary: memory.${field} ${why}`, { field: `memory.${field}` });
+  };
+  const n = m.batch.length;
+  for (let i = 1; i < n; i++) if (m.batch[i]! <= m.batch[i - 1]!) fail(`batch[${i}]`, "must be ascending");
+  if (m.served.length !== n) fail("served", `must hold one candidate per batch (${n}), holds ${m.served.length}`);
+  for (const [label, values] of Object.entries(m.scores)) if (values.length !== n) fail(`scores[${JSON.stringify(label)}]`, `must hold one score per batch (${n}), holds ${values.length}`);
+  m.served.forEach((label, i) => {
+    if (!Object.hasOwn(m.scores, label)) fail(`served[${i}]`, `names ${JSON.stringify(label)}, not a candidate of scores`);
+  });
+  if (m.points < n) fail("points", `must count at least the ${n} kept batches`);
 }
 
 /** Reads `limit` and `before` of {@link RunListOptions}. */

@@ -1,5 +1,5 @@
 import { checkParam } from "../core/errors.js";
-import { downsampleIndices, summarizeRun, type DecisionPoint, type QuarantineEvent, type RunSummary } from "../history/run-history.js";
+import { downsampleIndices, summarizeRun, type DecisionPoint, type MemorySeries, type QuarantineEvent, type RunSummary } from "../history/run-history.js";
 import type { RunReport, StageTimes } from "../pipeline/report.js";
 import type { ModelVersionSummary } from "../store/model-store.js";
 
@@ -63,6 +63,9 @@ const COLORS = { champion: "#1f5fbf", challenger: "#d9730d", baseline: "#6b6b6b"
 const REASON_COLORS = ["#c62828", "#6a3d9a", "#ff7f00", "#1f78b4", "#33a02c", "#b15928", "#e31a1c", "#a6cee3"];
 const STAGES: Array<keyof StageTimes> = ["validate", "featurize", "test", "gate", "learn", "save"];
 const STAGE_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948"];
+// Candidate memories, shortest window first; "everything" is always the dark grey.
+const MEMORY_COLORS = ["#d62728", "#ff7f0e", "#bcbd22", "#2ca02c", "#17becf", "#1f77b4", "#9467bd", "#8c564b", "#e377c2"];
+const EVERYTHING_COLOR = "#333";
 
 const esc = (s: unknown): string =>
   String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -88,6 +91,24 @@ interface Merged {
   stageMs: StageTimes;
   batches: { total: number; accepted: number; quarantined: number; skipped: number };
   rows: number;
+  /** Policy "auto" over the runs that had it (null: none did). */
+  memory: MemorySeries | null;
+}
+
+/** Appends a run's memory series to the merged one: candidates missing on either side get nulls; a change of the served candidate between runs is a switch too. */
+function mergeMemory(into: MemorySeries | null, next: MemorySeries): MemorySeries {
+  const t = into ?? { batch: [], served: [], scores: {}, points: 0, switches: 0, servedBatches: {} };
+  const before = t.batch.length;
+  const prev = t.served[before - 1];
+  if (prev !== undefined && next.served[0] !== undefined && next.served[0] !== prev) t.switches++;
+  t.batch.push(...next.batch);
+  t.served.push(...next.served);
+  for (const [label, values] of Object.entries(next.scores)) (t.scores[label] ??= new Array<number | null>(before).fill(null)).push(...values);
+  for (const values of Object.values(t.scores)) while (values.length < t.batch.length) values.push(null);
+  t.points += next.points;
+  t.switches += next.switches;
+  for (const [label, n] of Object.entries(next.servedBatches)) t.servedBatches[label] = (t.servedBatches[label] ?? 0) + n;
+  return t;
 }
 
 function merge(runs: RunSummary[], metricOpt: string | undefined): Merged {
@@ -108,6 +129,7 @@ function merge(runs: RunSummary[], metricOpt: string | undefined): Merged {
     stageMs: { validate: 0, featurize: 0, test: 0, gate: 0, learn: 0, save: 0 },
     batches: { total: 0, accepted: 0, quarantined: 0, skipped: 0 },
     rows: 0,
+    memory: null,
   };
   for (const s of sorted) {
     for (const [k, v] of Object.entries(s.series)) {
@@ -137,6 +159,7 @@ function merge(runs: RunSummary[], metricOpt: string | undefined): Merged {
     m.batches.quarantined += s.batches.quarantined;
     m.batches.skipped += s.batches.skipped;
     m.rows += s.rows.seen + s.rows.quarantined;
+    if (s.memory) m.memory = mergeMemory(m.memory, s.memory);
   }
   return m;
 }
@@ -173,13 +196,22 @@ function scale(x0: number, x1: number, values: number[], h = H): Scale {
   };
 }
 
-function axes(s: Scale, xLabel: string, yLabel: string, h = H): string {
-  const ticks = (a: number, b: number, n: number): number[] => Array.from({ length: n + 1 }, (_, i) => a + ((b - a) * i) / n);
+const ticks = (a: number, b: number, n: number): number[] => Array.from({ length: n + 1 }, (_, i) => a + ((b - a) * i) / n);
+
+/** Ticks of a log10 axis over [lo, hi] (in log10 units): 1, 2 and 5 times powers of ten, or the powers alone when those are too many. */
+function logTicks(lo: number, hi: number): number[] {
+  const all: number[] = [];
+  for (let k = Math.floor(lo); k <= Math.ceil(hi); k++) for (const f of [1, 2, 5]) all.push(k + Math.log10(f));
+  const inside = all.filter((t) => t >= lo && t <= hi);
+  return inside.length > 8 ? inside.filter((t) => Number.isInteger(t)) : inside;
+}
+
+function axes(s: Scale, xLabel: string, yLabel: string, h = H, yTicks: number[] = ticks(s.y0, s.y1, 4), yTick: (v: number) => string = fmt): string {
   const xs = ticks(s.x0, s.x1, 6)
     .map((b) => `<g><line x1="${r1(s.x(b))}" x2="${r1(s.x(b))}" y1="${h - M.b}" y2="${h - M.b + 4}" stroke="#888"/><text x="${r1(s.x(b))}" y="${h - M.b + 16}" text-anchor="middle">${esc(Math.round(b))}</text></g>`)
     .join("");
-  const ys = ticks(s.y0, s.y1, 4)
-    .map((v) => `<g><line x1="${M.l}" x2="${W - M.r}" y1="${r1(s.y(v))}" y2="${r1(s.y(v))}" stroke="#eee"/><text x="${M.l - 6}" y="${r1(s.y(v) + 4)}" text-anchor="end">${esc(fmt(v))}</text></g>`)
+  const ys = yTicks
+    .map((v) => `<g><line x1="${M.l}" x2="${W - M.r}" y1="${r1(s.y(v))}" y2="${r1(s.y(v))}" stroke="#eee"/><text x="${M.l - 6}" y="${r1(s.y(v) + 4)}" text-anchor="end">${esc(yTick(v))}</text></g>`)
     .join("");
   return `<g class="axes" aria-hidden="true">${ys}<line x1="${M.l}" x2="${W - M.r}" y1="${h - M.b}" y2="${h - M.b}" stroke="#888"/>${xs}<text x="${W - M.r}" y="${h - 2}" text-anchor="end">${esc(xLabel)}</text><text x="4" y="${M.t - 4}">${esc(yLabel)}</text></g>`;
 }
@@ -281,6 +313,67 @@ function metricChart(m: Merged, metric: string, maxPoints: number, main: boolean
   ]);
   const extra = main ? ` data-promotions="${m.promotions.length}" data-alarms="${m.alarms.length}" data-rollbacks="${m.rollbacks.length}"` : "";
   return leg + figure(main ? "metric" : `metric-${metric}`, `${metric} over time${main ? ": champion, challenger, promotions and drift alarms" : ""}`, desc, body, table, H, extra);
+}
+
+/**
+ * Policy "auto": each candidate memory's score over batches (log scale when
+ * the scores span two orders of magnitude or more), a strip under the axis
+ * coloured by the candidate that served, and dashed lines where it switched.
+ */
+function memoryChart(mem: MemorySeries, maxPoints: number): string {
+  const labels = Object.keys(mem.scores);
+  const colorOf = new Map(labels.filter((l) => l !== "everything").map((l, i) => [l, MEMORY_COLORS[i % MEMORY_COLORS.length]!]));
+  colorOf.set("everything", EVERYTHING_COLOR);
+  const switchAt = new Set<number>();
+  for (let i = 1; i < mem.batch.length; i++) if (mem.served[i] !== mem.served[i - 1]) switchAt.add(i);
+  // Every switch is kept, so between two drawn points the first one's candidate served.
+  const idx = downsampleIndices(mem.batch.length, labels.map((l) => mem.scores[l]!), maxPoints, switchAt);
+  const batch = idx.map((i) => mem.batch[i]!);
+  const served = idx.map((i) => mem.served[i]!);
+  const scores = labels.map((l) => idx.map((i) => mem.scores[l]![i] ?? null));
+  const vals = scores.flat().filter((v): v is number => v !== null && Number.isFinite(v));
+  let lo = Infinity;
+  let hi = -Infinity;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const b of batch) [lo, hi] = [Math.min(lo, b), Math.max(hi, b)];
+  for (const v of vals) [min, max] = [Math.min(min, v), Math.max(max, v)];
+  const log = vals.length > 0 && min > 0 && max / min >= 100;
+  const y = (v: number | null): number | null => (v === null ? null : log ? Math.log10(v) : v);
+  // Each point stands for the batches up to the next one: the last covers one batch.
+  const sc = scale(lo, hi + 1, vals.map((v) => y(v)!));
+  const stripY = H + 4;
+  const h = H + 24;
+  let body = axes(sc, "batch", log ? "loss per row (log scale)" : "loss per row", H, log ? logTicks(sc.y0, sc.y1) : undefined, log ? (v) => fmt(Number((10 ** v).toPrecision(6))) : fmt);
+  const switches = batch.flatMap((b, i) => (i > 0 && served[i] !== served[i - 1] ? [{ batch: b, from: served[i - 1]!, to: served[i]! }] : []));
+  body += `<g class="memory-switches">${switches
+    .map((w) => `<g data-mark="memory-switch" data-batch="${w.batch}"><line x1="${r1(sc.x(w.batch))}" x2="${r1(sc.x(w.batch))}" y1="${M.t}" y2="${stripY + 14}" stroke="#555" stroke-dasharray="3 3"/><title>after batch ${w.batch}: ${esc(w.from)} → ${esc(w.to)}</title></g>`)
+    .join("")}</g>`;
+  labels.forEach((l, c) => {
+    body += `<path data-mark="memory-line" data-candidate="${esc(l)}" d="${path(sc, batch, scores[c]!.map(y))}" fill="none" stroke="${colorOf.get(l)}" stroke-width="1.4"/>`;
+  });
+  // One band per stretch served by the same candidate: switches start the next one.
+  const starts = [0, ...batch.flatMap((_, i) => (i > 0 && served[i] !== served[i - 1] ? [i] : []))];
+  body += `<text x="${M.l - 6}" y="${stripY + 11}" text-anchor="end">served</text><g class="memory-served">${starts
+    .map((i, k) => {
+      const from = batch[i]!;
+      const to = k + 1 < starts.length ? batch[starts[k + 1]!]! : hi + 1;
+      const x0 = sc.x(from);
+      return `<rect data-mark="memory-served" data-served="${esc(served[i])}" x="${r1(x0)}" y="${stripY}" width="${r1(Math.max(sc.x(to) - x0, 0.6))}" height="14" fill="${colorOf.get(served[i]!) ?? "#999"}"><title>${esc(served[i])} served after batches ${from}–${to - 1}</title></rect>`;
+    })
+    .join("")}</g>`;
+  const desc =
+    `Discounted mean out-of-time loss per row of ${labels.length} candidate memories over batches ${lo}–${hi} ` +
+    `(${mem.points} batches with a choice, ${batch.length} points drawn; extremes and every switch kept${log ? "; log scale" : ""}). ` +
+    `The strip under the axis shows which memory served after each batch; ${switches.length} switches of it are marked (dashed lines).`;
+  const table = tableOf(["batch", "served", ...labels], batch.map((b, i) => [String(b), served[i]!, ...scores.map((v) => v[i]!)]));
+  const leg = legend([...labels.map((l): [string, string] => [colorOf.get(l)!, l]), ["#555", "switch of the served memory", "3 3"]]);
+  const ranked = Object.entries(mem.servedBatches).sort((a, b) => b[1] - a[1] || labels.indexOf(a[0]) - labels.indexOf(b[0]));
+  const total = ranked.reduce((n, [, k]) => n + k, 0);
+  const [most, mostBatches] = ranked[0] ?? ["none", 0];
+  const note = `<p class="memory-note">${esc(most)} served most (after ${mostBatches} of ${total} batches); the served memory switched ${mem.switches} time${mem.switches === 1 ? "" : "s"}.</p>`;
+  const extra = ` data-candidates="${labels.length}" data-switches="${switches.length}"`;
+  return leg + figure("memory", "How much past was trusted: candidate memories' scores and the one that served", desc, body, table, h, extra) + note;
 }
 
 function heatmap(m: Merged, maxPoints: number): string {
@@ -442,7 +535,8 @@ details{margin:2px 0 8px}summary{cursor:pointer;color:#1f5fbf;font-size:12px}.le
  * Renders run summaries (or one run's report) as one self-contained HTML
  * page: no scripts, no network, opens from disk. It shows the metric over
  * time for champion, challenger and baseline with promotions, drift alarms and rollbacks
- * marked, a drift heatmap (column × batch), quarantines by reason over time
+ * marked; with policy "auto", how much past was trusted (each candidate
+ * memory's score over batches, the one that served and its switches); a drift heatmap (column × batch), quarantines by reason over time
  * with examples, the version timeline and lineage (when `versions` are given),
  * the gate decisions with their numbers, and the stage-time breakdown. Every
  * chart is an SVG with a `<title>`, a `<desc>` and a data-table fallback;
@@ -484,7 +578,7 @@ export function renderReport(input: RunReport | RunSummary | readonly RunSummary
 <div class="cards">${card("batches", String(m.batches.total))}${card("quarantined", String(m.batches.quarantined))}${card("rows", String(m.rows))}${card("promotions", String(m.promotions.length))}${card("drift alarms", String(m.alarms.length))}${card(`${last.prequential.metric} (last run)`, fmt(last.prequential.value))}${card("champion", last.championVersion === null ? "—" : `v${last.championVersion}`)}</div></header>
 <main>
 <section id="metric"><h2>${esc(m.metric)} over time</h2>${metricChart(m, m.metric, maxPoints, true, options.reference)}${others.map((k) => `<h3>${esc(k)}</h3>${metricChart(m, k, maxPoints, false)}`).join("")}</section>
-<section id="drift"><h2>Drift by column</h2>${heatmap(m, maxPoints)}</section>
+${m.memory ? `<section id="memory"><h2>How much past was trusted</h2>${memoryChart(m.memory, maxPoints)}</section>\n` : ""}<section id="drift"><h2>Drift by column</h2>${heatmap(m, maxPoints)}</section>
 <section id="quarantines"><h2>Quarantines</h2>${quarantineChart(m, maxPoints, maxRows)}</section>
 <section id="versions"><h2>Versions and lineage</h2>${versionsSection(versions, aliases)}</section>
 <section id="decisions"><h2>Gate decisions</h2>${decisionsTable(m, maxRows)}</section>

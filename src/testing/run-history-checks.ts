@@ -15,6 +15,16 @@ function fail(msg: string): never {
   throw new Error(msg);
 }
 
+/** The report with policy "auto"'s memory choice on each accepted batch: two candidates, a switch at batch 20 (the optional field a history must keep too). */
+function withMemoryChoices(report: RunReport): RunReport {
+  const records = report.records.map((r) => {
+    if (r.status !== "accepted") return r;
+    const scores = { "window 3": r.batch < 5 ? null : 1 + 1 / r.batch, everything: r.batch < 5 ? null : r.batch / 20 };
+    return { ...r, memory: { served: r.batch < 20 ? "everything" : "window 3", scores } };
+  });
+  return { ...report, records };
+}
+
 /**
  * A small, valid synthetic report of `batches` batches for model `name` (what
  * the checks store): a quarantine every 10th batch, a promotion every 25th, one alarm.
@@ -100,7 +110,8 @@ export function runHistoryChecks(options: RunHistoryCheckOptions): AsyncConforma
   return [
     check("a summary round-trips exactly, with its id", async () => {
       const h = await options.make(10);
-      const s = summarizeRun(sampleReport("m", 50));
+      const s = summarizeRun(withMemoryChoices(sampleReport("m", 50)));
+      if (!s.memory) fail("summarizeRun kept no memory");
       const id = await h.put(s);
       if (id !== "m:1") fail(`first id: got ${id}, expected m:1`);
       const back = await h.get(id);

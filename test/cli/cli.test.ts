@@ -177,3 +177,19 @@ describe("postgres:// stores in the CLI", () => {
     expect(redactUrl("postgres://me:secret@db.example:5432/ml")).toBe("postgres://me:***@db.example:5432/ml");
   });
 });
+
+describe('freshml report of a model retrained with policy "auto"', () => {
+  it("shows how much past was trusted, from the runs in the store's history", async () => {
+    const { FileModelStore } = await import("../../src/node/index.js");
+    const { LinearRegression, Pipeline } = await import("../../src/index.js");
+    const { abruptStream } = await import("../report/auto-stream.js");
+    const autoStore = join(dir, "auto-models");
+    await new Pipeline({ trainer: new LinearRegression({ l2: 1e-6 }), policy: "auto", detector: null, name: "auto", store: new FileModelStore(autoStore, { fsync: false }) }).runBatches(abruptStream(1, 80, 30));
+    const r = await cli("report", "-o", "auto.html", "--store", autoStore, "--name", "auto");
+    expect(r.code).toBe(0);
+    const html = readFileSync(join(dir, "auto.html"), "utf8");
+    expect(html).toContain('<section id="memory"><h2>How much past was trusted</h2>');
+    expect((html.match(/data-mark="memory-line"/g) ?? []).length).toBe(7);
+    expect(html).toMatch(/served most \(after \d+ of 80 batches\); the served memory switched \d+ times?\./);
+  });
+});

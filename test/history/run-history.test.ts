@@ -1,10 +1,13 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LinearRegression, MemoryModelStore, MemoryRunHistory, Pipeline, RunSummaryBuilder, recordRun, summarizeRun } from "../../src/index.js";
+import { LinearRegression, MemoryModelStore, MemoryRunHistory, Pipeline, RunSummaryBuilder, recordRun, summarizeRun, type AcceptedBatchRecord, type RunReport, type RunSummary } from "../../src/index.js";
 import { FileModelStore, FileRunHistory } from "../../src/node/index.js";
 import { runHistoryChecks, sampleReport, storeChecks } from "../../src/testing/index.js";
+import { accepted } from "../pipeline/helpers.js";
+import { abruptStream } from "../report/auto-stream.js";
 
 const dirs: string[] = [];
 const tmp = (): string => {
@@ -187,5 +190,97 @@ describe("storeChecks holds a store's history", () => {
     const make = (): MemoryModelStore => Object.assign(new MemoryModelStore(), { runHistory: () => new MemoryRunHistory({ keepRuns: 1000 }, base) });
     const results = await Promise.allSettled(storeChecks({ make }).filter((c) => c.name.includes("run history")).map((c) => c.run()));
     expect(results.filter((r) => r.status === "rejected").length).toBeGreaterThan(0);
+  });
+});
+
+describe('policy "auto": the summary keeps which memory served and the candidates\' scores', () => {
+  const autoReport = (maxBatchRecords?: number): Promise<RunReport> =>
+    new Pipeline({ trainer: new LinearRegression({ l2: 1e-6 }), policy: "auto", detector: null, history: false, ...(maxBatchRecords ? { maxBatchRecords } : {}) }).runBatches(abruptStream(1));
+
+  it("summarizeRun and the builder fed the records agree, whole and downsampled; the series holds every batch's choice", async () => {
+    const report = await autoReport();
+    for (const options of [{}, { maxPoints: 20 }]) {
+      const b = new RunSummaryBuilder(Object.keys(report.series), options);
+      for (const r of report.records) b.add(r);
+      expect(b.finish(report)).toEqual(summarizeRun(report, options));
+    }
+    const memory = summarizeRun(report).memory!;
+    const records = report.records.map((r) => accepted(r));
+    expect(memory.batch).toEqual(records.map((r) => r.batch));
+    expect(memory.served).toEqual(records.map((r) => r.memory!.served));
+    expect(memory.scores["window 3"]).toEqual(records.map((r) => r.memory!.scores["window 3"]));
+    expect(Object.keys(memory.scores)).toEqual(["window 3", "window 6", "window 12", "window 24", "window 48", "window 96", "everything"]);
+    expect(memory.switches).toBe(records.filter((r, i) => i > 0 && r.memory!.served !== records[i - 1]!.memory!.served).length);
+    expect(memory.switches).toBeGreaterThanOrEqual(1);
+    expect(Object.values(memory.servedBatches).reduce((n, k) => n + k, 0)).toBe(120);
+  });
+
+  it("the pipeline's summary, built as the run goes, keeps the early batches a short report dropped", async () => {
+    const store = new MemoryModelStore();
+    const report = await new Pipeline({ trainer: new LinearRegression({ l2: 1e-6 }), policy: "auto", detector: null, store, maxBatchRecords: 30 }).runBatches(abruptStream(1));
+    const kept = (await store.runHistory().get(report.historyId!)).memory!;
+    expect(kept.points).toBe(120);
+    expect(kept.batch[0]).toBe(0);
+    expect(summarizeRun(report).memory!.points).toBe(30);
+    const whole = summarizeRun(await autoReport()).memory!;
+    expect(kept).toEqual(whole);
+  });
+
+  it("downsampling keeps every switch, the extremes and exact counts, in bounded size", () => {
+    const n = 5000;
+    const switchAt = new Set([1, 2, 700, 701, 702, 2500, 4998, 4999]);
+    let served = "everything";
+    const truth: string[] = [];
+    const b = new RunSummaryBuilder(["rmse"], { maxPoints: 60 });
+    for (let t = 0; t < n; t++) {
+      if (switchAt.has(t)) served = served === "everything" ? "window 3" : "everything";
+      truth.push(served);
+      const wobble = 1 + 0.5 * Math.sin(t / 50);
+      const scores = { "window 3": t < 10 ? null : wobble * (t === 3333 ? 9 : 1), everything: t < 10 ? null : 2 * wobble * (t === 1234 ? 0.01 : 1) };
+      const record: AcceptedBatchRecord = { batch: t, status: "accepted", rows: 10, learned: 10, prequential: null, memory: { served, scores }, issues: [] };
+      b.add(record);
+    }
+    const m = b.finish(sampleReport("m", 1)).memory!;
+    for (const t of switchAt) expect(m.batch).toContain(t);
+    expect(m.batch.length).toBeLessThanOrEqual(60 + switchAt.size);
+    expect(m.batch).toContain(3333);
+    expect(m.batch).toContain(1234);
+    expect(m.batch[0]).toBe(0);
+    expect(m.batch[m.batch.length - 1]).toBe(n - 1);
+    m.batch.forEach((t, i) => expect(m.served[i]).toBe(truth[t]));
+    expect(m.points).toBe(n);
+    expect(m.switches).toBe(switchAt.size);
+    expect(m.servedBatches).toEqual({ everything: truth.filter((s) => s === "everything").length, "window 3": truth.filter((s) => s === "window 3").length });
+  });
+
+  it("round-trips through MemoryRunHistory and FileRunHistory; a malformed memory is refused on put and on read", async () => {
+    const s = summarizeRun(await autoReport());
+    for (const h of [new MemoryRunHistory(), new FileRunHistory(tmp())]) {
+      const id = await h.put(s);
+      expect(await h.get(id)).toEqual({ ...s, id });
+    }
+    const m = s.memory!;
+    const bad: Array<[unknown, string]> = [
+      ["window 3", "memory"],
+      [{ ...m, served: m.served.slice(1) }, "memory.served"],
+      [{ ...m, served: m.served.map((x, i) => (i === 5 ? "window 5" : x)) }, "memory.served[5]"],
+      [{ ...m, served: m.served.map((x, i) => (i === 5 ? 3 : x)) }, "memory.served[5]"],
+      [{ ...m, scores: { ...m.scores, "window 3": m.scores["window 3"]!.map((x, i) => (i === 7 ? "0.1" : x)) } }, "memory.scores.window 3[7]"],
+      [{ ...m, scores: { ...m.scores, everything: m.scores.everything!.slice(2) } }, 'memory.scores["everything"]'],
+      [{ ...m, batch: m.batch.map((x, i) => (i === 4 ? 2 : x)) }, "memory.batch[4]"],
+      [{ ...m, switches: -1 }, "memory.switches"],
+      [{ ...m, points: 3 }, "memory.points"],
+    ];
+    for (const [memory, field] of bad) {
+      await expect(new MemoryRunHistory().put({ ...s, memory } as RunSummary), field).rejects.toMatchObject({ code: "invalid_state", details: { field } });
+    }
+    // A file whose checksum holds but whose memory is malformed (written by another tool) is refused on read.
+    const dir = tmp();
+    const h = new FileRunHistory(dir);
+    const id = await h.put(s);
+    const body = JSON.stringify({ ...s, id, memory: { ...m, served: m.served.slice(1) } });
+    const header = JSON.stringify({ format: "freshml.run", formatVersion: 1, sha256: createHash("sha256").update(body).digest("hex") });
+    writeFileSync(join(dir, s.name, "runs", "r00000001.json"), `${header}\n${body}\n`);
+    await expect(h.get(id)).rejects.toMatchObject({ code: "invalid_state", details: { field: "memory.served" } });
   });
 });

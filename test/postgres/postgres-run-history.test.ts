@@ -1,9 +1,11 @@
+import { createHash } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
 import { LinearRegression, Pipeline, summarizeRun } from "../../src/index.js";
 import { PostgresModelStore, PostgresRunHistory, SCHEMA_VERSION, type PostgresClient } from "../../src/postgres/index.js";
 import { runHistoryChecks, sampleReport } from "../../src/testing/index.js";
 import { serverSuitesEnabled, usePgServer } from "./pg-server.js";
+import { abruptStream } from "../report/auto-stream.js";
 
 let n = 0;
 
@@ -64,6 +66,18 @@ function historySuite(client: () => PostgresClient, label: string): void {
     const off = await new Pipeline({ trainer: new LinearRegression(), store, name: "load", history: false }).runBatches([{ X: [[0], [1]], y: [0, 1] }]);
     expect(off.historyId).toBeUndefined();
     expect((await h.list("load")).length).toBe(2);
+  });
+
+  it('a summary with policy "auto"\'s memory round-trips as JSON (no schema change); a malformed memory under a valid checksum is refused', async () => {
+    const schema = `${label}_mem${n++}`;
+    const h = new PostgresRunHistory(client(), { schema });
+    const s = summarizeRun(await new Pipeline({ trainer: new LinearRegression({ l2: 1e-6 }), policy: "auto", detector: null, history: false }).runBatches(abruptStream(1, 40, 30)));
+    expect(s.memory!.points).toBe(40);
+    const id = await h.put(s);
+    expect(await h.get(id)).toEqual({ ...s, id });
+    const body = Buffer.from(JSON.stringify({ ...s, id, memory: { ...s.memory!, served: s.memory!.served.slice(1) } }), "utf8");
+    await client().query(`UPDATE ${schema}.runs SET body = $1, sha256 = $2 WHERE sequence = 1`, [body, createHash("sha256").update(body).digest("hex")]);
+    await expect(h.get(id)).rejects.toMatchObject({ code: "checksum_mismatch", message: expect.stringContaining("does not hold a valid run summary") });
   });
 
   it("concurrent puts get distinct run numbers", async () => {

@@ -9,9 +9,10 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderReport, summarizeRun, type RunSummary } from "../../src/index.js";
+import { LinearRegression, MemoryModelStore, Pipeline, renderReport, renderStoreReport, summarizeRun, type RunSummary } from "../../src/index.js";
 import { sampleReport } from "../../src/testing/index.js";
 import { co2Report } from "../../scripts/report-fixtures.js";
+import { abruptStream } from "./auto-stream.js";
 
 const executable = process.env.CHROMIUM_PATH ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 const ci = process.env.CI === "true";
@@ -82,6 +83,25 @@ describe("reports in headless Chromium", { timeout: 180_000 }, () => {
     const { html, summary } = await co2Report(join(dir, "store"));
     expect(summary.promotionsTotal).toBeGreaterThan(0);
     await check(html, summary, "co2-report");
+  });
+  it.skipIf(!executable && !ci)('policy "auto": every candidate\'s line is drawn, and the served strip spans the plot', async () => {
+    const store = new MemoryModelStore();
+    const report = await new Pipeline({ trainer: new LinearRegression({ l2: 1e-6 }), policy: "auto", detector: null, store }).runBatches(abruptStream(1));
+    const summary = await store.runHistory().get(report.historyId!);
+    const html = await renderStoreReport(store, store.runHistory(), "model");
+    const file = join(dir, "auto-report.html");
+    writeFileSync(file, html);
+    const page = await browser!.newPage({ viewport: { width: 1040, height: 1400 } });
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+    const lines = await page.locator('[data-mark="memory-line"]').evaluateAll((ps) => ps.map((p) => { const b = (p as unknown as { getBBox(): { x: number; width: number } }).getBBox(); return { x: b.x, width: b.width }; }));
+    expect(lines.length).toBe(7);
+    for (const b of lines) expect(b.width).toBeGreaterThan(500);
+    const strip = await page.locator('[data-mark="memory-served"]').evaluateAll((rs) => rs.map((r) => { const b = (r as unknown as { getBBox(): { x: number; width: number } }).getBBox(); return { x: b.x, width: b.width }; }));
+    expect(strip.length).toBe(summary.memory!.switches + 1);
+    const span = strip[strip.length - 1]!.x + strip[strip.length - 1]!.width - strip[0]!.x;
+    expect(span).toBeGreaterThan(850);
+    await page.close();
+    await check(html, summary, "auto-report");
   });
   it.skipIf(!executable && !ci)("a long synthetic run of 10,000 batches", async () => {
     const summary = summarizeRun(sampleReport("long", 10_000));
