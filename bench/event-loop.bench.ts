@@ -312,8 +312,10 @@ const HTTP_REPS = QUICK ? 1 : 5;
 const workerSource = { module: here("./event-loop-worker.ts"), args: { batches: BATCHES, rows: ROWS, cols: COLS } };
 /** Latencies of every rep, by phase: p99 of all of them (a single 3 s phase's p99 rests on ~100 slowest requests of a noisy machine). */
 const pooled: Record<string, number[]> = {};
+let httpNice: number | string = "?";
 async function measureHttp(): Promise<Http[]> {
   const { w, done } = await startWorker();
+  httpNice = w.priority?.applied ? w.priority.niceIncrement : `0 (not lowered: ${w.priority?.reason ?? "unknown"})`;
   const probe = new Float64Array(COLS);
   // /predict as in examples/service.ts: one read of the serving model, which answers the whole request.
   const server = createServer((req, res) => {
@@ -463,9 +465,9 @@ const lines = [
   }),
   `cost of yielding: run time ${((med("in-thread, default", "runMs") / med("in-thread, no yielding", "runMs") - 1) * 100).toFixed(1)} % (median runs)`,
   "targets (issue 13): in-thread default gap max ≤ 50 ms; worker and pool p99 ≤ 5 ms (a 5 ms timer's gap is ≥ 5 ms by construction: read it as the event-loop delay p99)",
-  "delay: perf_hooks.monitorEventLoopDelay({ resolution: 1 }), ms; it times the interval between the ticks of a 1 ms timer, so an idle loop reads ≈ 1.1 ms. nice +N: worker threads at niceIncrement N (WorkerPipeline's default is 10, ShardPool's 0)",
+  "delay: perf_hooks.monitorEventLoopDelay({ resolution: 1 }), ms; it times the interval between the ticks of a 1 ms timer, so an idle loop reads ≈ 1.1 ms. nice +N: worker threads at niceIncrement N (WorkerPipeline's default is 19, ShardPool's 0)",
   "",
-  `HTTP GET /predict on loopback, 4 keep-alive connections from a child process, ${LOAD_MS / 1000} s per phase, ${HTTP_REPS} reps alternating the phases; worker at nice +10 (the default):`,
+  `HTTP GET /predict on loopback, 4 keep-alive connections from a child process, ${LOAD_MS / 1000} s per phase, ${HTTP_REPS} reps alternating the phases; worker at nice +${httpNice} (its niceIncrement, the default):`,
   "phase                    requests   p50 ms   p99 ms   max ms   p99 of all reps' requests",
   ...HTTP_PHASES.map((p) => `${p.padEnd(24)}${f(httpMed(p, "requests"), 0, 9)}${f(httpMed(p, "p50Ms"), 2, 9)}${f(httpMed(p, "p99Ms"), 2, 9)}${f(httpMed(p, "maxMs"), 1, 9)}${f(quantile(pooled[p] ?? [], 0.99), 2, 12)}`),
   ...HTTP_PHASES.slice(1).map(

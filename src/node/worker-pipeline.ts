@@ -61,12 +61,13 @@ export interface WorkerPipelineOptions<A = unknown> {
    * Raise the worker thread's nice value by this much (0–19), in the worker
    * thread itself, so that when the cores are busy the host's main thread
    * (HTTP answers, timers) gets them first; the worker only slows down when
-   * the host actually wants the CPU. Default 10 (piscina's default is 0):
-   * in `npm run bench:event-loop` on 2 cores, 10 against 0 gave the host an
-   * event-loop delay p99 of 2.06 vs 2.61 ms, and an HTTP p99 during a run of
-   * 2.48× vs 2.68× idle, for a run 4–9 % longer. 19 gives the host a little
-   * more, but starves the worker whenever anything else at normal priority
-   * is busy; see docs/service.md. Linux
+   * the host actually wants the CPU. Default 19, the lowest priority
+   * (piscina's default is 0): in `npm run bench:event-loop` on 2 cores it
+   * kept the host's HTTP p99 during a run within 2× idle where 10 did not
+   * (see docs/service.md). The price: while every core is busy with
+   * normal-priority work, a nice-19 worker gets about 1.5 % of a core and
+   * its run all but stops; set 10 or 0 when retraining must progress under a
+   * sustained full load. Linux
    * only (the thread's id from /proc/thread-self; setpriority on a thread id
    * changes that thread alone); elsewhere, or if the OS refuses, nothing
    * changes and {@link WorkerPipeline.priority} says so. 0 leaves it as is.
@@ -256,7 +257,7 @@ export class WorkerPipeline<A = unknown> {
     const servingReloadMs = options.servingReloadMs ?? 200;
     if (!(typeof servingReloadMs === "number" && servingReloadMs >= 0)) throw new FreshmlError("invalid_params", `servingReloadMs must be a number ≥ 0, got ${String(servingReloadMs)}`, { param: "servingReloadMs" });
     this.servingReloadMs = servingReloadMs;
-    const niceIncrement = checkNiceIncrement(options.niceIncrement, 10);
+    const niceIncrement = checkNiceIncrement(options.niceIncrement, 19);
     this.init = { module: workerModule(options.module, "module"), export: options.export ?? "createPipeline", args: options.args, store: descriptor, prefetch, niceIncrement };
     this.registry = options.registry ?? builtinTrainers;
     this.resourceLimits = options.resourceLimits;

@@ -51,12 +51,12 @@ describe("niceIncrement: worker threads yield the cores to the host's thread (is
     expect(lowered.report.promotions).toEqual(plain.report.promotions);
   });
 
-  it("WorkerPipeline's default is 10", async () => {
+  it("WorkerPipeline's default is 19, the lowest priority", async () => {
     const w = new WorkerPipeline({ module: MODULE, store: new FileModelStore(dir()) });
     try {
       expect(w.priority).toBeNull();
       await w.runBatches(batches(1));
-      expect(w.priority?.niceIncrement).toBe(10);
+      expect(w.priority?.niceIncrement).toBe(19);
       expect(w.priority?.applied).toBe(linux && getPriority(process.pid) < 19);
     } finally {
       await w.close();
