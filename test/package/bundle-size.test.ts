@@ -24,6 +24,6 @@ describe("bundle size per import, from the installed tarball", () => {
   });
 
   it("{ Pipeline, LinearRegression, MemoryModelStore } stays within its stated size", async () => {
-    expect((await size(["Pipeline", "LinearRegression", "MemoryModelStore"])).gzip).toBeLessThanOrEqual(125 * KB);
+    expect((await size(["Pipeline", "LinearRegression", "MemoryModelStore"])).gzip).toBeLessThanOrEqual(130 * KB);
   });
 });
