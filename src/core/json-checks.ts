@@ -264,9 +264,15 @@ export function nonFinitePath(v: unknown, path: string): string | null {
     return i < 0 ? null : `${path}[${i}]`;
   }
   if (Array.isArray(v)) {
+    // Numbers are checked in place (a learner's state holds arrays of thousands): no call, no path string per element.
     for (let i = 0; i < v.length; i++) {
-      const p = nonFinitePath(v[i], `${path}[${i}]`);
-      if (p !== null) return p;
+      const x: unknown = v[i];
+      if (typeof x === "number") {
+        if (!Number.isFinite(x)) return `${path}[${i}]`;
+      } else if (x !== null && typeof x === "object") {
+        const p = nonFinitePath(x, `${path}[${i}]`);
+        if (p !== null) return p;
+      }
     }
     return null;
   }

@@ -1,31 +1,7 @@
 import { FreshmlError } from "../core/errors.js";
-import { type Check, type Infer, literal, object, readChecked, record, str, unknownValue } from "../core/json-checks.js";
+import { type Check, type Infer, literal, nonFinitePath, object, readChecked, record, str, unknownValue } from "../core/json-checks.js";
 import { allFiniteFast } from "../core/kernels.js";
 import type { TrainerJSON } from "./trainer.js";
-
-/** The path of the first non-finite number in a JSON-like value, or null. */
-function nonFinitePath(v: unknown, path: string): string | null {
-  if (typeof v === "number") return v - v === 0 ? null : path;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x: unknown = v[i];
-      if (typeof x === "number") {
-        if (x - x !== 0) return `${path}[${i}]`;
-      } else if (x !== null && typeof x === "object") {
-        const p = nonFinitePath(x, `${path}[${i}]`);
-        if (p !== null) return p;
-      }
-    }
-    return null;
-  }
-  if (v !== null && typeof v === "object") {
-    for (const [k, x] of Object.entries(v)) {
-      const p = nonFinitePath(x, `${path}.${k}`);
-      if (p !== null) return p;
-    }
-  }
-  return null;
-}
 
 /** Check of the envelope every trainer's JSON travels in. */
 const trainerEnvelopeCheck = /* @__PURE__ */ object({

@@ -69,19 +69,20 @@ async function* source(): AsyncGenerator<SourceBatch> {
   }
 }
 
-/** Imports a module by absolute path or specifier. */
-function importModule(module: string): Promise<Record<string, unknown>> {
-  return import(isAbsolute(module) ? pathToFileURL(module).href : module) as Promise<Record<string, unknown>>;
+/** Imports a module (absolute path or specifier) and returns its exported function `name`; `invalid_params` naming `param` when it has none. */
+async function exportedFunction(module: string, name: string, param: string): Promise<(context: unknown) => unknown> {
+  const mod = (await import(isAbsolute(module) ? pathToFileURL(module).href : module)) as Record<string, unknown>;
+  const f = mod[name];
+  if (typeof f !== "function") {
+    throw new FreshmlError("invalid_params", `${module} has no exported function ${name} (exports: ${Object.keys(mod).join(", ") || "none"})`, { param });
+  }
+  return f as (context: unknown) => unknown;
 }
 
 /** The batches of a source the worker builds itself: the export of its module, called with the args, the store and the run's signal. */
 async function ownSource(s: WorkerSourceInit, signal: AbortSignal): Promise<Iterable<SourceBatch> | AsyncIterable<SourceBatch>> {
-  const mod = await importModule(s.module);
-  const factory = mod[s.export];
-  if (typeof factory !== "function") {
-    throw new FreshmlError("invalid_params", `${s.module} has no exported function ${s.export} (exports: ${Object.keys(mod).join(", ") || "none"})`, { param: "source.export" });
-  }
-  const made = (await (factory as (ctx: unknown) => unknown)({ args: s.args, store: openedStore, signal })) as unknown;
+  const factory = await exportedFunction(s.module, s.export, "source.export");
+  const made = await factory({ args: s.args, store: openedStore, signal });
   if (made === null || typeof made !== "object" || !(Symbol.iterator in made || Symbol.asyncIterator in made)) {
     throw new FreshmlError("invalid_params", `${s.module}'s ${s.export} must return an Iterable or AsyncIterable of batches (or a Promise of one)`, { param: "source.export" });
   }
@@ -144,12 +145,8 @@ async function start(): Promise<void> {
     const d = init.store;
     const store = new FileModelStore(d.root, d.lockTimeoutMs !== undefined ? { lock: { timeoutMs: d.lockTimeoutMs } } : {});
     openedStore = store;
-    const mod = await importModule(init.module);
-    const factory = mod[init.export];
-    if (typeof factory !== "function") {
-      throw new FreshmlError("invalid_params", `${init.module} has no exported function ${init.export} (exports: ${Object.keys(mod).join(", ") || "none"})`, { param: "export" });
-    }
-    const p = (await (factory as (ctx: unknown) => unknown)({ store, args: init.args })) as Pipeline | null;
+    const factory = await exportedFunction(init.module, init.export, "export");
+    const p = (await factory({ store, args: init.args })) as Pipeline | null;
     if (!p || typeof (p as Partial<Pipeline>).runBatches !== "function") {
       throw new FreshmlError("invalid_params", `${init.module}'s ${init.export} must return a Pipeline`, { param: "export" });
     }

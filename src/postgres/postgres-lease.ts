@@ -1,7 +1,7 @@
 import { checkLeaseArgs, leaseLost, type Lease, type LeaseAttempt, type LeaseGrant, type LeaseHolder, type LeaseOptions } from "../store/lease.js";
 import { checkName } from "../store/model-store.js";
 import { SchemaGate, checkSchemaName } from "./schema.js";
-import { SqlAdapter, toStoreError, type PostgresClient, type SqlRow } from "./sql-client.js";
+import { SqlAdapter, type PostgresClient, type SqlRow } from "./sql-client.js";
 
 /**
  * Options of {@link PostgresLease}.
@@ -118,13 +118,8 @@ export class PostgresLease implements Lease {
     });
   }
 
-  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      await this.gate.ready();
-      return await fn();
-    } catch (err) {
-      throw toStoreError(err, what);
-    }
+  private run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return this.gate.run(what, fn);
   }
 }
 

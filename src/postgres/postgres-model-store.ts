@@ -505,13 +505,8 @@ export class PostgresModelStore implements ModelStore {
     };
   }
 
-  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      await this.gate.ready();
-      return await fn();
-    } catch (err) {
-      throw toStoreError(err, what);
-    }
+  private run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return this.gate.run(what, fn);
   }
 
   /** Locks the model's counter row (creating it), so alias moves and prunes of a name take turns. */

@@ -14,7 +14,7 @@ import {
 } from "../history/run-history.js";
 import { checkName } from "../store/model-store.js";
 import { SchemaGate, checkSchemaName } from "./schema.js";
-import { SqlAdapter, toStoreError, type PostgresClient, type SqlRow } from "./sql-client.js";
+import { SqlAdapter, type PostgresClient, type SqlRow } from "./sql-client.js";
 
 
 /**
@@ -145,13 +145,8 @@ export class PostgresRunHistory implements RunHistory {
     return parsed;
   }
 
-  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      await this.gate.ready();
-      return await fn();
-    } catch (err) {
-      throw toStoreError(err, what);
-    }
+  private run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return this.gate.run(what, fn);
   }
 }
 

@@ -1,5 +1,5 @@
 import { FreshmlError } from "../core/errors.js";
-import type { SqlAdapter, SqlRow } from "./sql-client.js";
+import { toStoreError, type SqlAdapter, type SqlRow } from "./sql-client.js";
 
 /**
  * The newest schema version this library writes.
@@ -143,5 +143,15 @@ export class SchemaGate {
       });
     }
     return this.done;
+  }
+
+  /** Runs `fn` once the schema is ready; any failure comes out as a typed store error naming `what`. */
+  async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      await this.ready();
+      return await fn();
+    } catch (err) {
+      throw toStoreError(err, what);
+    }
   }
 }

@@ -345,7 +345,9 @@ function memoryChart(mem: MemorySeries, maxPoints: number): string {
   const stripY = H + 4;
   const h = H + 24;
   let body = axes(sc, "batch", log ? "loss per row (log scale)" : "loss per row", H, log ? logTicks(sc.y0, sc.y1) : undefined, log ? (v) => fmt(Number((10 ** v).toPrecision(6))) : fmt);
-  const switches = batch.flatMap((b, i) => (i > 0 && served[i] !== served[i - 1] ? [{ batch: b, from: served[i - 1]!, to: served[i]! }] : []));
+  // Where the served candidate changes, among the drawn points: each starts a band of the strip and is marked.
+  const changes = served.flatMap((v, i) => (i > 0 && v !== served[i - 1] ? [i] : []));
+  const switches = changes.map((i) => ({ batch: batch[i]!, from: served[i - 1]!, to: served[i]! }));
   body += `<g class="memory-switches">${switches
     .map((w) => `<g data-mark="memory-switch" data-batch="${w.batch}"><line x1="${r1(sc.x(w.batch))}" x2="${r1(sc.x(w.batch))}" y1="${M.t}" y2="${stripY + 14}" stroke="#555" stroke-dasharray="3 3"/><title>after batch ${w.batch}: ${esc(w.from)} → ${esc(w.to)}</title></g>`)
     .join("")}</g>`;
@@ -353,7 +355,7 @@ function memoryChart(mem: MemorySeries, maxPoints: number): string {
     body += `<path data-mark="memory-line" data-candidate="${esc(l)}" d="${path(sc, batch, scores[c]!.map(y))}" fill="none" stroke="${colorOf.get(l)}" stroke-width="1.4"/>`;
   });
   // One band per stretch served by the same candidate: switches start the next one.
-  const starts = [0, ...batch.flatMap((_, i) => (i > 0 && served[i] !== served[i - 1] ? [i] : []))];
+  const starts = [0, ...changes];
   body += `<text x="${M.l - 6}" y="${stripY + 11}" text-anchor="end">served</text><g class="memory-served">${starts
     .map((i, k) => {
       const from = batch[i]!;

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { LinearRegression, type AliasChange } from "../../src/index.js";
 import { FileLease, FileModelStore, type FileWatchOptions } from "../../src/node/index.js";
-import { childLines } from "../child-lines.js";
+import { childLines, endPausedChild, wokenLeaderIsRefused } from "../child-lines.js";
 
 const child = fileURLToPath(new URL("./fence-child.ts", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "freshml-watchproc-"));
@@ -127,19 +127,9 @@ describe("FileModelStore fencing with real processes", () => {
       const m = new LinearRegression();
       m.update({ X: [[0], [1]], y: [0, 9] });
       const v = await store.putAndAlias({ name: "model", trainer: m.toJSON() }, "champion", { fence: b.grant });
-      holder.kill("SIGCONT");
-      // The woken process still believes it leads: it tries to write and move champion.
-      holder.stdin!.write("write\n");
-      expect(await next()).toBe("refused lease_lost");
-      holder.stdin!.write("write\n");
-      expect(await next()).toBe("refused lease_lost");
-      expect(await store.resolveAlias("model", "champion")).toBe(v);
-      expect((await store.list("model")).versions.map((x) => x.version)).toEqual([2, 1]);
-      expect((await store.aliasHistory("model", "champion")).map((e) => e.version)).toEqual([1, 2]);
+      await wokenLeaderIsRefused(holder, next, store, v);
     } finally {
-      holder.kill("SIGCONT");
-      holder.stdin!.end();
-      holder.kill("SIGTERM");
+      endPausedChild(holder);
     }
   });
 });

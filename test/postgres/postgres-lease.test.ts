@@ -6,7 +6,7 @@ import { PostgresLease, PostgresModelStore } from "../../src/postgres/index.js";
 import { leaseContract } from "../store/lease-contract.js";
 import { serverSuitesEnabled, startPgChild, startPgServer, usePgServer, type PgServer } from "./pg-server.js";
 import { fencingContract } from "../store/fencing-contract.js";
-import { childLines } from "../child-lines.js";
+import { childLines, endPausedChild, wokenLeaderIsRefused } from "../child-lines.js";
 import type pg from "pg";
 
 let n = 0;
@@ -98,19 +98,9 @@ describe.runIf(serverSuitesEnabled("PostgresLease on a PostgreSQL server"))("Pos
       expect(b.grant.token).toBe(2);
       const v = await store.put(trained(9), { fence: b.grant });
       await store.setAlias("model", "champion", v, { fence: b.grant });
-      holder.kill("SIGCONT");
-      // The woken process still believes it leads: it tries to write and move champion.
-      holder.stdin!.write("write\n");
-      expect(await next()).toBe("refused lease_lost");
-      holder.stdin!.write("write\n");
-      expect(await next()).toBe("refused lease_lost");
-      expect(await store.resolveAlias("model", "champion")).toBe(v);
-      expect((await store.list("model")).versions.map((x) => x.version)).toEqual([2, 1]);
-      expect((await store.aliasHistory("model", "champion")).map((e) => e.version)).toEqual([1, 2]);
+      await wokenLeaderIsRefused(holder, next, store, v);
     } finally {
-      holder.kill("SIGCONT");
-      holder.stdin!.end();
-      holder.kill("SIGTERM");
+      endPausedChild(holder);
     }
   });
 });
