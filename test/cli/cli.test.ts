@@ -1,30 +1,15 @@
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliIn, repo, zod, type CliResult } from "./run-cli.js";
 
-const repo = resolve(__dirname, "../..");
-const req = createRequire(join(repo, "package.json"));
-const zod = pathToFileURL(req.resolve("zod")).href;
-const tsx = pathToFileURL(req.resolve("tsx")).href;
 const dir = mkdtempSync(join(tmpdir(), "freshml-cli-"));
 const store = join(dir, "models");
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function cli(...args: string[]): Promise<Result> {
-  return new Promise((res) => {
-    execFile(process.execPath, ["--import", tsx, join(repo, "src/node/cli/bin.ts"), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } }, (err, stdout, stderr) => {
-      res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+type Result = CliResult;
+const cli = cliIn(dir);
 const json = (r: Result): any => JSON.parse(r.stdout);
 const snapshot = (): string =>
   existsSync(store)

@@ -4,34 +4,19 @@
  * report, rollback and prune; a missing schema and a server that is down
  * are clear errors that change nothing.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliIn, repo, zod, type CliResult } from "../cli/run-cli.js";
 import { serverSuitesEnabled, usePgServer } from "./pg-server.js";
 
-const repo = resolve(__dirname, "../..");
-const req = createRequire(join(repo, "package.json"));
-const tsx = pathToFileURL(req.resolve("tsx")).href;
-const zod = pathToFileURL(req.resolve("zod")).href;
 const dir = mkdtempSync(join(tmpdir(), "freshml-cli-pg-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function cli(...args: string[]): Promise<Result> {
-  return new Promise((res) => {
-    execFile(process.execPath, ["--import", tsx, join(repo, "src/node/cli/bin.ts"), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } }, (err, stdout, stderr) => {
-      res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+type Result = CliResult;
+const cli = cliIn(dir);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed CLI output
 const json = (r: Result): any => JSON.parse(r.stdout);
 
