@@ -435,13 +435,47 @@ export class PostgresModelStore implements ModelStore {
         options.onError?.(err);
       }
     };
+    // Notifications and catch-up reads take turns: a notification that arrives while a
+    // catch-up read is in flight waits for it, so a move it skipped cannot be jumped over.
+    let turn: Promise<void> = Promise.resolve();
+    const inTurn = (task: () => Promise<void>): Promise<void> => {
+      const next = turn.then(task);
+      turn = next.catch(() => undefined);
+      return next;
+    };
+    /** Delivers, in order, the retained moves after `lastSeq` and before `before` (all of them when omitted). */
+    const replayMissed = async (before?: number): Promise<void> => {
+      const bound = before === undefined ? "" : " AND alias_seq < $4";
+      const params: unknown[] = [name, alias, lastSeq];
+      if (before !== undefined) params.push(before);
+      const missed = await this.sql.query(
+        `SELECT alias_seq, version FROM ${this.schema}.alias_history WHERE name = $1 AND alias = $2 AND alias_seq > $3${bound} ORDER BY alias_seq`,
+        params,
+      );
+      for (const m of missed) deliver(Number(m.alias_seq), Number(m.version), "catch-up");
+    };
     const onNotify = (payload: string): void => {
+      let p: { n: string; a: string; v: number; s: number };
       try {
-        const p = JSON.parse(payload) as { n: string; a: string; v: number; s: number };
-        if (p.n === name && p.a === alias) deliver(Number(p.s), Number(p.v), "notify");
+        p = JSON.parse(payload) as typeof p;
       } catch {
-        // not ours
+        return; // not ours
       }
+      if (p.n !== name || p.a !== alias) return;
+      const seq = Number(p.s);
+      void inTurn(async () => {
+        if (lastSeq >= 0 && seq > lastSeq + 1) {
+          // A gap: moves committed before this connection's LISTEN took effect. Replay them first;
+          // if that read fails, deliver nothing now; the next notification or reconnect fills in.
+          try {
+            await replayMissed(seq);
+          } catch (err) {
+            options.onError?.(toStoreError(err, "watch"));
+            return;
+          }
+        }
+        deliver(seq, Number(p.v), "notify");
+      });
     };
     const subscribe = async (): Promise<void> => {
       await this.gate.ready();
@@ -457,18 +491,14 @@ export class PostgresModelStore implements ModelStore {
       }
       sub = next;
       // LISTEN is in effect: now read, so a move committed before it is not missed.
-      const rows = await this.sql.query(`SELECT version, seq FROM ${this.schema}.aliases WHERE name = $1 AND alias = $2`, [name, alias]);
-      const row = rows[0];
-      if (row && lastSeq >= 0 && Number(row.seq) > lastSeq + 1) {
+      await inTurn(async () => {
+        const rows = await this.sql.query(`SELECT version, seq FROM ${this.schema}.aliases WHERE name = $1 AND alias = $2`, [name, alias]);
+        const row = rows[0];
         // Moves made while the connection was down: replay those the history retains, in order.
-        const missed = await this.sql.query(
-          `SELECT alias_seq, version FROM ${this.schema}.alias_history WHERE name = $1 AND alias = $2 AND alias_seq > $3 ORDER BY alias_seq`,
-          [name, alias, lastSeq],
-        );
-        for (const m of missed) deliver(Number(m.alias_seq), Number(m.version), "catch-up");
-      }
-      if (row) deliver(Number(row.seq), Number(row.version), "catch-up");
-      else if (lastSeq < 0) lastSeq = 0;
+        if (row && lastSeq >= 0 && Number(row.seq) > lastSeq + 1) await replayMissed();
+        if (row) deliver(Number(row.seq), Number(row.version), "catch-up");
+        else if (lastSeq < 0) lastSeq = 0;
+      });
       delay = this.reconnectDelayMs;
     };
     const schedule = (): void => {

@@ -2,7 +2,7 @@ import { PGlite } from "@electric-sql/pglite";
 import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { LinearRegression, MemoryModelStore, type AliasChange } from "../../src/index.js";
-import { PostgresModelStore } from "../../src/postgres/index.js";
+import { PostgresModelStore, type PgPoolLike, type SqlResult } from "../../src/postgres/index.js";
 import { serverSuitesEnabled, startPgChild, usePgServer } from "./pg-server.js";
 
 let n = 0;
@@ -67,6 +67,135 @@ describe("watch on PostgresModelStore (PGlite)", () => {
       [3, "notify"],
       [4, "notify"],
       [3, "notify"],
+    ]);
+    await w.close();
+  });
+});
+
+/**
+ * A pg.Pool look-alike over one PGlite database, for the watcher only: the test can
+ * drop its LISTEN connection (`lose`), hold its next catch-up read of the alias
+ * (`holdNextRead`), and swallow the next notification (`dropNextNotification`).
+ */
+function flakyPool(db: PGlite) {
+  let onNotification: ((msg: { channel: string; payload?: string }) => void) | null = null;
+  let onError: ((err: unknown) => void) | null = null;
+  let unlisten: (() => Promise<void>) | null = null;
+  let dropNext = false;
+  let hold: { reached: () => void; release: Promise<void> } | null = null;
+  let forwarded: (() => void) | null = null;
+  const query = async (text: string, params?: unknown[]): Promise<SqlResult> => {
+    if (hold && /^SELECT version, seq FROM \S+\.aliases/.test(text)) {
+      const h = hold;
+      hold = null;
+      h.reached();
+      await h.release;
+    }
+    return (await db.query(text, params)) as SqlResult;
+  };
+  const pool: PgPoolLike = {
+    query,
+    connect: async () => ({
+      query: async (text: string, params?: unknown[]): Promise<SqlResult> => {
+        const listen = /^LISTEN "(.+)"$/.exec(text);
+        if (listen) {
+          unlisten = await db.listen(listen[1]!, (payload) => {
+            if (dropNext) dropNext = false;
+            else {
+              onNotification?.({ channel: listen[1]!, payload });
+              forwarded?.();
+            }
+          });
+          return { rows: [] };
+        }
+        if (text.startsWith("UNLISTEN")) {
+          await unlisten?.();
+          return { rows: [] };
+        }
+        return query(text, params);
+      },
+      on: (event: string, f: (...args: never[]) => void) => {
+        if (event === "notification") onNotification = f as typeof onNotification;
+        if (event === "error") onError = f as typeof onError;
+      },
+      off: (event: string) => {
+        if (event === "notification") onNotification = null;
+      },
+      release: () => undefined,
+    }),
+  };
+  return {
+    pool,
+    /** Ends the LISTEN connection as a server restart would. */
+    lose: async () => {
+      await unlisten?.();
+      onNotification = null;
+      onError?.(new Error("connection terminated"));
+    },
+    /** The next catch-up read waits for the returned `release`; `reached` resolves when it starts. */
+    holdNextRead: () => {
+      let reached!: () => void;
+      let release!: () => void;
+      const started = new Promise<void>((r) => (reached = r));
+      hold = { reached, release: new Promise<void>((r) => (release = r)) };
+      return { reached: started, release };
+    },
+    dropNextNotification: () => {
+      dropNext = true;
+    },
+    /** Resolves once the next notification has been handed to the watcher. */
+    nextNotification: () => new Promise<void>((r) => (forwarded = r)),
+  };
+}
+
+describe("watch on PostgresModelStore: reconnect races (PGlite behind a pool look-alike)", () => {
+  const db = new PGlite();
+  afterAll(() => db.close());
+
+  it("a move committed during the reconnect, notified while the catch-up read is in flight, does not hide an earlier missed move", async () => {
+    const store = new PostgresModelStore(db, { schema: `lite_race${n++}` });
+    const v1 = await store.put(trained(1));
+    const v2 = await store.put(trained(2));
+    await store.setAlias("model", "champion", v1);
+    const flaky = flakyPool(db);
+    const watching = new PostgresModelStore(flaky.pool, { schema: store.schema, reconnectDelayMs: 1 });
+    const w = watchInto(watching);
+    await w.ready;
+    await store.setAlias("model", "champion", v2); // seq 2, notified
+    await until(w.changes, () => w.changes.length === 1, w.on);
+    const held = flaky.holdNextRead();
+    await flaky.lose();
+    await store.setAlias("model", "champion", v1); // seq 3: while the watcher is away
+    await held.reached; // re-LISTENed; its catch-up read is held
+    const notified = flaky.nextNotification();
+    await store.setAlias("model", "champion", v2); // seq 4: notified before the read returns
+    await notified;
+    held.release();
+    await until(w.changes, () => w.changes.length >= 3, w.on);
+    expect(w.changes.map((c) => [c.version, c.source])).toEqual([
+      [v2, "notify"],
+      [v1, "catch-up"],
+      [v2, "catch-up"],
+    ]);
+    await w.close();
+  });
+
+  it("a notification that skips a move (one lost on the wire) replays the skipped move first", async () => {
+    const store = new PostgresModelStore(db, { schema: `lite_race${n++}` });
+    const v1 = await store.put(trained(1));
+    const v2 = await store.put(trained(2));
+    await store.setAlias("model", "champion", v1);
+    const flaky = flakyPool(db);
+    const watching = new PostgresModelStore(flaky.pool, { schema: store.schema });
+    const w = watchInto(watching);
+    await w.ready;
+    flaky.dropNextNotification();
+    await store.setAlias("model", "champion", v2); // its notification is lost
+    await store.setAlias("model", "champion", v1);
+    await until(w.changes, () => w.changes.length >= 2, w.on);
+    expect(w.changes.map((c) => [c.version, c.source])).toEqual([
+      [v2, "catch-up"],
+      [v1, "notify"],
     ]);
     await w.close();
   });
