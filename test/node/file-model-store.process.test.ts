@@ -2,17 +2,17 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { SeededRandom } from "../../src/index.js";
 import { FileModelStore } from "../../src/node/index.js";
+import { bundledChild } from "../bundle-child.js";
 
-const child = fileURLToPath(new URL("./store-child.ts", import.meta.url));
+const child = bundledChild(new URL("./store-child.ts", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "freshml-proc-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function start(args: string[]): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", child, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(process.execPath, [child, ...args], { stdio: ["ignore", "pipe", "pipe"] });
 }
 
 function exited(p: ChildProcess): Promise<number | null> {

@@ -2,19 +2,19 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { LinearRegression, type AliasChange } from "../../src/index.js";
 import { FileLease, FileModelStore, type FileWatchOptions } from "../../src/node/index.js";
+import { bundledChild } from "../bundle-child.js";
 import { childLines, endPausedChild, wokenLeaderIsRefused } from "../child-lines.js";
 
-const child = fileURLToPath(new URL("./fence-child.ts", import.meta.url));
+const child = bundledChild(new URL("./fence-child.ts", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "freshml-watchproc-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 
 function start(args: string[]): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", child, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  return spawn(process.execPath, [child, ...args], { stdio: ["pipe", "pipe", "pipe"] });
 }
 
 

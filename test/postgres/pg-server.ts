@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { bundledChild } from "../bundle-child.js";
 import { afterAll, beforeAll } from "vitest";
 
 export interface PgServer {
@@ -171,6 +171,6 @@ export function usePgServer(poolSize?: number): PgSuiteServer {
 
 /** Runs pg-child.ts (or another script beside this file) in a child process connected to `server` (PGHOST, …). */
 export function startPgChild(server: PgServer, args: string[], script = "./pg-child.ts", stdin: "pipe" | "ignore" = "pipe"): ChildProcess {
-  const file = fileURLToPath(new URL(script, import.meta.url));
-  return spawn(process.execPath, ["--import", "tsx", file, ...args], { stdio: [stdin, "pipe", "pipe"], env: { ...process.env, ...server.env } });
+  const file = bundledChild(new URL(script, import.meta.url));
+  return spawn(process.execPath, [file, ...args], { stdio: [stdin, "pipe", "pipe"], env: { ...process.env, ...server.env } });
 }

@@ -2,12 +2,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SeededRandom } from "../../src/index.js";
 import { FileModelStore } from "../../src/node/index.js";
 import { compareIds } from "../../src/redis/client.js";
+import { bundledChild } from "../bundle-child.js";
 import { sequentialFit, stateDifference, type Row } from "./helpers.js";
 import { redisSuitesEnabled, startRedisServer, type RedisServer, type TestRedisClient } from "./redis-server.js";
 
@@ -62,18 +61,8 @@ describe.runIf(redisSuitesEnabled("Redis source with real processes"))("Redis St
     server = await startRedisServer();
     client = await server.client();
     dir = mkdtempSync(join(tmpdir(), "freshml-redis-proc-"));
-    // One bundle of the child (source, pipeline, file store, client): a process starts in a fraction of tsx's time,
-    // so twenty restarts fit in the test's budget on a loaded machine.
-    script = join(dir, "child.mjs");
-    await build({
-      entryPoints: [fileURLToPath(new URL("./redis-child.ts", import.meta.url))],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      outfile: script,
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-      logLevel: "error",
-    });
+    // A bundled child starts in a fraction of tsx's time, so twenty restarts fit in the test's budget on a loaded machine.
+    script = bundledChild(new URL("./redis-child.ts", import.meta.url));
   }, 120_000);
   afterAll(async () => {
     await server?.stop();
