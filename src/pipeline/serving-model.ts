@@ -54,7 +54,7 @@ export class ServingModelBase {
    * naming the row and field), one-hot encoded in the declared level order
    * (an undeclared level per the field's unseen policy), missing optional
    * values imputed with the stored statistics. Classifiers give the label's
-   * class index when the target is an enum (see {@link ServingModelBase.labels}), else a number.
+   * class index when the target is an enum (see {@link ServingModel.labels}), else a number.
    */
   predictRows(rows: readonly unknown[]): Float64Array {
     return this.trainer.predict(this.rowFeatures(rows));
