@@ -1,5 +1,3 @@
-import { FreshmlError } from "../core/errors.js";
-import { readTrainerEnvelope } from "./envelope.js";
 import { FullRefitLinearRegression } from "./full-refit-linear.js";
 import { FullRefitPolynomialRegression } from "./full-refit-polynomial.js";
 import { GaussianNB } from "./gaussian-nb.js";
@@ -14,10 +12,10 @@ import { MeanRegressor } from "./mean-regressor.js";
 import { RecursiveLeastSquares } from "./recursive-least-squares.js";
 import { SGDClassifier } from "./sgd-classifier.js";
 import { SGDRegressor } from "./sgd-regressor.js";
+import { restoreWith, type TrainerRegistry } from "./restore.js";
 import type { Trainer } from "./trainer.js";
 
-/** Maps a trainer `kind` to the function that restores it from its JSON. */
-export type TrainerRegistry = Readonly<Record<string, (json: unknown) => Trainer>>;
+export type { TrainerRegistry } from "./restore.js";
 
 /**
  * The built-in trainers, keyed by kind. Extend it with your own:
@@ -54,13 +52,5 @@ export const builtinTrainers: TrainerRegistry = Object.freeze({
  * ```
  */
 export function restoreTrainer(json: unknown, registry: TrainerRegistry = builtinTrainers): Trainer {
-  const env = readTrainerEnvelope(json);
-  const restore = Object.prototype.hasOwnProperty.call(registry, env.kind) ? registry[env.kind] : undefined;
-  if (!restore) {
-    throw new FreshmlError("invalid_state", `no trainer registered for kind ${JSON.stringify(env.kind)}`, {
-      observed: env.kind,
-      expected: Object.keys(registry),
-    });
-  }
-  return restore(json);
+  return restoreWith(json, registry);
 }

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import type { CheckedBatch } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
-import { restoreTrainer, type TrainerRegistry } from "../learners/registry.js";
+import { restoreWith, type TrainerRegistry } from "../learners/restore.js";
 import { isClassifier, type Trainer, type TrainerJSON } from "../learners/trainer.js";
 
 /**
@@ -559,7 +559,7 @@ export class AutoMemory {
       m.servedIndex = j.served;
       return m;
     }
-    m.batches = j.batches.map((b) => restoreTrainer(b, registry));
+    m.batches = j.batches.map((b) => restoreWith(b, registry));
     m.weight = j.weight;
     m.scoredBatches = j.scoredBatches;
     m.scoredRows = j.scoredRows;
@@ -569,7 +569,7 @@ export class AutoMemory {
       c.loss = cj.loss;
       c.newest = cj.newest;
       if (!c.window) {
-        c.all = cj.all === null ? null : restoreTrainer(cj.all, registry);
+        c.all = cj.all === null ? null : restoreWith(cj.all, registry);
         return;
       }
       if (cj.length > m.batches.length || cj.front > cj.length || cj.length > c.window.size) throw new FreshmlError("invalid_state", `the stored ${c.label} holds more batches than were kept`);
@@ -598,7 +598,7 @@ export class AutoMemory {
     }
     const states = new Map<number, Trainer>();
     json.states.forEach((c, k) => {
-      const t = restoreTrainer(c.state, registry);
+      const t = restoreWith(c.state, registry);
       if (t.kind !== this.template.kind) throw new FreshmlError("invalid_state", `the stored auto memory's copies are ${t.kind}; this pipeline's trainer is ${this.template.kind}`);
       states.set(got[k]!, t);
     });

@@ -2,7 +2,7 @@ import * as z from "zod";
 import { checkBatch, type CheckedBatch } from "../core/batch.js";
 import { FreshmlError } from "../core/errors.js";
 import { fingerprint } from "../core/fingerprint.js";
-import { restoreTrainer, type TrainerRegistry } from "../learners/registry.js";
+import { restoreWith, type TrainerRegistry } from "../learners/restore.js";
 import type { Trainer, TrainerJSON } from "../learners/trainer.js";
 import { Featurizer, type Featurized } from "../preprocessing/featurizer.js";
 import { AutoMemory, autoSettings, isAutoPolicy, type AutoMemoryJSON, type AutoPolicy, type AutoSettings } from "./auto.js";
@@ -311,9 +311,9 @@ export class LearningState {
     if (featurizer && options.featurizer && JSON.stringify(featurizer.layout) !== JSON.stringify(options.featurizer.layout)) {
       throw new FreshmlError("invalid_state", `the stored model's features (${featurizer.layout.names.join(", ")}) differ from this pipeline's (${options.featurizer.layout.names.join(", ")})`);
     }
-    const baseline = j.baseline === null ? null : restoreTrainer(j.baseline, options.registry);
+    const baseline = j.baseline === null ? null : restoreWith(j.baseline, options.registry);
     const s = new LearningState(options.template, options.policy, featurizer, baseline, options.idLimit);
-    s.trainer = restoreTrainer(trainer, options.registry);
+    s.trainer = restoreWith(trainer, options.registry);
     s.position = j.position;
     s.rowsLearned = j.rowsLearned;
     s.batchesLearned = j.batchesLearned;

@@ -6,7 +6,7 @@ import type { DriftDetector } from "../drift/detector.js";
 import { restoreDetector } from "../drift/registry.js";
 import type { HostAbortSignal } from "../core/abort.js";
 import { DETECTOR_VALUE_LIMIT } from "../drift/common.js";
-import { builtinTrainers, type TrainerRegistry } from "../learners/registry.js";
+import { ownTrainers, type TrainerRegistry } from "../learners/restore.js";
 import { isClassifier, type Trainer } from "../learners/trainer.js";
 import type { Metric } from "../metrics/metric.js";
 import { metricNames, metricTask } from "../metrics/registry.js";
@@ -53,7 +53,8 @@ import { LearningState, type LearningStateJSON, type RetrainPolicy } from "./lea
 import type { AcceptedBatchRecord, BatchScores, IssueSummary, RestorePoint, RunReport } from "./report.js";
 import { Run } from "./run.js";
 import { supportsFencing, type FenceOptions, type FencingModelStore, type LeaseGrant } from "../store/lease.js";
-import { ServingModel } from "./serving.js";
+import type { ServingModel } from "./serving.js";
+import { ServingModelBase, servingModelParts } from "./serving-model.js";
 
 export type { RetrainPolicy, WindowPolicy } from "./learning.js";
 
@@ -134,7 +135,13 @@ export interface PipelineOptions<S extends z.ZodObject = z.ZodObject> {
   onDrift?: DriftReaction;
   /** Checkpoint cadence. Default "every-batch". */
   checkpoint?: CheckpointCadence;
-  /** Restore trainers of these kinds from the store (default: the built-in ones). */
+  /**
+   * Restores the trainers in stored versions and checkpoints. Default: the
+   * trainer's and the `gate.baseline`'s own classes, for built-in kinds (a
+   * pipeline stores no other kind), so that a bundle carries no other
+   * learner. Pass `builtinTrainers` to restore a checkpoint whose baseline
+   * was another built-in kind; add your own kinds to it for custom trainers.
+   */
   registry?: TrainerRegistry;
   /** Ids of learned batches remembered to recognise re-deliveries. Default 10,000. */
   rememberBatchIds?: number;
@@ -548,7 +555,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     this.onQuarantine = onQuarantine;
     this.onDrift = onDrift;
     this.cadence = checkpoint;
-    this.registry = options.registry ?? builtinTrainers;
+    this.registry = options.registry ?? ownTrainers([options.trainer, this.settings.baseline]);
     this.idLimit = rememberBatchIds;
     this.maxRecords = maxBatchRecords;
     this.validators = options.validators ?? [];
@@ -682,6 +689,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     const state = cp?.state as { learning: unknown; detector: unknown; evidence: EvidenceEntryJSON[]; learnerIsChampion: boolean; aliasEvents?: number; validators?: unknown } | undefined;
     // The checkpoint continues the current champion only if the alias has not moved since it was written.
     if (cp && state && cp.champion === alias && (state.aliasEvents === undefined || state.aliasEvents === events)) {
+      this.checkSameTrainer(cp.trainer); // before the champion, which the same trainer made
       this.champion = alias === null ? null : await this.loadChampion(alias);
       this.learning = this.restoreLearning(state.learning, cp.trainer);
       this.detector = this.restoreDetectorState(state.detector);
@@ -700,6 +708,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   /** Serves `version` and continues learning from its own learning state. */
   private async restoreChampion(version: number): Promise<void> {
     const rec = await this.store.get(this.name, version);
+    // Before restoring: a version of another kind is refused with this error, not restored only to be refused.
+    this.checkSameTrainer(rec.trainer);
     const champion = this.championFromRecord(rec);
     const snap = rec.learningState as { learning?: unknown; detector?: unknown } | undefined;
     if (snap?.learning) {
@@ -734,7 +744,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   }
 
   private championFromRecord(rec: Awaited<ReturnType<ModelStore["get"]>>): Champion {
-    const model = ServingModel.fromRecord(rec, this.registry);
+    const model = new ServingModelBase(...servingModelParts(rec, this.registry));
     if ((model.featurizer === null) !== (this.featurizer === null)) {
       throw new FreshmlError("invalid_state", `version ${rec.version} of ${this.name} was trained on ${model.featurizer ? "row objects" : "numeric batches"}; this pipeline ${this.featurizer ? "has a schema" : "has none"}`);
     }
@@ -1263,7 +1273,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
   /** `state` becomes the champion; `isLearner`: it is a copy of the learning state as it stands. */
   private promote(state: LearningState, isLearner: boolean, index: number, run: Run, decision: GateDecision): void {
     this.champion = {
-      model: new ServingModel(state.trainer, state.featurizer, null),
+      model: new ServingModelBase(state.trainer, state.featurizer, null),
       version: null,
       snapshot: { learning: state.toJSON(), parent: this.champion?.version ?? null },
     };

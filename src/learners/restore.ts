@@ -1,0 +1,74 @@
+import { FreshmlError } from "../core/errors.js";
+import { readTrainerEnvelope } from "./envelope.js";
+import type { Trainer } from "./trainer.js";
+
+/** Maps a trainer `kind` to the function that restores it from its JSON. */
+export type TrainerRegistry = Readonly<Record<string, (json: unknown) => Trainer>>;
+
+/**
+ * The kinds of `builtinTrainers` (learners/registry.ts), by name only: code
+ * that must not bundle every learner (the Pipeline) checks a kind against this
+ * list instead. A test keeps the two equal.
+ */
+export const builtinTrainerKinds: readonly string[] = [
+  "LinearRegression",
+  "RecursiveLeastSquares",
+  "SGDRegressor",
+  "SGDClassifier",
+  "LogisticRegression",
+  "GaussianNB",
+  "MeanRegressor",
+  "LastValueRegressor",
+  "MajorityClassifier",
+  "LastClassClassifier",
+  "FullRefitLinearRegression",
+  "FullRefitPolynomialRegression",
+  "HoeffdingTreeClassifier",
+  "HoeffdingTreeRegressor",
+];
+
+/**
+ * Restores a trainer from its envelope with `registry` (no default, so this
+ * module reaches no learner). An unknown kind or a malformed envelope is
+ * `invalid_state`; the unknown kind's error names the registry's kinds.
+ */
+export function restoreWith(json: unknown, registry: TrainerRegistry): Trainer {
+  const env = readTrainerEnvelope(json);
+  const restore = Object.prototype.hasOwnProperty.call(registry, env.kind) ? registry[env.kind] : undefined;
+  if (!restore) {
+    throw new FreshmlError("invalid_state", `no trainer registered for kind ${JSON.stringify(env.kind)}`, {
+      observed: env.kind,
+      expected: Object.keys(registry),
+    });
+  }
+  return restore(json);
+}
+
+/**
+ * The registry a Pipeline restores with when given none: the given trainers'
+ * own classes (`fromJSON`) for their built-in kinds, and for every other
+ * built-in kind an `invalid_state` that says to pass `builtinTrainers`. Its
+ * keys are `builtinTrainers`' own, in order, so a kind that is not built in
+ * gets the error `builtinTrainers` gives. It imports no learner: a bundle with
+ * a Pipeline carries only the learners the application itself imports.
+ */
+export function ownTrainers(trainers: ReadonlyArray<Trainer | null | undefined>): TrainerRegistry {
+  const own = new Map<string, (json: unknown) => Trainer>();
+  for (const t of trainers) {
+    const fromJSON = t && builtinTrainerKinds.includes(t.kind) ? (t.constructor as { fromJSON?: unknown }).fromJSON : undefined;
+    if (t && typeof fromJSON === "function") own.set(t.kind, fromJSON as (json: unknown) => Trainer);
+  }
+  const out: Record<string, (json: unknown) => Trainer> = {};
+  for (const kind of builtinTrainerKinds) {
+    out[kind] =
+      own.get(kind) ??
+      ((): never => {
+        throw new FreshmlError(
+          "invalid_state",
+          `this pipeline restores, without a registry, only the kinds of its trainer and baseline (${[...own.keys()].join(", ") || "none built in"}); to restore a ${kind}, pass registry: builtinTrainers`,
+          { param: "registry", observed: kind, expected: [...own.keys()] },
+        );
+      });
+  }
+  return Object.freeze(out);
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import {
+  FullRefitLinearRegression,
+  FullRefitPolynomialRegression,
+  LastValueRegressor,
+  LinearRegression,
+  MeanRegressor,
+  MemoryModelStore,
+  Pipeline,
+  ServingModel,
+  builtinTrainers,
+  loadModel,
+  restoreTrainer,
+  type NumericBatch,
+  type Trainer,
+} from "../../src/index.js";
+import { numericBatch } from "./helpers.js";
+
+const batches = [1, 2, 3, 4].map((s) => numericBatch(s));
+/** y = 1 + x − 0.5·x² + noise, one column (the polynomial learner takes one feature). */
+const curve = (seed: number): NumericBatch => {
+  const b = numericBatch(seed);
+  const X = Float64Array.from({ length: 50 }, (_, i) => b.X[3 * i]!);
+  return { X, cols: 1, y: X.map((x, i) => 1 + x - 0.5 * x * x + 0.1 * b.y[i]!) };
+};
+const curves = [1, 2, 3, 4].map(curve);
+
+// A Pipeline given no registry restores with its trainer's and baseline's own
+// classes (so that its bundle carries no other learner): these pin what it
+// still restores, and the errors for what it does not.
+describe("what a Pipeline restores without a registry", () => {
+  it("its own checkpoint and champion, for a full-refit learner too, exactly as builtinTrainers restores them", async () => {
+    const cases: Array<[() => Trainer, NumericBatch[]]> = [
+      [() => new LinearRegression(), batches],
+      [() => new FullRefitLinearRegression(), batches],
+      [() => new FullRefitPolynomialRegression({ degree: 2 }), curves],
+    ];
+    for (const [make, batches] of cases) {
+      const ends = [];
+      for (const registry of [undefined, builtinTrainers]) {
+        const store = new MemoryModelStore();
+        await new Pipeline({ trainer: make(), store, gate: { baseline: new MeanRegressor() }, registry }).runBatches(batches.slice(0, 2));
+        const again = new Pipeline({ trainer: make(), store, gate: { baseline: new MeanRegressor() }, registry });
+        const r = await again.runBatches(batches.slice(2));
+        expect(r.restoredFrom).toMatchObject({ from: "checkpoint", position: 2 });
+        expect(again.championModel!.kind).toBe(make().kind);
+        ends.push({ champion: again.championModel!.toJSON(), learner: (await store.getCheckpoint("model"))!.trainer });
+      }
+      expect(restoreTrainer(ends[0]!.learner).nSeen).toBe(4 * 50);
+      expect(ends[0]).toEqual(ends[1]);
+    }
+  });
+
+  it("a stored version of another kind is refused, before it is restored, with the same error as before", async () => {
+    const store = new MemoryModelStore();
+    const other = new FullRefitLinearRegression();
+    other.update(batches[0]!);
+    await store.putAndAlias({ name: "model", trainer: other.toJSON() }, "champion");
+    const run = new Pipeline({ trainer: new LinearRegression(), store }).runBatches(batches.slice(1, 2));
+    await expect(run).rejects.toMatchObject({ code: "invalid_state", details: { param: "trainer", observed: "LinearRegression", expected: "FullRefitLinearRegression" } });
+    await expect(new Pipeline({ trainer: new LinearRegression(), store }).runBatches(batches.slice(1, 2))).rejects.toThrow(/was trained by FullRefitLinearRegression/);
+  });
+
+  it("a checkpoint whose baseline is another built-in kind needs registry: builtinTrainers, and says so", async () => {
+    const store = new MemoryModelStore();
+    await new Pipeline({ trainer: new LinearRegression(), store, gate: { baseline: new LastValueRegressor() } }).runBatches(batches.slice(0, 2));
+    const changed = new Pipeline({ trainer: new LinearRegression(), store, gate: { baseline: new MeanRegressor() } });
+    await expect(changed.runBatches(batches.slice(2))).rejects.toMatchObject({
+      code: "invalid_state",
+      message: expect.stringMatching(/to restore a LastValueRegressor, pass registry: builtinTrainers/),
+      details: { param: "registry", observed: "LastValueRegressor", expected: ["LinearRegression", "MeanRegressor"] },
+    });
+    // The refused restore changed nothing: the stored checkpoint still restores, with the full registry.
+    const r = await new Pipeline({ trainer: new LinearRegression(), store, gate: { baseline: new MeanRegressor() }, registry: builtinTrainers }).runBatches(batches.slice(2));
+    expect(r.restoredFrom).toMatchObject({ from: "checkpoint", position: 2 });
+    expect(restoreTrainer((await store.getCheckpoint("model"))!.trainer).nSeen).toBe(4 * 50);
+  });
+
+  it("a kind that is not built in gets the error restoreTrainer gives, naming the built-in kinds", async () => {
+    const store = new MemoryModelStore();
+    await new Pipeline({ trainer: new LinearRegression(), store }).runBatches(batches.slice(0, 2));
+    const cp = (await store.getCheckpoint("model"))!;
+    const foreign = { ...cp.state as object, learning: { ...(cp.state as { learning: object }).learning, baseline: { ...cp.trainer, kind: "Nope" } } };
+    await store.putCheckpoint({ ...cp, state: foreign });
+    const expected = (() => {
+      try {
+        restoreTrainer({ ...cp.trainer, kind: "Nope" });
+      } catch (err) {
+        return err;
+      }
+    })();
+    await expect(new Pipeline({ trainer: new LinearRegression(), store }).runBatches(batches.slice(2))).rejects.toMatchObject({
+      code: "invalid_state",
+      message: (expected as Error).message,
+      details: { observed: "Nope", expected: Object.keys(builtinTrainers) },
+    });
+  });
+
+  it("its serving models are ServingModels; a subclass of ServingModel keeps the usual instanceof", async () => {
+    const store = new MemoryModelStore();
+    const p = new Pipeline({ trainer: new LinearRegression(), store });
+    await p.runBatches(batches.slice(0, 2));
+    class Tagged extends ServingModel {}
+    const served = p.servingModel!;
+    const loaded = await loadModel(store, "model");
+    expect(served instanceof ServingModel).toBe(true);
+    expect(loaded instanceof ServingModel).toBe(true);
+    expect(served instanceof Tagged).toBe(false);
+    expect(new Tagged(served.trainer, null) instanceof Tagged).toBe(true);
+    expect(new Tagged(served.trainer, null) instanceof ServingModel).toBe(true);
+    expect({ trainer: served.trainer } instanceof ServingModel).toBe(false);
+    expect(Array.from(loaded.predict(batches[3]!))).toEqual(Array.from(served.predict(batches[3]!)));
+  });
+
+  it("a full-refit version still loads with loadModel and ServingModel.fromRecord, with no registry", async () => {
+    const store = new MemoryModelStore();
+    await new Pipeline({ trainer: new FullRefitPolynomialRegression({ degree: 2 }), store }).runBatches(curves.slice(0, 2));
+    const rec = await store.get("model", "champion");
+    expect(ServingModel.fromRecord(rec).trainer.kind).toBe("FullRefitPolynomialRegression");
+    expect((await loadModel(store, "model")).trainer.kind).toBe("FullRefitPolynomialRegression");
+  });
+});
