@@ -46,17 +46,19 @@ export function restoreWith(json: unknown, registry: TrainerRegistry): Trainer {
 
 /**
  * The registry a Pipeline restores with when given none: the given trainers'
- * own classes (`fromJSON`) for their built-in kinds, and for every other
- * built-in kind an `invalid_state` that says to pass `builtinTrainers`. Its
- * keys are `builtinTrainers`' own, in order, so a kind that is not built in
- * gets the error `builtinTrainers` gives. It imports no learner: a bundle with
- * a Pipeline carries only the learners the application itself imports.
+ * own classes (their static `fromJSON`, custom trainers' too), and for every
+ * other built-in kind an `invalid_state` that says to pass `builtinTrainers`.
+ * Its keys are `builtinTrainers`' own, in order, then the custom kinds, so an
+ * unknown kind gets the error `builtinTrainers` gives. It imports no learner:
+ * a bundle with a Pipeline carries only the learners the application itself
+ * imports.
  */
 export function ownTrainers(trainers: ReadonlyArray<Trainer | null | undefined>): TrainerRegistry {
   const own = new Map<string, (json: unknown) => Trainer>();
   for (const t of trainers) {
-    const fromJSON = t && builtinTrainerKinds.includes(t.kind) ? (t.constructor as { fromJSON?: unknown }).fromJSON : undefined;
-    if (t && typeof fromJSON === "function") own.set(t.kind, fromJSON as (json: unknown) => Trainer);
+    const fromJSON = t ? (t.constructor as { fromJSON?: unknown }).fromJSON : undefined;
+    // Bound: a custom fromJSON may use `this` (a static factory written as `new this(...)`).
+    if (t && typeof fromJSON === "function") own.set(t.kind, (fromJSON as (json: unknown) => Trainer).bind(t.constructor));
   }
   const out: Record<string, (json: unknown) => Trainer> = {};
   for (const kind of builtinTrainerKinds) {
@@ -70,5 +72,6 @@ export function ownTrainers(trainers: ReadonlyArray<Trainer | null | undefined>)
         );
       });
   }
+  for (const [kind, restore] of own) if (!(kind in out)) out[kind] = restore;
   return Object.freeze(out);
 }

@@ -137,10 +137,11 @@ export interface PipelineOptions<S extends z.ZodObject = z.ZodObject> {
   checkpoint?: CheckpointCadence;
   /**
    * Restores the trainers in stored versions and checkpoints. Default: the
-   * trainer's and the `gate.baseline`'s own classes, for built-in kinds (a
-   * pipeline stores no other kind), so that a bundle carries no other
-   * learner. Pass `builtinTrainers` to restore a checkpoint whose baseline
-   * was another built-in kind; add your own kinds to it for custom trainers.
+   * trainer's and the `gate.baseline`'s own classes (their static
+   * `fromJSON`, custom trainers' too; a pipeline stores no other kind), so
+   * that a bundle carries no other learner. Pass `builtinTrainers` to restore
+   * a checkpoint whose baseline was another built-in kind; add your own kinds
+   * to it for a custom trainer without a static `fromJSON`.
    */
   registry?: TrainerRegistry;
   /** Ids of learned batches remembered to recognise re-deliveries. Default 10,000. */

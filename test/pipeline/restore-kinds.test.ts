@@ -96,6 +96,28 @@ describe("what a Pipeline restores without a registry", () => {
     });
   });
 
+  it("a custom trainer with a static fromJSON restores its own checkpoint and champion, with no registry", async () => {
+    const { PassiveAggressiveRegressor } = await import("../../examples/custom-trainer.js");
+    const make = () => new PassiveAggressiveRegressor({ C: 0.5 });
+    const store = new MemoryModelStore();
+    await new Pipeline({ trainer: make(), store, gate: { minRows: 1 } }).runBatches(batches.slice(0, 2));
+    const again = new Pipeline({ trainer: make(), store, gate: { minRows: 1 } });
+    const r = await again.runBatches(batches.slice(2));
+    expect(r.restoredFrom).toMatchObject({ from: "checkpoint", position: 2 });
+    // The same ends as one uninterrupted run.
+    const once = new MemoryModelStore();
+    await new Pipeline({ trainer: make(), store: once, gate: { minRows: 1 } }).runBatches(batches);
+    expect((await store.getCheckpoint("model"))!.trainer).toEqual((await once.getCheckpoint("model"))!.trainer);
+    // Another custom kind is still unknown, and the error lists this one among the kinds it knows.
+    const cp = (await store.getCheckpoint("model"))!;
+    const learning = (cp.state as { learning: object }).learning;
+    await store.putCheckpoint({ ...cp, state: { ...(cp.state as object), learning: { ...learning, baseline: { ...cp.trainer, kind: "Other" } } } });
+    await expect(new Pipeline({ trainer: make(), store }).runBatches(batches.slice(0, 1))).rejects.toMatchObject({
+      code: "invalid_state",
+      details: { observed: "Other", expected: [...Object.keys(builtinTrainers), "PassiveAggressiveRegressor"] },
+    });
+  });
+
   it("its serving models are ServingModels; a subclass of ServingModel keeps the usual instanceof", async () => {
     const store = new MemoryModelStore();
     const p = new Pipeline({ trainer: new LinearRegression(), store });
