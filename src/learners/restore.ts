@@ -46,8 +46,10 @@ export function restoreWith(json: unknown, registry: TrainerRegistry): Trainer {
 
 /**
  * The registry a Pipeline restores with when given none: the given trainers'
- * own classes (their static `fromJSON`, custom trainers' too), and for every
- * other built-in kind an `invalid_state` that says to pass `builtinTrainers`.
+ * own classes (their static `fromJSON`, custom trainers' too), for a custom
+ * trainer without one an `invalid_state` that says to add it or pass a
+ * registry, and for every other built-in kind an `invalid_state` that says
+ * to pass `builtinTrainers`.
  * Its keys are `builtinTrainers`' own, in order, then the custom kinds, so an
  * unknown kind gets the error `builtinTrainers` gives. It imports no learner:
  * a bundle with a Pipeline carries only the learners the application itself
@@ -59,6 +61,7 @@ export function ownTrainers(trainers: ReadonlyArray<Trainer | null | undefined>)
     const fromJSON = t ? (t.constructor as { fromJSON?: unknown }).fromJSON : undefined;
     // Bound: a custom fromJSON may use `this` (a static factory written as `new this(...)`).
     if (t && typeof fromJSON === "function") own.set(t.kind, (fromJSON as (json: unknown) => Trainer).bind(t.constructor));
+    else if (t && !own.has(t.kind) && !builtinTrainerKinds.includes(t.kind)) own.set(t.kind, noStaticFromJSON(t.kind));
   }
   const out: Record<string, (json: unknown) => Trainer> = {};
   for (const kind of builtinTrainerKinds) {
@@ -74,4 +77,15 @@ export function ownTrainers(trainers: ReadonlyArray<Trainer | null | undefined>)
   }
   for (const [kind, restore] of own) if (!(kind in out)) out[kind] = restore;
   return Object.freeze(out);
+}
+
+/** The restore of a custom kind whose class has no static `fromJSON`: an error that says what to do. */
+function noStaticFromJSON(kind: string): (json: unknown) => never {
+  return () => {
+    throw new FreshmlError(
+      "invalid_state",
+      `${kind} has no static fromJSON, so this pipeline cannot restore its stored state without a registry: give the class a static fromJSON(json), or pass registry: { ...builtinTrainers, ${kind}: (json) => /* your restore */ }`,
+      { param: "registry", observed: kind },
+    );
+  };
 }

@@ -118,6 +118,27 @@ describe("what a Pipeline restores without a registry", () => {
     });
   });
 
+  it("a custom trainer without a static fromJSON: a restart says to add one or to pass a registry, and changes nothing in the store", async () => {
+    const { PassiveAggressiveRegressor } = await import("../../examples/custom-trainer.js");
+    class Unrestorable extends PassiveAggressiveRegressor {}
+    Object.defineProperty(Unrestorable, "fromJSON", { value: undefined });
+    const make = () => new Unrestorable({ C: 0.5 });
+    const store = new MemoryModelStore();
+    await new Pipeline({ trainer: make(), store, gate: { minRows: 1 } }).runBatches(batches.slice(0, 2));
+    const snapshot = async () => JSON.stringify([await store.getCheckpoint("model"), await store.aliasHistory("model", "champion"), await store.list("model")]);
+    const before = await snapshot();
+    await expect(new Pipeline({ trainer: make(), store, gate: { minRows: 1 } }).runBatches(batches.slice(2))).rejects.toMatchObject({
+      code: "invalid_state",
+      message: expect.stringMatching(/PassiveAggressiveRegressor has no static fromJSON.*registry: \{ \.\.\.builtinTrainers, PassiveAggressiveRegressor: /),
+      details: { param: "registry", observed: "PassiveAggressiveRegressor" },
+    });
+    expect(await snapshot()).toBe(before);
+    // With the registry it asks for, the restart resumes.
+    const registry = { ...builtinTrainers, PassiveAggressiveRegressor: (json: unknown) => PassiveAggressiveRegressor.fromJSON(json) };
+    const r = await new Pipeline({ trainer: make(), store, gate: { minRows: 1 }, registry }).runBatches(batches.slice(2));
+    expect(r.restoredFrom).toMatchObject({ from: "checkpoint", position: 2 });
+  });
+
   it("its serving models are ServingModels; a subclass of ServingModel keeps the usual instanceof", async () => {
     const store = new MemoryModelStore();
     const p = new Pipeline({ trainer: new LinearRegression(), store });
