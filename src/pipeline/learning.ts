@@ -152,6 +152,8 @@ export class LearningState {
   magnitudes: MagnitudeGuard | null = null;
   /** The candidate memories of the policy "auto" (null for other policies). */
   auto: AutoMemory | null;
+  /** Set by {@link LearningState.restore} when a baseline is configured: the stored one continues, or the configured one starts afresh. */
+  restoredBaseline?: "restored" | "fresh";
   private window: Kept[] = [];
 
   constructor(
@@ -299,7 +301,7 @@ export class LearningState {
   static restore(
     json: unknown,
     trainer: TrainerJSON,
-    options: { template: Trainer; policy: RetrainPolicy; idLimit: number; registry: TrainerRegistry; featurizer: Featurizer | null; sanity: Required<SanityOptions> | null },
+    options: { template: Trainer; policy: RetrainPolicy; idLimit: number; registry: TrainerRegistry; featurizer: Featurizer | null; sanity: Required<SanityOptions> | null; baseline: Trainer | null },
   ): LearningState {
     const parsed = stateSchema.safeParse(json);
     if (!parsed.success) throw new FreshmlError("invalid_state", `not a freshml learning state: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
@@ -311,8 +313,12 @@ export class LearningState {
     if (featurizer && options.featurizer && JSON.stringify(featurizer.layout) !== JSON.stringify(options.featurizer.layout)) {
       throw new FreshmlError("invalid_state", `the stored model's features (${featurizer.layout.names.join(", ")}) differ from this pipeline's (${options.featurizer.layout.names.join(", ")})`);
     }
-    const baseline = j.baseline === null ? null : restoreWith(j.baseline, options.registry);
+    // The configured baseline is the gate's: the stored one continues only if it is the same (kind and
+    // parameters); one added, changed or removed since starts afresh (or is dropped), never silently ignored.
+    const keep = j.baseline !== null && options.baseline !== null && sameConfiguration(j.baseline, options.baseline);
+    const baseline = keep ? restoreWith(j.baseline, options.registry) : (options.baseline?.clone() ?? null);
     const s = new LearningState(options.template, options.policy, featurizer, baseline, options.idLimit);
+    if (options.baseline) s.restoredBaseline = keep ? "restored" : "fresh";
     s.trainer = restoreWith(trainer, options.registry);
     s.position = j.position;
     s.rowsLearned = j.rowsLearned;
@@ -332,6 +338,13 @@ export class LearningState {
     s.window = j.window.slice(Math.max(0, j.window.length - limit)).map((w) => ({ batch: checkBatch({ X: Float64Array.from(w.X), cols: w.cols, y: Float64Array.from(w.y) }) }));
     return s;
   }
+}
+
+/** Whether a stored trainer envelope has `trainer`'s kind and parameters. */
+function sameConfiguration(stored: unknown, trainer: Trainer): boolean {
+  const s = stored as { kind?: unknown; params?: unknown } | null;
+  const mine = trainer.toJSON();
+  return typeof s === "object" && s !== null && s.kind === mine.kind && JSON.stringify(s.params) === JSON.stringify(mine.params);
 }
 
 /** Batches a policy keeps: 0 (incremental, auto), Infinity (full) or the window. */

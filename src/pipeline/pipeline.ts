@@ -139,9 +139,10 @@ export interface PipelineOptions<S extends z.ZodObject = z.ZodObject> {
    * Restores the trainers in stored versions and checkpoints. Default: the
    * trainer's and the `gate.baseline`'s own classes (their static
    * `fromJSON`, custom trainers' too; a pipeline stores no other kind), so
-   * that a bundle carries no other learner. Pass `builtinTrainers` to restore
-   * a checkpoint whose baseline was another built-in kind; add your own kinds
-   * to it for a custom trainer without a static `fromJSON`.
+   * that a bundle carries no other learner. A stored baseline other than the
+   * configured `gate.baseline` is not restored: the configured one starts
+   * afresh. Add your own kinds to `builtinTrainers` for a custom trainer
+   * without a static `fromJSON`.
    */
   registry?: TrainerRegistry;
   /** Ids of learned batches remembered to recognise re-deliveries. Default 10,000. */
@@ -699,6 +700,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       this.championDirty = false;
       this.stateDirty = false;
       this.restored = { version: alias, checkpoint: cp.sequence, position: this.learning.position, from: "checkpoint", validators: this.restoreValidatorState(state.validators) };
+      if (this.learning.restoredBaseline) this.restored.baseline = this.learning.restoredBaseline;
     } else if (alias !== null) {
       await this.restoreChampion(alias);
     }
@@ -731,6 +733,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     this.championDirty = false;
     this.stateDirty = true;
     this.restored = { version, checkpoint: null, position: this.learning.position, from: "champion" };
+    const baseline = this.learning.restoredBaseline ?? (this.settings.baseline ? "fresh" : undefined);
+    if (baseline) this.restored.baseline = baseline;
   }
 
   /** A learning state that has learned nothing, with this pipeline's options. */
@@ -757,7 +761,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
 
   private restoreLearning(json: unknown, trainer: Parameters<typeof LearningState.restore>[1]): LearningState {
     this.checkSameTrainer(trainer);
-    return LearningState.restore(json, trainer, { template: this.trainer, policy: this.policy, idLimit: this.idLimit, registry: this.registry, featurizer: this.featurizer, sanity: this.sanity });
+    return LearningState.restore(json, trainer, { template: this.trainer, policy: this.policy, idLimit: this.idLimit, registry: this.registry, featurizer: this.featurizer, sanity: this.sanity, baseline: this.settings.baseline ?? null });
   }
 
   /** The stored learning state must have been trained by this pipeline's trainer (kind and parameters): else it would learn on with other rules. */

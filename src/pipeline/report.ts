@@ -251,6 +251,8 @@ export interface RestorePoint {
   from: "checkpoint" | "champion";
   /** The validators' state (references, learned ranges): restored from the checkpoint, or fresh (none saved, or validators configured otherwise). */
   validators?: "restored" | "fresh";
+  /** With a `gate.baseline`: the stored baseline continues (`restored`), or the configured one starts afresh (`fresh`: it was added or changed since). */
+  baseline?: "restored" | "fresh";
 }
 
 /** Where an aborted run stopped. */

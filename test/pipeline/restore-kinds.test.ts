@@ -25,6 +25,19 @@ const curve = (seed: number): NumericBatch => {
 };
 const curves = [1, 2, 3, 4].map(curve);
 
+/** A checkpoint's state with the first trainer envelope in its policy "auto" memory given another kind. */
+function retagAutoTrainer(state: unknown, kind: string): unknown {
+  const copy = structuredClone(state) as { learning: { auto: unknown } };
+  const visit = (v: unknown): boolean => {
+    if (typeof v !== "object" || v === null) return false;
+    if ((v as { format?: unknown }).format !== "freshml.trainer") return Object.values(v).some(visit);
+    (v as { kind: string }).kind = kind;
+    return true;
+  };
+  if (!visit(copy.learning.auto)) throw new Error("no trainer in the auto memory");
+  return copy;
+}
+
 // A Pipeline given no registry restores with its trainer's and baseline's own
 // classes (so that its bundle carries no other learner): these pin what it
 // still restores, and the errors for what it does not.
@@ -61,27 +74,59 @@ describe("what a Pipeline restores without a registry", () => {
     await expect(new Pipeline({ trainer: new LinearRegression(), store }).runBatches(batches.slice(1, 2))).rejects.toThrow(/was trained by FullRefitLinearRegression/);
   });
 
-  it("a checkpoint whose baseline is another built-in kind needs registry: builtinTrainers, and says so", async () => {
-    const store = new MemoryModelStore();
-    await new Pipeline({ trainer: new LinearRegression(), store, gate: { baseline: new LastValueRegressor() } }).runBatches(batches.slice(0, 2));
-    const changed = new Pipeline({ trainer: new LinearRegression(), store, gate: { baseline: new MeanRegressor() } });
-    await expect(changed.runBatches(batches.slice(2))).rejects.toMatchObject({
-      code: "invalid_state",
-      message: expect.stringMatching(/to restore a LastValueRegressor, pass registry: builtinTrainers/),
-      details: { param: "registry", observed: "LastValueRegressor", expected: ["LinearRegression", "MeanRegressor"] },
-    });
-    // The refused restore changed nothing: the stored checkpoint still restores, with the full registry.
-    const r = await new Pipeline({ trainer: new LinearRegression(), store, gate: { baseline: new MeanRegressor() }, registry: builtinTrainers }).runBatches(batches.slice(2));
+  it("a baseline changed, removed or added since the checkpoint: the configured one is the gate's, started afresh, and the report says so", async () => {
+    const storedBaseline = async (store: MemoryModelStore) => {
+      const b = ((await store.getCheckpoint("model"))!.state as { learning: { baseline: unknown } }).learning.baseline;
+      return b === null ? null : restoreTrainer(b);
+    };
+    // Changed (LastValue → Mean), with or without the full registry: no error, the Mean baseline learns from here on.
+    for (const registry of [undefined, builtinTrainers]) {
+      const store = new MemoryModelStore();
+      await new Pipeline({ trainer: new LinearRegression(), store, gate: { baseline: new LastValueRegressor() } }).runBatches(batches.slice(0, 2));
+      const r = await new Pipeline({ trainer: new LinearRegression(), store, gate: { baseline: new MeanRegressor() }, registry }).runBatches(batches.slice(2));
+      expect(r.restoredFrom).toMatchObject({ from: "checkpoint", position: 2, baseline: "fresh" });
+      expect(await storedBaseline(store)).toMatchObject({ kind: "MeanRegressor", nSeen: 2 * 50 });
+    }
+    // Removed: no error, and no baseline learns on.
+    const removed = new MemoryModelStore();
+    await new Pipeline({ trainer: new LinearRegression(), store: removed, gate: { baseline: new LastValueRegressor() } }).runBatches(batches.slice(0, 2));
+    const r = await new Pipeline({ trainer: new LinearRegression(), store: removed }).runBatches(batches.slice(2));
     expect(r.restoredFrom).toMatchObject({ from: "checkpoint", position: 2 });
-    expect(restoreTrainer((await store.getCheckpoint("model"))!.trainer).nSeen).toBe(4 * 50);
+    expect(r.restoredFrom!.baseline).toBeUndefined();
+    expect(await storedBaseline(removed)).toBeNull();
+    // Added: the gate can promote again once the new baseline has evidence (it never could: no baseline learned).
+    const added = new MemoryModelStore();
+    const drifting = Array.from({ length: 12 }, (_, k) => numericBatch(10 + k, 50, k < 2 ? -2 : 2));
+    await new Pipeline({ trainer: new LinearRegression(), store: added, gate: { minRows: 50 } }).runBatches(drifting.slice(0, 2));
+    const after = await new Pipeline({ trainer: new LinearRegression(), store: added, gate: { minRows: 50, baseline: new MeanRegressor() } }).runBatches(drifting.slice(2));
+    expect(after.restoredFrom).toMatchObject({ from: "checkpoint", baseline: "fresh" });
+    expect(after.promotionsTotal).toBeGreaterThan(0);
+    expect(await storedBaseline(added)).toMatchObject({ kind: "MeanRegressor", nSeen: 10 * 50 });
+    // The same baseline continues where it was.
+    const same = new MemoryModelStore();
+    await new Pipeline({ trainer: new LinearRegression(), store: same, gate: { baseline: new MeanRegressor() } }).runBatches(batches.slice(0, 2));
+    const kept = await new Pipeline({ trainer: new LinearRegression(), store: same, gate: { baseline: new MeanRegressor() } }).runBatches(batches.slice(2));
+    expect(kept.restoredFrom).toMatchObject({ baseline: "restored" });
+    expect(await storedBaseline(same)).toMatchObject({ kind: "MeanRegressor", nSeen: 4 * 50 });
+  });
+
+  it("a baseline changed since a version was promoted: a rollback continues with the configured one", async () => {
+    const store = new MemoryModelStore();
+    const drifting = Array.from({ length: 8 }, (_, k) => numericBatch(10 + k, 50, k < 2 ? -2 : 2));
+    await new Pipeline({ trainer: new LinearRegression(), store, gate: { baseline: new LastValueRegressor(), minRows: 50 } }).runBatches(drifting.slice(0, 6));
+    expect(await store.resolveAlias("model", "champion")).toBeGreaterThan(1);
+    const p = new Pipeline({ trainer: new LinearRegression(), store, gate: { baseline: new MeanRegressor(), minRows: 50 } });
+    await p.rollback();
+    const r = await p.runBatches(drifting.slice(6));
+    expect(r.restoredFrom).toMatchObject({ from: "champion", baseline: "fresh" });
+    expect(await ((async () => restoreTrainer(((await store.getCheckpoint("model"))!.state as { learning: { baseline: unknown } }).learning.baseline))())).toMatchObject({ kind: "MeanRegressor" });
   });
 
   it("a kind that is not built in gets the error restoreTrainer gives, naming the built-in kinds", async () => {
     const store = new MemoryModelStore();
-    await new Pipeline({ trainer: new LinearRegression(), store }).runBatches(batches.slice(0, 2));
+    await new Pipeline({ trainer: new LinearRegression(), store, policy: "auto" }).runBatches(batches.slice(0, 2));
     const cp = (await store.getCheckpoint("model"))!;
-    const foreign = { ...cp.state as object, learning: { ...(cp.state as { learning: object }).learning, baseline: { ...cp.trainer, kind: "Nope" } } };
-    await store.putCheckpoint({ ...cp, state: foreign });
+    await store.putCheckpoint({ ...cp, state: retagAutoTrainer(cp.state, "Nope") });
     const expected = (() => {
       try {
         restoreTrainer({ ...cp.trainer, kind: "Nope" });
@@ -89,7 +134,7 @@ describe("what a Pipeline restores without a registry", () => {
         return err;
       }
     })();
-    await expect(new Pipeline({ trainer: new LinearRegression(), store }).runBatches(batches.slice(2))).rejects.toMatchObject({
+    await expect(new Pipeline({ trainer: new LinearRegression(), store, policy: "auto" }).runBatches(batches.slice(2))).rejects.toMatchObject({
       code: "invalid_state",
       message: (expected as Error).message,
       details: { observed: "Nope", expected: Object.keys(builtinTrainers) },
@@ -109,10 +154,11 @@ describe("what a Pipeline restores without a registry", () => {
     await new Pipeline({ trainer: make(), store: once, gate: { minRows: 1 } }).runBatches(batches);
     expect((await store.getCheckpoint("model"))!.trainer).toEqual((await once.getCheckpoint("model"))!.trainer);
     // Another custom kind is still unknown, and the error lists this one among the kinds it knows.
-    const cp = (await store.getCheckpoint("model"))!;
-    const learning = (cp.state as { learning: object }).learning;
-    await store.putCheckpoint({ ...cp, state: { ...(cp.state as object), learning: { ...learning, baseline: { ...cp.trainer, kind: "Other" } } } });
-    await expect(new Pipeline({ trainer: make(), store }).runBatches(batches.slice(0, 1))).rejects.toMatchObject({
+    const auto = new MemoryModelStore();
+    await new Pipeline({ trainer: make(), store: auto, gate: { minRows: 1 }, policy: "auto" }).runBatches(batches.slice(0, 2));
+    const cp = (await auto.getCheckpoint("model"))!;
+    await auto.putCheckpoint({ ...cp, state: retagAutoTrainer(cp.state, "Other") });
+    await expect(new Pipeline({ trainer: make(), store: auto, gate: { minRows: 1 }, policy: "auto" }).runBatches(batches.slice(2))).rejects.toMatchObject({
       code: "invalid_state",
       details: { observed: "Other", expected: [...Object.keys(builtinTrainers), "PassiveAggressiveRegressor"] },
     });
