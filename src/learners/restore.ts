@@ -30,13 +30,16 @@ export const builtinTrainerKinds: readonly string[] = [
 /**
  * Restores a trainer from its envelope with `registry` (no default, so this
  * module reaches no learner). An unknown kind or a malformed envelope is
- * `invalid_state`; the unknown kind's error names the registry's kinds.
+ * `invalid_state`; the unknown kind's error names the registry's kinds and
+ * says to pass a registry that has it.
  */
 export function restoreWith(json: unknown, registry: TrainerRegistry): Trainer {
   const env = readTrainerEnvelope(json);
   const restore = Object.prototype.hasOwnProperty.call(registry, env.kind) ? registry[env.kind] : undefined;
   if (!restore) {
-    throw new FreshmlError("invalid_state", `no trainer registered for kind ${JSON.stringify(env.kind)}`, {
+    const hint = `; for a trainer of your own, pass a registry that has it: { ...builtinTrainers, ${env.kind}: (json) => ${env.kind}.fromJSON(json) }`;
+    throw new FreshmlError("invalid_state", `no trainer registered for kind ${JSON.stringify(env.kind)}${hint}`, {
+      param: "registry",
       observed: env.kind,
       expected: Object.keys(registry),
     });

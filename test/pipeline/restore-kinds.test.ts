@@ -9,6 +9,7 @@ import {
   Pipeline,
   ServingModel,
   builtinTrainers,
+  followChampion,
   loadModel,
   restoreTrainer,
   type NumericBatch,
@@ -183,6 +184,24 @@ describe("what a Pipeline restores without a registry", () => {
     const registry = { ...builtinTrainers, PassiveAggressiveRegressor: (json: unknown) => PassiveAggressiveRegressor.fromJSON(json) };
     const r = await new Pipeline({ trainer: make(), store, gate: { minRows: 1 }, registry }).runBatches(batches.slice(2));
     expect(r.restoredFrom).toMatchObject({ from: "checkpoint", position: 2 });
+  });
+
+  it("a custom trainer's version served without a registry: loadModel and followChampion say to pass one; with it, they load", async () => {
+    const { PassiveAggressiveRegressor } = await import("../../examples/custom-trainer.js");
+    const store = new MemoryModelStore();
+    await new Pipeline({ trainer: new PassiveAggressiveRegressor({ C: 0.5 }), store, gate: { minRows: 1 } }).runBatches(batches.slice(0, 2));
+    const advice = {
+      code: "invalid_state",
+      message: expect.stringContaining("pass a registry that has it: { ...builtinTrainers, PassiveAggressiveRegressor: (json) => PassiveAggressiveRegressor.fromJSON(json) }"),
+      details: { param: "registry", observed: "PassiveAggressiveRegressor" },
+    };
+    await expect(loadModel(store, "model")).rejects.toMatchObject(advice);
+    await expect(followChampion(store, "model")).rejects.toMatchObject(advice);
+    const registry = { ...builtinTrainers, PassiveAggressiveRegressor: (json: unknown) => PassiveAggressiveRegressor.fromJSON(json) };
+    expect((await loadModel(store, "model", "champion", { registry })).trainer.kind).toBe("PassiveAggressiveRegressor");
+    const follower = await followChampion(store, "model", { registry });
+    expect(follower.model).toBeInstanceOf(ServingModel);
+    await follower.close();
   });
 
   it("its serving models are ServingModels; a subclass of ServingModel keeps the usual instanceof", async () => {
