@@ -770,7 +770,7 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     if (stored.kind !== mine.kind || JSON.stringify(stored.params) !== JSON.stringify(mine.params)) {
       throw new FreshmlError(
         "invalid_state",
-        `the stored learning state of ${this.name} was trained by ${stored.kind} ${JSON.stringify(stored.params)}; this pipeline's trainer is ${mine.kind} ${JSON.stringify(mine.params)}. Pass the same trainer, or train the new one under another name`,
+        `the stored learning state of ${this.name} was trained by ${stored.kind} ${JSON.stringify(stored.params)}; this pipeline's trainer is ${mine.kind} ${JSON.stringify(mine.params)}. Pass the same trainer, or train the new one under another name (the Pipeline's name option)`,
         { param: "trainer", observed: mine.kind, expected: stored.kind },
       );
     }

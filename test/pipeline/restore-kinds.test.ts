@@ -72,7 +72,7 @@ describe("what a Pipeline restores without a registry", () => {
     await store.putAndAlias({ name: "model", trainer: other.toJSON() }, "champion");
     const run = new Pipeline({ trainer: new LinearRegression(), store }).runBatches(batches.slice(1, 2));
     await expect(run).rejects.toMatchObject({ code: "invalid_state", details: { param: "trainer", observed: "LinearRegression", expected: "FullRefitLinearRegression" } });
-    await expect(new Pipeline({ trainer: new LinearRegression(), store }).runBatches(batches.slice(1, 2))).rejects.toThrow(/was trained by FullRefitLinearRegression/);
+    await expect(new Pipeline({ trainer: new LinearRegression(), store }).runBatches(batches.slice(1, 2))).rejects.toThrow(/was trained by FullRefitLinearRegression .*under another name \(the Pipeline's name option\)/);
   });
 
   it("a baseline changed, removed or added since the checkpoint: the configured one is the gate's, started afresh, and the report says so", async () => {
