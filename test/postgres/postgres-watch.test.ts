@@ -6,6 +6,10 @@ import { PostgresModelStore, type PgPoolLike, type SqlResult } from "../../src/p
 import { serverSuitesEnabled, startPgChild, usePgServer } from "./pg-server.js";
 
 let n = 0;
+// One PGlite for the PGlite suites, a schema (and so a NOTIFY channel) per test: each start is
+// seconds of WebAssembly work on a loaded machine, all of it counted in the first test's time.
+const db = new PGlite();
+afterAll(() => db.close());
 
 function trained(seed: number) {
   const m = new LinearRegression();
@@ -52,8 +56,6 @@ describe("watch on MemoryModelStore", () => {
 });
 
 describe("watch on PostgresModelStore (PGlite)", () => {
-  const db = new PGlite();
-  afterAll(() => db.close());
   it("reports moves by NOTIFY in commit order; the starting position is not a change", async () => {
     const store = new PostgresModelStore(db, { schema: `lite_watch${n++}` });
     await store.setAlias("model", "champion", await store.put(trained(0)));
@@ -158,8 +160,6 @@ function flakyPool(db: PGlite) {
 }
 
 describe("watch on PostgresModelStore: reconnect races (PGlite behind a pool look-alike)", () => {
-  const db = new PGlite();
-  afterAll(() => db.close());
 
   it("a move committed during the reconnect, notified while the catch-up read is in flight, does not hide an earlier missed move", async () => {
     const store = new PostgresModelStore(db, { schema: `lite_race${n++}` });
