@@ -56,6 +56,11 @@ export interface ServiceOptions {
   cron?: string;
   /** Where retraining runs: this thread (default) or a worker thread (needs a FileModelStore). */
   retrainIn?: "thread" | "worker";
+  /**
+   * The worker thread's `niceIncrement` (WorkerPipeline's default 19: answers come first, but a
+   * worker at 19 all but stops while this thread and the machine's other cores are busy).
+   */
+  niceIncrement?: number;
 }
 
 /** What retrains: the pipeline here, or the same pipeline in a worker thread. */
@@ -71,7 +76,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   if (retrainIn === "worker") {
     if (!(store instanceof FileModelStore)) throw new Error("retraining in a worker needs a FileModelStore");
     // The worker imports the pipeline module and builds the same pipeline on the same folder.
-    retrainer = new WorkerPipeline({ module: fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./service-pipeline.ts" : "./service-pipeline.js", import.meta.url)), store });
+    retrainer = new WorkerPipeline({
+      module: fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./service-pipeline.ts" : "./service-pipeline.js", import.meta.url)),
+      store,
+      ...(options.niceIncrement === undefined ? {} : { niceIncrement: options.niceIncrement }),
+    });
   } else {
     const pipeline = createPipeline({ store });
     retrainer = { runBatches: (source, o) => pipeline.runBatches(source, o), close: async () => undefined };

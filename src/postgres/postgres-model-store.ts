@@ -454,6 +454,36 @@ export class PostgresModelStore implements ModelStore {
       );
       for (const m of missed) deliver(Number(m.alias_seq), Number(m.version), "catch-up");
     };
+    /** Reads the alias and replays, in order, the retained moves after `lastSeq` up to it. */
+    const catchUp = async (): Promise<void> => {
+      const rows = await this.sql.query(`SELECT version, seq FROM ${this.schema}.aliases WHERE name = $1 AND alias = $2`, [name, alias]);
+      const row = rows[0];
+      if (row && lastSeq >= 0 && Number(row.seq) > lastSeq + 1) await replayMissed();
+      if (row) deliver(Number(row.seq), Number(row.version), "catch-up");
+      else if (lastSeq < 0) lastSeq = 0;
+    };
+    let resync: ReturnType<typeof setTimeout> | null = null;
+    let resyncDelay = this.reconnectDelayMs;
+    /**
+     * A read after a notification failed while the connection stays up: read again later (with
+     * backoff), or the notified move would wait for the next move or reconnect, maybe for good.
+     */
+    const resyncLater = (): void => {
+      if (closed || resync) return;
+      resync = setTimeout(() => {
+        resync = null;
+        void inTurn(catchUp).then(
+          () => {
+            resyncDelay = this.reconnectDelayMs;
+          },
+          (err: unknown) => {
+            options.onError?.(toStoreError(err, "watch"));
+            resyncLater();
+          },
+        );
+      }, resyncDelay);
+      resyncDelay = Math.min(resyncDelay * 2, 2000);
+    };
     const onNotify = (payload: string): void => {
       let p: { n: string; a: string; v: number; s: number };
       try {
@@ -466,11 +496,12 @@ export class PostgresModelStore implements ModelStore {
       void inTurn(async () => {
         if (lastSeq >= 0 && seq > lastSeq + 1) {
           // A gap: moves committed before this connection's LISTEN took effect. Replay them first;
-          // if that read fails, deliver nothing now; the next notification or reconnect fills in.
+          // if that read fails, deliver nothing now (order first) and read the alias again shortly.
           try {
             await replayMissed(seq);
           } catch (err) {
             options.onError?.(toStoreError(err, "watch"));
+            resyncLater();
             return;
           }
         }
@@ -490,15 +521,9 @@ export class PostgresModelStore implements ModelStore {
         return;
       }
       sub = next;
-      // LISTEN is in effect: now read, so a move committed before it is not missed.
-      await inTurn(async () => {
-        const rows = await this.sql.query(`SELECT version, seq FROM ${this.schema}.aliases WHERE name = $1 AND alias = $2`, [name, alias]);
-        const row = rows[0];
-        // Moves made while the connection was down: replay those the history retains, in order.
-        if (row && lastSeq >= 0 && Number(row.seq) > lastSeq + 1) await replayMissed();
-        if (row) deliver(Number(row.seq), Number(row.version), "catch-up");
-        else if (lastSeq < 0) lastSeq = 0;
-      });
+      // LISTEN is in effect: now read, so a move committed before it is not missed (and moves made
+      // while the connection was down are replayed from the history, in order).
+      await inTurn(catchUp);
       delay = this.reconnectDelayMs;
     };
     const schedule = (): void => {
@@ -528,6 +553,8 @@ export class PostgresModelStore implements ModelStore {
         closed = true;
         if (retry) clearTimeout(retry);
         retry = null;
+        if (resync) clearTimeout(resync);
+        resync = null;
         const s = sub as Subscription | null;
         sub = null;
         await s?.close();

@@ -2,8 +2,10 @@
  * A process for the file-store watch and fencing tests (not a test itself).
  *   promote <root>                 on each stdin line "go": put + setAlias champion, print "moved <version> <callStartMs>";
  *                                  on "burst <n>": n promotions back to back, then "burst <lastVersion>"
- *   fenced <root> <holder> <ttlMs> acquire the FileLease "model" on <root>, print "granted <token>", then on each
- *                                  stdin line "write": put + setAlias with { fence }, print "ok <version>" or "refused <code>"
+ *   fenced <root> <holder> <ttlMs> acquire the FileLease "model" on <root> for a minute, print "granted <token>", then on each
+ *                                  stdin line "write": put + setAlias with { fence }, print "ok <version>" or "refused <code>";
+ *                                  on "renew": renew the grant for <ttlMs>, print "renewed <token>" (so the first write never
+ *                                  races a short TTL on a loaded machine; the pause that follows must outlast <ttlMs>)
  */
 import { createInterface } from "node:readline";
 import { LinearRegression } from "../../src/index.js";
@@ -38,7 +40,7 @@ if (mode === "promote") {
   }
 } else if (mode === "fenced") {
   const lease = new FileLease(root!);
-  const attempt = await lease.acquire("model", a!, { ttlMs: Number(b) });
+  const attempt = await lease.acquire("model", a!, { ttlMs: 60_000 });
   if (!attempt.acquired) {
     out(`held ${attempt.holder.holder}`);
     process.exit(0);
@@ -46,6 +48,10 @@ if (mode === "promote") {
   const grant = attempt.grant;
   out(`granted ${grant.token}`);
   for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() === "renew") {
+      out(`renewed ${(await lease.renew(grant, { ttlMs: Number(b) })).token}`);
+      continue;
+    }
     if (line.trim() !== "write") continue;
     try {
       const v = await store.put(record(seq++), { fence: grant });

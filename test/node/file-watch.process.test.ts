@@ -114,6 +114,9 @@ describe("FileModelStore fencing with real processes", () => {
       expect(await next()).toBe("granted 1");
       holder.stdin!.write("write\n");
       expect(await next()).toBe("ok 1");
+      // Only now the short TTL: the write above had a minute, however slow the machine.
+      holder.stdin!.write("renew\n");
+      expect(await next()).toBe("renewed 1");
       holder.kill("SIGSTOP");
       // Waits on the lease's real clock (the child's), checking every few ms.
       const deadline = Date.now() + 10_000;

@@ -2,8 +2,10 @@
  * A process for the PostgreSQL process tests (not a test itself). Connects
  * with PGHOST/PGPORT/PGUSER/PGDATABASE.
  *   puts <schema> <writer> <count>   put <count> versions tagged with the writer, moving champion to each
- *   fenced <schema> <holder> <ttlMs> acquire the lease "model", print "granted <token>", then on each line "write" on
- *                                    stdin put + setAlias with { fence } and print "ok <version>" or "refused <code>"
+ *   fenced <schema> <holder> <ttlMs> acquire the lease "model" for a minute, print "granted <token>", then on each line
+ *                                    "write" on stdin put + setAlias with { fence } and print "ok <version>" or "refused <code>";
+ *                                    on "renew": renew the grant for <ttlMs>, print "renewed <token>" (so the first write
+ *                                    never races a short TTL on a loaded machine; the pause that follows must outlast <ttlMs>)
  *   watch <schema>                   watch model/champion; print "change <version> <source> <receivedAtMs>" per change
  *   replica <schema> <id>            a Scheduler ticking every second with a PostgresLease (TTL 1.5 s): print
  *                                    "start <tick>" when a run begins, put (fenced), work ~300 ms, move champion
@@ -35,7 +37,7 @@ if (mode === "puts") {
   await pool.end();
 } else if (mode === "fenced") {
   const lease = new PostgresLease(pool, { schema: schema! });
-  const attempt = await lease.acquire("model", a!, { ttlMs: Number(b) });
+  const attempt = await lease.acquire("model", a!, { ttlMs: 60_000 });
   if (!attempt.acquired) {
     process.stdout.write(`held ${attempt.holder.holder}\n`);
     process.exit(0);
@@ -44,6 +46,10 @@ if (mode === "puts") {
   process.stdout.write(`granted ${grant.token}\n`);
   let seq = 0;
   for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() === "renew") {
+      process.stdout.write(`renewed ${(await lease.renew(grant, { ttlMs: Number(b) })).token}\n`);
+      continue;
+    }
     if (line.trim() !== "write") continue;
     try {
       const v = await store.put(record(seq++, a!), { fence: grant });

@@ -32,12 +32,14 @@ function fencingChecks(client: () => PGlite | pg.Pool): void {
     const schema = `fence${n++}`;
     const store = new PostgresModelStore(client(), { schema });
     const lease = new PostgresLease(client(), { schema });
-    // Tables first: creating them must not eat into the 150 ms the grant lives.
     await store.init();
-    const a = await lease.acquire("model", "a", { ttlMs: 150 });
+    // The writes that must commit get a long grant (on a loaded machine they can outlast 150 ms);
+    // then the holder renews it to 150 ms, and that runs out on the database's clock.
+    const a = await lease.acquire("model", "a", { ttlMs: 60_000 });
     if (!a.acquired) throw new Error("not acquired");
     const v1 = await store.put(trained(1), { fence: a.grant });
     await store.setAlias("model", "champion", v1, { fence: a.grant });
+    expect((await lease.renew(a.grant, { ttlMs: 150 })).token).toBe(1);
     await untilExpired(lease, "model");
     // Expired, nobody took it: still refused.
     await expect(store.put(trained(2), { fence: a.grant })).rejects.toMatchObject({ code: "lease_lost" });
@@ -91,6 +93,9 @@ describe.runIf(serverSuitesEnabled("PostgresLease on a PostgreSQL server"))("Pos
       expect(await next()).toBe("granted 1");
       holder.stdin!.write("write\n");
       expect(await next()).toBe("ok 1");
+      // Only now the short TTL: the write above had a minute, however slow the machine.
+      holder.stdin!.write("renew\n");
+      expect(await next()).toBe("renewed 1");
       holder.kill("SIGSTOP");
       await untilExpired(lease, "model");
       const b = await lease.acquire("model", "new-leader", { ttlMs: 60_000 });

@@ -6,6 +6,10 @@ import { PostgresModelStore, type PgPoolLike, type SqlResult } from "../../src/p
 import { serverSuitesEnabled, startPgChild, usePgServer } from "./pg-server.js";
 
 let n = 0;
+// One PGlite for the PGlite suites, a schema (and so a NOTIFY channel) per test: each start is
+// seconds of WebAssembly work on a loaded machine, all of it counted in the first test's time.
+const db = new PGlite();
+afterAll(() => db.close());
 
 function trained(seed: number) {
   const m = new LinearRegression();
@@ -52,8 +56,6 @@ describe("watch on MemoryModelStore", () => {
 });
 
 describe("watch on PostgresModelStore (PGlite)", () => {
-  const db = new PGlite();
-  afterAll(() => db.close());
   it("reports moves by NOTIFY in commit order; the starting position is not a change", async () => {
     const store = new PostgresModelStore(db, { schema: `lite_watch${n++}` });
     await store.setAlias("model", "champion", await store.put(trained(0)));
@@ -75,7 +77,8 @@ describe("watch on PostgresModelStore (PGlite)", () => {
 /**
  * A pg.Pool look-alike over one PGlite database, for the watcher only: the test can
  * drop its LISTEN connection (`lose`), hold its next catch-up read of the alias
- * (`holdNextRead`), and swallow the next notification (`dropNextNotification`).
+ * (`holdNextRead`), swallow the next notification (`dropNextNotification`), and
+ * fail its next read of the alias history (`failNextReplay`).
  */
 function flakyPool(db: PGlite) {
   let onNotification: ((msg: { channel: string; payload?: string }) => void) | null = null;
@@ -84,7 +87,12 @@ function flakyPool(db: PGlite) {
   let dropNext = false;
   let hold: { reached: () => void; release: Promise<void> } | null = null;
   let forwarded: (() => void) | null = null;
+  let failReplay = false;
   const query = async (text: string, params?: unknown[]): Promise<SqlResult> => {
+    if (failReplay && /^SELECT alias_seq, version FROM \S+\.alias_history/.test(text)) {
+      failReplay = false;
+      throw new Error("connection reset while reading the history");
+    }
     if (hold && /^SELECT version, seq FROM \S+\.aliases/.test(text)) {
       const h = hold;
       hold = null;
@@ -143,14 +151,15 @@ function flakyPool(db: PGlite) {
     dropNextNotification: () => {
       dropNext = true;
     },
+    failNextReplay: () => {
+      failReplay = true;
+    },
     /** Resolves once the next notification has been handed to the watcher. */
     nextNotification: () => new Promise<void>((r) => (forwarded = r)),
   };
 }
 
 describe("watch on PostgresModelStore: reconnect races (PGlite behind a pool look-alike)", () => {
-  const db = new PGlite();
-  afterAll(() => db.close());
 
   it("a move committed during the reconnect, notified while the catch-up read is in flight, does not hide an earlier missed move", async () => {
     const store = new PostgresModelStore(db, { schema: `lite_race${n++}` });
@@ -197,6 +206,43 @@ describe("watch on PostgresModelStore: reconnect races (PGlite behind a pool loo
       [v2, "catch-up"],
       [v1, "notify"],
     ]);
+    await w.close();
+  });
+
+  it("a notification whose gap replay fails is delivered by a later read, with the skipped move first, without waiting for another move", async () => {
+    const store = new PostgresModelStore(db, { schema: `lite_resync${n++}` });
+    const v1 = await store.put(trained(1));
+    const v2 = await store.put(trained(2));
+    await store.setAlias("model", "champion", v1);
+    const flaky = flakyPool(db);
+    const watching = new PostgresModelStore(flaky.pool, { schema: store.schema, reconnectDelayMs: 1 });
+    const errors: unknown[] = [];
+    const changes: AliasChange[] = [];
+    const listeners: (() => void)[] = [];
+    const w = watching.watch(
+      "model",
+      "champion",
+      (c) => {
+        changes.push(c);
+        for (const f of listeners) f();
+      },
+      { onError: (e) => errors.push(e) },
+    );
+    await w.ready;
+    flaky.dropNextNotification();
+    await store.setAlias("model", "champion", v2); // its notification is lost
+    flaky.failNextReplay();
+    const notified = flaky.nextNotification();
+    await store.setAlias("model", "champion", v1); // notified; the replay of the lost move fails
+    await notified;
+    // No further move and no reconnect: the watcher must read again by itself.
+    await until(changes, () => changes.length >= 2, (f) => listeners.push(f));
+    expect(changes.map((c) => [c.version, c.source])).toEqual([
+      [v2, "catch-up"],
+      [v1, "catch-up"],
+    ]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ name: "FreshmlError" });
     await w.close();
   });
 });

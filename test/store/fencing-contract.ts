@@ -50,9 +50,12 @@ export function fencingContract(make: () => Promise<FencingFixture>): void {
 
   it("a holder whose lease expired is refused (lease_lost) on every write, taken over or not; nothing is written", async () => {
     const { store, lease, ttlMs, expire } = await make();
-    const a = await grantOf(lease, "a", ttlMs);
+    // A long grant for the writes that must go through (on a loaded machine they can outlast a short TTL),
+    // then renewed to the short TTL that `expire` gets past: same holder, same token.
+    const a = await grantOf(lease, "a", ttlMs * 100);
     const v1 = await store.putAndAlias(trained(1), "champion", { fence: a });
     await store.putCheckpoint({ name: "model", champion: v1, trainer: trained(1).trainer, state: { by: "a" } }, { fence: a });
+    expect((await lease.renew(a, { ttlMs })).token).toBe(a.token);
     await expire("model");
     // Expired, nobody took it: the holder "wakes up" and tries every write.
     await expectAllRefused(store, a, v1);
