@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
+import * as z from "zod";
 import { LinearRegression, MAE, Pipeline, RecursiveLeastSquares, qualityChecks, renderStoreReport, type BatchRecord } from "freshml";
 import { FileModelStore } from "freshml/node";
 

@@ -11,7 +11,7 @@
  *   npx tsx examples/nightly-job.ts ./models --rollback   # undo the last promotion, champion and learning state together
  */
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { LinearRegression, Pipeline, loadModel, qualityChecks } from "freshml";
 import { FileModelStore } from "freshml/node";
 

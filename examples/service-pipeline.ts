@@ -4,7 +4,7 @@
  * imports this module there: schemas, validators and trainers cannot cross
  * threads as objects).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { LinearRegression, Pipeline, qualityChecks, type ModelStore } from "freshml";
 
 export const Row = z.object({ temp: z.number().min(-40).max(50), hour: z.number().int().min(0).max(23), load: z.number() });

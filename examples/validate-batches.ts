@@ -4,7 +4,7 @@
  *
  *   npx tsx examples/validate-batches.ts
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ADWIN, LinearRegression, driftCheck, qualityChecks, runValidators, schemaValidator, SeededRandom } from "freshml";
 
 const Row = z.object({ temp: z.number().min(-40).max(50), hour: z.number().int().min(0).max(23), load: z.number() });

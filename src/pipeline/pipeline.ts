@@ -446,7 +446,7 @@ const DEFAULT_ID_MEMORY = 10_000;
  *
  * @example
  * ```ts
- * import { z } from "zod";
+ * import * as z from "zod";
  * import { Pipeline, LinearRegression, qualityChecks, driftCheck } from "freshml";
  * const Row = z.object({ temp: z.number(), hour: z.number().int().min(0).max(23), load: z.number() });
  * const pipeline = new Pipeline({

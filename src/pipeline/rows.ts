@@ -18,7 +18,7 @@ export type RowAction = "quarantine" | "drop";
  *
  * @example
  * ```ts
- * import { z } from "zod";
+ * import * as z from "zod";
  * import { Pipeline, LinearRegression } from "freshml";
  * const Row = z.object({ humidity: z.number().min(0).max(100), temp: z.number() });
  * const pipeline = new Pipeline({

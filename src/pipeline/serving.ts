@@ -16,7 +16,7 @@ import { systemClock, type Clock, type TimerHandle } from "../schedule/clock.js"
  *
  * @example
  * ```ts
- * import { z } from "zod";
+ * import * as z from "zod";
  * import { Pipeline, LinearRegression, MemoryModelStore, loadModel } from "freshml";
  * const Row = z.object({ temp: z.number().optional(), day: z.enum(["wk", "we"]), load: z.number() });
  * const store = new MemoryModelStore();

@@ -137,7 +137,7 @@ const MAX_STREAM_NAME = 400;
  * @example
  * ```ts
  * import { createClient } from "@redis/client";
- * import { z } from "zod";
+ * import * as z from "zod";
  * import { Pipeline, LinearRegression } from "freshml";
  * import { RedisStreamSource, addRows } from "freshml/redis";
  * if (process.env.REDIS_URL) {

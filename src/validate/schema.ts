@@ -72,7 +72,7 @@ export interface SchemaValidator {
  *
  * @example
  * ```ts
- * import { z } from "zod";
+ * import * as z from "zod";
  * import { schemaValidator } from "freshml";
  * const rows = schemaValidator(z.object({ temp: z.number(), hour: z.number().int().min(0).max(23) }));
  * const r = rows.check([{ temp: 20.5, hour: 3 }, { temp: "hot", hour: 25 }]);

@@ -437,7 +437,7 @@ export interface GroupIssuesOptions {
  * @example
  * ```ts
  * import { groupIssues, schemaValidator } from "freshml";
- * import { z } from "zod";
+ * import * as z from "zod";
  * const r = schemaValidator(z.object({ t: z.number().max(50) })).check([{ t: 60 }, { t: 70 }, { t: 20 }]);
  * groupIssues(r.issues); // [{ code: "schema", column: "t", count: 2, firstRows: [0, 1], … }]
  * ```
