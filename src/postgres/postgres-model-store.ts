@@ -424,6 +424,15 @@ export class PostgresModelStore implements ModelStore {
     let sub: Subscription | null = null;
     let retry: ReturnType<typeof setTimeout> | null = null;
     let delay = this.reconnectDelayMs;
+    // The application's handler: one that throws must not end a turn early (an unhandled
+    // rejection, and a resync or reconnect never scheduled).
+    const report = (err: unknown): void => {
+      try {
+        options.onError?.(err);
+      } catch {
+        // its own failure is the application's to log
+      }
+    };
     const deliver = (seq: number, version: number | null, source: AliasChange["source"]): void => {
       if (closed || seq <= lastSeq) return;
       const first = lastSeq < 0 && source === "catch-up";
@@ -432,7 +441,7 @@ export class PostgresModelStore implements ModelStore {
       try {
         onChange({ name, alias, version, source });
       } catch (err) {
-        options.onError?.(err);
+        report(err);
       }
     };
     // Notifications and catch-up reads take turns: a notification that arrives while a
@@ -477,7 +486,7 @@ export class PostgresModelStore implements ModelStore {
             resyncDelay = this.reconnectDelayMs;
           },
           (err: unknown) => {
-            options.onError?.(toStoreError(err, "watch"));
+            report(toStoreError(err, "watch"));
             resyncLater();
           },
         );
@@ -491,7 +500,8 @@ export class PostgresModelStore implements ModelStore {
       } catch {
         return; // not ours
       }
-      if (p.n !== name || p.a !== alias) return;
+      // Not ours either (`null`, a number): node-postgres emits synchronously, so a throw here would escape into its socket handler.
+      if (typeof p !== "object" || p === null || p.n !== name || p.a !== alias) return;
       const seq = Number(p.s);
       void inTurn(async () => {
         if (lastSeq >= 0 && seq > lastSeq + 1) {
@@ -500,7 +510,7 @@ export class PostgresModelStore implements ModelStore {
           try {
             await replayMissed(seq);
           } catch (err) {
-            options.onError?.(toStoreError(err, "watch"));
+            report(toStoreError(err, "watch"));
             resyncLater();
             return;
           }
@@ -513,7 +523,7 @@ export class PostgresModelStore implements ModelStore {
       const next = await this.sql.listen(this.channel, onNotify, (err) => {
         sub = null;
         if (closed) return;
-        options.onError?.(toStoreError(err, "watch"));
+        report(toStoreError(err, "watch"));
         schedule();
       });
       if (closed) {
@@ -534,15 +544,20 @@ export class PostgresModelStore implements ModelStore {
       }, delay);
       delay = Math.min(delay * 2, 2000);
     };
+    /** Closes a subscription whose first read failed: the retry LISTENs anew, and close() sees only the newest. */
+    const dropSubscription = async (): Promise<void> => {
+      const s = sub as Subscription | null;
+      sub = null;
+      await s?.close().catch(() => undefined);
+    };
     const attempt = (): Promise<void> =>
       subscribe().catch(async (err: unknown) => {
-        options.onError?.(toStoreError(err, "watch"));
-        const s = sub as Subscription | null;
-        sub = null;
-        await s?.close().catch(() => undefined);
+        report(toStoreError(err, "watch"));
+        await dropSubscription();
         schedule();
       });
-    const ready = subscribe().catch((err: unknown) => {
+    const ready = subscribe().catch(async (err: unknown) => {
+      await dropSubscription();
       schedule();
       throw toStoreError(err, "watch");
     });

@@ -78,7 +78,9 @@ describe("watch on PostgresModelStore (PGlite)", () => {
  * A pg.Pool look-alike over one PGlite database, for the watcher only: the test can
  * drop its LISTEN connection (`lose`), hold its next catch-up read of the alias
  * (`holdNextRead`), swallow the next notification (`dropNextNotification`), and
- * fail its next read of the alias history (`failNextReplay`).
+ * fail its next read of the alias history (`failNextReplay`) or of the alias
+ * (`failNextAliasRead`), and hand the watcher a raw payload (`inject`, what it
+ * throws is kept in `thrown`); `listening` counts the LISTENs not yet UNLISTENed.
  */
 function flakyPool(db: PGlite) {
   let onNotification: ((msg: { channel: string; payload?: string }) => void) | null = null;
@@ -88,10 +90,26 @@ function flakyPool(db: PGlite) {
   let hold: { reached: () => void; release: Promise<void> } | null = null;
   let forwarded: (() => void) | null = null;
   let failReplay = false;
+  let failAliasRead = false;
+  let listening = 0;
+  let lastChannel = "";
+  const thrown: unknown[] = [];
+  /** Hands a notification to the watcher as node-postgres' emit would, keeping what its handler throws. */
+  const notify = (channel: string, payload: string): void => {
+    try {
+      onNotification?.({ channel, payload });
+    } catch (err) {
+      thrown.push(err);
+    }
+  };
   const query = async (text: string, params?: unknown[]): Promise<SqlResult> => {
     if (failReplay && /^SELECT alias_seq, version FROM \S+\.alias_history/.test(text)) {
       failReplay = false;
       throw new Error("connection reset while reading the history");
+    }
+    if (failAliasRead && /^SELECT version, seq FROM \S+\.aliases/.test(text)) {
+      failAliasRead = false;
+      throw new Error("connection reset while reading the alias");
     }
     if (hold && /^SELECT version, seq FROM \S+\.aliases/.test(text)) {
       const h = hold;
@@ -107,16 +125,19 @@ function flakyPool(db: PGlite) {
       query: async (text: string, params?: unknown[]): Promise<SqlResult> => {
         const listen = /^LISTEN "(.+)"$/.exec(text);
         if (listen) {
+          listening++;
+          lastChannel = listen[1]!;
           unlisten = await db.listen(listen[1]!, (payload) => {
             if (dropNext) dropNext = false;
             else {
-              onNotification?.({ channel: listen[1]!, payload });
+              notify(listen[1]!, payload);
               forwarded?.();
             }
           });
           return { rows: [] };
         }
         if (text.startsWith("UNLISTEN")) {
+          listening--;
           await unlisten?.();
           return { rows: [] };
         }
@@ -154,6 +175,15 @@ function flakyPool(db: PGlite) {
     failNextReplay: () => {
       failReplay = true;
     },
+    failNextAliasRead: () => {
+      failAliasRead = true;
+    },
+    /** Hands `payload` to the watcher on its channel, as if another session had sent it. */
+    inject: (payload: string) => notify(lastChannel, payload),
+    /** What the watcher's notification handler threw. */
+    thrown,
+    /** LISTENs not yet UNLISTENed. */
+    listening: () => listening,
     /** Resolves once the next notification has been handed to the watcher. */
     nextNotification: () => new Promise<void>((r) => (forwarded = r)),
   };
@@ -244,6 +274,94 @@ describe("watch on PostgresModelStore: reconnect races (PGlite behind a pool loo
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ name: "FreshmlError" });
     await w.close();
+  });
+});
+
+describe("watch on PostgreSQL: what the user's code and the channel may throw at it (red team)", () => {
+  it("a payload on the channel that is valid JSON but not an object is ignored, as any other foreign payload", async () => {
+    const store = new PostgresModelStore(db, { schema: `lite_foreign${n++}` });
+    const v1 = await store.put(trained(1));
+    await store.setAlias("model", "champion", v1);
+    const flaky = flakyPool(db);
+    const w = watchInto(new PostgresModelStore(flaky.pool, { schema: store.schema }));
+    await w.ready;
+    for (const payload of ["null", "42", '"text"', "[]", "not json"]) flaky.inject(payload);
+    expect(flaky.thrown).toEqual([]); // node-postgres emits synchronously: a throw here escapes into its socket handler
+    await store.setAlias("model", "champion", await store.put(trained(2)));
+    await until(w.changes, () => w.changes.length >= 1, w.on);
+    expect(w.changes.map((c) => c.version)).toEqual([2]);
+    await w.close();
+  });
+
+  it("an onError that throws neither rejects unhandled nor stops the watcher's own retry of a failed gap replay", async () => {
+    const store = new PostgresModelStore(db, { schema: `lite_throwing${n++}` });
+    const v1 = await store.put(trained(1));
+    const v2 = await store.put(trained(2));
+    await store.setAlias("model", "champion", v1);
+    const flaky = flakyPool(db);
+    const watching = new PostgresModelStore(flaky.pool, { schema: store.schema, reconnectDelayMs: 1 });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    const changes: AliasChange[] = [];
+    const listeners: (() => void)[] = [];
+    let errors = 0;
+    const w = watching.watch(
+      "model",
+      "champion",
+      (c) => {
+        changes.push(c);
+        for (const f of listeners) f();
+        if (changes.length === 2) throw new Error("the application's handler failed");
+      },
+      {
+        onError: () => {
+          errors++;
+          throw new Error("the application's error handler failed too");
+        },
+      },
+    );
+    try {
+      await w.ready;
+      flaky.dropNextNotification();
+      await store.setAlias("model", "champion", v2); // its notification is lost
+      flaky.failNextReplay();
+      const notified = flaky.nextNotification();
+      await store.setAlias("model", "champion", v1); // notified; the replay of the lost move fails, and onError throws
+      await notified;
+      await until(changes, () => changes.length >= 2, (f) => listeners.push(f));
+      // onChange threw on the second change and onError threw again; the next move still arrives.
+      await store.setAlias("model", "champion", v2);
+      await until(changes, () => changes.length >= 3, (f) => listeners.push(f));
+      await new Promise((r) => setImmediate(r));
+      expect(changes.map((c) => c.version)).toEqual([v2, v1, v2]);
+      expect(errors).toBe(2);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      await w.close();
+    }
+  });
+
+  it("a first read that fails: the retry listens again, and close() leaves no LISTEN connection behind", async () => {
+    const store = new PostgresModelStore(db, { schema: `lite_firstread${n++}` });
+    await store.setAlias("model", "champion", await store.put(trained(1)));
+    await store.put(trained(2));
+    const flaky = flakyPool(db);
+    const watching = new PostgresModelStore(flaky.pool, { schema: store.schema, reconnectDelayMs: 1 });
+    flaky.failNextAliasRead();
+    const w = watchInto(watching);
+    await expect(w.ready).rejects.toMatchObject({ name: "FreshmlError" });
+    // The retry subscribes and reads by itself; a move after it is delivered.
+    let v = 1;
+    for (let i = 0; i < 200 && w.changes.length === 0; i++) {
+      await store.setAlias("model", "champion", (v = 3 - v));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(w.changes.length).toBeGreaterThan(0);
+    await w.close();
+    // Each LISTEN was UNLISTENed: a pg.Pool's end() waits for a connection still checked out.
+    expect(flaky.listening()).toBe(0);
   });
 });
 
