@@ -425,8 +425,9 @@ export class PostgresModelStore implements ModelStore {
     let retry: ReturnType<typeof setTimeout> | null = null;
     let delay = this.reconnectDelayMs;
     // The application's handler: one that throws must not end a turn early (an unhandled
-    // rejection, and a resync or reconnect never scheduled).
+    // rejection, and a resync or reconnect never scheduled). After close() it hears nothing more.
     const report = (err: unknown): void => {
+      if (closed) return;
       try {
         options.onError?.(err);
       } catch {
@@ -448,7 +449,8 @@ export class PostgresModelStore implements ModelStore {
     // catch-up read is in flight waits for it, so a move it skipped cannot be jumped over.
     let turn: Promise<void> = Promise.resolve();
     const inTurn = (task: () => Promise<void>): Promise<void> => {
-      const next = turn.then(task);
+      // A turn still waiting at close() reads nothing: its query could only fail into onError (a pool ended after close).
+      const next = turn.then(() => (closed ? undefined : task()));
       turn = next.catch(() => undefined);
       return next;
     };

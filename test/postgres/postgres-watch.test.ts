@@ -343,6 +343,32 @@ describe("watch on PostgreSQL: what the user's code and the channel may throw at
     }
   });
 
+  it("close() while turns wait: the waiting ones read nothing and report nothing afterwards", async () => {
+    const store = new PostgresModelStore(db, { schema: `lite_closing${n++}` });
+    const v1 = await store.put(trained(1));
+    const v2 = await store.put(trained(2));
+    await store.setAlias("model", "champion", v1);
+    const flaky = flakyPool(db);
+    const watching = new PostgresModelStore(flaky.pool, { schema: store.schema, reconnectDelayMs: 1 });
+    const errors: unknown[] = [];
+    const w = watching.watch("model", "champion", () => undefined, { onError: (e) => errors.push(e) });
+    await w.ready;
+    const held = flaky.holdNextRead();
+    await flaky.lose();
+    await held.reached; // re-LISTENed; its catch-up read is held
+    flaky.dropNextNotification();
+    await store.setAlias("model", "champion", v2); // its notification is lost
+    const notified = flaky.nextNotification();
+    await store.setAlias("model", "champion", v1); // notified with a gap: its turn waits for the held read
+    await notified;
+    const before = errors.length; // the lost connection's
+    flaky.failNextReplay(); // the waiting turn's replay would fail, if it ran
+    await w.close();
+    held.release();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(errors.slice(before)).toEqual([]);
+  });
+
   it("a first read that fails: the retry listens again, and close() leaves no LISTEN connection behind", async () => {
     const store = new PostgresModelStore(db, { schema: `lite_firstread${n++}` });
     await store.setAlias("model", "champion", await store.put(trained(1)));
