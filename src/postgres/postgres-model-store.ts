@@ -468,6 +468,7 @@ export class PostgresModelStore implements ModelStore {
     /** Reads the alias and replays, in order, the retained moves after `lastSeq` up to it. */
     const catchUp = async (): Promise<void> => {
       const rows = await this.sql.query(`SELECT version, seq FROM ${this.schema}.aliases WHERE name = $1 AND alias = $2`, [name, alias]);
+      if (closed) return; // closed during the read: no replay
       const row = rows[0];
       if (row && lastSeq >= 0 && Number(row.seq) > lastSeq + 1) await replayMissed();
       if (row) deliver(Number(row.seq), Number(row.version), "catch-up");

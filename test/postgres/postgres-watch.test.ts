@@ -80,7 +80,8 @@ describe("watch on PostgresModelStore (PGlite)", () => {
  * (`holdNextRead`), swallow the next notification (`dropNextNotification`), and
  * fail its next read of the alias history (`failNextReplay`) or of the alias
  * (`failNextAliasRead`), and hand the watcher a raw payload (`inject`, what it
- * throws is kept in `thrown`); `listening` counts the LISTENs not yet UNLISTENed.
+ * throws is kept in `thrown`); `listening` counts the LISTENs not yet UNLISTENed,
+ * `aliasReadsDone(k)` waits for the k-th read of the alias to return.
  */
 function flakyPool(db: PGlite) {
   let onNotification: ((msg: { channel: string; payload?: string }) => void) | null = null;
@@ -94,6 +95,8 @@ function flakyPool(db: PGlite) {
   let listening = 0;
   let lastChannel = "";
   const thrown: unknown[] = [];
+  let aliasReads = 0;
+  const readWaiters: { k: number; resolve: () => void }[] = [];
   /** Hands a notification to the watcher as node-postgres' emit would, keeping what its handler throws. */
   const notify = (channel: string, payload: string): void => {
     try {
@@ -111,13 +114,19 @@ function flakyPool(db: PGlite) {
       failAliasRead = false;
       throw new Error("connection reset while reading the alias");
     }
-    if (hold && /^SELECT version, seq FROM \S+\.aliases/.test(text)) {
+    const aliasRead = /^SELECT version, seq FROM \S+\.aliases/.test(text);
+    if (hold && aliasRead) {
       const h = hold;
       hold = null;
       h.reached();
       await h.release;
     }
-    return (await db.query(text, params)) as SqlResult;
+    const result = (await db.query(text, params)) as SqlResult;
+    if (aliasRead) {
+      aliasReads++;
+      for (const w of readWaiters.filter((w) => aliasReads >= w.k)) w.resolve();
+    }
+    return result;
   };
   const pool: PgPoolLike = {
     query,
@@ -184,6 +193,8 @@ function flakyPool(db: PGlite) {
     thrown,
     /** LISTENs not yet UNLISTENed. */
     listening: () => listening,
+    /** Resolves once `k` reads of the alias have returned. */
+    aliasReadsDone: (k: number) => new Promise<void>((resolve) => (aliasReads >= k ? resolve() : readWaiters.push({ k, resolve }))),
     /** Resolves once the next notification has been handed to the watcher. */
     nextNotification: () => new Promise<void>((r) => (forwarded = r)),
   };
@@ -365,7 +376,8 @@ describe("watch on PostgreSQL: what the user's code and the channel may throw at
     flaky.failNextReplay(); // the waiting turn's replay would fail, if it ran
     await w.close();
     held.release();
-    await new Promise((r) => setTimeout(r, 50));
+    await flaky.aliasReadsDone(2); // the first read, then the held one
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r)); // what follows it is promise callbacks
     expect(errors.slice(before)).toEqual([]);
   });
 
@@ -378,13 +390,11 @@ describe("watch on PostgreSQL: what the user's code and the channel may throw at
     flaky.failNextAliasRead();
     const w = watchInto(watching);
     await expect(w.ready).rejects.toMatchObject({ name: "FreshmlError" });
-    // The retry subscribes and reads by itself; a move after it is delivered.
-    let v = 1;
-    for (let i = 0; i < 200 && w.changes.length === 0; i++) {
-      await store.setAlias("model", "champion", (v = 3 - v));
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    expect(w.changes.length).toBeGreaterThan(0);
+    // The retry subscribes and reads by itself (the failed read did not count); a move after it is delivered.
+    await flaky.aliasReadsDone(1);
+    await store.setAlias("model", "champion", 2);
+    await until(w.changes, () => w.changes.length >= 1, w.on);
+    expect(w.changes.map((c) => [c.version, c.source])).toEqual([[2, "notify"]]);
     await w.close();
     // Each LISTEN was UNLISTENed: a pg.Pool's end() waits for a connection still checked out.
     expect(flaky.listening()).toBe(0);
