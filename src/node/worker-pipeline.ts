@@ -45,7 +45,7 @@ export interface WorkerPipelineOptions<A = unknown> {
    * what a worker learns into memory is lost when it ends.
    */
   store: FileModelStore | FileStoreDescriptor;
-  /** Restores custom trainers for {@link WorkerPipeline.serving} in this thread. Default the built-in trainers. */
+  /** Restores custom trainers for {@link WorkerPipeline.serving} in this thread, static `fromJSON` or not (this thread never sees the worker's trainer). Default the built-in trainers. */
   registry?: TrainerRegistry;
   /** The worker's heap limits; a worker that exceeds them ends with `worker_failed` (reason `out_of_memory`). */
   resourceLimits?: ResourceLimits;
