@@ -37,7 +37,7 @@ export function restoreWith(json: unknown, registry: TrainerRegistry): Trainer {
   const env = readTrainerEnvelope(json);
   const restore = Object.prototype.hasOwnProperty.call(registry, env.kind) ? registry[env.kind] : undefined;
   if (!restore) {
-    const hint = `; for a trainer of your own, pass a registry that has it: { ...builtinTrainers, ${env.kind}: (json) => ${env.kind}.fromJSON(json) }`;
+    const hint = `; for a trainer of your own, pass a registry that has it: { ...builtinTrainers, ${registryKey(env.kind)}: (json) => ${isIdentifier(env.kind) ? env.kind : "YourTrainer"}.fromJSON(json) }`;
     throw new FreshmlError("invalid_state", `no trainer registered for kind ${JSON.stringify(env.kind)}${hint}`, {
       param: "registry",
       observed: env.kind,
@@ -87,8 +87,18 @@ function noStaticFromJSON(kind: string): (json: unknown) => never {
   return () => {
     throw new FreshmlError(
       "invalid_state",
-      `${kind} has no static fromJSON, so this pipeline cannot restore its stored state without a registry: give the class a static fromJSON(json), or pass registry: { ...builtinTrainers, ${kind}: (json) => /* your restore */ }`,
+      `${kind} has no static fromJSON, so this pipeline cannot restore its stored state without a registry: give the class a static fromJSON(json), or pass registry: { ...builtinTrainers, ${registryKey(kind)}: (json) => /* your restore */ }`,
       { param: "registry", observed: kind },
     );
   };
+}
+
+/** Whether `kind` can stand as a bare key and class name in the snippets the errors suggest. */
+function isIdentifier(kind: string): boolean {
+  return /^[A-Za-z_$][\w$]*$/.test(kind);
+}
+
+/** `kind` as an object key the suggested snippet can paste: quoted unless an identifier ("acme.PA" is not). */
+function registryKey(kind: string): string {
+  return isIdentifier(kind) ? kind : JSON.stringify(kind);
 }

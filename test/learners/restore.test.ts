@@ -42,4 +42,22 @@ describe("restoring without the built-in registry (learners/restore.ts)", () => 
     const impostor = { ...new MeanRegressor(), kind: "MeanRegressor" } as unknown as Trainer; // a plain object: its constructor is Object
     expect(() => restoreWith(new MeanRegressor().toJSON(), ownTrainers([impostor]))).toThrowError(expect.objectContaining({ details: expect.objectContaining({ param: "registry", expected: [] }) }));
   });
+
+  it("the registry snippet an unknown kind's error suggests is valid JavaScript for a kind that is not an identifier", () => {
+    const snippetOf = (message: string): string => message.slice(message.indexOf("{ ...builtinTrainers"));
+    for (const kind of ["PassiveAggressiveRegressor", "acme.PassiveAggressive", "my-trainer"]) {
+      const err = (() => {
+        try {
+          restoreWith({ ...fitted().toJSON(), kind }, builtinTrainers);
+        } catch (e) {
+          return e as Error;
+        }
+        throw new Error("restored an unknown kind");
+      })();
+      const snippet = snippetOf(err.message);
+      expect(snippet).toContain(kind);
+      // Compiled, not run: a SyntaxError is what the user would get pasting it.
+      expect(() => new Function("builtinTrainers", "YourTrainer", kind.replace(/\W/g, "_"), `return ${snippet};`)).not.toThrow();
+    }
+  });
 });
