@@ -31,13 +31,21 @@ function until(changes: AliasChange[], pred: () => boolean, subscribe: (f: () =>
   });
 }
 
-function watchInto(store: PostgresModelStore | MemoryModelStore): { changes: AliasChange[]; on: (f: () => void) => void; close: () => Promise<void>; ready: Promise<void> } {
+function watchInto(
+  store: PostgresModelStore | MemoryModelStore,
+  onError?: (err: unknown) => void,
+): { changes: AliasChange[]; on: (f: () => void) => void; close: () => Promise<void>; ready: Promise<void> } {
   const changes: AliasChange[] = [];
   const listeners: (() => void)[] = [];
-  const w = store.watch("model", "champion", (c) => {
-    changes.push(c);
-    for (const f of listeners) f();
-  });
+  const w = store.watch(
+    "model",
+    "champion",
+    (c) => {
+      changes.push(c);
+      for (const f of listeners) f();
+    },
+    onError ? { onError } : {},
+  );
   return { changes, on: (f) => listeners.push(f), close: () => w.close(), ready: w.ready };
 }
 
@@ -200,15 +208,21 @@ function flakyPool(db: PGlite) {
   };
 }
 
+/** A store with versions 1 and 2 and the champion at 1, and a second store on its schema behind a {@link flakyPool}. */
+async function championBehindFlakyPool(prefix: string, reconnectDelayMs?: number) {
+  const store = new PostgresModelStore(db, { schema: `${prefix}${n++}` });
+  const v1 = await store.put(trained(1));
+  const v2 = await store.put(trained(2));
+  await store.setAlias("model", "champion", v1);
+  const flaky = flakyPool(db);
+  const watching = new PostgresModelStore(flaky.pool, { schema: store.schema, ...(reconnectDelayMs === undefined ? {} : { reconnectDelayMs }) });
+  return { store, v1, v2, flaky, watching };
+}
+
 describe("watch on PostgresModelStore: reconnect races (PGlite behind a pool look-alike)", () => {
 
   it("a move committed during the reconnect, notified while the catch-up read is in flight, does not hide an earlier missed move", async () => {
-    const store = new PostgresModelStore(db, { schema: `lite_race${n++}` });
-    const v1 = await store.put(trained(1));
-    const v2 = await store.put(trained(2));
-    await store.setAlias("model", "champion", v1);
-    const flaky = flakyPool(db);
-    const watching = new PostgresModelStore(flaky.pool, { schema: store.schema, reconnectDelayMs: 1 });
+    const { store, v1, v2, flaky, watching } = await championBehindFlakyPool("lite_race", 1);
     const w = watchInto(watching);
     await w.ready;
     await store.setAlias("model", "champion", v2); // seq 2, notified
@@ -231,12 +245,7 @@ describe("watch on PostgresModelStore: reconnect races (PGlite behind a pool loo
   });
 
   it("a notification that skips a move (one lost on the wire) replays the skipped move first", async () => {
-    const store = new PostgresModelStore(db, { schema: `lite_race${n++}` });
-    const v1 = await store.put(trained(1));
-    const v2 = await store.put(trained(2));
-    await store.setAlias("model", "champion", v1);
-    const flaky = flakyPool(db);
-    const watching = new PostgresModelStore(flaky.pool, { schema: store.schema });
+    const { store, v1, v2, flaky, watching } = await championBehindFlakyPool("lite_race");
     const w = watchInto(watching);
     await w.ready;
     flaky.dropNextNotification();
@@ -251,24 +260,10 @@ describe("watch on PostgresModelStore: reconnect races (PGlite behind a pool loo
   });
 
   it("a notification whose gap replay fails is delivered by a later read, with the skipped move first, without waiting for another move", async () => {
-    const store = new PostgresModelStore(db, { schema: `lite_resync${n++}` });
-    const v1 = await store.put(trained(1));
-    const v2 = await store.put(trained(2));
-    await store.setAlias("model", "champion", v1);
-    const flaky = flakyPool(db);
-    const watching = new PostgresModelStore(flaky.pool, { schema: store.schema, reconnectDelayMs: 1 });
+    const { store, v1, v2, flaky, watching } = await championBehindFlakyPool("lite_resync", 1);
     const errors: unknown[] = [];
-    const changes: AliasChange[] = [];
-    const listeners: (() => void)[] = [];
-    const w = watching.watch(
-      "model",
-      "champion",
-      (c) => {
-        changes.push(c);
-        for (const f of listeners) f();
-      },
-      { onError: (e) => errors.push(e) },
-    );
+    const w = watchInto(watching, (e) => errors.push(e));
+    const { changes } = w;
     await w.ready;
     flaky.dropNextNotification();
     await store.setAlias("model", "champion", v2); // its notification is lost
@@ -277,7 +272,7 @@ describe("watch on PostgresModelStore: reconnect races (PGlite behind a pool loo
     await store.setAlias("model", "champion", v1); // notified; the replay of the lost move fails
     await notified;
     // No further move and no reconnect: the watcher must read again by itself.
-    await until(changes, () => changes.length >= 2, (f) => listeners.push(f));
+    await until(changes, () => changes.length >= 2, w.on);
     expect(changes.map((c) => [c.version, c.source])).toEqual([
       [v2, "catch-up"],
       [v1, "catch-up"],
@@ -305,12 +300,7 @@ describe("watch on PostgreSQL: what the user's code and the channel may throw at
   });
 
   it("an onError that throws neither rejects unhandled nor stops the watcher's own retry of a failed gap replay", async () => {
-    const store = new PostgresModelStore(db, { schema: `lite_throwing${n++}` });
-    const v1 = await store.put(trained(1));
-    const v2 = await store.put(trained(2));
-    await store.setAlias("model", "champion", v1);
-    const flaky = flakyPool(db);
-    const watching = new PostgresModelStore(flaky.pool, { schema: store.schema, reconnectDelayMs: 1 });
+    const { store, v1, v2, flaky, watching } = await championBehindFlakyPool("lite_throwing", 1);
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
     process.on("unhandledRejection", onUnhandled);
@@ -355,12 +345,7 @@ describe("watch on PostgreSQL: what the user's code and the channel may throw at
   });
 
   it("close() while turns wait: the waiting ones read nothing and report nothing afterwards", async () => {
-    const store = new PostgresModelStore(db, { schema: `lite_closing${n++}` });
-    const v1 = await store.put(trained(1));
-    const v2 = await store.put(trained(2));
-    await store.setAlias("model", "champion", v1);
-    const flaky = flakyPool(db);
-    const watching = new PostgresModelStore(flaky.pool, { schema: store.schema, reconnectDelayMs: 1 });
+    const { store, v1, v2, flaky, watching } = await championBehindFlakyPool("lite_closing", 1);
     const errors: unknown[] = [];
     const w = watching.watch("model", "champion", () => undefined, { onError: (e) => errors.push(e) });
     await w.ready;
