@@ -422,8 +422,29 @@ export class PostgresModelStore implements ModelStore {
     let lastSeq = -1;
     let closed = false;
     let sub: Subscription | null = null;
-    let retry: ReturnType<typeof setTimeout> | null = null;
-    let delay = this.reconnectDelayMs;
+    const firstDelay = this.reconnectDelayMs;
+    /** A timer for `run` whose delay doubles (to 2 s) each time it is armed, until reset. */
+    const backoff = (run: () => void): { arm(): void; reset(): void; cancel(): void } => {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      let wait = firstDelay;
+      return {
+        arm: () => {
+          if (closed || timer) return;
+          timer = setTimeout(() => {
+            timer = null;
+            run();
+          }, wait);
+          wait = Math.min(wait * 2, 2000);
+        },
+        reset: () => {
+          wait = firstDelay;
+        },
+        cancel: () => {
+          if (timer) clearTimeout(timer);
+          timer = null;
+        },
+      };
+    };
     // The application's handler: one that throws must not end a turn early (an unhandled
     // rejection, and a resync or reconnect never scheduled). After close() it hears nothing more.
     const report = (err: unknown): void => {
@@ -474,28 +495,19 @@ export class PostgresModelStore implements ModelStore {
       if (row) deliver(Number(row.seq), Number(row.version), "catch-up");
       else if (lastSeq < 0) lastSeq = 0;
     };
-    let resync: ReturnType<typeof setTimeout> | null = null;
-    let resyncDelay = this.reconnectDelayMs;
     /**
      * A read after a notification failed while the connection stays up: read again later (with
      * backoff), or the notified move would wait for the next move or reconnect, maybe for good.
      */
-    const resyncLater = (): void => {
-      if (closed || resync) return;
-      resync = setTimeout(() => {
-        resync = null;
-        void inTurn(catchUp).then(
-          () => {
-            resyncDelay = this.reconnectDelayMs;
-          },
-          (err: unknown) => {
-            report(toStoreError(err, "watch"));
-            resyncLater();
-          },
-        );
-      }, resyncDelay);
-      resyncDelay = Math.min(resyncDelay * 2, 2000);
-    };
+    const resync = backoff(() => {
+      void inTurn(catchUp).then(
+        () => resync.reset(),
+        (err: unknown) => {
+          report(toStoreError(err, "watch"));
+          resync.arm();
+        },
+      );
+    });
     const onNotify = (payload: string): void => {
       let p: { n: string; a: string; v: number; s: number };
       try {
@@ -514,7 +526,7 @@ export class PostgresModelStore implements ModelStore {
             await replayMissed(seq);
           } catch (err) {
             report(toStoreError(err, "watch"));
-            resyncLater();
+            resync.arm();
             return;
           }
         }
@@ -527,7 +539,7 @@ export class PostgresModelStore implements ModelStore {
         sub = null;
         if (closed) return;
         report(toStoreError(err, "watch"));
-        schedule();
+        reconnect.arm();
       });
       if (closed) {
         await next.close();
@@ -537,16 +549,9 @@ export class PostgresModelStore implements ModelStore {
       // LISTEN is in effect: now read, so a move committed before it is not missed (and moves made
       // while the connection was down are replayed from the history, in order).
       await inTurn(catchUp);
-      delay = this.reconnectDelayMs;
+      reconnect.reset();
     };
-    const schedule = (): void => {
-      if (closed || retry) return;
-      retry = setTimeout(() => {
-        retry = null;
-        attempt();
-      }, delay);
-      delay = Math.min(delay * 2, 2000);
-    };
+    const reconnect = backoff(() => void attempt());
     /** Closes a subscription whose first read failed: the retry LISTENs anew, and close() sees only the newest. */
     const dropSubscription = async (): Promise<void> => {
       const s = sub as Subscription | null;
@@ -557,11 +562,11 @@ export class PostgresModelStore implements ModelStore {
       subscribe().catch(async (err: unknown) => {
         report(toStoreError(err, "watch"));
         await dropSubscription();
-        schedule();
+        reconnect.arm();
       });
     const ready = subscribe().catch(async (err: unknown) => {
       await dropSubscription();
-      schedule();
+      reconnect.arm();
       throw toStoreError(err, "watch");
     });
     ready.catch(() => undefined);
@@ -569,10 +574,8 @@ export class PostgresModelStore implements ModelStore {
       ready,
       close: async () => {
         closed = true;
-        if (retry) clearTimeout(retry);
-        retry = null;
-        if (resync) clearTimeout(resync);
-        resync = null;
+        reconnect.cancel();
+        resync.cancel();
         const s = sub as Subscription | null;
         sub = null;
         await s?.close();
