@@ -720,7 +720,6 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
       this.detector = this.restoreDetectorState(snap.detector);
     } else {
       // Written by something else than a pipeline: learn on from its trainer, with fresh bookkeeping.
-      this.checkSameTrainer(rec.trainer);
       const s = this.freshLearning(champion.model.featurizer?.copy() ?? this.featurizer?.copy() ?? null);
       s.trainer = champion.model.trainer.copy();
       this.learning = s;
@@ -759,8 +758,8 @@ export class Pipeline<S extends z.ZodObject = z.ZodObject> {
     return { model, version: rec.version, snapshot: null };
   }
 
+  /** The learning state stored with `trainer`; the callers have checked it is this pipeline's trainer (checkSameTrainer). */
   private restoreLearning(json: unknown, trainer: Parameters<typeof LearningState.restore>[1]): LearningState {
-    this.checkSameTrainer(trainer);
     return LearningState.restore(json, trainer, { template: this.trainer, policy: this.policy, idLimit: this.idLimit, registry: this.registry, featurizer: this.featurizer, sanity: this.sanity, baseline: this.settings.baseline ?? null });
   }
 
